@@ -1,0 +1,11 @@
+//! `iotchain-node`: a validator or full node of the iotchain consortium chain.
+
+mod chain_spec;
+mod cli;
+mod command;
+mod rpc;
+mod service;
+
+fn main() -> sc_cli::Result<()> {
+	command::run()
+}

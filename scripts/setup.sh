@@ -1,0 +1,40 @@
+#!/usr/bin/env bash
+# Installs everything a fresh Debian machine needs to build, run and test iotchain.
+# Idempotent: a second run only checks.
+set -euo pipefail
+
+APT_PACKAGES=(
+	clang            # linker driver for mold (see .cargo/config.toml)
+	mold             # links the node in seconds instead of minutes
+	protobuf-compiler # litep2p's and libp2p's build scripts generate code from .proto files
+	make
+	pkg-config
+	curl             # scripts/bench-dev-chain.sh talks JSON-RPC with it
+	jq
+	git
+)
+
+missing=()
+for package in "${APT_PACKAGES[@]}"; do
+	dpkg-query -W -f='${Status}' "$package" 2>/dev/null | grep -q "install ok installed" ||
+		missing+=("$package")
+done
+if [ ${#missing[@]} -gt 0 ]; then
+	echo "setup: installing ${missing[*]}"
+	SUDO=""
+	[ "$(id -u)" -eq 0 ] || SUDO="sudo"
+	$SUDO apt-get update -qq
+	DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq "${missing[@]}"
+fi
+
+if ! command -v rustup >/dev/null 2>&1; then
+	echo "setup: rustup is required (the machine's Rust toolchain is managed by it)" >&2
+	exit 1
+fi
+installed_targets=$(rustup target list --installed)
+for target in wasm32v1-none wasm32-unknown-unknown; do
+	grep -qx "$target" <<<"$installed_targets" || rustup target add "$target"
+done
+rustup component list --installed | grep -q '^rust-src' || rustup component add rust-src
+
+echo "setup: ready"
