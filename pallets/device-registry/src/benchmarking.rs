@@ -1,0 +1,306 @@
+//! Benchmarks of every call, each in its most expensive case.
+
+use super::*;
+use crate::Pallet as Registry;
+use alloc::{vec, vec::Vec};
+use frame_benchmarking::v2::*;
+use frame_support::traits::{EnsureOrigin, Get};
+use frame_system::RawOrigin;
+
+fn assert_last_event<T: Config>(event: Event<T>) {
+	frame_system::Pallet::<T>::assert_last_event(
+		<T as frame_system::Config>::RuntimeEvent::from(event).into(),
+	);
+}
+
+const ALL_ROLES: OrgRoles = OrgRoles { manufacturer: true, operator: true, certifier: true };
+
+/// An organisation with a full admin list; returns it and the admin who acts.
+fn org_with_admin<T: Config>(seed: u32) -> (OrgId, T::AccountId) {
+	let admin: T::AccountId = account("admin", seed, 0);
+	let name = vec![b'n'; T::MaxNameLen::get() as usize];
+	let org = Registry::<T>::do_create_org(name, ALL_ROLES, admin.clone())
+		.expect("benchmark organisation is valid");
+	// Fill the admin list but for one slot, so the admin under test is found last.
+	for i in 1..T::MaxAdmins::get().saturating_sub(1) {
+		Registry::<T>::do_add_account(&admin, account("admin", seed, i), Membership::Admin)
+			.expect("below MaxAdmins");
+	}
+	(org, admin)
+}
+
+fn device_id(seed: u32) -> DeviceId {
+	let mut id = [0u8; 32];
+	id[..4].copy_from_slice(&seed.to_le_bytes());
+	id
+}
+
+fn registration<T: Config>(seed: u32, kind: DeviceKind) -> DeviceRegistrationOf<T> {
+	DeviceRegistration {
+		id: device_id(seed),
+		kind,
+		model: vec![b'm'; T::MaxModelLen::get() as usize],
+		account: account("device", seed, 0),
+		metadata_hash: [1; 32],
+		firmware: FirmwareVersion { major: 1, minor: 0, patch: 0 },
+	}
+}
+
+fn register<T: Config>(admin: &T::AccountId, seed: u32, kind: DeviceKind) -> DeviceId {
+	Registry::<T>::do_register_devices(admin, vec![registration::<T>(seed, kind)])
+		.expect("benchmark device is valid");
+	device_id(seed)
+}
+
+/// Fills a device's key history, so a rotation must drop its oldest entry.
+fn fill_key_history<T: Config>(admin: &T::AccountId, device: DeviceId) {
+	for i in 0..T::MaxKeyHistory::get() {
+		Registry::<T>::do_rotate_key(admin, device, account("old-key", i, 0))
+			.expect("fresh keys rotate");
+	}
+}
+
+#[benchmarks]
+mod benchmarks {
+	use super::*;
+
+	#[benchmark]
+	fn create_org() -> Result<(), BenchmarkError> {
+		let origin =
+			T::GovernanceOrigin::try_successful_origin().map_err(|_| BenchmarkError::Weightless)?;
+		let admin: T::AccountId = account("admin", 0, 0);
+		let name = vec![b'n'; T::MaxNameLen::get() as usize];
+
+		#[extrinsic_call]
+		_(origin as T::RuntimeOrigin, name, ALL_ROLES, admin.clone());
+
+		assert_last_event::<T>(Event::OrgCreated { org: 0, roles: ALL_ROLES, admin });
+		Ok(())
+	}
+
+	#[benchmark]
+	fn suspend_org() -> Result<(), BenchmarkError> {
+		let origin =
+			T::GovernanceOrigin::try_successful_origin().map_err(|_| BenchmarkError::Weightless)?;
+		let (org, _) = org_with_admin::<T>(0);
+
+		#[extrinsic_call]
+		_(origin as T::RuntimeOrigin, org);
+
+		assert_last_event::<T>(Event::OrgSuspended { org });
+		Ok(())
+	}
+
+	#[benchmark]
+	fn resume_org() -> Result<(), BenchmarkError> {
+		let origin =
+			T::GovernanceOrigin::try_successful_origin().map_err(|_| BenchmarkError::Weightless)?;
+		let (org, _) = org_with_admin::<T>(0);
+		Registry::<T>::do_set_org_status(org, OrgStatus::Suspended)?;
+
+		#[extrinsic_call]
+		_(origin as T::RuntimeOrigin, org);
+
+		assert_last_event::<T>(Event::OrgResumed { org });
+		Ok(())
+	}
+
+	#[benchmark]
+	fn add_admin() {
+		let (org, admin) = org_with_admin::<T>(0);
+		let new_admin: T::AccountId = account("new-admin", 0, 0);
+
+		#[extrinsic_call]
+		_(RawOrigin::Signed(admin), new_admin.clone());
+
+		assert_last_event::<T>(Event::AdminAdded { org, account: new_admin });
+	}
+
+	#[benchmark]
+	fn remove_admin() {
+		let (org, admin) = org_with_admin::<T>(0);
+		let leaving: T::AccountId = account("new-admin", 0, 0);
+		Registry::<T>::do_add_account(&admin, leaving.clone(), Membership::Admin)
+			.expect("room for one more admin");
+
+		#[extrinsic_call]
+		_(RawOrigin::Signed(admin), leaving.clone());
+
+		assert_last_event::<T>(Event::AdminRemoved { org, account: leaving });
+	}
+
+	#[benchmark]
+	fn add_member() {
+		let (org, admin) = org_with_admin::<T>(0);
+		for i in 1..T::MaxMembers::get() {
+			Registry::<T>::do_add_account(&admin, account("member", i, 0), Membership::Member)
+				.expect("below MaxMembers");
+		}
+		let member: T::AccountId = account("member", 0, 0);
+
+		#[extrinsic_call]
+		_(RawOrigin::Signed(admin), member.clone());
+
+		assert_last_event::<T>(Event::MemberAdded { org, account: member });
+	}
+
+	#[benchmark]
+	fn remove_member() {
+		let (org, admin) = org_with_admin::<T>(0);
+		for i in 0..T::MaxMembers::get() {
+			Registry::<T>::do_add_account(&admin, account("member", i, 0), Membership::Member)
+				.expect("below MaxMembers");
+		}
+		// The last member in the list is the most expensive to find.
+		let member: T::AccountId = account("member", T::MaxMembers::get().saturating_sub(1), 0);
+
+		#[extrinsic_call]
+		_(RawOrigin::Signed(admin), member.clone());
+
+		assert_last_event::<T>(Event::MemberRemoved { org, account: member });
+	}
+
+	#[benchmark]
+	fn register_device() {
+		let (org, admin) = org_with_admin::<T>(0);
+		let registration = registration::<T>(0, DeviceKind::Device);
+		let account = registration.account.clone();
+
+		#[extrinsic_call]
+		_(RawOrigin::Signed(admin), registration);
+
+		assert_last_event::<T>(Event::DeviceRegistered {
+			device: device_id(0),
+			org,
+			kind: DeviceKind::Device,
+			account,
+		});
+	}
+
+	#[benchmark]
+	fn register_devices(n: Linear<1, { T::MaxBatchSize::get() }>) {
+		let (org, admin) = org_with_admin::<T>(0);
+		let batch: Vec<_> = (0..n).map(|i| registration::<T>(i, DeviceKind::Device)).collect();
+
+		#[extrinsic_call]
+		_(RawOrigin::Signed(admin), batch);
+
+		assert_eq!(OrgDeviceCount::<T>::get(org), n);
+	}
+
+	#[benchmark]
+	fn rotate_key() {
+		let (_, admin) = org_with_admin::<T>(0);
+		let device = register::<T>(&admin, 0, DeviceKind::Device);
+		fill_key_history::<T>(&admin, device);
+		let new_account: T::AccountId = account("new-key", 0, 0);
+
+		#[extrinsic_call]
+		_(RawOrigin::Signed(admin), device, new_account.clone());
+
+		assert_eq!(DeviceOfAccount::<T>::get(&new_account), Some(device));
+	}
+
+	#[benchmark]
+	fn suspend_device() {
+		let (_, admin) = org_with_admin::<T>(0);
+		let device = register::<T>(&admin, 0, DeviceKind::Device);
+
+		#[extrinsic_call]
+		_(RawOrigin::Signed(admin), device);
+
+		assert_last_event::<T>(Event::DeviceSuspended { device });
+	}
+
+	#[benchmark]
+	fn resume_device() {
+		let (_, admin) = org_with_admin::<T>(0);
+		let device = register::<T>(&admin, 0, DeviceKind::Device);
+		Registry::<T>::do_set_device_status(&admin, device, DeviceStatus::Suspended)
+			.expect("active device suspends");
+
+		#[extrinsic_call]
+		_(RawOrigin::Signed(admin), device);
+
+		assert_last_event::<T>(Event::DeviceResumed { device });
+	}
+
+	#[benchmark]
+	fn revoke_device() {
+		let (_, admin) = org_with_admin::<T>(0);
+		let device = register::<T>(&admin, 0, DeviceKind::Device);
+		fill_key_history::<T>(&admin, device);
+		// A pending offer is withdrawn too.
+		let (receiver, _) = org_with_admin::<T>(1);
+		Registry::<T>::do_offer_transfer(&admin, device, receiver)
+			.expect("offer to another organisation");
+
+		#[extrinsic_call]
+		_(RawOrigin::Signed(admin), device);
+
+		assert_last_event::<T>(Event::DeviceRevoked { device });
+	}
+
+	#[benchmark]
+	fn assign_gateway() {
+		let (_, admin) = org_with_admin::<T>(0);
+		let device = register::<T>(&admin, 0, DeviceKind::Device);
+		let gateway = register::<T>(&admin, 1, DeviceKind::Gateway);
+
+		#[extrinsic_call]
+		_(RawOrigin::Signed(admin), device, Some(gateway));
+
+		assert_last_event::<T>(Event::GatewayAssigned { device, gateway: Some(gateway) });
+	}
+
+	#[benchmark]
+	fn update_metadata() {
+		let (_, admin) = org_with_admin::<T>(0);
+		let device = register::<T>(&admin, 0, DeviceKind::Device);
+
+		#[extrinsic_call]
+		_(RawOrigin::Signed(admin), device, [9; 32]);
+
+		assert_last_event::<T>(Event::MetadataUpdated { device, metadata_hash: [9; 32] });
+	}
+
+	#[benchmark]
+	fn offer_transfer() {
+		let (from, admin) = org_with_admin::<T>(0);
+		let device = register::<T>(&admin, 0, DeviceKind::Device);
+		let (to, _) = org_with_admin::<T>(1);
+
+		#[extrinsic_call]
+		_(RawOrigin::Signed(admin), device, to);
+
+		assert_last_event::<T>(Event::TransferOffered { device, from, to });
+	}
+
+	#[benchmark]
+	fn cancel_transfer() {
+		let (_, admin) = org_with_admin::<T>(0);
+		let device = register::<T>(&admin, 0, DeviceKind::Device);
+		let (to, _) = org_with_admin::<T>(1);
+		Registry::<T>::do_offer_transfer(&admin, device, to).expect("valid offer");
+
+		#[extrinsic_call]
+		_(RawOrigin::Signed(admin), device);
+
+		assert_last_event::<T>(Event::TransferCancelled { device });
+	}
+
+	#[benchmark]
+	fn accept_transfer() {
+		let (from, admin) = org_with_admin::<T>(0);
+		let device = register::<T>(&admin, 0, DeviceKind::Device);
+		let (to, receiver) = org_with_admin::<T>(1);
+		Registry::<T>::do_offer_transfer(&admin, device, to).expect("valid offer");
+
+		#[extrinsic_call]
+		_(RawOrigin::Signed(receiver), device);
+
+		assert_last_event::<T>(Event::DeviceTransferred { device, from, to });
+	}
+
+	impl_benchmark_test_suite!(Registry, crate::mock::new_test_ext(), crate::mock::Test);
+}

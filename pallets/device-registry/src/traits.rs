@@ -1,0 +1,39 @@
+//! What the rest of the runtime may ask of the device registry.
+//!
+//! Other pallets and the member-only transaction extension depend on [`DeviceRegistry`], never
+//! on this pallet's storage, so the registry's layout can change without touching them.
+
+use crate::types::{DeviceId, DeviceKind, FirmwareVersion, OrgId};
+use sp_runtime::DispatchResult;
+
+/// An active device or gateway, as other pallets see it.
+#[derive(Clone, PartialEq, Eq, Debug)]
+pub struct ActiveDevice {
+	pub id: DeviceId,
+	pub org: OrgId,
+	pub kind: DeviceKind,
+}
+
+/// Questions about organisations and devices, answered from the registry.
+///
+/// "Active" always means: the device is neither suspended nor revoked, and its organisation is
+/// not suspended.
+pub trait DeviceRegistry<AccountId> {
+	/// The active device or gateway that signs with `account`, if any.
+	fn active_device_by_account(account: &AccountId) -> Option<ActiveDevice>;
+
+	/// The device `id`, if it exists and is active.
+	fn active_device(id: &DeviceId) -> Option<ActiveDevice>;
+
+	/// The organisation `account` administers or operates for, if that organisation is active.
+	fn active_org_of(account: &AccountId) -> Option<OrgId>;
+
+	/// The model of device `id`, whatever its status.
+	fn model_of(id: &DeviceId) -> Option<alloc::vec::Vec<u8>>;
+
+	/// The firmware version device `id` last reported, whatever its status.
+	fn firmware_version(id: &DeviceId) -> Option<FirmwareVersion>;
+
+	/// Records that device `id` now runs `version` (after a verified update).
+	fn set_firmware_version(id: &DeviceId, version: FirmwareVersion) -> DispatchResult;
+}
