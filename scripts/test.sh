@@ -1,9 +1,16 @@
 #!/usr/bin/env bash
-# Sets up the machine and runs every test: unit tests of the runtime and pallets, and the
-# integration tests that start real iotchain-node processes.
+# Sets up the machine and runs every test: unit tests of the runtime and pallets, the
+# integration tests that start real iotchain-node processes, and the pallets' benchmarks
+# (each benchmark runs once as a test, so a broken benchmark fails here, not at weight time).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 source scripts/env.sh
 
 scripts/setup.sh
 cargo test --release --locked --workspace "$@"
+
+# Benchmarks need the runtime-benchmarks feature, which must stay out of the node's build:
+# this second run compiles its own variant of the pallet's dependencies.
+for pallet in pallet-device-registry; do
+	cargo test --release --locked -p "$pallet" --features runtime-benchmarks --lib -- benchmarking::
+done

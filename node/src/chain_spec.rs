@@ -22,24 +22,33 @@ fn runtime_wasm() -> Result<&'static [u8], String> {
 	})
 }
 
-/// `--dev`: a single validator (Alice) with a sudo key.
-pub fn development() -> Result<ChainSpec, String> {
+/// A built-in chain whose genesis is one of the runtime's presets.
+fn from_preset(
+	name: &str,
+	id: &str,
+	chain_type: ChainType,
+	preset: &str,
+) -> Result<ChainSpec, String> {
 	Ok(ChainSpec::builder(runtime_wasm()?, None)
-		.with_name("iotchain development")
-		.with_id("iotchain_dev")
-		.with_chain_type(ChainType::Development)
-		.with_genesis_config_preset_name(DEV_RUNTIME_PRESET)
+		.with_name(name)
+		.with_id(id)
+		.with_chain_type(chain_type)
+		.with_genesis_config_preset_name(preset)
 		.with_properties(properties())
 		.build())
 }
 
+/// `--dev`: a single validator (Alice) with a sudo key.
+pub fn development() -> Result<ChainSpec, String> {
+	from_preset("iotchain development", "iotchain_dev", ChainType::Development, DEV_RUNTIME_PRESET)
+}
+
 /// `--chain local`: three validators (Alice, Bob, Charlie), no sudo key.
 pub fn local_testnet() -> Result<ChainSpec, String> {
-	Ok(ChainSpec::builder(runtime_wasm()?, None)
-		.with_name("iotchain local testnet")
-		.with_id("iotchain_local")
-		.with_chain_type(ChainType::Local)
-		.with_genesis_config_preset_name(LOCAL_TESTNET_RUNTIME_PRESET)
-		.with_properties(properties())
-		.build())
+	from_preset(
+		"iotchain local testnet",
+		"iotchain_local",
+		ChainType::Local,
+		LOCAL_TESTNET_RUNTIME_PRESET,
+	)
 }

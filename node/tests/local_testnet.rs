@@ -38,6 +38,24 @@ fn node_command(args: &[&str]) -> (String, String) {
 	(stdout, stderr)
 }
 
+/// Inserts a validator key derived from `suri` into the keystore under `base_path`.
+fn insert_key(base_path: &str, chain: &str, scheme: &str, suri: &str, key_type: &str) {
+	node_command(&[
+		"key",
+		"insert",
+		"--base-path",
+		base_path,
+		"--chain",
+		chain,
+		"--scheme",
+		scheme,
+		"--suri",
+		suri,
+		"--key-type",
+		key_type,
+	]);
+}
+
 /// A JSON-RPC call over HTTP, which the node serves on its RPC port beside WebSocket.
 fn rpc(port: u16, method: &str, params: Value) -> Result<Value, String> {
 	let body = json!({"jsonrpc": "2.0", "id": 1, "method": method, "params": params}).to_string();
@@ -143,20 +161,7 @@ impl Testnet {
 				let base = base_path.to_str().expect("utf8 path");
 				let suri = format!("//{}{}", name[..1].to_uppercase(), &name[1..]);
 				for (scheme, key_type) in [("sr25519", "aura"), ("ed25519", "gran")] {
-					node_command(&[
-						"key",
-						"insert",
-						"--base-path",
-						base,
-						"--chain",
-						spec,
-						"--scheme",
-						scheme,
-						"--suri",
-						&suri,
-						"--key-type",
-						key_type,
-					]);
+					insert_key(base, spec, scheme, &suri, key_type);
 				}
 				let node_key_file = dir.join(format!("{name}.node-key"));
 				node_command(&[
@@ -383,21 +388,7 @@ fn an_unknown_chain_spec_file_is_refused_with_a_clear_error() {
 fn key_insert_stores_validator_keys_in_the_keystore() {
 	let dir = std::env::temp_dir().join(format!("iotchain-keystore-{}", std::process::id()));
 	let _ = fs::remove_dir_all(&dir);
-	let base = dir.to_str().expect("utf8 path");
-	node_command(&[
-		"key",
-		"insert",
-		"--base-path",
-		base,
-		"--chain",
-		"local",
-		"--scheme",
-		"sr25519",
-		"--suri",
-		"//Alice",
-		"--key-type",
-		"aura",
-	]);
+	insert_key(dir.to_str().expect("utf8 path"), "local", "sr25519", "//Alice", "aura");
 	let keystore = dir.join("chains/iotchain_local/keystore");
 	let entries: Vec<String> = fs::read_dir(&keystore)
 		.expect("keystore directory exists")
