@@ -36,11 +36,18 @@ for ((i = 0; i < COUNT; i++)); do
 	aura=$(jq -c --arg k "$(public_key sr25519 "$suri")" '. + [$k]' <<<"$aura")
 	grandpa=$(jq -c --arg k "$(public_key ed25519 "$suri")" '. + [[$k, 1]]' <<<"$grandpa")
 done
-"$NODE_BIN" build-spec --chain local --disable-default-bootnode 2>/dev/null |
-	jq --argjson aura "$aura" --argjson grandpa "$grandpa" \
-		'.genesis.runtimeGenesis.patch.aura.authorities = $aura
-		| .genesis.runtimeGenesis.patch.grandpa.authorities = $grandpa' >"$DIR/local-plain.json"
-"$NODE_BIN" build-spec --chain "$DIR/local-plain.json" --raw 2>/dev/null >"$DIR/local.json"
+"$NODE_BIN" build-spec --chain local --disable-default-bootnode 2>/dev/null >"$DIR/local-default.json"
+# Python rather than jq: balances are u128 and jq would round them to floats.
+python3 - "$DIR/local-default.json" "$aura" "$grandpa" >"$DIR/local-plain.json" <<'PY'
+import json, sys
+spec = json.load(open(sys.argv[1]))
+patch = spec["genesis"]["runtimeGenesis"]["patch"]
+patch["aura"]["authorities"] = json.loads(sys.argv[2])
+patch["grandpa"]["authorities"] = json.loads(sys.argv[3])
+json.dump(spec, sys.stdout)
+PY
+"$NODE_BIN" build-spec --chain "$DIR/local-plain.json" --raw --disable-default-bootnode 2>/dev/null \
+	>"$DIR/local.json"
 
 bootnodes=()
 for ((i = 0; i < COUNT; i++)); do
@@ -62,7 +69,8 @@ stop_all() {
 	kill -TERM "${pids[@]}" 2>/dev/null || true
 	wait "${pids[@]}" 2>/dev/null || true
 }
-trap stop_all INT TERM EXIT
+trap 'stop_all; exit 0' INT TERM
+trap stop_all EXIT
 
 for ((i = 0; i < COUNT; i++)); do
 	name=$(tr '[:upper:]' '[:lower:]' <<<"${NAMES[$i]}")
@@ -76,3 +84,4 @@ done
 echo "local-testnet: $COUNT validators running; Ctrl-C stops them"
 wait -n "${pids[@]}" || true
 echo "local-testnet: a validator exited; see its log" >&2
+exit 1

@@ -11,6 +11,7 @@ APT_PACKAGES=(
 	pkg-config
 	curl             # scripts/bench-dev-chain.sh talks JSON-RPC with it
 	jq
+	python3          # scripts/local-testnet.sh edits chain specs without losing u128 precision
 	git
 )
 
