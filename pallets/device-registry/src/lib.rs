@@ -908,8 +908,12 @@ pub mod pallet {
 					"a retired account is live again"
 				);
 			}
-			for (org, _) in OrgDevices::<T>::iter_keys() {
+			for (org, id) in OrgDevices::<T>::iter_keys() {
 				ensure!(Organisations::<T>::contains_key(org), "an index names no organisation");
+				ensure!(
+					Devices::<T>::get(id).is_some_and(|device| device.org == org),
+					"an index entry names a device its organisation does not own"
+				);
 			}
 			for (org, count) in OrgDeviceCount::<T>::iter() {
 				ensure!(
