@@ -10,7 +10,9 @@ scripts/setup.sh
 cargo test --release --locked --workspace "$@"
 
 # Benchmarks need the runtime-benchmarks feature, which must stay out of the node's build:
-# this second run compiles its own variant of the pallet's dependencies.
-for pallet in pallet-device-registry; do
-	cargo test --release --locked -p "$pallet" --features runtime-benchmarks --lib -- benchmarking::
+# this second run compiles its own variant of the pallets' dependencies, once for all pallets.
+pallets=()
+for dir in pallets/*/; do
+	pallets+=(-p "pallet-$(basename "$dir")")
 done
+cargo test --release --locked "${pallets[@]}" --features runtime-benchmarks --lib -- benchmarking::

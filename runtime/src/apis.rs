@@ -5,7 +5,10 @@ use frame_support::{
 	genesis_builder_helper::{build_state, get_preset},
 	weights::Weight,
 };
+use pallet_device_registry::{DeviceId, DeviceOf, OrgId};
 use pallet_grandpa::AuthorityId as GrandpaId;
+use pallet_login_records::{LoginRecordOf, PairState};
+use pallet_registration_hashes::{RegistrationOf, UserDeviceId, Version};
 use sp_api::impl_runtime_apis;
 use sp_consensus_aura::sr25519::AuthorityId as AuraId;
 use sp_core::{crypto::KeyTypeId, OpaqueMetadata};
@@ -17,8 +20,9 @@ use sp_runtime::{
 use sp_version::RuntimeVersion;
 
 use super::{
-	AccountId, Aura, Balance, Block, Executive, Grandpa, InherentDataExt, Nonce, Runtime,
-	RuntimeCall, RuntimeGenesisConfig, SessionKeys, System, TransactionPayment, VERSION,
+	AccountId, Aura, Balance, Block, BlockNumber, DeviceRegistry, Executive, Grandpa,
+	InherentDataExt, LoginRecords, Nonce, RegistrationHashes, Runtime, RuntimeCall,
+	RuntimeGenesisConfig, SessionKeys, System, TransactionPayment, VERSION,
 };
 
 impl_runtime_apis! {
@@ -151,6 +155,59 @@ impl_runtime_apis! {
 	impl frame_system_rpc_runtime_api::AccountNonceApi<Block, AccountId, Nonce> for Runtime {
 		fn account_nonce(account: AccountId) -> Nonce {
 			System::account_nonce(account)
+		}
+	}
+
+	impl pallet_device_registry::runtime_api::DeviceRegistryApi<Block, AccountId, DeviceOf<Runtime>>
+		for Runtime
+	{
+		fn device(id: DeviceId) -> Option<DeviceOf<Runtime>> {
+			pallet_device_registry::Devices::<Runtime>::get(id)
+		}
+
+		fn device_by_account(account: AccountId) -> Option<(DeviceId, DeviceOf<Runtime>)> {
+			DeviceRegistry::device_by_account(&account)
+		}
+
+		fn devices_of_org(
+			org: OrgId,
+			after: Option<DeviceId>,
+			limit: u32,
+		) -> Vec<(DeviceId, DeviceOf<Runtime>)> {
+			DeviceRegistry::devices_of_org(org, after, limit)
+		}
+	}
+
+	impl pallet_registration_hashes::runtime_api::RegistrationHashesApi<
+		Block,
+		RegistrationOf<Runtime>,
+	> for Runtime {
+		fn latest_registration(
+			device: DeviceId,
+			user_device: UserDeviceId,
+		) -> Option<(Version, RegistrationOf<Runtime>)> {
+			RegistrationHashes::latest_registration(&device, &user_device)
+		}
+
+		fn registration_history(
+			device: DeviceId,
+			user_device: UserDeviceId,
+		) -> Vec<(Version, RegistrationOf<Runtime>)> {
+			RegistrationHashes::registration_history(&device, &user_device)
+		}
+	}
+
+	impl pallet_login_records::runtime_api::LoginRecordsApi<
+		Block,
+		LoginRecordOf<Runtime>,
+		BlockNumber,
+	> for Runtime {
+		fn recent_logins(device: DeviceId, limit: u32) -> Vec<LoginRecordOf<Runtime>> {
+			LoginRecords::recent_logins(&device, limit)
+		}
+
+		fn pair_state(device: DeviceId, user_device: UserDeviceId) -> PairState<BlockNumber> {
+			LoginRecords::pair_state(&device, &user_device)
 		}
 	}
 

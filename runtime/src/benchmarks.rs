@@ -8,4 +8,7 @@ frame_benchmarking::define_benchmarks!(
 	[pallet_timestamp, Timestamp]
 	[pallet_utility, Utility]
 	[pallet_sudo, Sudo]
+	[pallet_device_registry, DeviceRegistry]
+	[pallet_registration_hashes, RegistrationHashes]
+	[pallet_login_records, LoginRecords]
 );

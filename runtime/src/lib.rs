@@ -198,6 +198,15 @@ mod runtime {
 	#[runtime::pallet_index(20)]
 	pub type Utility = pallet_utility;
 
+	#[runtime::pallet_index(40)]
+	pub type DeviceRegistry = pallet_device_registry;
+
+	#[runtime::pallet_index(41)]
+	pub type RegistrationHashes = pallet_registration_hashes;
+
+	#[runtime::pallet_index(42)]
+	pub type LoginRecords = pallet_login_records;
+
 	// Only the development preset sets a sudo key; on every other chain the pallet holds none
 	// and no account can use it.
 	#[runtime::pallet_index(99)]

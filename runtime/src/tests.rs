@@ -1,9 +1,15 @@
-//! Checks of the assembled runtime: its genesis presets and the metadata clients rely on.
+//! Checks of the assembled runtime: its genesis presets, the metadata clients rely on, and what
+//! fits in a block.
 
 use crate::{
-	configs::MAX_AUTHORITIES, genesis_config_presets, BuildStorage, Runtime, RuntimeGenesisConfig,
+	configs::{RuntimeBlockWeights, MAX_AUTHORITIES},
+	genesis_config_presets, BuildStorage, Runtime, RuntimeCall, RuntimeGenesisConfig,
 };
 use frame_metadata::{RuntimeMetadata, RuntimeMetadataPrefixed};
+use frame_support::{
+	dispatch::{DispatchClass, GetDispatchInfo},
+	traits::Get,
+};
 use serde_json::Value;
 use sp_genesis_builder::{PresetId, DEV_RUNTIME_PRESET, LOCAL_TESTNET_RUNTIME_PRESET};
 
@@ -105,6 +111,9 @@ fn metadata_lists_the_runtime_pallets_at_their_indices() {
 		("Balances", 10),
 		("TransactionPayment", 11),
 		("Utility", 20),
+		("DeviceRegistry", 40),
+		("RegistrationHashes", 41),
+		("LoginRecords", 42),
 		("Sudo", 99),
 	];
 	assert_eq!(
@@ -114,6 +123,14 @@ fn metadata_lists_the_runtime_pallets_at_their_indices() {
 			.map(|(name, index)| (name.to_string(), *index))
 			.collect::<Vec<_>>()
 	);
+}
+
+#[test]
+fn metadata_lists_the_iot_runtime_apis() {
+	let apis: Vec<String> = latest_metadata().apis.iter().map(|api| api.name.clone()).collect();
+	for api in ["DeviceRegistryApi", "RegistrationHashesApi", "LoginRecordsApi"] {
+		assert!(apis.iter().any(|name| name == api), "{api} is missing from {apis:?}");
+	}
 }
 
 #[test]
@@ -135,4 +152,63 @@ fn metadata_keeps_documentation() {
 	);
 	let types_with_docs = metadata.types.types.iter().filter(|t| !t.ty.docs.is_empty()).count();
 	assert!(types_with_docs > 0, "type docs are kept (frame-support/full-metadata-docs)");
+}
+
+/// How many dispatches of `call` fit in one block's share for ordinary transactions.
+fn fit_in_one_block(call: RuntimeCall) -> u64 {
+	let normal = RuntimeBlockWeights::get().get(DispatchClass::Normal).clone();
+	let budget = normal.max_total.expect("the normal class is bounded");
+	let each = call.get_dispatch_info().call_weight + normal.base_extrinsic;
+	budget.ref_time() / each.ref_time()
+}
+
+#[test]
+fn a_block_holds_hundreds_of_login_records() {
+	use pallet_login_records::{Call, FailureReason, LoginOutcome, UserDeviceSignature};
+	let reported = RuntimeCall::LoginRecords(Call::report_login {
+		device: [1; 32],
+		user_device: [2; 32],
+		nonce: [3; 32],
+		challenge_block: 1,
+		outcome: LoginOutcome::Failure(FailureReason::BadCertificationHash),
+		certification_hash: [4; 32],
+	});
+	let signed = RuntimeCall::LoginRecords(Call::submit_signed_login {
+		device: [1; 32],
+		user_device: [2; 32],
+		nonce: [3; 32],
+		challenge_block: 1,
+		signature: UserDeviceSignature::Sr25519(sp_core::sr25519::Signature::from_raw([0; 64])),
+	});
+	// Fewer would make a burst of logins at a large site wait several blocks.
+	let (reports, signed_logins) = (fit_in_one_block(reported), fit_in_one_block(signed));
+	assert!(reports >= 500, "only {reports} reported logins fit in a block");
+	assert!(signed_logins >= 500, "only {signed_logins} signed logins fit in a block");
+}
+
+#[test]
+fn a_full_registration_batch_fits_in_one_transaction() {
+	use pallet_device_registry::{DeviceKind, DeviceRegistration, FirmwareVersion};
+	let batch = (0..<Runtime as pallet_device_registry::Config>::MaxBatchSize::get())
+		.map(|i| {
+			let mut id = [0u8; 32];
+			id[..4].copy_from_slice(&i.to_le_bytes());
+			(id, i)
+		})
+		.map(|(id, i)| DeviceRegistration {
+			id,
+			kind: DeviceKind::Device,
+			model: b"TH100".to_vec(),
+			account: sp_core::crypto::AccountId32::new([i as u8; 32]),
+			metadata_hash: [0; 32],
+			firmware: FirmwareVersion { major: 1, minor: 0, patch: 0 },
+		})
+		.collect();
+	let call = RuntimeCall::DeviceRegistry(pallet_device_registry::Call::register_devices {
+		registrations: batch,
+	});
+	let weight = call.get_dispatch_info().call_weight;
+	let normal = RuntimeBlockWeights::get().get(DispatchClass::Normal).clone();
+	let limit = normal.max_extrinsic.expect("the normal class bounds one extrinsic");
+	assert!(weight.all_lte(limit), "a full batch weighs {weight:?}, over {limit:?}");
 }

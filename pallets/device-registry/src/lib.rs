@@ -953,6 +953,12 @@ pub mod pallet {
 			Self::acting_org(account).ok()
 		}
 
+		fn active_org_roles(org: OrgId) -> Option<OrgRoles> {
+			Organisations::<T>::get(org)
+				.filter(|org| org.status == OrgStatus::Active)
+				.map(|org| org.roles)
+		}
+
 		fn model_of(id: &DeviceId) -> Option<Vec<u8>> {
 			Devices::<T>::get(id).map(|device| device.model.into_inner())
 		}
@@ -972,6 +978,26 @@ pub mod pallet {
 			})?;
 			Self::deposit_event(Event::FirmwareUpdated { device: *id, version });
 			Ok(())
+		}
+
+		#[cfg(feature = "runtime-benchmarks")]
+		fn org_for_benchmark(admin: &T::AccountId, roles: OrgRoles) -> OrgId {
+			Self::do_create_org(b"benchmark".to_vec(), roles, admin.clone())
+				.expect("benchmark setup creates a fresh organisation")
+		}
+
+		#[cfg(feature = "runtime-benchmarks")]
+		fn device_for_benchmark(admin: &T::AccountId, id: DeviceId, account: &T::AccountId) {
+			let registration = DeviceRegistration {
+				id,
+				kind: DeviceKind::Device,
+				model: b"bench".to_vec(),
+				account: account.clone(),
+				metadata_hash: [0; 32],
+				firmware: FirmwareVersion { major: 1, minor: 0, patch: 0 },
+			};
+			Self::do_register_devices(admin, alloc::vec![registration])
+				.expect("benchmark setup registers a fresh device");
 		}
 	}
 }

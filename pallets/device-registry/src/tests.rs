@@ -176,6 +176,15 @@ mod organisations {
 	}
 
 	#[test]
+	fn an_active_organisation_reports_its_roles() {
+		run_test(|| {
+			let org = create_org(ADMIN);
+			assert_eq!(Registry::active_org_roles(org), Some(MANUFACTURER));
+			assert_eq!(Registry::active_org_roles(org + 1), None);
+		});
+	}
+
+	#[test]
 	fn a_suspended_organisation_cannot_act_and_its_devices_are_inactive() {
 		run_test(|| {
 			let org = create_org(ADMIN);
@@ -184,6 +193,7 @@ mod organisations {
 			assert_eq!(Registry::active_device(&id(1)), None);
 			assert_eq!(Registry::active_device_by_account(&101), None);
 			assert_eq!(Registry::active_org_of(&ADMIN), None);
+			assert_eq!(Registry::active_org_roles(org), None);
 			assert_noop!(
 				Registry::register_device(origin(ADMIN), registration(2, 102, DeviceKind::Device)),
 				Error::<Test>::OrgSuspended

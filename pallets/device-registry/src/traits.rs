@@ -3,7 +3,7 @@
 //! Other pallets and the member-only transaction extension depend on [`DeviceRegistry`], never
 //! on this pallet's storage, so the registry's layout can change without touching them.
 
-use crate::types::{DeviceId, DeviceKind, FirmwareVersion, OrgId};
+use crate::types::{DeviceId, DeviceKind, FirmwareVersion, OrgId, OrgRoles};
 use sp_runtime::DispatchResult;
 
 /// An active device or gateway, as other pallets see it.
@@ -28,6 +28,9 @@ pub trait DeviceRegistry<AccountId> {
 	/// The organisation `account` administers or operates for, if that organisation is active.
 	fn active_org_of(account: &AccountId) -> Option<OrgId>;
 
+	/// The roles of organisation `org`, if it exists and is active.
+	fn active_org_roles(org: OrgId) -> Option<OrgRoles>;
+
 	/// The model of device `id`, whatever its status.
 	fn model_of(id: &DeviceId) -> Option<alloc::vec::Vec<u8>>;
 
@@ -36,4 +39,14 @@ pub trait DeviceRegistry<AccountId> {
 
 	/// Records that device `id` now runs `version` (after a verified update).
 	fn set_firmware_version(id: &DeviceId, version: FirmwareVersion) -> DispatchResult;
+
+	/// Creates an active organisation administered by `admin`, so another pallet's benchmarks
+	/// can start from one.
+	#[cfg(feature = "runtime-benchmarks")]
+	fn org_for_benchmark(admin: &AccountId, roles: OrgRoles) -> OrgId;
+
+	/// Registers an active device `id`, signing with `account`, for the organisation `admin`
+	/// serves, so another pallet's benchmarks can start from one.
+	#[cfg(feature = "runtime-benchmarks")]
+	fn device_for_benchmark(admin: &AccountId, id: DeviceId, account: &AccountId);
 }

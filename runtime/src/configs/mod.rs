@@ -17,9 +17,10 @@ use sp_runtime::{traits::One, Perbill};
 use sp_version::RuntimeVersion;
 
 use super::{
-	AccountId, Aura, Balance, Balances, Block, BlockNumber, Hash, Nonce, OriginCaller, PalletInfo,
-	Runtime, RuntimeCall, RuntimeEvent, RuntimeFreezeReason, RuntimeHoldReason, RuntimeOrigin,
-	RuntimeTask, System, EXISTENTIAL_DEPOSIT, SLOT_DURATION, VERSION,
+	AccountId, Aura, Balance, Balances, Block, BlockNumber, DeviceRegistry, Hash, Nonce,
+	OriginCaller, PalletInfo, RegistrationHashes, Runtime, RuntimeCall, RuntimeEvent,
+	RuntimeFreezeReason, RuntimeHoldReason, RuntimeOrigin, RuntimeTask, System,
+	EXISTENTIAL_DEPOSIT, MINUTES, SLOT_DURATION, VERSION,
 };
 
 /// Share of a block that ordinary transactions may fill; the rest stays free for operational
@@ -143,4 +144,40 @@ impl pallet_sudo::Config for Runtime {
 	type RuntimeEvent = RuntimeEvent;
 	type RuntimeCall = RuntimeCall;
 	type WeightInfo = pallet_sudo::weights::SubstrateWeight<Runtime>;
+}
+
+impl pallet_device_registry::Config for Runtime {
+	// Root until the consortium council exists; then a council majority.
+	type GovernanceOrigin = frame_system::EnsureRoot<AccountId>;
+	type MaxNameLen = ConstU32<64>;
+	type MaxAdmins = ConstU32<8>;
+	type MaxMembers = ConstU32<64>;
+	type MaxModelLen = ConstU32<64>;
+	// The per-organisation index is a storage map, not a vector: a large fleet costs nothing
+	// per call; the bound only keeps the count (and a full listing) finite.
+	type MaxDevicesPerOrg = ConstU32<1_000_000>;
+	// A full batch stays well inside one block's weight (figures in docs/benchmarks.md).
+	type MaxBatchSize = ConstU32<256>;
+	type MaxKeyHistory = ConstU32<8>;
+	type WeightInfo = pallet_device_registry::weights::SubstrateWeight<Runtime>;
+}
+
+impl pallet_registration_hashes::Config for Runtime {
+	type Registry = DeviceRegistry;
+	// History is never deleted; a user device that re-registers this often needs a new id.
+	type MaxVersions = ConstU32<32>;
+	type WeightInfo = pallet_registration_hashes::weights::SubstrateWeight<Runtime>;
+}
+
+impl pallet_login_records::Config for Runtime {
+	type Registry = DeviceRegistry;
+	type Registrations = RegistrationHashes;
+	// Five wrong answers in a row lock a pair, as a bank card locks after a few wrong PINs.
+	type MaxFailures = ConstU32<5>;
+	type MaxRecentLogins = ConstU32<64>;
+	// A user answers a challenge within seconds; five minutes leaves room for a slow network.
+	type ChallengeLifetime = ConstU32<{ 5 * MINUTES }>;
+	// At most 32 attempts per device per five minutes: ample for people, a wall for scripts.
+	type MaxLoginsPerChallengeLifetime = ConstU32<32>;
+	type WeightInfo = pallet_login_records::weights::SubstrateWeight<Runtime>;
 }

@@ -1,0 +1,144 @@
+//! Benchmarks of every call, each in its most expensive case.
+
+use super::*;
+use crate::Pallet as Logins;
+use alloc::vec::Vec;
+use frame_benchmarking::v2::*;
+use frame_support::{traits::Get, BoundedVec};
+use frame_system::{pallet_prelude::BlockNumberFor, RawOrigin};
+use iotchain_certification_scheme::{login_payload, Combination};
+use pallet_device_registry::{DeviceId, DeviceRegistry, OrgRoles};
+use pallet_registration_hashes::{Credential, RegistrationLookup, UserDeviceId, UserDeviceKey};
+use sp_core::crypto::KeyTypeId;
+use sp_runtime::traits::{One, Saturating, UniqueSaturatedInto};
+
+// Distinct from the ids the unit tests' mock registers at genesis.
+const DEVICE: DeviceId = [0xbe; 32];
+const USER_DEVICE: UserDeviceId = [2; 32];
+const BENCHMARK_KEYS: KeyTypeId = KeyTypeId(*b"bnch");
+
+/// A certifier organisation's admin, an active device of another organisation and that
+/// organisation's admin; returns (certifier, device account, owner).
+fn accounts<T: Config>() -> (T::AccountId, T::AccountId, T::AccountId) {
+	let certifier: T::AccountId = account("certifier", 0, 0);
+	let owner: T::AccountId = account("owner", 0, 0);
+	let device: T::AccountId = account("device", 0, 0);
+	T::Registry::org_for_benchmark(&certifier, OrgRoles { certifier: true, ..Default::default() });
+	T::Registry::org_for_benchmark(&owner, OrgRoles { manufacturer: true, ..Default::default() });
+	T::Registry::device_for_benchmark(&owner, DEVICE, &device);
+	(certifier, device, owner)
+}
+
+/// The worst state an attempt meets: the device's spent-nonce list one short of full (every
+/// entry scanned, none expired), a ring that has wrapped, and the pair one failure from locking.
+fn worst_case_history<T: Config>() {
+	let far = frame_system::Pallet::<T>::block_number().saturating_add(T::ChallengeLifetime::get());
+	let spent: Vec<_> = (1..T::MaxLoginsPerChallengeLifetime::get())
+		.map(|i| {
+			let mut nonce = [0xee; 32];
+			nonce[..4].copy_from_slice(&i.to_le_bytes());
+			(nonce, far)
+		})
+		.collect();
+	SpentNonces::<T>::insert(DEVICE, BoundedVec::truncate_from(spent));
+	AttemptCount::<T>::insert(DEVICE, u64::from(T::MaxRecentLogins::get()) * 3);
+	PairStates::<T>::insert(
+		DEVICE,
+		USER_DEVICE,
+		PairState {
+			consecutive_failures: T::MaxFailures::get().saturating_sub(1),
+			locked_since: None,
+		},
+	);
+}
+
+fn hash_credential() -> Credential {
+	let combination = Combination::from_bits(0b111).expect("all three hashes are valid");
+	Credential::Hash { registration_hash: [3; 32], combination }
+}
+
+fn now<T: Config>() -> BlockNumberFor<T> {
+	frame_system::Pallet::<T>::block_number()
+}
+
+#[benchmarks]
+mod benchmarks {
+	use super::*;
+
+	/// A certifier reports a failure that locks the pair.
+	#[benchmark]
+	fn report_login() {
+		let (certifier, device_account, _) = accounts::<T>();
+		T::Registrations::register_for_benchmark(
+			&device_account,
+			&DEVICE,
+			&USER_DEVICE,
+			hash_credential(),
+		);
+		worst_case_history::<T>();
+		let outcome = LoginOutcome::Failure(FailureReason::BadCertificationHash);
+
+		#[extrinsic_call]
+		_(RawOrigin::Signed(certifier), DEVICE, USER_DEVICE, [7; 32], now::<T>(), outcome, [8; 32]);
+
+		assert!(Logins::<T>::pair_state(&DEVICE, &USER_DEVICE).locked_since.is_some());
+	}
+
+	/// The device submits an sr25519 signature that verifies in full but over another nonce,
+	/// so it fails and locks the pair.
+	#[benchmark]
+	fn submit_signed_login() {
+		let (_, device_account, _) = accounts::<T>();
+		let public = sp_io::crypto::sr25519_generate(BENCHMARK_KEYS, None);
+		T::Registrations::register_for_benchmark(
+			&device_account,
+			&DEVICE,
+			&USER_DEVICE,
+			Credential::Key(UserDeviceKey::Sr25519(public.0)),
+		);
+		worst_case_history::<T>();
+		let challenge_block = now::<T>();
+		let other_nonce = login_payload(
+			&Logins::<T>::genesis_hash(),
+			&DEVICE,
+			&USER_DEVICE,
+			&[6; 32],
+			challenge_block.unique_saturated_into(),
+		);
+		let signature = sp_io::crypto::sr25519_sign(BENCHMARK_KEYS, &public, &other_nonce)
+			.expect("the key was just generated in the keystore");
+
+		#[extrinsic_call]
+		_(
+			RawOrigin::Signed(device_account),
+			DEVICE,
+			USER_DEVICE,
+			[7; 32],
+			challenge_block,
+			UserDeviceSignature::Sr25519(signature),
+		);
+
+		let state = Logins::<T>::pair_state(&DEVICE, &USER_DEVICE);
+		assert!(state.locked_since.is_some());
+	}
+
+	#[benchmark]
+	fn unlock() {
+		let (_, _, owner) = accounts::<T>();
+		PairStates::<T>::insert(
+			DEVICE,
+			USER_DEVICE,
+			PairState {
+				consecutive_failures: T::MaxFailures::get(),
+				locked_since: Some(BlockNumberFor::<T>::one()),
+			},
+		);
+
+		#[extrinsic_call]
+		_(RawOrigin::Signed(owner), DEVICE, USER_DEVICE);
+
+		assert_eq!(PairStates::<T>::get(DEVICE, USER_DEVICE), None);
+	}
+
+	impl_benchmark_test_suite!(Logins, crate::mock::new_test_ext(), crate::mock::Test);
+}

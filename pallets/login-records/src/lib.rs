@@ -1,0 +1,508 @@
+//! # Login Records Pallet
+//!
+//! The append-only audit trail of login attempts between user devices and IoT devices (seed 001,
+//! sections 3.2 and 3.4): who tried to log in to which device, with which challenge, and how it
+//! ended — recorded on chain so an operator whose servers were hacked can still trust the log.
+//!
+//! ## Overview
+//!
+//! - **Hash mode** (the paper's protocol): a certifier organisation checks the user device's
+//!   certification hash against its secret and the on-chain registration hash, then reports the
+//!   outcome with [`Pallet::report_login`].
+//! - **Signature mode**: the IoT device (or a certifier) submits the user device's signature over
+//!   [`iotchain_certification_scheme::login_payload`] with [`Pallet::submit_signed_login`]; the
+//!   chain verifies it against the registered key and decides the outcome itself.
+//!
+//! Either way each challenge nonce is accepted once per device, and only while its challenge is
+//! younger than `ChallengeLifetime` blocks; a device takes at most
+//! `MaxLoginsPerChallengeLifetime` attempts in that time, which bounds both the nonces remembered
+//! and the rate of attempts.
+//!
+//! Consecutive failures are counted per pair. At `MaxFailures` the pair locks: no success is
+//! recorded until an account of the device's organisation calls [`Pallet::unlock`]. Failures go
+//! on being recorded while locked. Suspended and revoked devices cannot be logged in to at all;
+//! a revoked registration cannot succeed.
+//!
+//! Each device keeps its `MaxRecentLogins` most recent records in storage (a ring); the
+//! `LoginRecorded` events hold the full history.
+
+#![cfg_attr(not(feature = "std"), no_std)]
+
+extern crate alloc;
+
+pub use pallet::*;
+pub use types::*;
+pub use weights::WeightInfo;
+
+#[cfg(feature = "runtime-benchmarks")]
+mod benchmarking;
+#[cfg(test)]
+mod mock;
+pub mod runtime_api;
+#[cfg(test)]
+mod tests;
+mod types;
+pub mod weights;
+
+#[frame_support::pallet]
+pub mod pallet {
+	use super::*;
+	use alloc::vec::Vec;
+	use frame_support::pallet_prelude::*;
+	use frame_system::pallet_prelude::*;
+	use iotchain_certification_scheme::{login_payload, Hash, Nonce};
+	use pallet_device_registry::{DeviceId, DeviceRegistry, OrgId};
+	use pallet_registration_hashes::{
+		Credential, LatestRegistration, RegistrationLookup, UserDeviceId, UserDeviceKey,
+	};
+	use sp_runtime::traits::{Saturating, UniqueSaturatedInto, Verify, Zero};
+
+	/// A login record as this runtime stores it.
+	pub type LoginRecordOf<T> =
+		LoginRecord<<T as frame_system::Config>::AccountId, BlockNumberFor<T>>;
+	/// A pair's failure state as this runtime stores it.
+	pub type PairStateOf<T> = PairState<BlockNumberFor<T>>;
+	/// The nonces a device accepted and when each may be forgotten.
+	pub type SpentNoncesOf<T> =
+		BoundedVec<(Nonce, BlockNumberFor<T>), <T as Config>::MaxLoginsPerChallengeLifetime>;
+
+	#[pallet::pallet]
+	pub struct Pallet<T>(_);
+
+	#[pallet::config]
+	pub trait Config: frame_system::Config<RuntimeEvent: From<Event<Self>>> {
+		/// The device registry: active devices and who serves which organisation.
+		type Registry: DeviceRegistry<Self::AccountId>;
+
+		/// The registration registry: what each pair registered.
+		type Registrations: RegistrationLookup<Self::AccountId>;
+
+		/// Consecutive failures after which a pair locks.
+		#[pallet::constant]
+		type MaxFailures: Get<u32>;
+
+		/// How many of its most recent records each device keeps in storage.
+		#[pallet::constant]
+		type MaxRecentLogins: Get<u32>;
+
+		/// How many blocks a challenge stays answerable after the block it was issued at.
+		#[pallet::constant]
+		type ChallengeLifetime: Get<BlockNumberFor<Self>>;
+
+		/// Most attempts one device takes within `ChallengeLifetime` blocks.
+		#[pallet::constant]
+		type MaxLoginsPerChallengeLifetime: Get<u32>;
+
+		/// Weights of this pallet's calls, from its benchmarks.
+		type WeightInfo: WeightInfo;
+	}
+
+	/// How many attempts each device has had; the next record's `attempt` is one more.
+	// Blake2_128Concat: device ids are chosen by registrants.
+	#[pallet::storage]
+	pub type AttemptCount<T: Config> = StorageMap<_, Blake2_128Concat, DeviceId, u64, ValueQuery>;
+
+	/// Each device's most recent records, in a ring of `MaxRecentLogins` slots: attempt `a`
+	/// lives in slot `(a - 1) % MaxRecentLogins`.
+	// Blake2_128Concat for registrant-chosen ids; Twox64Concat for the chain-computed slot.
+	#[pallet::storage]
+	pub type RecentLogins<T: Config> =
+		StorageDoubleMap<_, Blake2_128Concat, DeviceId, Twox64Concat, u32, LoginRecordOf<T>>;
+
+	/// Failure counts and locks of pairs that have either.
+	// Blake2_128Concat: both ids are chosen by registrants.
+	#[pallet::storage]
+	pub type PairStates<T: Config> = StorageDoubleMap<
+		_,
+		Blake2_128Concat,
+		DeviceId,
+		Blake2_128Concat,
+		UserDeviceId,
+		PairStateOf<T>,
+	>;
+
+	/// The nonces each device accepted whose challenges have not yet expired.
+	// Blake2_128Concat: device ids are chosen by registrants.
+	#[pallet::storage]
+	pub type SpentNonces<T: Config> =
+		StorageMap<_, Blake2_128Concat, DeviceId, SpentNoncesOf<T>, ValueQuery>;
+
+	#[pallet::event]
+	#[pallet::generate_deposit(pub(super) fn deposit_event)]
+	pub enum Event<T: Config> {
+		/// A login attempt was recorded.
+		LoginRecorded {
+			device: DeviceId,
+			user_device: UserDeviceId,
+			attempt: u64,
+			outcome: LoginOutcome,
+			nonce: Nonce,
+			evidence: Evidence,
+			registration_version: Option<u32>,
+			certifier: Option<OrgId>,
+			submitted_by: T::AccountId,
+		},
+		/// A pair reached `MaxFailures` consecutive failures and is locked.
+		PairLocked { device: DeviceId, user_device: UserDeviceId, failures: u32 },
+		/// The device's organisation unlocked a pair.
+		PairUnlocked { device: DeviceId, user_device: UserDeviceId, by: T::AccountId },
+	}
+
+	#[pallet::error]
+	pub enum Error<T> {
+		/// The IoT device does not exist or is not active: nobody can log in to it.
+		DeviceNotActive,
+		/// Only a certifier organisation's account may report a hash-mode login.
+		NotCertifier,
+		/// Only the IoT device itself or a certifier organisation's account may submit a
+		/// signed login.
+		NotCertifierOrDevice,
+		/// Only an account of the device's organisation may unlock its pairs.
+		NotDeviceOrganisation,
+		/// The challenge block is ahead of the chain.
+		ChallengeFromFuture,
+		/// The challenge is older than `ChallengeLifetime` blocks.
+		ChallengeExpired,
+		/// The device already accepted this nonce: a replay.
+		NonceAlreadyUsed,
+		/// The device took `MaxLoginsPerChallengeLifetime` attempts within the challenge
+		/// lifetime; try again later.
+		TooManyLogins,
+		/// A success was reported, but the pair has no registration.
+		NoRegistration,
+		/// A success was reported, but the pair's current registration is revoked.
+		RegistrationRevoked,
+		/// A hash-mode success was reported for a pair registered with a key.
+		NotHashMode,
+		/// A success was reported for a locked pair; unlock it first.
+		PairLocked,
+		/// The pair is not locked.
+		NotLocked,
+	}
+
+	#[pallet::hooks]
+	impl<T: Config> Hooks<BlockNumberFor<T>> for Pallet<T> {
+		#[cfg(feature = "try-runtime")]
+		fn try_state(_n: BlockNumberFor<T>) -> Result<(), sp_runtime::TryRuntimeError> {
+			Self::do_try_state()
+		}
+	}
+
+	#[pallet::call]
+	impl<T: Config> Pallet<T> {
+		/// Record the outcome of a hash-mode login a certifier checked. A certifier
+		/// organisation's account only.
+		///
+		/// A success needs the pair's current, unrevoked hash-mode registration and an unlocked
+		/// pair. A failure is always recorded and counted.
+		#[pallet::call_index(0)]
+		#[pallet::weight(T::WeightInfo::report_login())]
+		pub fn report_login(
+			origin: OriginFor<T>,
+			device: DeviceId,
+			user_device: UserDeviceId,
+			nonce: Nonce,
+			challenge_block: BlockNumberFor<T>,
+			outcome: LoginOutcome,
+			certification_hash: Hash,
+		) -> DispatchResult {
+			let caller = ensure_signed(origin)?;
+			let certifier = Self::certifier_org(&caller).ok_or(Error::<T>::NotCertifier)?;
+			Self::ensure_device_active(&device)?;
+			let registration = T::Registrations::latest(&device, &user_device);
+			if outcome == LoginOutcome::Success {
+				Self::ensure_may_succeed(&device, &user_device, registration.as_ref())?;
+			}
+			Self::record(Attempt {
+				device,
+				user_device,
+				nonce,
+				challenge_block,
+				outcome,
+				evidence: Evidence::CertificationHash(certification_hash),
+				registration_version: registration.map(|r| r.version),
+				certifier: Some(certifier),
+				submitted_by: caller,
+			})
+		}
+
+		/// Submit a signature-mode login: the user device's signature over the login payload.
+		/// The chain verifies it and records the outcome it decides. The IoT device itself or
+		/// a certifier organisation's account.
+		#[pallet::call_index(1)]
+		#[pallet::weight(T::WeightInfo::submit_signed_login())]
+		pub fn submit_signed_login(
+			origin: OriginFor<T>,
+			device: DeviceId,
+			user_device: UserDeviceId,
+			nonce: Nonce,
+			challenge_block: BlockNumberFor<T>,
+			signature: UserDeviceSignature,
+		) -> DispatchResult {
+			let caller = ensure_signed(origin)?;
+			let is_device =
+				T::Registry::active_device_by_account(&caller).is_some_and(|own| own.id == device);
+			ensure!(
+				is_device || Self::certifier_org(&caller).is_some(),
+				Error::<T>::NotCertifierOrDevice
+			);
+			Self::ensure_device_active(&device)?;
+			let registration = T::Registrations::latest(&device, &user_device);
+			let outcome = Self::judge_signature(
+				&device,
+				&user_device,
+				&nonce,
+				challenge_block,
+				&signature,
+				registration.as_ref(),
+			);
+			Self::record(Attempt {
+				device,
+				user_device,
+				nonce,
+				challenge_block,
+				outcome,
+				evidence: Evidence::Signature(signature),
+				registration_version: registration.map(|r| r.version),
+				certifier: None,
+				submitted_by: caller,
+			})
+		}
+
+		/// Unlock a pair and clear its failure count. An account of the device's organisation.
+		#[pallet::call_index(2)]
+		#[pallet::weight(T::WeightInfo::unlock())]
+		pub fn unlock(
+			origin: OriginFor<T>,
+			device: DeviceId,
+			user_device: UserDeviceId,
+		) -> DispatchResult {
+			let caller = ensure_signed(origin)?;
+			let owner = T::Registry::active_device(&device).ok_or(Error::<T>::DeviceNotActive)?;
+			ensure!(
+				T::Registry::active_org_of(&caller) == Some(owner.org),
+				Error::<T>::NotDeviceOrganisation
+			);
+			let state = PairStates::<T>::get(device, user_device).unwrap_or_default();
+			ensure!(state.locked_since.is_some(), Error::<T>::NotLocked);
+			PairStates::<T>::remove(device, user_device);
+			Self::deposit_event(Event::PairUnlocked { device, user_device, by: caller });
+			Ok(())
+		}
+	}
+
+	/// One attempt, authorised and with its outcome decided, about to be recorded.
+	struct Attempt<T: Config> {
+		device: DeviceId,
+		user_device: UserDeviceId,
+		nonce: Nonce,
+		challenge_block: BlockNumberFor<T>,
+		outcome: LoginOutcome,
+		evidence: Evidence,
+		registration_version: Option<u32>,
+		certifier: Option<OrgId>,
+		submitted_by: T::AccountId,
+	}
+
+	impl<T: Config> Pallet<T> {
+		/// The active certifier organisation `account` serves, if any.
+		fn certifier_org(account: &T::AccountId) -> Option<OrgId> {
+			T::Registry::active_org_of(account)
+				.filter(|org| T::Registry::active_org_roles(*org).is_some_and(|r| r.certifier))
+		}
+
+		fn ensure_device_active(device: &DeviceId) -> DispatchResult {
+			ensure!(T::Registry::active_device(device).is_some(), Error::<T>::DeviceNotActive);
+			Ok(())
+		}
+
+		fn is_locked(device: &DeviceId, user_device: &UserDeviceId) -> bool {
+			PairStates::<T>::get(device, user_device).is_some_and(|s| s.locked_since.is_some())
+		}
+
+		/// A reported success needs a current hash-mode registration and an unlocked pair.
+		fn ensure_may_succeed(
+			device: &DeviceId,
+			user_device: &UserDeviceId,
+			registration: Option<&LatestRegistration>,
+		) -> DispatchResult {
+			let registration = registration.ok_or(Error::<T>::NoRegistration)?;
+			ensure!(!registration.revoked, Error::<T>::RegistrationRevoked);
+			ensure!(
+				matches!(registration.credential, Credential::Hash { .. }),
+				Error::<T>::NotHashMode
+			);
+			ensure!(!Self::is_locked(device, user_device), Error::<T>::PairLocked);
+			Ok(())
+		}
+
+		/// The outcome of a signature-mode attempt, decided by the chain.
+		fn judge_signature(
+			device: &DeviceId,
+			user_device: &UserDeviceId,
+			nonce: &Nonce,
+			challenge_block: BlockNumberFor<T>,
+			signature: &UserDeviceSignature,
+			registration: Option<&LatestRegistration>,
+		) -> LoginOutcome {
+			use FailureReason::*;
+			let key = match registration {
+				Some(LatestRegistration { revoked: true, .. }) => {
+					return LoginOutcome::Failure(RegistrationRevoked)
+				},
+				Some(LatestRegistration { credential: Credential::Key(key), .. }) => *key,
+				_ => return LoginOutcome::Failure(UnknownRegistration),
+			};
+			if Self::is_locked(device, user_device) {
+				return LoginOutcome::Failure(Locked);
+			}
+			let payload = login_payload(
+				&Self::genesis_hash(),
+				device,
+				user_device,
+				nonce,
+				challenge_block.unique_saturated_into(),
+			);
+			let valid = match (key, signature) {
+				(UserDeviceKey::Sr25519(public), UserDeviceSignature::Sr25519(signature)) => {
+					signature.verify(&payload[..], &sp_core::sr25519::Public::from_raw(public))
+				},
+				(UserDeviceKey::Ed25519(public), UserDeviceSignature::Ed25519(signature)) => {
+					signature.verify(&payload[..], &sp_core::ed25519::Public::from_raw(public))
+				},
+				_ => false,
+			};
+			if valid {
+				LoginOutcome::Success
+			} else {
+				LoginOutcome::Failure(BadSignature)
+			}
+		}
+
+		/// This chain's genesis hash, which every signed login payload names.
+		pub fn genesis_hash() -> Hash {
+			let genesis = frame_system::Pallet::<T>::block_hash(BlockNumberFor::<T>::zero());
+			Hash::try_from(genesis.as_ref()).unwrap_or_default()
+		}
+
+		/// Checks the challenge's age and spends its nonce.
+		fn spend_nonce(
+			device: &DeviceId,
+			nonce: &Nonce,
+			challenge_block: BlockNumberFor<T>,
+		) -> DispatchResult {
+			let now = frame_system::Pallet::<T>::block_number();
+			ensure!(challenge_block <= now, Error::<T>::ChallengeFromFuture);
+			let expires = challenge_block.saturating_add(T::ChallengeLifetime::get());
+			ensure!(now <= expires, Error::<T>::ChallengeExpired);
+			SpentNonces::<T>::try_mutate(device, |spent| {
+				spent.retain(|(_, expiry)| *expiry >= now);
+				ensure!(spent.iter().all(|(used, _)| used != nonce), Error::<T>::NonceAlreadyUsed);
+				spent.try_push((*nonce, expires)).map_err(|_| Error::<T>::TooManyLogins)?;
+				Ok(())
+			})
+		}
+
+		/// Spends the nonce, appends the record, and updates the pair's failure count.
+		fn record(attempt: Attempt<T>) -> DispatchResult {
+			let Attempt { device, user_device, nonce, challenge_block, outcome, .. } = attempt;
+			Self::spend_nonce(&device, &nonce, challenge_block)?;
+			let number = AttemptCount::<T>::get(device).saturating_add(1);
+			AttemptCount::<T>::insert(device, number);
+			let record = LoginRecord {
+				attempt: number,
+				user_device,
+				outcome,
+				nonce,
+				challenge_block,
+				evidence: attempt.evidence,
+				registration_version: attempt.registration_version,
+				certifier: attempt.certifier,
+				submitted_by: attempt.submitted_by,
+				block: frame_system::Pallet::<T>::block_number(),
+			};
+			RecentLogins::<T>::insert(device, Self::slot(number), record.clone());
+			Self::deposit_event(Event::LoginRecorded {
+				device,
+				user_device,
+				attempt: number,
+				outcome,
+				nonce,
+				evidence: record.evidence,
+				registration_version: record.registration_version,
+				certifier: record.certifier,
+				submitted_by: record.submitted_by,
+			});
+			match outcome {
+				LoginOutcome::Success => PairStates::<T>::remove(device, user_device),
+				LoginOutcome::Failure(_) => Self::count_failure(device, user_device),
+			}
+			Ok(())
+		}
+
+		fn count_failure(device: DeviceId, user_device: UserDeviceId) {
+			let mut state = PairStates::<T>::get(device, user_device).unwrap_or_default();
+			state.consecutive_failures = state.consecutive_failures.saturating_add(1);
+			if state.locked_since.is_none() && state.consecutive_failures >= T::MaxFailures::get() {
+				state.locked_since = Some(frame_system::Pallet::<T>::block_number());
+				Self::deposit_event(Event::PairLocked {
+					device,
+					user_device,
+					failures: state.consecutive_failures,
+				});
+			}
+			PairStates::<T>::insert(device, user_device, state);
+		}
+
+		/// The ring slot of attempt `number` (1-based).
+		fn slot(number: u64) -> u32 {
+			let window = u64::from(T::MaxRecentLogins::get().max(1));
+			// The remainder is below `window`, itself a `u32`.
+			(number.saturating_sub(1) % window) as u32
+		}
+
+		/// A device's records still in storage, newest first, at most `limit`.
+		pub fn recent_logins(device: &DeviceId, limit: u32) -> Vec<LoginRecordOf<T>> {
+			let mut records: Vec<_> = RecentLogins::<T>::iter_prefix_values(device).collect();
+			records.sort_by(|a, b| b.attempt.cmp(&a.attempt));
+			records.truncate(limit as usize);
+			records
+		}
+
+		/// A pair's failure count and lock.
+		pub fn pair_state(device: &DeviceId, user_device: &UserDeviceId) -> PairStateOf<T> {
+			PairStates::<T>::get(device, user_device).unwrap_or_default()
+		}
+
+		/// Checks that the rings, counters, pair states and spent nonces agree.
+		#[cfg(any(feature = "try-runtime", test))]
+		pub fn do_try_state() -> Result<(), sp_runtime::TryRuntimeError> {
+			let window = u64::from(T::MaxRecentLogins::get());
+			for (device, count) in AttemptCount::<T>::iter() {
+				let mut kept = 0u64;
+				for (slot, record) in RecentLogins::<T>::iter_prefix(device) {
+					ensure!(record.attempt <= count, "a record is newer than the device's count");
+					ensure!(Self::slot(record.attempt) == slot, "a record sits in the wrong slot");
+					ensure!(record.attempt + window > count, "a record outlived its ring window");
+					kept += 1;
+				}
+				ensure!(
+					kept == count.min(window),
+					"a device's ring has the wrong number of records"
+				);
+			}
+			for (device, _, _) in RecentLogins::<T>::iter() {
+				ensure!(AttemptCount::<T>::get(device) > 0, "records of a device with no attempts");
+			}
+			for (_, _, state) in PairStates::<T>::iter() {
+				ensure!(state.consecutive_failures > 0, "a pair state with nothing to say is kept");
+				ensure!(
+					state.locked_since.is_none()
+						|| state.consecutive_failures >= T::MaxFailures::get(),
+					"a pair is locked below MaxFailures"
+				);
+			}
+			Ok(())
+		}
+	}
+}

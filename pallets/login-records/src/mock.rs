@@ -1,0 +1,128 @@
+//! A minimal runtime for the login records' tests, with the real device and registration
+//! registries behind their traits.
+
+use crate as pallet_login_records;
+use frame_support::{assert_ok, derive_impl, traits::ConstU32};
+use pallet_device_registry::{
+	DeviceId, DeviceKind, DeviceRegistration, FirmwareVersion, OrgId, OrgRoles,
+};
+use sp_keystore::{testing::MemoryKeystore, KeystoreExt};
+use sp_runtime::BuildStorage;
+
+type Block = frame_system::mocking::MockBlock<Test>;
+
+#[frame_support::runtime]
+mod runtime {
+	#[runtime::runtime]
+	#[runtime::derive(RuntimeCall, RuntimeEvent, RuntimeError, RuntimeOrigin, RuntimeTask)]
+	pub struct Test;
+
+	#[runtime::pallet_index(0)]
+	pub type System = frame_system;
+
+	#[runtime::pallet_index(1)]
+	pub type Devices = pallet_device_registry;
+
+	#[runtime::pallet_index(2)]
+	pub type RegistrationHashes = pallet_registration_hashes;
+
+	#[runtime::pallet_index(3)]
+	pub type Logins = pallet_login_records;
+}
+
+#[derive_impl(frame_system::config_preludes::TestDefaultConfig)]
+impl frame_system::Config for Test {
+	type Block = Block;
+}
+
+impl pallet_device_registry::Config for Test {
+	type GovernanceOrigin = frame_system::EnsureRoot<u64>;
+	type MaxNameLen = ConstU32<16>;
+	type MaxAdmins = ConstU32<2>;
+	type MaxMembers = ConstU32<2>;
+	type MaxModelLen = ConstU32<8>;
+	type MaxDevicesPerOrg = ConstU32<8>;
+	type MaxBatchSize = ConstU32<3>;
+	type MaxKeyHistory = ConstU32<2>;
+	type WeightInfo = ();
+}
+
+impl pallet_registration_hashes::Config for Test {
+	type Registry = Devices;
+	type MaxVersions = ConstU32<3>;
+	type WeightInfo = ();
+}
+
+/// Challenges live this many blocks in the tests.
+pub const CHALLENGE_LIFETIME: u64 = 10;
+
+// Small bounds, so tests reach every limit with a handful of attempts.
+impl pallet_login_records::Config for Test {
+	type Registry = Devices;
+	type Registrations = RegistrationHashes;
+	type MaxFailures = ConstU32<3>;
+	type MaxRecentLogins = ConstU32<4>;
+	type ChallengeLifetime = frame_support::traits::ConstU64<CHALLENGE_LIFETIME>;
+	type MaxLoginsPerChallengeLifetime = ConstU32<5>;
+	type WeightInfo = ();
+}
+
+/// Admin of the certifier organisation.
+pub const CERTIFIER: u64 = 1;
+/// Admin of the organisation that owns the devices.
+pub const OWNER: u64 = 2;
+/// Admin of an operator organisation with no say over the devices.
+pub const OUTSIDER: u64 = 3;
+/// An account no organisation knows.
+pub const STRANGER: u64 = 99;
+/// The signing account of device `n` is `DEVICE_ACCOUNT_BASE + n`.
+pub const DEVICE_ACCOUNT_BASE: u64 = 100;
+
+pub const CERTIFIER_ORG: OrgId = 0;
+
+/// Registers device `n` (signing account `DEVICE_ACCOUNT_BASE + n`) for the owner organisation.
+pub fn register_device(n: u8) -> DeviceId {
+	assert_ok!(Devices::register_device(
+		RuntimeOrigin::signed(OWNER),
+		DeviceRegistration {
+			id: [n; 32],
+			kind: DeviceKind::Device,
+			model: b"LOCK1".to_vec(),
+			account: DEVICE_ACCOUNT_BASE + n as u64,
+			metadata_hash: [0; 32],
+			firmware: FirmwareVersion { major: 1, minor: 0, patch: 0 },
+		}
+	));
+	[n; 32]
+}
+
+/// Organisations 0 (certifier), 1 (owner of device 1) and 2 (an operator), at block 1, with a
+/// keystore for signing in benchmarks.
+pub fn new_test_ext() -> sp_io::TestExternalities {
+	let storage = frame_system::GenesisConfig::<Test>::default()
+		.build_storage()
+		.expect("an empty genesis builds");
+	let mut ext = sp_io::TestExternalities::new(storage);
+	ext.register_extension(KeystoreExt::new(MemoryKeystore::new()));
+	ext.execute_with(|| {
+		System::set_block_number(1);
+		for (admin, roles) in [
+			(CERTIFIER, OrgRoles { certifier: true, ..Default::default() }),
+			(OWNER, OrgRoles { manufacturer: true, ..Default::default() }),
+			(OUTSIDER, OrgRoles { operator: true, ..Default::default() }),
+		] {
+			assert_ok!(Devices::create_org(RuntimeOrigin::root(), b"org".to_vec(), roles, admin));
+		}
+		register_device(1);
+		System::reset_events();
+	});
+	ext
+}
+
+/// Runs a test, then checks the login records' invariants on the state it left.
+pub fn run_test(test: impl FnOnce()) {
+	new_test_ext().execute_with(|| {
+		test();
+		Logins::do_try_state().expect("the login records' invariants hold");
+	});
+}

@@ -1,0 +1,683 @@
+//! The certification protocol end to end, then one test per behaviour and error of each call.
+
+use crate::{mock::*, *};
+use frame_support::{assert_noop, assert_ok};
+use iotchain_certification_scheme::{self as scheme, Nonce, UserHashes};
+use pallet_device_registry::DeviceId;
+use pallet_registration_hashes::{Credential, UserDeviceId, UserDeviceKey};
+use sp_core::{ed25519, sr25519, Pair};
+use sp_runtime::{DispatchError, DispatchResult};
+
+const DEVICE: DeviceId = [1; 32];
+const DEVICE_ACCOUNT: u64 = DEVICE_ACCOUNT_BASE + 1;
+const USER_DEVICE: UserDeviceId = [7; 32];
+const APP_KEY: scheme::Hash = [9; 32];
+const SUCCESS: LoginOutcome = LoginOutcome::Success;
+const BAD_HASH: LoginOutcome = LoginOutcome::Failure(FailureReason::BadCertificationHash);
+
+fn origin(account: u64) -> RuntimeOrigin {
+	RuntimeOrigin::signed(account)
+}
+
+fn nonce(n: u8) -> Nonce {
+	[n; 32]
+}
+
+/// The user device's registration secret (all three hashes mixed).
+fn user_secret() -> scheme::Hash {
+	scheme::registration_secret(&UserHashes {
+		first: Some(scheme::first_hash(b"alice")),
+		second: Some(scheme::second_hash(b"phone-1")),
+		third: Some(APP_KEY),
+	})
+	.expect("three hashes make a secret")
+	.1
+}
+
+/// The certifier records the pair's registration hash, as the user device computed it.
+fn register_hash_mode() {
+	let secret = user_secret();
+	let credential = Credential::Hash {
+		registration_hash: scheme::registration_hash(&DEVICE, &USER_DEVICE, &secret),
+		combination: scheme::Combination::from_bits(0b111).unwrap(),
+	};
+	assert_ok!(RegistrationHashes::register(
+		origin(CERTIFIER),
+		DEVICE,
+		USER_DEVICE,
+		credential,
+		APP_KEY
+	));
+}
+
+fn register_key(key: UserDeviceKey) {
+	assert_ok!(RegistrationHashes::register(
+		origin(CERTIFIER),
+		DEVICE,
+		USER_DEVICE,
+		Credential::Key(key),
+		APP_KEY
+	));
+}
+
+fn sr25519_user() -> sr25519::Pair {
+	sr25519::Pair::from_seed(&[42; 32])
+}
+
+fn ed25519_user() -> ed25519::Pair {
+	ed25519::Pair::from_seed(&[43; 32])
+}
+
+/// What a certification centre does in hash mode: check the answer against its secret and the
+/// chain's registration hash, then report the outcome it found.
+fn certifier_checks_and_reports(
+	secret_in_database: &scheme::Hash,
+	nonce: Nonce,
+	answer: scheme::Hash,
+) -> DispatchResult {
+	let latest =
+		pallet_registration_hashes::Pallet::<Test>::latest_registration(&DEVICE, &USER_DEVICE)
+			.expect("the pair is registered");
+	let Credential::Hash { registration_hash, .. } = latest.1.credential else {
+		panic!("registered in hash mode")
+	};
+	let outcome = match scheme::verify_certification(
+		&registration_hash,
+		&DEVICE,
+		&USER_DEVICE,
+		secret_in_database,
+		&nonce,
+		&answer,
+	) {
+		Ok(()) => SUCCESS,
+		Err(_) => BAD_HASH,
+	};
+	report(outcome, nonce, answer)
+}
+
+fn report(outcome: LoginOutcome, nonce: Nonce, answer: scheme::Hash) -> DispatchResult {
+	Logins::report_login(origin(CERTIFIER), DEVICE, USER_DEVICE, nonce, 1, outcome, answer)
+}
+
+fn sign_login(pair: &sr25519::Pair, nonce: Nonce, challenge_block: u64) -> UserDeviceSignature {
+	let payload = scheme::login_payload(
+		&Logins::genesis_hash(),
+		&DEVICE,
+		&USER_DEVICE,
+		&nonce,
+		challenge_block as u32,
+	);
+	UserDeviceSignature::Sr25519(pair.sign(&payload))
+}
+
+fn submit_signed(signature: UserDeviceSignature, nonce: Nonce) -> DispatchResult {
+	Logins::submit_signed_login(origin(DEVICE_ACCOUNT), DEVICE, USER_DEVICE, nonce, 1, signature)
+}
+
+fn last_outcome() -> LoginOutcome {
+	Logins::recent_logins(&DEVICE, 1)[0].outcome
+}
+
+fn failures() -> u32 {
+	Logins::pair_state(&DEVICE, &USER_DEVICE).consecutive_failures
+}
+
+fn locked() -> bool {
+	Logins::pair_state(&DEVICE, &USER_DEVICE).locked_since.is_some()
+}
+
+mod protocol {
+	use super::*;
+
+	#[test]
+	fn hash_mode_end_to_end() {
+		run_test(|| {
+			let secret = user_secret();
+			register_hash_mode();
+
+			// Challenge 1, answered correctly: success.
+			let answer = scheme::certification_hash(&secret, &nonce(1));
+			assert_ok!(certifier_checks_and_reports(&secret, nonce(1), answer));
+			assert_eq!(last_outcome(), SUCCESS);
+			assert_eq!(failures(), 0);
+
+			// Three wrong answers: each counted, the third locks the pair.
+			for n in 2..=4 {
+				assert_ok!(certifier_checks_and_reports(&secret, nonce(n), [0; 32]));
+				assert_eq!(last_outcome(), BAD_HASH);
+				assert_eq!(failures(), u32::from(n) - 1);
+			}
+			assert!(locked());
+			System::assert_has_event(
+				Event::PairLocked { device: DEVICE, user_device: USER_DEVICE, failures: 3 }.into(),
+			);
+
+			// A correct answer while locked is refused, and nothing is recorded.
+			let answer = scheme::certification_hash(&secret, &nonce(5));
+			assert_noop!(
+				certifier_checks_and_reports(&secret, nonce(5), answer),
+				Error::<Test>::PairLocked
+			);
+
+			// The owner unlocks; the same answer now succeeds.
+			assert_ok!(Logins::unlock(origin(OWNER), DEVICE, USER_DEVICE));
+			assert_ok!(certifier_checks_and_reports(&secret, nonce(5), answer));
+			assert_eq!(last_outcome(), SUCCESS);
+			assert!(!locked());
+
+			// Replaying challenge 5's answer is refused.
+			assert_noop!(
+				certifier_checks_and_reports(&secret, nonce(5), answer),
+				Error::<Test>::NonceAlreadyUsed
+			);
+			assert_eq!(AttemptCount::<Test>::get(DEVICE), 5);
+		});
+	}
+
+	#[test]
+	fn a_tampered_secret_is_detected_and_recorded_as_a_failure() {
+		run_test(|| {
+			register_hash_mode();
+			let mut tampered = user_secret();
+			tampered[0] ^= 1;
+			// An attacker who altered the database answers consistently with it.
+			let answer = scheme::certification_hash(&tampered, &nonce(1));
+			assert_ok!(certifier_checks_and_reports(&tampered, nonce(1), answer));
+			assert_eq!(last_outcome(), BAD_HASH);
+			assert_eq!(failures(), 1);
+		});
+	}
+
+	#[test]
+	fn a_revoked_registration_cannot_succeed() {
+		run_test(|| {
+			let secret = user_secret();
+			register_hash_mode();
+			assert_ok!(RegistrationHashes::revoke(origin(CERTIFIER), DEVICE, USER_DEVICE, 1));
+			let answer = scheme::certification_hash(&secret, &nonce(1));
+			assert_noop!(report(SUCCESS, nonce(1), answer), Error::<Test>::RegistrationRevoked);
+			let revoked = LoginOutcome::Failure(FailureReason::RegistrationRevoked);
+			assert_ok!(report(revoked, nonce(1), answer));
+			assert_eq!(last_outcome(), revoked);
+		});
+	}
+
+	#[test]
+	fn signature_mode_end_to_end() {
+		run_test(|| {
+			let user = sr25519_user();
+			register_key(UserDeviceKey::Sr25519(user.public().0));
+
+			assert_ok!(submit_signed(sign_login(&user, nonce(1), 1), nonce(1)));
+			assert_eq!(last_outcome(), SUCCESS);
+
+			// A signature by another key, or over another nonce, fails.
+			let impostor = sr25519::Pair::from_seed(&[1; 32]);
+			assert_ok!(submit_signed(sign_login(&impostor, nonce(2), 1), nonce(2)));
+			assert_eq!(last_outcome(), LoginOutcome::Failure(FailureReason::BadSignature));
+			assert_ok!(submit_signed(sign_login(&user, nonce(9), 1), nonce(3)));
+			assert_eq!(last_outcome(), LoginOutcome::Failure(FailureReason::BadSignature));
+			assert_eq!(failures(), 2);
+
+			// Replaying the first, valid signature is refused outright.
+			assert_noop!(
+				submit_signed(sign_login(&user, nonce(1), 1), nonce(1)),
+				Error::<Test>::NonceAlreadyUsed
+			);
+
+			// A valid signature resets the count.
+			assert_ok!(submit_signed(sign_login(&user, nonce(4), 1), nonce(4)));
+			assert_eq!(failures(), 0);
+		});
+	}
+
+	#[test]
+	fn signature_mode_with_ed25519() {
+		run_test(|| {
+			let user = ed25519_user();
+			register_key(UserDeviceKey::Ed25519(user.public().0));
+			let payload =
+				scheme::login_payload(&Logins::genesis_hash(), &DEVICE, &USER_DEVICE, &nonce(1), 1);
+			let signature = UserDeviceSignature::Ed25519(user.sign(&payload));
+			assert_ok!(submit_signed(signature, nonce(1)));
+			assert_eq!(last_outcome(), SUCCESS);
+		});
+	}
+
+	#[test]
+	fn a_signature_of_the_wrong_scheme_fails() {
+		run_test(|| {
+			let user = sr25519_user();
+			register_key(UserDeviceKey::Sr25519(user.public().0));
+			let payload =
+				scheme::login_payload(&Logins::genesis_hash(), &DEVICE, &USER_DEVICE, &nonce(1), 1);
+			let signature = UserDeviceSignature::Ed25519(ed25519_user().sign(&payload));
+			assert_ok!(submit_signed(signature, nonce(1)));
+			assert_eq!(last_outcome(), LoginOutcome::Failure(FailureReason::BadSignature));
+		});
+	}
+
+	#[test]
+	fn a_signature_is_bound_to_its_challenge_block() {
+		run_test(|| {
+			let user = sr25519_user();
+			register_key(UserDeviceKey::Sr25519(user.public().0));
+			System::set_block_number(3);
+			// Signed for block 2, submitted as block 1's challenge.
+			assert_ok!(submit_signed(sign_login(&user, nonce(1), 2), nonce(1)));
+			assert_eq!(last_outcome(), LoginOutcome::Failure(FailureReason::BadSignature));
+		});
+	}
+
+	#[test]
+	fn signature_mode_locks_and_records_locked_attempts() {
+		run_test(|| {
+			let user = sr25519_user();
+			register_key(UserDeviceKey::Sr25519(user.public().0));
+			let impostor = sr25519::Pair::from_seed(&[1; 32]);
+			for n in 1..=3 {
+				assert_ok!(submit_signed(sign_login(&impostor, nonce(n), 1), nonce(n)));
+			}
+			assert!(locked());
+			// The chain decides: even the right signature is a failure while locked.
+			assert_ok!(submit_signed(sign_login(&user, nonce(4), 1), nonce(4)));
+			assert_eq!(last_outcome(), LoginOutcome::Failure(FailureReason::Locked));
+			assert_eq!(failures(), 4);
+		});
+	}
+
+	#[test]
+	fn signature_mode_without_a_key_or_with_a_revoked_one_fails() {
+		run_test(|| {
+			let user = sr25519_user();
+			assert_ok!(submit_signed(sign_login(&user, nonce(1), 1), nonce(1)));
+			assert_eq!(last_outcome(), LoginOutcome::Failure(FailureReason::UnknownRegistration));
+
+			register_hash_mode();
+			assert_ok!(submit_signed(sign_login(&user, nonce(2), 1), nonce(2)));
+			assert_eq!(last_outcome(), LoginOutcome::Failure(FailureReason::UnknownRegistration));
+
+			register_key(UserDeviceKey::Sr25519(user.public().0));
+			assert_ok!(RegistrationHashes::revoke(origin(CERTIFIER), DEVICE, USER_DEVICE, 2));
+			assert_ok!(submit_signed(sign_login(&user, nonce(3), 1), nonce(3)));
+			assert_eq!(last_outcome(), LoginOutcome::Failure(FailureReason::RegistrationRevoked));
+		});
+	}
+}
+
+mod report_login {
+	use super::*;
+
+	#[test]
+	fn records_every_field_and_emits_the_event() {
+		run_test(|| {
+			register_hash_mode();
+			System::set_block_number(4);
+			assert_ok!(Logins::report_login(
+				origin(CERTIFIER),
+				DEVICE,
+				USER_DEVICE,
+				nonce(1),
+				2,
+				SUCCESS,
+				[5; 32]
+			));
+			let expected = LoginRecord {
+				attempt: 1,
+				user_device: USER_DEVICE,
+				outcome: SUCCESS,
+				nonce: nonce(1),
+				challenge_block: 2,
+				evidence: Evidence::CertificationHash([5; 32]),
+				registration_version: Some(1),
+				certifier: Some(CERTIFIER_ORG),
+				submitted_by: CERTIFIER,
+				block: 4,
+			};
+			assert_eq!(Logins::recent_logins(&DEVICE, 10), vec![expected]);
+			System::assert_last_event(
+				Event::LoginRecorded {
+					device: DEVICE,
+					user_device: USER_DEVICE,
+					attempt: 1,
+					outcome: SUCCESS,
+					nonce: nonce(1),
+					evidence: Evidence::CertificationHash([5; 32]),
+					registration_version: Some(1),
+					certifier: Some(CERTIFIER_ORG),
+					submitted_by: CERTIFIER,
+				}
+				.into(),
+			);
+		});
+	}
+
+	#[test]
+	fn failures_are_recorded_for_unregistered_pairs() {
+		run_test(|| {
+			let unknown = LoginOutcome::Failure(FailureReason::UnknownRegistration);
+			assert_ok!(report(unknown, nonce(1), [0; 32]));
+			let record = &Logins::recent_logins(&DEVICE, 1)[0];
+			assert_eq!((record.outcome, record.registration_version), (unknown, None));
+		});
+	}
+
+	#[test]
+	fn failures_go_on_being_recorded_while_locked() {
+		run_test(|| {
+			for n in 1..=4 {
+				assert_ok!(report(BAD_HASH, nonce(n), [0; 32]));
+			}
+			assert!(locked());
+			assert_eq!(failures(), 4);
+		});
+	}
+
+	#[test]
+	fn the_ring_keeps_the_most_recent_records() {
+		run_test(|| {
+			register_hash_mode();
+			for n in 1..=5 {
+				assert_ok!(report(SUCCESS, nonce(n), [0; 32]));
+			}
+			let attempts: Vec<u64> =
+				Logins::recent_logins(&DEVICE, 10).iter().map(|r| r.attempt).collect();
+			assert_eq!(attempts, vec![5, 4, 3, 2]);
+			assert_eq!(RecentLogins::<Test>::iter_prefix(DEVICE).count(), 4);
+			assert_eq!(Logins::recent_logins(&DEVICE, 2).len(), 2);
+		});
+	}
+
+	#[test]
+	fn refuses_accounts_that_are_not_certifiers() {
+		run_test(|| {
+			register_hash_mode();
+			for caller in [OWNER, OUTSIDER, DEVICE_ACCOUNT, STRANGER] {
+				assert_noop!(
+					Logins::report_login(
+						origin(caller),
+						DEVICE,
+						USER_DEVICE,
+						nonce(1),
+						1,
+						SUCCESS,
+						[0; 32]
+					),
+					Error::<Test>::NotCertifier
+				);
+			}
+		});
+	}
+
+	#[test]
+	fn refuses_unsigned_origins() {
+		run_test(|| {
+			assert_noop!(
+				Logins::report_login(
+					RuntimeOrigin::root(),
+					DEVICE,
+					USER_DEVICE,
+					nonce(1),
+					1,
+					SUCCESS,
+					[0; 32]
+				),
+				DispatchError::BadOrigin
+			);
+		});
+	}
+
+	#[test]
+	fn refuses_inactive_devices() {
+		run_test(|| {
+			assert_noop!(
+				Logins::report_login(
+					origin(CERTIFIER),
+					[5; 32],
+					USER_DEVICE,
+					nonce(1),
+					1,
+					BAD_HASH,
+					[0; 32]
+				),
+				Error::<Test>::DeviceNotActive
+			);
+			assert_ok!(Devices::suspend_device(origin(OWNER), DEVICE));
+			assert_noop!(report(BAD_HASH, nonce(1), [0; 32]), Error::<Test>::DeviceNotActive);
+			assert_ok!(Devices::revoke_device(origin(OWNER), DEVICE));
+			assert_noop!(report(BAD_HASH, nonce(1), [0; 32]), Error::<Test>::DeviceNotActive);
+		});
+	}
+
+	#[test]
+	fn refuses_a_success_without_a_registration() {
+		run_test(|| {
+			assert_noop!(report(SUCCESS, nonce(1), [0; 32]), Error::<Test>::NoRegistration);
+		});
+	}
+
+	#[test]
+	fn refuses_a_hash_mode_success_for_a_key_registration() {
+		run_test(|| {
+			register_key(UserDeviceKey::Sr25519([1; 32]));
+			assert_noop!(report(SUCCESS, nonce(1), [0; 32]), Error::<Test>::NotHashMode);
+		});
+	}
+
+	#[test]
+	fn refuses_challenges_from_the_future_and_expired_ones() {
+		run_test(|| {
+			register_hash_mode();
+			let at = |block| {
+				Logins::report_login(
+					origin(CERTIFIER),
+					DEVICE,
+					USER_DEVICE,
+					nonce(1),
+					block,
+					SUCCESS,
+					[0; 32],
+				)
+			};
+			assert_noop!(at(2), Error::<Test>::ChallengeFromFuture);
+			System::set_block_number(1 + CHALLENGE_LIFETIME + 1);
+			assert_noop!(at(1), Error::<Test>::ChallengeExpired);
+			// The last block of a challenge's life still counts.
+			assert_ok!(at(2));
+		});
+	}
+
+	#[test]
+	fn limits_attempts_per_challenge_lifetime_then_forgets_expired_nonces() {
+		run_test(|| {
+			for n in 1..=5 {
+				assert_ok!(report(BAD_HASH, nonce(n), [0; 32]));
+			}
+			assert_noop!(report(BAD_HASH, nonce(6), [0; 32]), Error::<Test>::TooManyLogins);
+			// Once those challenges expired, their nonces are dropped and room is made.
+			System::set_block_number(1 + CHALLENGE_LIFETIME + 1);
+			assert_ok!(Logins::report_login(
+				origin(CERTIFIER),
+				DEVICE,
+				USER_DEVICE,
+				nonce(6),
+				1 + CHALLENGE_LIFETIME + 1,
+				BAD_HASH,
+				[0; 32]
+			));
+			assert_eq!(SpentNonces::<Test>::get(DEVICE).len(), 1);
+		});
+	}
+
+	#[test]
+	fn nonces_are_per_device() {
+		run_test(|| {
+			let other = register_device(2);
+			assert_ok!(report(BAD_HASH, nonce(1), [0; 32]));
+			assert_ok!(Logins::report_login(
+				origin(CERTIFIER),
+				other,
+				USER_DEVICE,
+				nonce(1),
+				1,
+				BAD_HASH,
+				[0; 32]
+			));
+		});
+	}
+}
+
+mod submit_signed_login {
+	use super::*;
+
+	#[test]
+	fn a_certifier_may_submit_and_the_record_names_no_certifier() {
+		run_test(|| {
+			let user = sr25519_user();
+			register_key(UserDeviceKey::Sr25519(user.public().0));
+			let signature = sign_login(&user, nonce(1), 1);
+			assert_ok!(Logins::submit_signed_login(
+				origin(CERTIFIER),
+				DEVICE,
+				USER_DEVICE,
+				nonce(1),
+				1,
+				signature.clone()
+			));
+			let record = &Logins::recent_logins(&DEVICE, 1)[0];
+			assert_eq!(record.outcome, SUCCESS);
+			assert_eq!(record.certifier, None);
+			assert_eq!(record.submitted_by, CERTIFIER);
+			assert_eq!(record.evidence, Evidence::Signature(signature));
+		});
+	}
+
+	#[test]
+	fn refuses_other_submitters() {
+		run_test(|| {
+			let user = sr25519_user();
+			register_key(UserDeviceKey::Sr25519(user.public().0));
+			let other_device = register_device(2);
+			assert_eq!(other_device, [2; 32]);
+			for caller in [OWNER, OUTSIDER, STRANGER, DEVICE_ACCOUNT_BASE + 2] {
+				assert_noop!(
+					Logins::submit_signed_login(
+						origin(caller),
+						DEVICE,
+						USER_DEVICE,
+						nonce(1),
+						1,
+						sign_login(&user, nonce(1), 1)
+					),
+					Error::<Test>::NotCertifierOrDevice
+				);
+			}
+		});
+	}
+
+	#[test]
+	fn refuses_inactive_devices_and_stale_challenges() {
+		run_test(|| {
+			let user = sr25519_user();
+			register_key(UserDeviceKey::Sr25519(user.public().0));
+			System::set_block_number(1 + CHALLENGE_LIFETIME + 1);
+			assert_noop!(
+				submit_signed(sign_login(&user, nonce(1), 1), nonce(1)),
+				Error::<Test>::ChallengeExpired
+			);
+			assert_ok!(Devices::suspend_device(origin(OWNER), DEVICE));
+			// A suspended device's own account is no longer recognised either.
+			assert_noop!(
+				Logins::submit_signed_login(
+					origin(CERTIFIER),
+					DEVICE,
+					USER_DEVICE,
+					nonce(1),
+					1,
+					sign_login(&user, nonce(1), 1)
+				),
+				Error::<Test>::DeviceNotActive
+			);
+		});
+	}
+}
+
+mod unlock {
+	use super::*;
+
+	fn lock_pair() {
+		for n in 1..=3 {
+			assert_ok!(report(BAD_HASH, nonce(n), [0; 32]));
+		}
+		assert!(locked());
+	}
+
+	#[test]
+	fn the_owner_unlocks_and_clears_the_count() {
+		run_test(|| {
+			lock_pair();
+			assert_ok!(Logins::unlock(origin(OWNER), DEVICE, USER_DEVICE));
+			System::assert_last_event(
+				Event::PairUnlocked { device: DEVICE, user_device: USER_DEVICE, by: OWNER }.into(),
+			);
+			assert_eq!(PairStates::<Test>::get(DEVICE, USER_DEVICE), None);
+		});
+	}
+
+	#[test]
+	fn refuses_accounts_outside_the_device_organisation() {
+		run_test(|| {
+			lock_pair();
+			for caller in [CERTIFIER, OUTSIDER, STRANGER, DEVICE_ACCOUNT] {
+				assert_noop!(
+					Logins::unlock(origin(caller), DEVICE, USER_DEVICE),
+					Error::<Test>::NotDeviceOrganisation
+				);
+			}
+		});
+	}
+
+	#[test]
+	fn refuses_pairs_that_are_not_locked() {
+		run_test(|| {
+			assert_ok!(report(BAD_HASH, nonce(1), [0; 32]));
+			assert_noop!(
+				Logins::unlock(origin(OWNER), DEVICE, USER_DEVICE),
+				Error::<Test>::NotLocked
+			);
+		});
+	}
+
+	#[test]
+	fn refuses_inactive_devices() {
+		run_test(|| {
+			lock_pair();
+			assert_ok!(Devices::suspend_device(origin(OWNER), DEVICE));
+			assert_noop!(
+				Logins::unlock(origin(OWNER), DEVICE, USER_DEVICE),
+				Error::<Test>::DeviceNotActive
+			);
+		});
+	}
+
+	#[test]
+	fn refuses_unsigned_origins() {
+		run_test(|| {
+			lock_pair();
+			assert_noop!(
+				Logins::unlock(RuntimeOrigin::root(), DEVICE, USER_DEVICE),
+				DispatchError::BadOrigin
+			);
+		});
+	}
+}
+
+#[test]
+fn try_state_catches_a_record_in_the_wrong_slot() {
+	new_test_ext().execute_with(|| {
+		assert_ok!(report(BAD_HASH, nonce(1), [0; 32]));
+		let record = RecentLogins::<Test>::take(DEVICE, 0).unwrap();
+		RecentLogins::<Test>::insert(DEVICE, 1, record);
+		assert!(Logins::do_try_state().is_err());
+	});
+}

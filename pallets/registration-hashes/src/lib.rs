@@ -1,0 +1,331 @@
+//! # Registration Hashes Pallet
+//!
+//! The write-once registry of what a user device registered with an IoT device: the
+//! registration hash of the multi-security certification protocol (seed 001, sections 3.1 and
+//! 3.4), or — beyond the paper — the public key the user device signs logins with.
+//!
+//! ## Overview
+//!
+//! The certification centre of the paper keeps the user devices' secrets in its database; the
+//! chain keeps the registration hash `R` derived from each secret (see
+//! [`iotchain_certification_scheme`]). A certifier checks a login against its database *and*
+//! against `R`, so a database altered after registration is detected: `R` cannot change.
+//!
+//! Registrations are never overwritten (WORM). Registering a pair again creates the next
+//! version; revoking marks one version. Every version stays readable, up to `MaxVersions` per
+//! pair. Only the newest version counts for logins, and only while it is not revoked.
+//!
+//! Registrations are recorded by a member of a certifier organisation, or by the IoT device
+//! itself relaying what the user device sent it (the paper's relay path), and only for active
+//! devices.
+//!
+//! ## Pallet API
+//!
+//! [`Pallet::register`], [`Pallet::revoke`]. Other pallets use [`RegistrationLookup`]; clients
+//! the runtime API in [`runtime_api`].
+
+#![cfg_attr(not(feature = "std"), no_std)]
+
+extern crate alloc;
+
+pub use pallet::*;
+pub use traits::RegistrationLookup;
+pub use types::*;
+pub use weights::WeightInfo;
+
+#[cfg(feature = "runtime-benchmarks")]
+mod benchmarking;
+#[cfg(test)]
+mod mock;
+pub mod runtime_api;
+#[cfg(test)]
+mod tests;
+mod traits;
+mod types;
+pub mod weights;
+
+#[frame_support::pallet]
+pub mod pallet {
+	use super::*;
+	use alloc::vec::Vec;
+	use frame_support::pallet_prelude::*;
+	use frame_system::pallet_prelude::*;
+	use pallet_device_registry::{DeviceId, DeviceRegistry};
+
+	/// A registration as this runtime stores it.
+	pub type RegistrationOf<T> =
+		Registration<<T as frame_system::Config>::AccountId, BlockNumberFor<T>>;
+
+	#[pallet::pallet]
+	pub struct Pallet<T>(_);
+
+	#[pallet::config]
+	pub trait Config: frame_system::Config<RuntimeEvent: From<Event<Self>>> {
+		/// The device registry: who is an active device, and who serves which organisation.
+		type Registry: DeviceRegistry<Self::AccountId>;
+
+		/// Most versions one (IoT device, user device) pair can have. History is never deleted,
+		/// so a pair that reaches it needs a new user device id.
+		#[pallet::constant]
+		type MaxVersions: Get<u32>;
+
+		/// Weights of this pallet's calls, from its benchmarks.
+		type WeightInfo: WeightInfo;
+	}
+
+	/// Every registration of every pair, by version.
+	// Blake2_128Concat for the registrant-chosen ids; Twox64Concat for the chain-assigned version.
+	#[pallet::storage]
+	pub type Registrations<T: Config> = StorageNMap<
+		_,
+		(
+			NMapKey<Blake2_128Concat, DeviceId>,
+			NMapKey<Blake2_128Concat, UserDeviceId>,
+			NMapKey<Twox64Concat, Version>,
+		),
+		RegistrationOf<T>,
+	>;
+
+	/// The newest version of each pair.
+	// Blake2_128Concat: both ids are chosen by registrants.
+	#[pallet::storage]
+	pub type LatestVersion<T: Config> =
+		StorageDoubleMap<_, Blake2_128Concat, DeviceId, Blake2_128Concat, UserDeviceId, Version>;
+
+	#[pallet::event]
+	#[pallet::generate_deposit(pub(super) fn deposit_event)]
+	pub enum Event<T: Config> {
+		/// A pair was registered (again). Earlier versions are superseded.
+		Registered {
+			device: DeviceId,
+			user_device: UserDeviceId,
+			version: Version,
+			credential: Credential,
+			app_integrity_key: iotchain_certification_scheme::Hash,
+			recorder: Recorder,
+			recorded_by: T::AccountId,
+		},
+		/// A version of a pair's registration was revoked.
+		Revoked { device: DeviceId, user_device: UserDeviceId, version: Version, by: T::AccountId },
+	}
+
+	#[pallet::error]
+	pub enum Error<T> {
+		/// The IoT device does not exist or is not active.
+		DeviceNotActive,
+		/// Only a certifier organisation's account or the IoT device itself may register.
+		NotCertifierOrDevice,
+		/// Only the recording certifier, the device's organisation or the device itself may
+		/// revoke.
+		NotAllowedToRevoke,
+		/// The combination names no hash, or an unknown one.
+		InvalidCombination,
+		/// The pair already has `MaxVersions` versions.
+		TooManyVersions,
+		/// The pair has no registration with this version.
+		UnknownRegistration,
+		/// This version is already revoked.
+		AlreadyRevoked,
+	}
+
+	#[pallet::hooks]
+	impl<T: Config> Hooks<BlockNumberFor<T>> for Pallet<T> {
+		#[cfg(feature = "try-runtime")]
+		fn try_state(_n: BlockNumberFor<T>) -> Result<(), sp_runtime::TryRuntimeError> {
+			Self::do_try_state()
+		}
+	}
+
+	#[pallet::call]
+	impl<T: Config> Pallet<T> {
+		/// Register the pair (`device`, `user_device`): its next version. A certifier
+		/// organisation's account or the active device itself.
+		#[pallet::call_index(0)]
+		#[pallet::weight(T::WeightInfo::register())]
+		pub fn register(
+			origin: OriginFor<T>,
+			device: DeviceId,
+			user_device: UserDeviceId,
+			credential: Credential,
+			app_integrity_key: iotchain_certification_scheme::Hash,
+		) -> DispatchResult {
+			let caller = ensure_signed(origin)?;
+			let recorder = Self::recorder(&caller, &device)?;
+			Self::do_register(caller, device, user_device, credential, app_integrity_key, recorder)
+				.map(|_| ())
+		}
+
+		/// Revoke one version of a pair's registration. The recording certifier organisation,
+		/// the device's organisation, or the device itself.
+		#[pallet::call_index(1)]
+		#[pallet::weight(T::WeightInfo::revoke())]
+		pub fn revoke(
+			origin: OriginFor<T>,
+			device: DeviceId,
+			user_device: UserDeviceId,
+			version: Version,
+		) -> DispatchResult {
+			let caller = ensure_signed(origin)?;
+			Self::do_revoke(caller, device, user_device, version)
+		}
+	}
+
+	impl<T: Config> Pallet<T> {
+		/// How `caller` may record a registration for `device`, if at all.
+		fn recorder(caller: &T::AccountId, device: &DeviceId) -> Result<Recorder, DispatchError> {
+			ensure!(T::Registry::active_device(device).is_some(), Error::<T>::DeviceNotActive);
+			if T::Registry::active_device_by_account(caller).is_some_and(|own| own.id == *device) {
+				return Ok(Recorder::Device);
+			}
+			T::Registry::active_org_of(caller)
+				.filter(|org| T::Registry::active_org_roles(*org).is_some_and(|r| r.certifier))
+				.map(Recorder::Certifier)
+				.ok_or_else(|| Error::<T>::NotCertifierOrDevice.into())
+		}
+
+		/// Records the next version of a pair, after the caller was authorised as `recorder`.
+		pub(crate) fn do_register(
+			recorded_by: T::AccountId,
+			device: DeviceId,
+			user_device: UserDeviceId,
+			credential: Credential,
+			app_integrity_key: iotchain_certification_scheme::Hash,
+			recorder: Recorder,
+		) -> Result<Version, DispatchError> {
+			if let Credential::Hash { combination, .. } = credential {
+				ensure!(combination.is_valid(), Error::<T>::InvalidCombination);
+			}
+			let latest = LatestVersion::<T>::get(device, user_device).unwrap_or(0);
+			ensure!(latest < T::MaxVersions::get(), Error::<T>::TooManyVersions);
+			let version = latest.saturating_add(1);
+			let registration = Registration {
+				credential,
+				app_integrity_key,
+				recorder,
+				recorded_by: recorded_by.clone(),
+				recorded_at: frame_system::Pallet::<T>::block_number(),
+				revoked: None,
+			};
+			Registrations::<T>::insert((device, user_device, version), registration);
+			LatestVersion::<T>::insert(device, user_device, version);
+			Self::deposit_event(Event::Registered {
+				device,
+				user_device,
+				version,
+				credential,
+				app_integrity_key,
+				recorder,
+				recorded_by,
+			});
+			Ok(version)
+		}
+
+		fn do_revoke(
+			caller: T::AccountId,
+			device: DeviceId,
+			user_device: UserDeviceId,
+			version: Version,
+		) -> DispatchResult {
+			let key = (device, user_device, version);
+			let mut registration =
+				Registrations::<T>::get(key).ok_or(Error::<T>::UnknownRegistration)?;
+			ensure!(registration.revoked.is_none(), Error::<T>::AlreadyRevoked);
+			ensure!(
+				Self::may_revoke(&caller, &device, &registration.recorder),
+				Error::<T>::NotAllowedToRevoke
+			);
+			registration.revoked = Some(Revocation {
+				by: caller.clone(),
+				at: frame_system::Pallet::<T>::block_number(),
+			});
+			Registrations::<T>::insert(key, registration);
+			Self::deposit_event(Event::Revoked { device, user_device, version, by: caller });
+			Ok(())
+		}
+
+		/// The recording certifier organisation, the active device's own organisation, and the
+		/// active device itself may revoke.
+		fn may_revoke(caller: &T::AccountId, device: &DeviceId, recorder: &Recorder) -> bool {
+			let caller_org = T::Registry::active_org_of(caller);
+			let recorded_by_callers_org =
+				matches!(recorder, Recorder::Certifier(org) if caller_org == Some(*org));
+			let device_owner = T::Registry::active_device(device).map(|d| d.org);
+			let owns_device = caller_org.is_some() && caller_org == device_owner;
+			let is_device =
+				T::Registry::active_device_by_account(caller).is_some_and(|own| own.id == *device);
+			recorded_by_callers_org || owns_device || is_device
+		}
+
+		/// The newest registration of a pair, revoked or not.
+		pub fn latest_registration(
+			device: &DeviceId,
+			user_device: &UserDeviceId,
+		) -> Option<(Version, RegistrationOf<T>)> {
+			let version = LatestVersion::<T>::get(device, user_device)?;
+			Registrations::<T>::get((device, user_device, version)).map(|r| (version, r))
+		}
+
+		/// Every version of a pair's registration, oldest first.
+		pub fn registration_history(
+			device: &DeviceId,
+			user_device: &UserDeviceId,
+		) -> Vec<(Version, RegistrationOf<T>)> {
+			let latest = LatestVersion::<T>::get(device, user_device).unwrap_or(0);
+			(1..=latest)
+				.filter_map(|version| {
+					Registrations::<T>::get((device, user_device, version)).map(|r| (version, r))
+				})
+				.collect()
+		}
+
+		/// Checks that each pair's versions run from 1 to its newest, with nothing beyond.
+		#[cfg(any(feature = "try-runtime", test))]
+		pub fn do_try_state() -> Result<(), sp_runtime::TryRuntimeError> {
+			for (device, user_device, latest) in LatestVersion::<T>::iter() {
+				ensure!(latest >= 1, "a pair's newest version is 0");
+				ensure!(latest <= T::MaxVersions::get(), "a pair has more than MaxVersions");
+				for version in 1..=latest {
+					ensure!(
+						Registrations::<T>::contains_key((device, user_device, version)),
+						"a version below the newest is missing"
+					);
+				}
+			}
+			for ((device, user_device, version), _) in Registrations::<T>::iter() {
+				ensure!(
+					LatestVersion::<T>::get(device, user_device).is_some_and(|l| version <= l),
+					"a registration lies beyond its pair's newest version"
+				);
+			}
+			Ok(())
+		}
+	}
+
+	impl<T: Config> RegistrationLookup<T::AccountId> for Pallet<T> {
+		fn latest(device: &DeviceId, user_device: &UserDeviceId) -> Option<LatestRegistration> {
+			Self::latest_registration(device, user_device).map(|(version, r)| LatestRegistration {
+				version,
+				credential: r.credential,
+				revoked: r.revoked.is_some(),
+			})
+		}
+
+		#[cfg(feature = "runtime-benchmarks")]
+		fn register_for_benchmark(
+			recorded_by: &T::AccountId,
+			device: &DeviceId,
+			user_device: &UserDeviceId,
+			credential: Credential,
+		) {
+			Self::do_register(
+				recorded_by.clone(),
+				*device,
+				*user_device,
+				credential,
+				[0; 32],
+				Recorder::Device,
+			)
+			.expect("benchmark setup registers a fresh pair");
+		}
+	}
+}

@@ -1,0 +1,396 @@
+//! One test per behaviour of each call, and per error it can return.
+
+use crate::{mock::*, *};
+use frame_support::{assert_noop, assert_ok};
+use iotchain_certification_scheme::{self as scheme, Combination, UserHashes};
+use pallet_device_registry::DeviceId;
+use sp_runtime::{DispatchError, DispatchResult};
+
+const DEVICE: DeviceId = [1; 32];
+const DEVICE_ACCOUNT: u64 = DEVICE_ACCOUNT_BASE + 1;
+const USER_DEVICE: UserDeviceId = [7; 32];
+const APP_KEY: scheme::Hash = [9; 32];
+
+fn origin(account: u64) -> RuntimeOrigin {
+	RuntimeOrigin::signed(account)
+}
+
+/// A hash-mode credential as a user device computes it, with its secret.
+fn hash_credential() -> (Credential, scheme::Hash) {
+	let (combination, secret) = scheme::registration_secret(&UserHashes {
+		first: Some(scheme::first_hash(b"alice")),
+		second: Some(scheme::second_hash(b"phone-1")),
+		third: Some(APP_KEY),
+	})
+	.expect("three hashes make a secret");
+	let registration_hash = scheme::registration_hash(&DEVICE, &USER_DEVICE, &secret);
+	(Credential::Hash { registration_hash, combination }, secret)
+}
+
+fn key_credential() -> Credential {
+	Credential::Key(UserDeviceKey::Ed25519([4; 32]))
+}
+
+fn register(caller: u64, credential: Credential) -> DispatchResult {
+	RegistrationHashes::register(origin(caller), DEVICE, USER_DEVICE, credential, APP_KEY)
+}
+
+mod register {
+	use super::*;
+
+	#[test]
+	fn a_certifier_records_the_first_version() {
+		run_test(|| {
+			let (credential, _) = hash_credential();
+			assert_ok!(register(CERTIFIER, credential));
+			System::assert_last_event(
+				Event::Registered {
+					device: DEVICE,
+					user_device: USER_DEVICE,
+					version: 1,
+					credential,
+					app_integrity_key: APP_KEY,
+					recorder: Recorder::Certifier(CERTIFIER_ORG),
+					recorded_by: CERTIFIER,
+				}
+				.into(),
+			);
+			let stored = pallet::Registrations::<Test>::get((DEVICE, USER_DEVICE, 1)).unwrap();
+			assert_eq!(
+				stored,
+				Registration {
+					credential,
+					app_integrity_key: APP_KEY,
+					recorder: Recorder::Certifier(CERTIFIER_ORG),
+					recorded_by: CERTIFIER,
+					recorded_at: 1,
+					revoked: None,
+				}
+			);
+		});
+	}
+
+	#[test]
+	fn the_device_itself_may_relay_a_registration() {
+		run_test(|| {
+			assert_ok!(register(DEVICE_ACCOUNT, key_credential()));
+			let (version, stored) =
+				RegistrationHashes::latest_registration(&DEVICE, &USER_DEVICE).unwrap();
+			assert_eq!(version, 1);
+			assert_eq!(stored.recorder, Recorder::Device);
+			assert_eq!(stored.recorded_by, DEVICE_ACCOUNT);
+		});
+	}
+
+	#[test]
+	fn registering_again_adds_a_version_and_keeps_the_old_one() {
+		run_test(|| {
+			let (first, _) = hash_credential();
+			assert_ok!(register(CERTIFIER, first));
+			System::set_block_number(5);
+			assert_ok!(register(CERTIFIER, key_credential()));
+			let history = RegistrationHashes::registration_history(&DEVICE, &USER_DEVICE);
+			assert_eq!(history.len(), 2);
+			assert_eq!((history[0].0, history[0].1.credential), (1, first));
+			assert_eq!((history[1].0, history[1].1.credential), (2, key_credential()));
+			assert_eq!(history[1].1.recorded_at, 5);
+			assert_eq!(
+				<RegistrationHashes as RegistrationLookup<u64>>::latest(&DEVICE, &USER_DEVICE),
+				Some(LatestRegistration {
+					version: 2,
+					credential: key_credential(),
+					revoked: false
+				})
+			);
+		});
+	}
+
+	#[test]
+	fn every_pair_is_versioned_on_its_own() {
+		run_test(|| {
+			assert_ok!(register(CERTIFIER, key_credential()));
+			assert_ok!(RegistrationHashes::register(
+				origin(CERTIFIER),
+				DEVICE,
+				[8; 32],
+				key_credential(),
+				APP_KEY
+			));
+			assert_eq!(LatestVersion::<Test>::get(DEVICE, USER_DEVICE), Some(1));
+			assert_eq!(LatestVersion::<Test>::get(DEVICE, [8; 32]), Some(1));
+		});
+	}
+
+	#[test]
+	fn refuses_unsigned_origins() {
+		run_test(|| {
+			assert_noop!(
+				RegistrationHashes::register(
+					RuntimeOrigin::root(),
+					DEVICE,
+					USER_DEVICE,
+					key_credential(),
+					APP_KEY
+				),
+				DispatchError::BadOrigin
+			);
+		});
+	}
+
+	#[test]
+	fn refuses_unknown_devices() {
+		run_test(|| {
+			assert_noop!(
+				RegistrationHashes::register(
+					origin(CERTIFIER),
+					[5; 32],
+					USER_DEVICE,
+					key_credential(),
+					APP_KEY
+				),
+				Error::<Test>::DeviceNotActive
+			);
+		});
+	}
+
+	#[test]
+	fn refuses_suspended_and_revoked_devices() {
+		run_test(|| {
+			assert_ok!(Devices::suspend_device(origin(OWNER), DEVICE));
+			assert_noop!(register(CERTIFIER, key_credential()), Error::<Test>::DeviceNotActive);
+			assert_ok!(Devices::revoke_device(origin(OWNER), DEVICE));
+			assert_noop!(register(CERTIFIER, key_credential()), Error::<Test>::DeviceNotActive);
+		});
+	}
+
+	#[test]
+	fn refuses_devices_of_a_suspended_organisation() {
+		run_test(|| {
+			assert_ok!(Devices::suspend_org(RuntimeOrigin::root(), OWNER_ORG));
+			assert_noop!(register(CERTIFIER, key_credential()), Error::<Test>::DeviceNotActive);
+		});
+	}
+
+	#[test]
+	fn refuses_accounts_that_are_neither_certifier_nor_the_device() {
+		run_test(|| {
+			// The device's owner is a manufacturer, not a certifier.
+			for caller in [OWNER, OUTSIDER, STRANGER] {
+				assert_noop!(
+					register(caller, key_credential()),
+					Error::<Test>::NotCertifierOrDevice
+				);
+			}
+			// Another device cannot register for this one.
+			register_device(2);
+			assert_noop!(
+				register(DEVICE_ACCOUNT_BASE + 2, key_credential()),
+				Error::<Test>::NotCertifierOrDevice
+			);
+		});
+	}
+
+	#[test]
+	fn refuses_a_suspended_certifier() {
+		run_test(|| {
+			assert_ok!(Devices::suspend_org(RuntimeOrigin::root(), CERTIFIER_ORG));
+			assert_noop!(
+				register(CERTIFIER, key_credential()),
+				Error::<Test>::NotCertifierOrDevice
+			);
+		});
+	}
+
+	#[test]
+	fn refuses_invalid_combinations() {
+		run_test(|| {
+			for bits in [0u8, 0b1000] {
+				let combination = codec::Decode::decode(&mut &[bits][..]).unwrap();
+				let credential = Credential::Hash { registration_hash: [1; 32], combination };
+				assert_noop!(register(CERTIFIER, credential), Error::<Test>::InvalidCombination);
+			}
+			let single = Combination::from_bits(Combination::THIRD).unwrap();
+			let credential = Credential::Hash { registration_hash: [1; 32], combination: single };
+			assert_ok!(register(CERTIFIER, credential));
+		});
+	}
+
+	#[test]
+	fn refuses_more_than_max_versions() {
+		run_test(|| {
+			for _ in 0..3 {
+				assert_ok!(register(CERTIFIER, key_credential()));
+			}
+			assert_noop!(register(CERTIFIER, key_credential()), Error::<Test>::TooManyVersions);
+		});
+	}
+}
+
+mod revoke {
+	use super::*;
+
+	fn revoke(caller: u64, version: Version) -> DispatchResult {
+		RegistrationHashes::revoke(origin(caller), DEVICE, USER_DEVICE, version)
+	}
+
+	#[test]
+	fn the_recording_certifier_revokes_a_version() {
+		run_test(|| {
+			assert_ok!(register(CERTIFIER, key_credential()));
+			System::set_block_number(3);
+			assert_ok!(revoke(CERTIFIER, 1));
+			System::assert_last_event(
+				Event::Revoked {
+					device: DEVICE,
+					user_device: USER_DEVICE,
+					version: 1,
+					by: CERTIFIER,
+				}
+				.into(),
+			);
+			let stored = pallet::Registrations::<Test>::get((DEVICE, USER_DEVICE, 1)).unwrap();
+			assert_eq!(stored.revoked, Some(Revocation { by: CERTIFIER, at: 3 }));
+			// The record itself is unchanged otherwise, and still readable.
+			assert_eq!(stored.credential, key_credential());
+			assert_eq!(
+				<RegistrationHashes as RegistrationLookup<u64>>::latest(&DEVICE, &USER_DEVICE),
+				Some(LatestRegistration {
+					version: 1,
+					credential: key_credential(),
+					revoked: true
+				})
+			);
+		});
+	}
+
+	#[test]
+	fn the_device_owner_and_the_device_may_revoke() {
+		run_test(|| {
+			assert_ok!(register(CERTIFIER, key_credential()));
+			assert_ok!(register(CERTIFIER, key_credential()));
+			assert_ok!(revoke(OWNER, 1));
+			assert_ok!(revoke(DEVICE_ACCOUNT, 2));
+		});
+	}
+
+	#[test]
+	fn revoking_an_old_version_leaves_the_newest_current() {
+		run_test(|| {
+			assert_ok!(register(CERTIFIER, key_credential()));
+			assert_ok!(register(CERTIFIER, key_credential()));
+			assert_ok!(revoke(CERTIFIER, 1));
+			let latest =
+				<RegistrationHashes as RegistrationLookup<u64>>::latest(&DEVICE, &USER_DEVICE)
+					.unwrap();
+			assert_eq!((latest.version, latest.revoked), (2, false));
+		});
+	}
+
+	#[test]
+	fn refuses_unknown_versions() {
+		run_test(|| {
+			assert_noop!(revoke(CERTIFIER, 1), Error::<Test>::UnknownRegistration);
+			assert_ok!(register(CERTIFIER, key_credential()));
+			assert_noop!(revoke(CERTIFIER, 2), Error::<Test>::UnknownRegistration);
+		});
+	}
+
+	#[test]
+	fn refuses_a_second_revocation() {
+		run_test(|| {
+			assert_ok!(register(CERTIFIER, key_credential()));
+			assert_ok!(revoke(CERTIFIER, 1));
+			assert_noop!(revoke(OWNER, 1), Error::<Test>::AlreadyRevoked);
+		});
+	}
+
+	#[test]
+	fn refuses_everyone_else() {
+		run_test(|| {
+			assert_ok!(register(DEVICE_ACCOUNT, key_credential()));
+			// Recorded by the device: a certifier that did not record it has no say.
+			for caller in [CERTIFIER, OUTSIDER, STRANGER] {
+				assert_noop!(revoke(caller, 1), Error::<Test>::NotAllowedToRevoke);
+			}
+		});
+	}
+
+	#[test]
+	fn a_suspended_owner_can_no_longer_revoke() {
+		run_test(|| {
+			assert_ok!(register(CERTIFIER, key_credential()));
+			assert_ok!(Devices::suspend_org(RuntimeOrigin::root(), OWNER_ORG));
+			assert_noop!(revoke(OWNER, 1), Error::<Test>::NotAllowedToRevoke);
+			// The recording certifier still can: it vouched for the registration.
+			assert_ok!(revoke(CERTIFIER, 1));
+		});
+	}
+
+	#[test]
+	fn refuses_unsigned_origins() {
+		run_test(|| {
+			assert_ok!(register(CERTIFIER, key_credential()));
+			assert_noop!(
+				RegistrationHashes::revoke(RuntimeOrigin::root(), DEVICE, USER_DEVICE, 1),
+				DispatchError::BadOrigin
+			);
+		});
+	}
+}
+
+mod protocol {
+	use super::*;
+
+	#[test]
+	fn a_certifier_detects_a_tampered_secret_against_the_chain() {
+		run_test(|| {
+			let (credential, secret) = hash_credential();
+			assert_ok!(register(CERTIFIER, credential));
+			let Some((_, stored)) = RegistrationHashes::latest_registration(&DEVICE, &USER_DEVICE)
+			else {
+				panic!("registered above")
+			};
+			let Credential::Hash { registration_hash, .. } = stored.credential else {
+				panic!("registered in hash mode")
+			};
+			let nonce = [3; 32];
+			let answer = scheme::certification_hash(&secret, &nonce);
+			assert_eq!(
+				scheme::verify_certification(
+					&registration_hash,
+					&DEVICE,
+					&USER_DEVICE,
+					&secret,
+					&nonce,
+					&answer
+				),
+				Ok(())
+			);
+			// Someone altered the certification centre's database after registration.
+			let mut tampered = secret;
+			tampered[31] ^= 0xff;
+			let forged = scheme::certification_hash(&tampered, &nonce);
+			assert_eq!(
+				scheme::verify_certification(
+					&registration_hash,
+					&DEVICE,
+					&USER_DEVICE,
+					&tampered,
+					&nonce,
+					&forged
+				),
+				Err(scheme::CertificationError::SecretDoesNotMatchRegistration)
+			);
+		});
+	}
+}
+
+#[test]
+fn try_state_catches_a_gap_in_the_versions() {
+	new_test_ext().execute_with(|| {
+		assert_ok!(register(CERTIFIER, key_credential()));
+		assert_ok!(register(CERTIFIER, key_credential()));
+		pallet::Registrations::<Test>::remove((DEVICE, USER_DEVICE, 1));
+		assert!(RegistrationHashes::do_try_state().is_err());
+	});
+}
