@@ -1,5 +1,6 @@
-//! End-to-end consensus tests on real `iotchain-node` processes: three validators of the
-//! `local` chain on loopback, exercised through their JSON-RPC endpoints.
+//! End-to-end tests on real `iotchain-node` processes, exercised through their JSON-RPC
+//! endpoints: consensus among three validators of the `local` chain on loopback, the IoT
+//! runtime APIs of a `--dev` node, and the command line.
 
 use serde_json::{json, Value};
 use std::{
@@ -354,6 +355,65 @@ fn three_validators_author_in_turn_and_finality_needs_all_of_them() {
 	wait_until(Duration::from_secs(60), "the restarted validator follows finality", || {
 		at_least(testnet.validators[charlie].finalized_number(), best_after + 1)
 	});
+}
+
+/// One `--dev` node keeping its state in a temporary directory; dropping it stops the process.
+struct DevNode {
+	process: Child,
+	rpc_port: u16,
+}
+
+impl DevNode {
+	fn start() -> Self {
+		let rpc_port = free_port();
+		let process = Command::new(NODE)
+			.args(["--dev", "--tmp", "--no-mdns", "--no-telemetry", "--no-prometheus"])
+			.args(["--listen-addr", &format!("/ip4/127.0.0.1/tcp/{}", free_port())])
+			.args(["--rpc-port", &rpc_port.to_string()])
+			.stdout(Stdio::null())
+			.stderr(Stdio::null())
+			.spawn()
+			.expect("iotchain-node starts");
+		let node = DevNode { process, rpc_port };
+		wait_until(Duration::from_secs(60), "the dev node's RPC answers", || {
+			rpc(node.rpc_port, "system_health", json!([]))
+		});
+		node
+	}
+
+	/// Calls runtime API `method` on the best block with SCALE-encoded `args`, and returns the
+	/// SCALE-encoded answer as hex.
+	fn runtime_call(&self, method: &str, args: &[u8]) -> String {
+		let answer =
+			rpc(self.rpc_port, "state_call", json!([method, format!("0x{}", hex_of(args))]))
+				.unwrap_or_else(|error| panic!("{method}: {error}"));
+		answer.as_str().expect("a hex string").to_owned()
+	}
+}
+
+impl Drop for DevNode {
+	fn drop(&mut self) {
+		let _ = self.process.kill();
+		let _ = self.process.wait();
+	}
+}
+
+#[test]
+fn the_iot_runtime_apis_answer_on_a_dev_node() {
+	let node = DevNode::start();
+	let device = [7u8; 32];
+	let pair = [device, [8u8; 32]].concat();
+	// Option::None, an empty Vec, and a default pair state (0 failures, not locked).
+	let none = "0x00";
+	assert_eq!(node.runtime_call("DeviceRegistryApi_device", &device), none);
+	assert_eq!(node.runtime_call("DeviceRegistryApi_device_by_account", &[1; 32]), none);
+	let first_page_of_org_0 = [&0u32.to_le_bytes()[..], &[0], &10u32.to_le_bytes()].concat();
+	assert_eq!(node.runtime_call("DeviceRegistryApi_devices_of_org", &first_page_of_org_0), none);
+	assert_eq!(node.runtime_call("RegistrationHashesApi_latest_registration", &pair), none);
+	assert_eq!(node.runtime_call("RegistrationHashesApi_registration_history", &pair), none);
+	let recent = [&device[..], &10u32.to_le_bytes()].concat();
+	assert_eq!(node.runtime_call("LoginRecordsApi_recent_logins", &recent), none);
+	assert_eq!(node.runtime_call("LoginRecordsApi_pair_state", &pair), "0x0000000000");
 }
 
 #[test]

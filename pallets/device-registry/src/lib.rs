@@ -92,9 +92,34 @@ pub mod pallet {
 	#[pallet::pallet]
 	pub struct Pallet<T>(_);
 
-	#[pallet::config]
+	/// Defaults for `#[derive_impl]`: the small bounds this and other pallets' tests use.
+	pub mod config_preludes {
+		use super::*;
+		use frame_support::{derive_impl, traits::ConstU32};
+
+		/// Small bounds, so tests reach every limit with a handful of entries.
+		pub struct TestDefaultConfig;
+
+		#[derive_impl(frame_system::config_preludes::TestDefaultConfig, no_aggregated_types)]
+		impl frame_system::DefaultConfig for TestDefaultConfig {}
+
+		#[frame_support::register_default_impl(TestDefaultConfig)]
+		impl DefaultConfig for TestDefaultConfig {
+			type MaxNameLen = ConstU32<16>;
+			type MaxAdmins = ConstU32<2>;
+			type MaxMembers = ConstU32<2>;
+			type MaxModelLen = ConstU32<8>;
+			type MaxDevicesPerOrg = ConstU32<4>;
+			type MaxBatchSize = ConstU32<3>;
+			type MaxKeyHistory = ConstU32<2>;
+			type WeightInfo = ();
+		}
+	}
+
+	#[pallet::config(with_default)]
 	pub trait Config: frame_system::Config<RuntimeEvent: From<Event<Self>>> {
 		/// Who creates, suspends and resumes organisations: the consortium's governance.
+		#[pallet::no_default]
 		type GovernanceOrigin: EnsureOrigin<Self::RuntimeOrigin>;
 
 		/// Longest organisation name, in bytes.

@@ -1,7 +1,7 @@
 //! A minimal runtime for the device registry's tests.
 
 use crate as pallet_device_registry;
-use frame_support::{derive_impl, traits::ConstU32};
+use frame_support::derive_impl;
 use sp_runtime::BuildStorage;
 
 type Block = frame_system::mocking::MockBlock<Test>;
@@ -35,17 +35,9 @@ impl frame_system::Config for Test {
 	type Block = Block;
 }
 
-// Small bounds, so tests reach every limit with a handful of entries.
+#[derive_impl(pallet_device_registry::config_preludes::TestDefaultConfig)]
 impl pallet_device_registry::Config for Test {
 	type GovernanceOrigin = frame_system::EnsureRoot<u64>;
-	type MaxNameLen = ConstU32<16>;
-	type MaxAdmins = ConstU32<2>;
-	type MaxMembers = ConstU32<2>;
-	type MaxModelLen = ConstU32<8>;
-	type MaxDevicesPerOrg = ConstU32<4>;
-	type MaxBatchSize = ConstU32<3>;
-	type MaxKeyHistory = ConstU32<2>;
-	type WeightInfo = ();
 }
 
 /// Test externalities at block 1 (events are only recorded from block 1 on).

@@ -35,16 +35,9 @@ impl frame_system::Config for Test {
 	type Block = Block;
 }
 
+#[derive_impl(pallet_device_registry::config_preludes::TestDefaultConfig)]
 impl pallet_device_registry::Config for Test {
 	type GovernanceOrigin = frame_system::EnsureRoot<u64>;
-	type MaxNameLen = ConstU32<16>;
-	type MaxAdmins = ConstU32<2>;
-	type MaxMembers = ConstU32<2>;
-	type MaxModelLen = ConstU32<8>;
-	type MaxDevicesPerOrg = ConstU32<8>;
-	type MaxBatchSize = ConstU32<3>;
-	type MaxKeyHistory = ConstU32<2>;
-	type WeightInfo = ();
 }
 
 impl pallet_registration_hashes::Config for Test {
