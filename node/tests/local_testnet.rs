@@ -414,6 +414,18 @@ fn the_iot_runtime_apis_answer_on_a_dev_node() {
 	let recent = [&device[..], &10u32.to_le_bytes()].concat();
 	assert_eq!(node.runtime_call("LoginRecordsApi_recent_logins", &recent), none);
 	assert_eq!(node.runtime_call("LoginRecordsApi_pair_state", &pair), "0x0000000000");
+	assert_eq!(node.runtime_call("FirmwareReleasesApi_release", &0u32.to_le_bytes()), none);
+	// A model of no releases: no latest, 0 behind, 0 on yanked, no releases.
+	let model = [&[5 << 2][..], b"LOCK1"].concat();
+	assert_eq!(
+		node.runtime_call("FirmwareReleasesApi_fleet_status", &model),
+		"0x00000000000000000000"
+	);
+	let first_page_of_release_0 = [&0u32.to_le_bytes()[..], &[0], &10u32.to_le_bytes()].concat();
+	assert_eq!(
+		node.runtime_call("FirmwareReleasesApi_devices_on_release", &first_page_of_release_0),
+		none
+	);
 }
 
 #[test]

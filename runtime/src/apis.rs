@@ -6,6 +6,7 @@ use frame_support::{
 	weights::Weight,
 };
 use pallet_device_registry::{DeviceId, DeviceOf, OrgId};
+use pallet_firmware_releases::{FleetStatus, ReleaseId, ReleaseOf};
 use pallet_grandpa::AuthorityId as GrandpaId;
 use pallet_login_records::{LoginRecordOf, PairState};
 use pallet_registration_hashes::{RegistrationOf, UserDeviceId, Version};
@@ -20,8 +21,8 @@ use sp_runtime::{
 use sp_version::RuntimeVersion;
 
 use super::{
-	AccountId, Aura, Balance, Block, BlockNumber, DeviceRegistry, Executive, Grandpa,
-	InherentDataExt, LoginRecords, Nonce, RegistrationHashes, Runtime, RuntimeCall,
+	AccountId, Aura, Balance, Block, BlockNumber, DeviceRegistry, Executive, FirmwareReleases,
+	Grandpa, InherentDataExt, LoginRecords, Nonce, RegistrationHashes, Runtime, RuntimeCall,
 	RuntimeGenesisConfig, SessionKeys, System, TransactionPayment, VERSION,
 };
 
@@ -208,6 +209,28 @@ impl_runtime_apis! {
 
 		fn pair_state(device: DeviceId, user_device: UserDeviceId) -> PairState<BlockNumber> {
 			LoginRecords::pair_state(&device, &user_device)
+		}
+	}
+
+	impl pallet_firmware_releases::runtime_api::FirmwareReleasesApi<
+		Block,
+		ReleaseOf<Runtime>,
+		BlockNumber,
+	> for Runtime {
+		fn release(id: ReleaseId) -> Option<ReleaseOf<Runtime>> {
+			pallet_firmware_releases::Releases::<Runtime>::get(id)
+		}
+
+		fn fleet_status(model: Vec<u8>) -> FleetStatus<BlockNumber> {
+			FirmwareReleases::fleet_status(&model)
+		}
+
+		fn devices_on_release(
+			release: ReleaseId,
+			after: Option<DeviceId>,
+			limit: u32,
+		) -> Vec<DeviceId> {
+			FirmwareReleases::devices_on_release(release, after, limit)
 		}
 	}
 

@@ -11,4 +11,5 @@ frame_benchmarking::define_benchmarks!(
 	[pallet_device_registry, DeviceRegistry]
 	[pallet_registration_hashes, RegistrationHashes]
 	[pallet_login_records, LoginRecords]
+	[pallet_firmware_releases, FirmwareReleases]
 );

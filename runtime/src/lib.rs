@@ -207,6 +207,9 @@ mod runtime {
 	#[runtime::pallet_index(42)]
 	pub type LoginRecords = pallet_login_records;
 
+	#[runtime::pallet_index(43)]
+	pub type FirmwareReleases = pallet_firmware_releases;
+
 	// Only the development preset sets a sudo key; on every other chain the pallet holds none
 	// and no account can use it.
 	#[runtime::pallet_index(99)]

@@ -114,6 +114,7 @@ fn metadata_lists_the_runtime_pallets_at_their_indices() {
 		("DeviceRegistry", 40),
 		("RegistrationHashes", 41),
 		("LoginRecords", 42),
+		("FirmwareReleases", 43),
 		("Sudo", 99),
 	];
 	assert_eq!(
@@ -128,7 +129,9 @@ fn metadata_lists_the_runtime_pallets_at_their_indices() {
 #[test]
 fn metadata_lists_the_iot_runtime_apis() {
 	let apis: Vec<String> = latest_metadata().apis.iter().map(|api| api.name.clone()).collect();
-	for api in ["DeviceRegistryApi", "RegistrationHashesApi", "LoginRecordsApi"] {
+	for api in
+		["DeviceRegistryApi", "RegistrationHashesApi", "LoginRecordsApi", "FirmwareReleasesApi"]
+	{
 		assert!(apis.iter().any(|name| name == api), "{api} is missing from {apis:?}");
 	}
 }

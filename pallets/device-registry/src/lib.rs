@@ -978,6 +978,14 @@ pub mod pallet {
 			Self::acting_org(account).ok()
 		}
 
+		fn active_admin_org_of(account: &T::AccountId) -> Option<OrgId> {
+			Self::admin_org(account).ok().map(|(org, _)| org)
+		}
+
+		fn gateway_of(id: &DeviceId) -> Option<DeviceId> {
+			Devices::<T>::get(id).and_then(|device| device.gateway)
+		}
+
 		fn active_org_roles(org: OrgId) -> Option<OrgRoles> {
 			Organisations::<T>::get(org)
 				.filter(|org| org.status == OrgStatus::Active)
@@ -1013,10 +1021,42 @@ pub mod pallet {
 
 		#[cfg(feature = "runtime-benchmarks")]
 		fn device_for_benchmark(admin: &T::AccountId, id: DeviceId, account: &T::AccountId) {
+			Self::register_for_benchmark(admin, id, DeviceKind::Device, b"bench", account);
+		}
+
+		#[cfg(feature = "runtime-benchmarks")]
+		fn member_for_benchmark(admin: &T::AccountId, member: &T::AccountId) {
+			Self::do_add_account(admin, member.clone(), Membership::Member)
+				.expect("benchmark setup adds a fresh member");
+		}
+
+		#[cfg(feature = "runtime-benchmarks")]
+		fn gateway_for_benchmark(
+			admin: &T::AccountId,
+			device: DeviceId,
+			gateway: DeviceId,
+			account: &T::AccountId,
+		) {
+			Self::register_for_benchmark(admin, gateway, DeviceKind::Gateway, b"bench-gw", account);
+			Self::do_assign_gateway(admin, device, Some(gateway))
+				.expect("benchmark setup assigns the gateway");
+		}
+	}
+
+	#[cfg(feature = "runtime-benchmarks")]
+	impl<T: Config> Pallet<T> {
+		/// Registers one device or gateway at factory firmware 1.0.0, for benchmark setups.
+		fn register_for_benchmark(
+			admin: &T::AccountId,
+			id: DeviceId,
+			kind: DeviceKind,
+			model: &[u8],
+			account: &T::AccountId,
+		) {
 			let registration = DeviceRegistration {
 				id,
-				kind: DeviceKind::Device,
-				model: b"bench".to_vec(),
+				kind,
+				model: model.to_vec(),
 				account: account.clone(),
 				metadata_hash: [0; 32],
 				firmware: FirmwareVersion { major: 1, minor: 0, patch: 0 },

@@ -28,6 +28,12 @@ pub trait DeviceRegistry<AccountId> {
 	/// The organisation `account` administers or operates for, if that organisation is active.
 	fn active_org_of(account: &AccountId) -> Option<OrgId>;
 
+	/// The active organisation `account` is an admin of, if any.
+	fn active_admin_org_of(account: &AccountId) -> Option<OrgId>;
+
+	/// The gateway device `id` is assigned to, whatever either's status.
+	fn gateway_of(id: &DeviceId) -> Option<DeviceId>;
+
 	/// The roles of organisation `org`, if it exists and is active.
 	fn active_org_roles(org: OrgId) -> Option<OrgRoles>;
 
@@ -49,4 +55,18 @@ pub trait DeviceRegistry<AccountId> {
 	/// serves, so another pallet's benchmarks can start from one.
 	#[cfg(feature = "runtime-benchmarks")]
 	fn device_for_benchmark(admin: &AccountId, id: DeviceId, account: &AccountId);
+
+	/// Adds `member` to the organisation `admin` administers, for another pallet's benchmarks.
+	#[cfg(feature = "runtime-benchmarks")]
+	fn member_for_benchmark(admin: &AccountId, member: &AccountId);
+
+	/// Registers gateway `gateway` (signing with `account`) for the organisation `admin`
+	/// serves and assigns `device` to it, for another pallet's benchmarks.
+	#[cfg(feature = "runtime-benchmarks")]
+	fn gateway_for_benchmark(
+		admin: &AccountId,
+		device: DeviceId,
+		gateway: DeviceId,
+		account: &AccountId,
+	);
 }

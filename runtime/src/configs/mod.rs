@@ -181,3 +181,14 @@ impl pallet_login_records::Config for Runtime {
 	type MaxLoginsPerChallengeLifetime = ConstU32<32>;
 	type WeightInfo = pallet_login_records::weights::SubstrateWeight<Runtime>;
 }
+
+impl pallet_firmware_releases::Config for Runtime {
+	type Registry = DeviceRegistry;
+	// The device registry's model bound, so every registered model can have releases.
+	type MaxModelLen = <Runtime as pallet_device_registry::Config>::MaxModelLen;
+	type MaxUriLen = ConstU32<256>;
+	type MaxApprovers = ConstU32<16>;
+	// Monthly releases for over twenty years.
+	type MaxReleasesPerModel = ConstU32<256>;
+	type WeightInfo = pallet_firmware_releases::weights::SubstrateWeight<Runtime>;
+}
