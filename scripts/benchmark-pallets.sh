@@ -1,10 +1,14 @@
 #!/usr/bin/env bash
-# Runs the iotchain pallets' benchmarks on this machine and writes each pallet's weights.rs from
-# the results, through scripts/templates/pallet-weights.hbs.
+# Runs pallet benchmarks on this machine and writes the weights the runtime uses:
+# - an iotchain pallet, named by its directory (`device-registry`), gets
+#   pallets/<dir>/src/weights.rs through scripts/templates/pallet-weights.hbs;
+# - a polkadot-sdk pallet the runtime measures itself, named as the runtime names it
+#   (`pallet_collective`), gets runtime/src/weights/<name>.rs through
+#   scripts/templates/runtime-weights.hbs.
 #
-#   scripts/benchmark-pallets.sh [PALLET_DIR ...]    e.g. scripts/benchmark-pallets.sh device-registry
+#   scripts/benchmark-pallets.sh [PALLET ...]   e.g. scripts/benchmark-pallets.sh device-registry
 #
-# With no argument every pallet under pallets/ is measured. The node is built with the
+# With no argument every pallet under pallets/ and every file in runtime/src/weights/ is measured. The node is built with the
 # `runtime-benchmarks` feature first (its own feature set, so the first run compiles for a while).
 # Run it on an otherwise idle machine: the figures become the chain's weights.
 set -euo pipefail
@@ -15,15 +19,26 @@ STEPS="${IOTCHAIN_BENCH_STEPS:-50}"
 REPEAT="${IOTCHAIN_BENCH_REPEAT:-20}"
 
 if [ "$#" -eq 0 ]; then
-	set -- $(ls pallets)
+	set -- $(ls pallets) $(ls runtime/src/weights | grep -v '^mod.rs$' | sed 's/\.rs$//')
 fi
 
 cargo build --release --locked -p iotchain-node --features runtime-benchmarks
 
-for dir in "$@"; do
-	[ -d "pallets/$dir" ] || { echo "no pallet at pallets/$dir" >&2; exit 2; }
-	pallet="pallet_${dir//-/_}"
+for name in "$@"; do
+	if [ -d "pallets/$name" ]; then
+		pallet="pallet_${name//-/_}"
+		template=scripts/templates/pallet-weights.hbs
+		output="pallets/$name/src/weights.rs"
+	elif [ -f "runtime/src/weights/$name.rs" ]; then
+		pallet="$name"
+		template=scripts/templates/runtime-weights.hbs
+		output="runtime/src/weights/$name.rs"
+	else
+		echo "$name is neither a directory under pallets/ nor a file in runtime/src/weights/" >&2
+		exit 2
+	fi
 	echo "== $pallet"
+	# --chain dev runs exactly the runtime this node embeds.
 	"$NODE_BIN" benchmark pallet \
 		--chain dev \
 		--pallet "$pallet" \
@@ -31,6 +46,6 @@ for dir in "$@"; do
 		--steps "$STEPS" \
 		--repeat "$REPEAT" \
 		--wasm-execution compiled \
-		--template scripts/templates/pallet-weights.hbs \
-		--output "pallets/$dir/src/weights.rs"
+		--template "$template" \
+		--output "$output"
 done

@@ -8,6 +8,8 @@ frame_benchmarking::define_benchmarks!(
 	[pallet_timestamp, Timestamp]
 	[pallet_utility, Utility]
 	[pallet_sudo, Sudo]
+	[pallet_collective, Council]
+	[pallet_membership, CouncilMembership]
 	[pallet_device_registry, DeviceRegistry]
 	[pallet_registration_hashes, RegistrationHashes]
 	[pallet_login_records, LoginRecords]

@@ -1,10 +1,13 @@
 //! Named genesis states: the only way a chain spec gets its initial state.
 //!
-//! - `development`: one validator (Alice) and a sudo key, for a single-node dev chain.
-//! - `local_testnet`: three validators (Alice, Bob, Charlie) and no sudo key, the shape of a
-//!   consortium on one machine.
+//! - `development`: one validator and council member (Alice) and a sudo key, for a single-node
+//!   dev chain.
+//! - `local_testnet`: three validators and council members (Alice, Bob, Charlie) and no sudo
+//!   key, the shape of a consortium on one machine.
 
-use crate::{AccountId, BalancesConfig, RuntimeGenesisConfig, SudoConfig, UNIT};
+use crate::{
+	AccountId, BalancesConfig, CouncilMembershipConfig, RuntimeGenesisConfig, SudoConfig, UNIT,
+};
 use alloc::{vec, vec::Vec};
 use frame_support::build_struct_json_patch;
 use serde_json::Value;
@@ -24,10 +27,14 @@ type ValidatorKeys = (Sr25519Keyring, Ed25519Keyring);
 /// (development only) sudo key.
 fn consortium_genesis(
 	validators: &[ValidatorKeys],
+	council: Vec<AccountId>,
 	endowed_accounts: Vec<AccountId>,
 	sudo_key: Option<AccountId>,
 ) -> Value {
 	build_struct_json_patch!(RuntimeGenesisConfig {
+		council_membership: CouncilMembershipConfig {
+			members: council.try_into().expect("the presets seat at most MAX_COUNCIL_MEMBERS"),
+		},
 		balances: BalancesConfig {
 			balances: endowed_accounts.into_iter().map(|account| (account, ENDOWMENT)).collect(),
 		},
@@ -49,17 +56,18 @@ fn development_accounts() -> Vec<AccountId> {
 	Sr25519Keyring::iter().map(|k| k.to_account_id()).collect()
 }
 
-/// Single-node development chain: Alice validates and holds the sudo key.
+/// Single-node development chain: Alice validates, is the whole council and holds the sudo key.
 pub fn development_genesis() -> Value {
 	consortium_genesis(
 		&[(Sr25519Keyring::Alice, Ed25519Keyring::Alice)],
+		vec![Sr25519Keyring::Alice.to_account_id()],
 		development_accounts(),
 		Some(Sr25519Keyring::Alice.to_account_id()),
 	)
 }
 
-/// Three-validator local testnet without sudo: the validators are those a consortium of three
-/// members would run, and no single account can override the chain.
+/// Three-validator local testnet without sudo: the validators and council seats of a consortium
+/// of three member organisations (Alice, Bob, Charlie); only a council majority governs.
 pub fn local_testnet_genesis() -> Value {
 	consortium_genesis(
 		&[
@@ -67,6 +75,10 @@ pub fn local_testnet_genesis() -> Value {
 			(Sr25519Keyring::Bob, Ed25519Keyring::Bob),
 			(Sr25519Keyring::Charlie, Ed25519Keyring::Charlie),
 		],
+		[Sr25519Keyring::Alice, Sr25519Keyring::Bob, Sr25519Keyring::Charlie]
+			.iter()
+			.map(|member| member.to_account_id())
+			.collect(),
 		development_accounts(),
 		None,
 	)

@@ -19,6 +19,7 @@ pub mod apis;
 mod benchmarks;
 pub mod configs;
 pub mod genesis_config_presets;
+mod weights;
 
 extern crate alloc;
 
@@ -197,6 +198,13 @@ mod runtime {
 
 	#[runtime::pallet_index(20)]
 	pub type Utility = pallet_utility;
+
+	// The consortium council: one account per member organisation, deciding by majority.
+	#[runtime::pallet_index(30)]
+	pub type Council = pallet_collective<Instance1>;
+
+	#[runtime::pallet_index(31)]
+	pub type CouncilMembership = pallet_membership<Instance1>;
 
 	#[runtime::pallet_index(40)]
 	pub type DeviceRegistry = pallet_device_registry;

@@ -111,6 +111,8 @@ fn metadata_lists_the_runtime_pallets_at_their_indices() {
 		("Balances", 10),
 		("TransactionPayment", 11),
 		("Utility", 20),
+		("Council", 30),
+		("CouncilMembership", 31),
 		("DeviceRegistry", 40),
 		("RegistrationHashes", 41),
 		("LoginRecords", 42),
@@ -214,4 +216,118 @@ fn a_full_registration_batch_fits_in_one_transaction() {
 	let normal = RuntimeBlockWeights::get().get(DispatchClass::Normal).clone();
 	let limit = normal.max_extrinsic.expect("the normal class bounds one extrinsic");
 	assert!(weight.all_lte(limit), "a full batch weighs {weight:?}, over {limit:?}");
+}
+
+mod council {
+	use super::*;
+	use crate::{Council, DeviceRegistry, RuntimeOrigin, System};
+	use codec::Encode;
+	use frame_support::{assert_ok, dispatch::GetDispatchInfo};
+	use pallet_device_registry::{DeviceRegistry as _, OrgRoles};
+	use sp_keyring::Sr25519Keyring::{Alice, Bob, Charlie, Dave};
+	use sp_runtime::traits::Hash;
+
+	/// The local testnet's genesis (council: Alice, Bob, Charlie) at block 1.
+	fn local_testnet() -> sp_io::TestExternalities {
+		let mut ext = sp_io::TestExternalities::new(genesis_storage(LOCAL_TESTNET_RUNTIME_PRESET));
+		ext.execute_with(|| System::set_block_number(1));
+		ext
+	}
+
+	fn create_org_call() -> RuntimeCall {
+		RuntimeCall::DeviceRegistry(pallet_device_registry::Call::create_org {
+			name: b"acme".to_vec(),
+			roles: OrgRoles { manufacturer: true, ..Default::default() },
+			admin: Dave.to_account_id(),
+		})
+	}
+
+	/// Alice proposes `call` needing `threshold` ayes; returns the motion's hash and index.
+	fn propose(call: RuntimeCall, threshold: u32) -> (crate::Hash, u32) {
+		let index =
+			pallet_collective::ProposalCount::<Runtime, crate::configs::CouncilInstance>::get();
+		let length = call.encoded_size() as u32;
+		let hash = <Runtime as frame_system::Config>::Hashing::hash_of(&call);
+		assert_ok!(Council::propose(
+			RuntimeOrigin::signed(Alice.to_account_id()),
+			threshold,
+			Box::new(call),
+			length
+		));
+		(hash, index)
+	}
+
+	fn pass(call: RuntimeCall) {
+		let weight = call.get_dispatch_info().call_weight;
+		let length = call.encoded_size() as u32;
+		let (hash, index) = propose(call, 2);
+		for member in [Alice, Bob] {
+			assert_ok!(Council::vote(
+				RuntimeOrigin::signed(member.to_account_id()),
+				hash,
+				index,
+				true
+			));
+		}
+		assert_ok!(Council::close(
+			RuntimeOrigin::signed(Charlie.to_account_id()),
+			hash,
+			index,
+			weight,
+			length
+		));
+	}
+
+	#[test]
+	fn genesis_seats_each_presets_council() {
+		for (preset, members) in [
+			(DEV_RUNTIME_PRESET, vec![Alice]),
+			(LOCAL_TESTNET_RUNTIME_PRESET, vec![Alice, Bob, Charlie]),
+		] {
+			sp_io::TestExternalities::new(genesis_storage(preset)).execute_with(|| {
+				let mut expected: Vec<_> = members.iter().map(|m| m.to_account_id()).collect();
+				expected.sort();
+				assert_eq!(
+					pallet_collective::Members::<Runtime, crate::configs::CouncilInstance>::get(),
+					expected
+				);
+			});
+		}
+	}
+
+	#[test]
+	fn a_council_majority_creates_an_organisation() {
+		local_testnet().execute_with(|| {
+			pass(create_org_call());
+			assert_eq!(DeviceRegistry::active_org_of(&Dave.to_account_id()), Some(0));
+		});
+	}
+
+	#[test]
+	fn one_member_of_three_cannot_govern_alone() {
+		local_testnet().execute_with(|| {
+			// A threshold of one executes at once, with one of three members behind it.
+			propose(create_org_call(), 1);
+			assert_eq!(DeviceRegistry::active_org_of(&Dave.to_account_id()), None);
+			// And no signed account, member or not, reaches the governance origin directly.
+			assert!(DeviceRegistry::create_org(
+				RuntimeOrigin::signed(Alice.to_account_id()),
+				b"acme".to_vec(),
+				OrgRoles { manufacturer: true, ..Default::default() },
+				Dave.to_account_id(),
+			)
+			.is_err());
+		});
+	}
+
+	#[test]
+	fn the_council_changes_its_own_membership() {
+		local_testnet().execute_with(|| {
+			pass(RuntimeCall::CouncilMembership(pallet_membership::Call::add_member {
+				who: Dave.to_account_id().into(),
+			}));
+			assert!(pallet_collective::Members::<Runtime, crate::configs::CouncilInstance>::get()
+				.contains(&Dave.to_account_id()));
+		});
+	}
 }

@@ -4,22 +4,25 @@ use frame_support::{
 	derive_impl,
 	dispatch::DispatchClass,
 	parameter_types,
-	traits::{ConstBool, ConstU128, ConstU32, ConstU64, ConstU8, VariantCountOf},
+	traits::{ConstBool, ConstU128, ConstU32, ConstU64, ConstU8, EitherOfDiverse, VariantCountOf},
 	weights::{
 		constants::{ParityDbWeight, WEIGHT_REF_TIME_PER_MILLIS},
 		IdentityFee, Weight,
 	},
 };
-use frame_system::limits::{BlockLength, BlockWeights};
+use frame_system::{
+	limits::{BlockLength, BlockWeights},
+	EnsureRoot,
+};
 use pallet_transaction_payment::{ConstFeeMultiplier, FungibleAdapter, Multiplier};
 use sp_consensus_aura::sr25519::AuthorityId as AuraId;
 use sp_runtime::{traits::One, Perbill};
 use sp_version::RuntimeVersion;
 
 use super::{
-	AccountId, Aura, Balance, Balances, Block, BlockNumber, DeviceRegistry, Hash, Nonce,
+	AccountId, Aura, Balance, Balances, Block, BlockNumber, Council, DeviceRegistry, Hash, Nonce,
 	OriginCaller, PalletInfo, RegistrationHashes, Runtime, RuntimeCall, RuntimeEvent,
-	RuntimeFreezeReason, RuntimeHoldReason, RuntimeOrigin, RuntimeTask, System,
+	RuntimeFreezeReason, RuntimeHoldReason, RuntimeOrigin, RuntimeTask, System, DAYS,
 	EXISTENTIAL_DEPOSIT, MINUTES, SLOT_DURATION, VERSION,
 };
 
@@ -147,8 +150,7 @@ impl pallet_sudo::Config for Runtime {
 }
 
 impl pallet_device_registry::Config for Runtime {
-	// Root until the consortium council exists; then a council majority.
-	type GovernanceOrigin = frame_system::EnsureRoot<AccountId>;
+	type GovernanceOrigin = ConsortiumGovernance;
 	type MaxNameLen = ConstU32<64>;
 	type MaxAdmins = ConstU32<8>;
 	type MaxMembers = ConstU32<64>;
@@ -191,4 +193,61 @@ impl pallet_firmware_releases::Config for Runtime {
 	// Monthly releases for over twenty years.
 	type MaxReleasesPerModel = ConstU32<256>;
 	type WeightInfo = pallet_firmware_releases::weights::SubstrateWeight<Runtime>;
+}
+
+/// The council's instance of `pallet_collective` (and of the membership pallet that feeds it).
+pub type CouncilInstance = frame_support::instances::Instance1;
+
+/// Most member organisations the council seats.
+pub const MAX_COUNCIL_MEMBERS: u32 = 32;
+
+/// What governs the consortium: more than half of all council members — one account per member
+/// organisation — or root, which only the development chain's sudo key reaches.
+///
+/// More than half, counted over all members rather than votes cast: no minority of
+/// organisations can act alone, absent members count against a motion, and no single member
+/// can block the rest as it could under unanimity.
+pub type ConsortiumGovernance = EitherOfDiverse<
+	EnsureRoot<AccountId>,
+	pallet_collective::EnsureProportionMoreThan<AccountId, CouncilInstance, 1, 2>,
+>;
+
+parameter_types! {
+	/// A council motion may use at most half a block.
+	pub MaxCouncilProposalWeight: Weight =
+		Perbill::from_percent(50) * RuntimeBlockWeights::get().max_block;
+}
+
+impl pallet_collective::Config<CouncilInstance> for Runtime {
+	type RuntimeOrigin = RuntimeOrigin;
+	type Proposal = RuntimeCall;
+	type RuntimeEvent = RuntimeEvent;
+	// Organisations deliberate over days; a motion not decided in three closes as it stands.
+	type MotionDuration = ConstU32<{ 3 * DAYS }>;
+	type MaxProposals = ConstU32<100>;
+	type MaxMembers = ConstU32<MAX_COUNCIL_MEMBERS>;
+	// Members who did not vote count as voting with the majority of those who did, then with
+	// the prime member, so a motion can close when some organisations stay silent.
+	type DefaultVote = pallet_collective::MoreThanMajorityThenPrimeDefaultVote;
+	type WeightInfo = crate::weights::pallet_collective::WeightInfo<Runtime>;
+	// Seats change only through `CouncilMembership`, which the council itself governs.
+	type SetMembersOrigin = EnsureRoot<AccountId>;
+	type MaxProposalWeight = MaxCouncilProposalWeight;
+	type DisapproveOrigin = ConsortiumGovernance;
+	type KillOrigin = ConsortiumGovernance;
+	// No deposits: every proposer is a known member organisation.
+	type Consideration = ();
+}
+
+impl pallet_membership::Config<CouncilInstance> for Runtime {
+	type RuntimeEvent = RuntimeEvent;
+	type AddOrigin = ConsortiumGovernance;
+	type RemoveOrigin = ConsortiumGovernance;
+	type SwapOrigin = ConsortiumGovernance;
+	type ResetOrigin = ConsortiumGovernance;
+	type PrimeOrigin = ConsortiumGovernance;
+	type MembershipInitialized = Council;
+	type MembershipChanged = Council;
+	type MaxMembers = ConstU32<MAX_COUNCIL_MEMBERS>;
+	type WeightInfo = crate::weights::pallet_membership::WeightInfo<Runtime>;
 }
