@@ -1,65 +1,33 @@
 #!/usr/bin/env bash
-# Starts a consortium of N validators (default 3, at most 6) of the `local` chain on loopback,
-# each with its own keystore, node key and log. Ctrl-C stops them all.
+# Runs a consortium of N member organisations (default 4) as validator processes on loopback:
+# the same keys, chain spec and node flags as docker-compose.yml, without containers. Ctrl-C
+# stops them all.
 #
 #   scripts/local-testnet.sh [N]
 #
-# Validator i (0-based) listens for peers on 127.0.0.1:$((30333+i)), serves RPC on
-# ws://127.0.0.1:$((9944+i)) and Prometheus metrics on :$((9615+i)). State and logs live in
-# $IOTCHAIN_TESTNET_DIR (default /tmp/iotchain-testnet), wiped at every start.
+# The consortium is made by scripts/new-consortium.sh N in $IOTCHAIN_TESTNET_DIR (default
+# /tmp/iotchain-testnet, wiped at every start). Organisation i (1-based) listens for peers on
+# 127.0.0.1:$((30332+i)), serves RPC on ws://127.0.0.1:$((9943+i)) and Prometheus metrics on
+# :$((9614+i)); its account's secret phrase is in $DIR/org<i>/account.json.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 source scripts/env.sh
 
-COUNT="${1:-3}"
-NAMES=(Alice Bob Charlie Dave Eve Ferdie)
-if ! [[ "$COUNT" =~ ^[1-6]$ ]]; then
-	echo "local-testnet: N must be 1 to 6 (one per well-known development key), got '$COUNT'" >&2
+COUNT="${1:-4}"
+if ! [[ "$COUNT" =~ ^[0-9]+$ ]] || [ "$COUNT" -lt 1 ] || [ "$COUNT" -gt 16 ]; then
+	echo "local-testnet: N must be 1 to 16, got '$COUNT'" >&2
 	exit 2
 fi
 DIR="${IOTCHAIN_TESTNET_DIR:-/tmp/iotchain-testnet}"
 
 [ -x "$NODE_BIN" ] || build_node
 rm -rf "$DIR"
-mkdir -p "$DIR"
-
-public_key() { # scheme suri
-	"$NODE_BIN" key inspect --scheme "$1" --output-type json "$2" | jq -r .ss58PublicKey
-}
-
-# The `local` preset has three validators; rewrite its authorities for N of them, then build
-# the raw spec every validator shares (the same steps a consortium takes for a real network).
-aura='[]'
-grandpa='[]'
-for ((i = 0; i < COUNT; i++)); do
-	suri="//${NAMES[$i]}"
-	aura=$(jq -c --arg k "$(public_key sr25519 "$suri")" '. + [$k]' <<<"$aura")
-	grandpa=$(jq -c --arg k "$(public_key ed25519 "$suri")" '. + [[$k, 1]]' <<<"$grandpa")
-done
-"$NODE_BIN" build-spec --chain local --disable-default-bootnode 2>/dev/null >"$DIR/local-default.json"
-# Python rather than jq: balances are u128 and jq would round them to floats.
-python3 - "$DIR/local-default.json" "$aura" "$grandpa" >"$DIR/local-plain.json" <<'PY'
-import json, sys
-spec = json.load(open(sys.argv[1]))
-patch = spec["genesis"]["runtimeGenesis"]["patch"]
-patch["aura"]["authorities"] = json.loads(sys.argv[2])
-patch["grandpa"]["authorities"] = json.loads(sys.argv[3])
-json.dump(spec, sys.stdout)
-PY
-"$NODE_BIN" build-spec --chain "$DIR/local-plain.json" --raw --disable-default-bootnode 2>/dev/null \
-	>"$DIR/local.json"
+scripts/new-consortium.sh "$COUNT" "$DIR"
 
 bootnodes=()
-for ((i = 0; i < COUNT; i++)); do
-	name=$(tr '[:upper:]' '[:lower:]' <<<"${NAMES[$i]}")
-	for key in "sr25519 aura" "ed25519 gran"; do
-		set -- $key
-		"$NODE_BIN" key insert --base-path "$DIR/$name" --chain "$DIR/local.json" \
-			--scheme "$1" --suri "//${NAMES[$i]}" --key-type "$2"
-	done
-	"$NODE_BIN" key generate-node-key --file "$DIR/$name.node-key" 2>/dev/null
-	peer_id=$("$NODE_BIN" key inspect-node-key --file "$DIR/$name.node-key")
-	bootnodes+=("/ip4/127.0.0.1/tcp/$((30333 + i))/p2p/$peer_id")
+for ((i = 1; i <= COUNT; i++)); do
+	peer_id=$(jq -r ".[$((i - 1))].peer_id" "$DIR/orgs.json")
+	bootnodes+=("/ip4/127.0.0.1/tcp/$((30332 + i))/p2p/$peer_id")
 done
 
 pids=()
@@ -72,14 +40,14 @@ stop_all() {
 trap 'stop_all; exit 0' INT TERM
 trap stop_all EXIT
 
-for ((i = 0; i < COUNT; i++)); do
-	name=$(tr '[:upper:]' '[:lower:]' <<<"${NAMES[$i]}")
-	"$NODE_BIN" --chain "$DIR/local.json" --base-path "$DIR/$name" --validator --name "$name" \
-		--node-key-file "$DIR/$name.node-key" --listen-addr "/ip4/127.0.0.1/tcp/$((30333 + i))" \
-		--rpc-port $((9944 + i)) --prometheus-port $((9615 + i)) --no-mdns --no-telemetry \
-		--bootnodes "${bootnodes[@]}" >"$DIR/$name.log" 2>&1 &
+for ((i = 1; i <= COUNT; i++)); do
+	"$NODE_BIN" --chain "$DIR/chain-spec.json" --base-path "$DIR/org$i/data" --validator \
+		--name "org$i" --node-key-file "$DIR/org$i/node-key" \
+		--listen-addr "/ip4/127.0.0.1/tcp/$((30332 + i))" --rpc-port $((9943 + i)) \
+		--prometheus-port $((9614 + i)) --no-mdns --no-telemetry \
+		--bootnodes "${bootnodes[@]}" >"$DIR/org$i.log" 2>&1 &
 	pids+=($!)
-	echo "local-testnet: $name  rpc ws://127.0.0.1:$((9944 + i))  log $DIR/$name.log"
+	echo "local-testnet: org$i  rpc ws://127.0.0.1:$((9943 + i))  log $DIR/org$i.log"
 done
 echo "local-testnet: $COUNT validators running; Ctrl-C stops them"
 wait -n "${pids[@]}" || true

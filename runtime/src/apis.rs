@@ -133,8 +133,9 @@ impl_runtime_apis! {
 			Grandpa::current_set_id()
 		}
 
-		// Equivocation reports need key-ownership proofs from a session historical pallet; until
-		// validators are session-managed the runtime cannot check such a proof, so it offers none.
+		// Equivocation reports need key-ownership proofs from pallet-session's historical
+		// module, which this runtime leaves out: a consortium removes a misbehaving validator by
+		// council vote rather than by slashing, so it accepts no reports.
 		fn submit_report_equivocation_unsigned_extrinsic(
 			_equivocation_proof: sp_consensus_grandpa::EquivocationProof<
 				<Block as BlockT>::Hash,

@@ -10,6 +10,8 @@ frame_benchmarking::define_benchmarks!(
 	[pallet_sudo, Sudo]
 	[pallet_collective, Council]
 	[pallet_membership, CouncilMembership]
+	[pallet_validator_set, ValidatorSet]
+	[pallet_admission, Admission]
 	[pallet_device_registry, DeviceRegistry]
 	[pallet_registration_hashes, RegistrationHashes]
 	[pallet_login_records, LoginRecords]

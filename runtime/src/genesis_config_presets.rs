@@ -4,9 +4,13 @@
 //!   dev chain.
 //! - `local_testnet`: three validators and council members (Alice, Bob, Charlie) and no sudo
 //!   key, the shape of a consortium on one machine.
+//!
+//! Validators enter through `ValidatorSet` and their session keys through `Session`, whose
+//! genesis hands Aura and GRANDPA their first authorities.
 
 use crate::{
-	AccountId, BalancesConfig, CouncilMembershipConfig, RuntimeGenesisConfig, SudoConfig, UNIT,
+	AccountId, BalancesConfig, CouncilMembershipConfig, RuntimeGenesisConfig, SessionConfig,
+	SessionKeys, SudoConfig, ValidatorSetConfig, UNIT,
 };
 use alloc::{vec, vec::Vec};
 use frame_support::build_struct_json_patch;
@@ -23,14 +27,22 @@ const ENDOWMENT: crate::Balance = 1_000_000 * UNIT;
 /// for GRANDPA (the schemes each engine signs with).
 type ValidatorKeys = (Sr25519Keyring, Ed25519Keyring);
 
-/// The genesis state shared by every preset, from its validators, funded accounts and
-/// (development only) sudo key.
+/// The session keys of a development validator.
+fn session_keys((aura, grandpa): &ValidatorKeys) -> SessionKeys {
+	SessionKeys { aura: AuraId::from(aura.public()), grandpa: GrandpaId::from(grandpa.public()) }
+}
+
+/// The genesis state shared by every preset, from its validators (each validating with the
+/// account of its Aura seed), the fewest validators the chain may run with, the council, funded
+/// accounts and (development only) sudo key.
 fn consortium_genesis(
 	validators: &[ValidatorKeys],
+	min_validators: u32,
 	council: Vec<AccountId>,
 	endowed_accounts: Vec<AccountId>,
 	sudo_key: Option<AccountId>,
 ) -> Value {
+	let validator_account = |(aura, _): &ValidatorKeys| aura.to_account_id();
 	build_struct_json_patch!(RuntimeGenesisConfig {
 		council_membership: CouncilMembershipConfig {
 			members: council.try_into().expect("the presets seat at most MAX_COUNCIL_MEMBERS"),
@@ -38,13 +50,14 @@ fn consortium_genesis(
 		balances: BalancesConfig {
 			balances: endowed_accounts.into_iter().map(|account| (account, ENDOWMENT)).collect(),
 		},
-		aura: pallet_aura::GenesisConfig {
-			authorities: validators.iter().map(|(aura, _)| AuraId::from(aura.public())).collect(),
+		validator_set: ValidatorSetConfig {
+			validators: validators.iter().map(validator_account).collect(),
+			min_validators,
 		},
-		grandpa: pallet_grandpa::GenesisConfig {
-			authorities: validators
+		session: SessionConfig {
+			keys: validators
 				.iter()
-				.map(|(_, grandpa)| (GrandpaId::from(grandpa.public()), 1))
+				.map(|keys| (validator_account(keys), validator_account(keys), session_keys(keys)))
 				.collect(),
 		},
 		sudo: SudoConfig { key: sudo_key },
@@ -60,6 +73,7 @@ fn development_accounts() -> Vec<AccountId> {
 pub fn development_genesis() -> Value {
 	consortium_genesis(
 		&[(Sr25519Keyring::Alice, Ed25519Keyring::Alice)],
+		1,
 		vec![Sr25519Keyring::Alice.to_account_id()],
 		development_accounts(),
 		Some(Sr25519Keyring::Alice.to_account_id()),
@@ -75,6 +89,8 @@ pub fn local_testnet_genesis() -> Value {
 			(Sr25519Keyring::Bob, Ed25519Keyring::Bob),
 			(Sr25519Keyring::Charlie, Ed25519Keyring::Charlie),
 		],
+		// Three validators tolerate no fault; none may be removed until a fourth joins.
+		3,
 		[Sr25519Keyring::Alice, Sr25519Keyring::Bob, Sr25519Keyring::Charlie]
 			.iter()
 			.map(|member| member.to_account_id())

@@ -88,6 +88,10 @@ pub const MINUTES: BlockNumber = 60_000 / (MILLI_SECS_PER_BLOCK as BlockNumber);
 pub const HOURS: BlockNumber = MINUTES * 60;
 pub const DAYS: BlockNumber = HOURS * 24;
 
+/// Blocks per session: validator-set changes are planned at one session boundary and enacted at
+/// the next, so a council decision takes effect within two minutes.
+pub const SESSION_PERIOD: BlockNumber = MINUTES;
+
 /// The smallest indivisible units in one token.
 pub const UNIT: Balance = 1_000_000_000_000;
 pub const MILLI_UNIT: Balance = UNIT / 1_000;
@@ -127,13 +131,19 @@ pub type Block = generic::Block<Header, UncheckedExtrinsic>;
 /// The checks every signed transaction passes, in order.
 pub type TxExtension = (
 	frame_system::CheckNonZeroSender<Runtime>,
+	// Before the nonce and the fee: a stranger is refused before any state is touched for it.
+	pallet_admission::CheckAdmission<Runtime>,
 	frame_system::CheckSpecVersion<Runtime>,
 	frame_system::CheckTxVersion<Runtime>,
 	frame_system::CheckGenesis<Runtime>,
 	frame_system::CheckEra<Runtime>,
 	frame_system::CheckNonce<Runtime>,
 	frame_system::CheckWeight<Runtime>,
-	pallet_transaction_payment::ChargeTransactionPayment<Runtime>,
+	// Devices pay nothing for the records they exist to write (`#[pallet::feeless_if]`).
+	pallet_skip_feeless_payment::SkipCheckIfFeeless<
+		Runtime,
+		pallet_transaction_payment::ChargeTransactionPayment<Runtime>,
+	>,
 	frame_metadata_hash_extension::CheckMetadataHash<Runtime>,
 	frame_system::WeightReclaim<Runtime>,
 );
@@ -196,6 +206,17 @@ mod runtime {
 	#[runtime::pallet_index(11)]
 	pub type TransactionPayment = pallet_transaction_payment;
 
+	// Consensus pallets declared after Balances: genesis builds in declaration order, and the
+	// session pallet's genesis takes a consumer reference on each validator's funded account.
+	#[runtime::pallet_index(4)]
+	pub type ValidatorSet = pallet_validator_set;
+
+	#[runtime::pallet_index(5)]
+	pub type Session = pallet_session;
+
+	#[runtime::pallet_index(12)]
+	pub type SkipFeelessPayment = pallet_skip_feeless_payment;
+
 	#[runtime::pallet_index(20)]
 	pub type Utility = pallet_utility;
 
@@ -205,6 +226,10 @@ mod runtime {
 
 	#[runtime::pallet_index(31)]
 	pub type CouncilMembership = pallet_membership<Instance1>;
+
+	// Who may submit transactions at all: see `configs::ConsortiumAccounts`.
+	#[runtime::pallet_index(33)]
+	pub type Admission = pallet_admission;
 
 	#[runtime::pallet_index(40)]
 	pub type DeviceRegistry = pallet_device_registry;

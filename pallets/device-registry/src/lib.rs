@@ -44,7 +44,7 @@
 extern crate alloc;
 
 pub use pallet::*;
-pub use traits::{ActiveDevice, DeviceRegistry};
+pub use traits::{is_signed_by_active_device, ActiveDevice, DeviceRegistry};
 pub use types::*;
 pub use weights::WeightInfo;
 
@@ -683,6 +683,9 @@ pub mod pallet {
 				let DeviceRegistration { id, kind, account, metadata_hash, firmware, .. } =
 					registration;
 				DeviceOfAccount::<T>::insert(&account, id);
+				// Devices hold no tokens; this reference keeps their account (and its nonce)
+				// alive so they can sign transactions.
+				frame_system::Pallet::<T>::inc_sufficients(&account);
 				OrgDevices::<T>::insert(org, id, ());
 				Devices::<T>::insert(
 					id,
@@ -720,6 +723,9 @@ pub mod pallet {
 		/// Moves `account` into a device's history and the never-reuse set.
 		fn retire_account(id: DeviceId, account: T::AccountId, now: BlockNumberFor<T>) {
 			DeviceOfAccount::<T>::remove(&account);
+			// A retired key never signs again; its account may be reaped (ids and keys are
+			// never reused, so a reset nonce opens no replay).
+			frame_system::Pallet::<T>::dec_sufficients(&account);
 			RetiredAccounts::<T>::insert(&account, id);
 			KeyHistory::<T>::mutate(id, |history| {
 				let history = history.get_or_insert_with(BoundedVec::new);
@@ -746,6 +752,7 @@ pub mod pallet {
 			device.updated = now;
 			Self::retire_account(id, old_account.clone(), now);
 			DeviceOfAccount::<T>::insert(&new_account, id);
+			frame_system::Pallet::<T>::inc_sufficients(&new_account);
 			Devices::<T>::insert(id, device);
 			Self::deposit_event(Event::KeyRotated { device: id, old_account, new_account });
 			Ok(())
@@ -931,6 +938,10 @@ pub mod pallet {
 				ensure!(
 					!RetiredAccounts::<T>::contains_key(&account),
 					"a retired account is live again"
+				);
+				ensure!(
+					frame_system::Pallet::<T>::sufficients(&account) > 0,
+					"a live device key's account can be reaped"
 				);
 			}
 			for (org, id) in OrgDevices::<T>::iter_keys() {

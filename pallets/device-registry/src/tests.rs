@@ -514,6 +514,23 @@ mod keys {
 	}
 
 	#[test]
+	fn only_a_live_device_key_keeps_its_account_alive() {
+		run_test(|| {
+			two_orgs();
+			let sufficients = |account: u64| System::account(account).sufficients;
+			register(ADMIN, 1);
+			// A device holds no tokens, yet its account exists, so it can sign.
+			assert_eq!(sufficients(101), 1);
+			assert!(System::account_exists(&101));
+			assert_ok!(Registry::rotate_key(origin(MEMBER), id(1), 201));
+			assert_eq!((sufficients(101), sufficients(201)), (0, 1));
+			assert!(!System::account_exists(&101));
+			assert_ok!(Registry::revoke_device(origin(ADMIN), id(1)));
+			assert_eq!(sufficients(201), 0);
+		});
+	}
+
+	#[test]
 	fn the_key_history_keeps_the_most_recent_keys() {
 		run_test(|| {
 			two_orgs();

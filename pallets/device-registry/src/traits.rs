@@ -70,3 +70,15 @@ pub trait DeviceRegistry<AccountId> {
 		account: &AccountId,
 	);
 }
+
+/// Whether `origin` is signed by an active device or gateway. Devices hold no tokens, so the
+/// calls they exist for are feeless for them (`#[pallet::feeless_if]`); the admission
+/// extension's per-block quota bounds how many they send.
+pub fn is_signed_by_active_device<T, R>(origin: &frame_system::pallet_prelude::OriginFor<T>) -> bool
+where
+	T: frame_system::Config,
+	R: DeviceRegistry<T::AccountId>,
+{
+	frame_system::ensure_signed(origin.clone())
+		.is_ok_and(|account| R::active_device_by_account(&account).is_some())
+}

@@ -76,8 +76,8 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 		// Proof Size summary in bytes:
 		//  Measured:  `6`
 		//  Estimated: `3545`
-		// Minimum execution time: 23_193_000 picoseconds.
-		Weight::from_parts(28_133_000, 3545)
+		// Minimum execution time: 26_702_000 picoseconds.
+		Weight::from_parts(48_518_000, 3545)
 			.saturating_add(T::DbWeight::get().reads(4_u64))
 			.saturating_add(T::DbWeight::get().writes(3_u64))
 	}
@@ -87,8 +87,8 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 		// Proof Size summary in bytes:
 		//  Measured:  `390`
 		//  Estimated: `5858`
-		// Minimum execution time: 16_547_000 picoseconds.
-		Weight::from_parts(21_691_000, 5858)
+		// Minimum execution time: 19_182_000 picoseconds.
+		Weight::from_parts(37_332_000, 5858)
 			.saturating_add(T::DbWeight::get().reads(1_u64))
 			.saturating_add(T::DbWeight::get().writes(1_u64))
 	}
@@ -98,8 +98,8 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 		// Proof Size summary in bytes:
 		//  Measured:  `390`
 		//  Estimated: `5858`
-		// Minimum execution time: 16_175_000 picoseconds.
-		Weight::from_parts(21_707_000, 5858)
+		// Minimum execution time: 18_525_000 picoseconds.
+		Weight::from_parts(34_067_000, 5858)
 			.saturating_add(T::DbWeight::get().reads(1_u64))
 			.saturating_add(T::DbWeight::get().writes(1_u64))
 	}
@@ -115,8 +115,8 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 		// Proof Size summary in bytes:
 		//  Measured:  `661`
 		//  Estimated: `6044`
-		// Minimum execution time: 38_783_000 picoseconds.
-		Weight::from_parts(48_961_000, 6044)
+		// Minimum execution time: 36_425_000 picoseconds.
+		Weight::from_parts(66_958_000, 6044)
 			.saturating_add(T::DbWeight::get().reads(5_u64))
 			.saturating_add(T::DbWeight::get().writes(2_u64))
 	}
@@ -128,8 +128,8 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 		// Proof Size summary in bytes:
 		//  Measured:  `669`
 		//  Estimated: `5858`
-		// Minimum execution time: 30_345_000 picoseconds.
-		Weight::from_parts(38_993_000, 5858)
+		// Minimum execution time: 30_212_000 picoseconds.
+		Weight::from_parts(64_170_000, 5858)
 			.saturating_add(T::DbWeight::get().reads(2_u64))
 			.saturating_add(T::DbWeight::get().writes(2_u64))
 	}
@@ -145,8 +145,8 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 		// Proof Size summary in bytes:
 		//  Measured:  `3189`
 		//  Estimated: `6044`
-		// Minimum execution time: 53_191_000 picoseconds.
-		Weight::from_parts(98_058_000, 6044)
+		// Minimum execution time: 50_207_000 picoseconds.
+		Weight::from_parts(95_316_000, 6044)
 			.saturating_add(T::DbWeight::get().reads(5_u64))
 			.saturating_add(T::DbWeight::get().writes(2_u64))
 	}
@@ -158,8 +158,8 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 		// Proof Size summary in bytes:
 		//  Measured:  `3182`
 		//  Estimated: `5858`
-		// Minimum execution time: 46_930_000 picoseconds.
-		Weight::from_parts(88_023_000, 5858)
+		// Minimum execution time: 43_663_000 picoseconds.
+		Weight::from_parts(103_722_000, 5858)
 			.saturating_add(T::DbWeight::get().reads(2_u64))
 			.saturating_add(T::DbWeight::get().writes(2_u64))
 	}
@@ -175,16 +175,18 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Proof: `DeviceRegistry::DeviceOfAccount` (`max_values`: None, `max_size`: Some(80), added: 2555, mode: `MaxEncodedLen`)
 	/// Storage: `DeviceRegistry::RetiredAccounts` (r:1 w:0)
 	/// Proof: `DeviceRegistry::RetiredAccounts` (`max_values`: None, `max_size`: Some(80), added: 2555, mode: `MaxEncodedLen`)
+	/// Storage: `System::Account` (r:1 w:1)
+	/// Proof: `System::Account` (`max_values`: None, `max_size`: Some(128), added: 2603, mode: `MaxEncodedLen`)
 	/// Storage: `DeviceRegistry::OrgDevices` (r:0 w:1)
 	/// Proof: `DeviceRegistry::OrgDevices` (`max_values`: None, `max_size`: Some(60), added: 2535, mode: `MaxEncodedLen`)
 	fn register_device() -> Weight {
 		// Proof Size summary in bytes:
 		//  Measured:  `637`
 		//  Estimated: `6044`
-		// Minimum execution time: 53_992_000 picoseconds.
-		Weight::from_parts(81_096_000, 6044)
-			.saturating_add(T::DbWeight::get().reads(7_u64))
-			.saturating_add(T::DbWeight::get().writes(4_u64))
+		// Minimum execution time: 61_830_000 picoseconds.
+		Weight::from_parts(117_968_000, 6044)
+			.saturating_add(T::DbWeight::get().reads(8_u64))
+			.saturating_add(T::DbWeight::get().writes(5_u64))
 	}
 	/// Storage: `DeviceRegistry::OrgOfAccount` (r:257 w:0)
 	/// Proof: `DeviceRegistry::OrgOfAccount` (`max_values`: None, `max_size`: Some(52), added: 2527, mode: `MaxEncodedLen`)
@@ -198,21 +200,23 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Proof: `DeviceRegistry::DeviceOfAccount` (`max_values`: None, `max_size`: Some(80), added: 2555, mode: `MaxEncodedLen`)
 	/// Storage: `DeviceRegistry::RetiredAccounts` (r:256 w:0)
 	/// Proof: `DeviceRegistry::RetiredAccounts` (`max_values`: None, `max_size`: Some(80), added: 2555, mode: `MaxEncodedLen`)
+	/// Storage: `System::Account` (r:256 w:256)
+	/// Proof: `System::Account` (`max_values`: None, `max_size`: Some(128), added: 2603, mode: `MaxEncodedLen`)
 	/// Storage: `DeviceRegistry::OrgDevices` (r:0 w:256)
 	/// Proof: `DeviceRegistry::OrgDevices` (`max_values`: None, `max_size`: Some(60), added: 2535, mode: `MaxEncodedLen`)
 	/// The range of component `n` is `[1, 256]`.
 	fn register_devices(n: u32, ) -> Weight {
 		// Proof Size summary in bytes:
-		//  Measured:  `750`
+		//  Measured:  `1100 + n * (1 ±0)`
 		//  Estimated: `5858 + n * (2706 ±0)`
-		// Minimum execution time: 64_949_000 picoseconds.
-		Weight::from_parts(77_321_000, 5858)
-			// Standard Error: 271_540
-			.saturating_add(Weight::from_parts(43_939_948, 0).saturating_mul(n.into()))
+		// Minimum execution time: 102_339_000 picoseconds.
+		Weight::from_parts(119_114_000, 5858)
+			// Standard Error: 346_177
+			.saturating_add(Weight::from_parts(55_524_276, 0).saturating_mul(n.into()))
 			.saturating_add(T::DbWeight::get().reads(3_u64))
-			.saturating_add(T::DbWeight::get().reads((4_u64).saturating_mul(n.into())))
+			.saturating_add(T::DbWeight::get().reads((5_u64).saturating_mul(n.into())))
 			.saturating_add(T::DbWeight::get().writes(1_u64))
-			.saturating_add(T::DbWeight::get().writes((3_u64).saturating_mul(n.into())))
+			.saturating_add(T::DbWeight::get().writes((4_u64).saturating_mul(n.into())))
 			.saturating_add(Weight::from_parts(0, 2706).saturating_mul(n.into()))
 	}
 	/// Storage: `DeviceRegistry::OrgOfAccount` (r:2 w:0)
@@ -225,16 +229,18 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Proof: `DeviceRegistry::DeviceOfAccount` (`max_values`: None, `max_size`: Some(80), added: 2555, mode: `MaxEncodedLen`)
 	/// Storage: `DeviceRegistry::RetiredAccounts` (r:1 w:1)
 	/// Proof: `DeviceRegistry::RetiredAccounts` (`max_values`: None, `max_size`: Some(80), added: 2555, mode: `MaxEncodedLen`)
+	/// Storage: `System::Account` (r:2 w:2)
+	/// Proof: `System::Account` (`max_values`: None, `max_size`: Some(128), added: 2603, mode: `MaxEncodedLen`)
 	/// Storage: `DeviceRegistry::KeyHistory` (r:1 w:1)
 	/// Proof: `DeviceRegistry::KeyHistory` (`max_values`: None, `max_size`: Some(337), added: 2812, mode: `MaxEncodedLen`)
 	fn rotate_key() -> Weight {
 		// Proof Size summary in bytes:
-		//  Measured:  `1730`
-		//  Estimated: `6044`
-		// Minimum execution time: 74_813_000 picoseconds.
-		Weight::from_parts(126_629_000, 6044)
-			.saturating_add(T::DbWeight::get().reads(7_u64))
-			.saturating_add(T::DbWeight::get().writes(5_u64))
+		//  Measured:  `1833`
+		//  Estimated: `6196`
+		// Minimum execution time: 96_328_000 picoseconds.
+		Weight::from_parts(155_924_000, 6196)
+			.saturating_add(T::DbWeight::get().reads(9_u64))
+			.saturating_add(T::DbWeight::get().writes(7_u64))
 	}
 	/// Storage: `DeviceRegistry::OrgOfAccount` (r:1 w:0)
 	/// Proof: `DeviceRegistry::OrgOfAccount` (`max_values`: None, `max_size`: Some(52), added: 2527, mode: `MaxEncodedLen`)
@@ -246,8 +252,8 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 		// Proof Size summary in bytes:
 		//  Measured:  `964`
 		//  Estimated: `5858`
-		// Minimum execution time: 40_033_000 picoseconds.
-		Weight::from_parts(75_685_000, 5858)
+		// Minimum execution time: 36_004_000 picoseconds.
+		Weight::from_parts(59_786_000, 5858)
 			.saturating_add(T::DbWeight::get().reads(3_u64))
 			.saturating_add(T::DbWeight::get().writes(1_u64))
 	}
@@ -261,8 +267,8 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 		// Proof Size summary in bytes:
 		//  Measured:  `964`
 		//  Estimated: `5858`
-		// Minimum execution time: 38_632_000 picoseconds.
-		Weight::from_parts(65_082_000, 5858)
+		// Minimum execution time: 38_897_000 picoseconds.
+		Weight::from_parts(71_227_000, 5858)
 			.saturating_add(T::DbWeight::get().reads(3_u64))
 			.saturating_add(T::DbWeight::get().writes(1_u64))
 	}
@@ -272,6 +278,8 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Proof: `DeviceRegistry::Organisations` (`max_values`: None, `max_size`: Some(2393), added: 4868, mode: `MaxEncodedLen`)
 	/// Storage: `DeviceRegistry::Devices` (r:1 w:1)
 	/// Proof: `DeviceRegistry::Devices` (`max_values`: None, `max_size`: Some(231), added: 2706, mode: `MaxEncodedLen`)
+	/// Storage: `System::Account` (r:1 w:1)
+	/// Proof: `System::Account` (`max_values`: None, `max_size`: Some(128), added: 2603, mode: `MaxEncodedLen`)
 	/// Storage: `DeviceRegistry::KeyHistory` (r:1 w:1)
 	/// Proof: `DeviceRegistry::KeyHistory` (`max_values`: None, `max_size`: Some(337), added: 2812, mode: `MaxEncodedLen`)
 	/// Storage: `DeviceRegistry::RetiredAccounts` (r:0 w:1)
@@ -282,12 +290,12 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Proof: `DeviceRegistry::DeviceOfAccount` (`max_values`: None, `max_size`: Some(80), added: 2555, mode: `MaxEncodedLen`)
 	fn revoke_device() -> Weight {
 		// Proof Size summary in bytes:
-		//  Measured:  `1638`
+		//  Measured:  `1741`
 		//  Estimated: `5858`
-		// Minimum execution time: 85_417_000 picoseconds.
-		Weight::from_parts(102_056_000, 5858)
-			.saturating_add(T::DbWeight::get().reads(4_u64))
-			.saturating_add(T::DbWeight::get().writes(5_u64))
+		// Minimum execution time: 81_967_000 picoseconds.
+		Weight::from_parts(153_517_000, 5858)
+			.saturating_add(T::DbWeight::get().reads(5_u64))
+			.saturating_add(T::DbWeight::get().writes(6_u64))
 	}
 	/// Storage: `DeviceRegistry::OrgOfAccount` (r:1 w:0)
 	/// Proof: `DeviceRegistry::OrgOfAccount` (`max_values`: None, `max_size`: Some(52), added: 2527, mode: `MaxEncodedLen`)
@@ -299,8 +307,8 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 		// Proof Size summary in bytes:
 		//  Measured:  `1175`
 		//  Estimated: `6402`
-		// Minimum execution time: 63_684_000 picoseconds.
-		Weight::from_parts(76_663_000, 6402)
+		// Minimum execution time: 50_471_000 picoseconds.
+		Weight::from_parts(91_092_000, 6402)
 			.saturating_add(T::DbWeight::get().reads(4_u64))
 			.saturating_add(T::DbWeight::get().writes(1_u64))
 	}
@@ -314,8 +322,8 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 		// Proof Size summary in bytes:
 		//  Measured:  `964`
 		//  Estimated: `5858`
-		// Minimum execution time: 38_765_000 picoseconds.
-		Weight::from_parts(64_033_000, 5858)
+		// Minimum execution time: 41_023_000 picoseconds.
+		Weight::from_parts(76_107_000, 5858)
 			.saturating_add(T::DbWeight::get().reads(3_u64))
 			.saturating_add(T::DbWeight::get().writes(1_u64))
 	}
@@ -331,8 +339,8 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 		// Proof Size summary in bytes:
 		//  Measured:  `1264`
 		//  Estimated: `10726`
-		// Minimum execution time: 69_461_000 picoseconds.
-		Weight::from_parts(80_554_000, 10726)
+		// Minimum execution time: 53_307_000 picoseconds.
+		Weight::from_parts(94_947_000, 10726)
 			.saturating_add(T::DbWeight::get().reads(5_u64))
 			.saturating_add(T::DbWeight::get().writes(1_u64))
 	}
@@ -348,8 +356,8 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 		// Proof Size summary in bytes:
 		//  Measured:  `1279`
 		//  Estimated: `5858`
-		// Minimum execution time: 44_384_000 picoseconds.
-		Weight::from_parts(78_756_000, 5858)
+		// Minimum execution time: 57_197_000 picoseconds.
+		Weight::from_parts(94_592_000, 5858)
 			.saturating_add(T::DbWeight::get().reads(4_u64))
 			.saturating_add(T::DbWeight::get().writes(1_u64))
 	}
@@ -369,8 +377,8 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 		// Proof Size summary in bytes:
 		//  Measured:  `1145`
 		//  Estimated: `5972`
-		// Minimum execution time: 61_748_000 picoseconds.
-		Weight::from_parts(78_980_000, 5972)
+		// Minimum execution time: 68_059_000 picoseconds.
+		Weight::from_parts(129_688_000, 5972)
 			.saturating_add(T::DbWeight::get().reads(6_u64))
 			.saturating_add(T::DbWeight::get().writes(6_u64))
 	}
@@ -379,96 +387,96 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 /// The same measured weights with ParityDB's storage costs, for tests and mocks.
 impl WeightInfo for () {
 	fn create_org() -> Weight {
-		Weight::from_parts(28_133_000, 3545)
+		Weight::from_parts(48_518_000, 3545)
 			.saturating_add(ParityDbWeight::get().reads(4_u64))
 			.saturating_add(ParityDbWeight::get().writes(3_u64))
 	}
 	fn suspend_org() -> Weight {
-		Weight::from_parts(21_691_000, 5858)
+		Weight::from_parts(37_332_000, 5858)
 			.saturating_add(ParityDbWeight::get().reads(1_u64))
 			.saturating_add(ParityDbWeight::get().writes(1_u64))
 	}
 	fn resume_org() -> Weight {
-		Weight::from_parts(21_707_000, 5858)
+		Weight::from_parts(34_067_000, 5858)
 			.saturating_add(ParityDbWeight::get().reads(1_u64))
 			.saturating_add(ParityDbWeight::get().writes(1_u64))
 	}
 	fn add_admin() -> Weight {
-		Weight::from_parts(48_961_000, 6044)
+		Weight::from_parts(66_958_000, 6044)
 			.saturating_add(ParityDbWeight::get().reads(5_u64))
 			.saturating_add(ParityDbWeight::get().writes(2_u64))
 	}
 	fn remove_admin() -> Weight {
-		Weight::from_parts(38_993_000, 5858)
+		Weight::from_parts(64_170_000, 5858)
 			.saturating_add(ParityDbWeight::get().reads(2_u64))
 			.saturating_add(ParityDbWeight::get().writes(2_u64))
 	}
 	fn add_member() -> Weight {
-		Weight::from_parts(98_058_000, 6044)
+		Weight::from_parts(95_316_000, 6044)
 			.saturating_add(ParityDbWeight::get().reads(5_u64))
 			.saturating_add(ParityDbWeight::get().writes(2_u64))
 	}
 	fn remove_member() -> Weight {
-		Weight::from_parts(88_023_000, 5858)
+		Weight::from_parts(103_722_000, 5858)
 			.saturating_add(ParityDbWeight::get().reads(2_u64))
 			.saturating_add(ParityDbWeight::get().writes(2_u64))
 	}
 	fn register_device() -> Weight {
-		Weight::from_parts(81_096_000, 6044)
-			.saturating_add(ParityDbWeight::get().reads(7_u64))
-			.saturating_add(ParityDbWeight::get().writes(4_u64))
+		Weight::from_parts(117_968_000, 6044)
+			.saturating_add(ParityDbWeight::get().reads(8_u64))
+			.saturating_add(ParityDbWeight::get().writes(5_u64))
 	}
 	fn register_devices(n: u32, ) -> Weight {
-		Weight::from_parts(77_321_000, 5858)
-			.saturating_add(Weight::from_parts(43_939_948, 0).saturating_mul(n.into()))
+		Weight::from_parts(119_114_000, 5858)
+			.saturating_add(Weight::from_parts(55_524_276, 0).saturating_mul(n.into()))
 			.saturating_add(ParityDbWeight::get().reads(3_u64))
-			.saturating_add(ParityDbWeight::get().reads((4_u64).saturating_mul(n.into())))
+			.saturating_add(ParityDbWeight::get().reads((5_u64).saturating_mul(n.into())))
 			.saturating_add(ParityDbWeight::get().writes(1_u64))
-			.saturating_add(ParityDbWeight::get().writes((3_u64).saturating_mul(n.into())))
+			.saturating_add(ParityDbWeight::get().writes((4_u64).saturating_mul(n.into())))
 			.saturating_add(Weight::from_parts(0, 2706).saturating_mul(n.into()))
 	}
 	fn rotate_key() -> Weight {
-		Weight::from_parts(126_629_000, 6044)
-			.saturating_add(ParityDbWeight::get().reads(7_u64))
-			.saturating_add(ParityDbWeight::get().writes(5_u64))
+		Weight::from_parts(155_924_000, 6196)
+			.saturating_add(ParityDbWeight::get().reads(9_u64))
+			.saturating_add(ParityDbWeight::get().writes(7_u64))
 	}
 	fn suspend_device() -> Weight {
-		Weight::from_parts(75_685_000, 5858)
+		Weight::from_parts(59_786_000, 5858)
 			.saturating_add(ParityDbWeight::get().reads(3_u64))
 			.saturating_add(ParityDbWeight::get().writes(1_u64))
 	}
 	fn resume_device() -> Weight {
-		Weight::from_parts(65_082_000, 5858)
+		Weight::from_parts(71_227_000, 5858)
 			.saturating_add(ParityDbWeight::get().reads(3_u64))
 			.saturating_add(ParityDbWeight::get().writes(1_u64))
 	}
 	fn revoke_device() -> Weight {
-		Weight::from_parts(102_056_000, 5858)
-			.saturating_add(ParityDbWeight::get().reads(4_u64))
-			.saturating_add(ParityDbWeight::get().writes(5_u64))
+		Weight::from_parts(153_517_000, 5858)
+			.saturating_add(ParityDbWeight::get().reads(5_u64))
+			.saturating_add(ParityDbWeight::get().writes(6_u64))
 	}
 	fn assign_gateway() -> Weight {
-		Weight::from_parts(76_663_000, 6402)
+		Weight::from_parts(91_092_000, 6402)
 			.saturating_add(ParityDbWeight::get().reads(4_u64))
 			.saturating_add(ParityDbWeight::get().writes(1_u64))
 	}
 	fn update_metadata() -> Weight {
-		Weight::from_parts(64_033_000, 5858)
+		Weight::from_parts(76_107_000, 5858)
 			.saturating_add(ParityDbWeight::get().reads(3_u64))
 			.saturating_add(ParityDbWeight::get().writes(1_u64))
 	}
 	fn offer_transfer() -> Weight {
-		Weight::from_parts(80_554_000, 10726)
+		Weight::from_parts(94_947_000, 10726)
 			.saturating_add(ParityDbWeight::get().reads(5_u64))
 			.saturating_add(ParityDbWeight::get().writes(1_u64))
 	}
 	fn cancel_transfer() -> Weight {
-		Weight::from_parts(78_756_000, 5858)
+		Weight::from_parts(94_592_000, 5858)
 			.saturating_add(ParityDbWeight::get().reads(4_u64))
 			.saturating_add(ParityDbWeight::get().writes(1_u64))
 	}
 	fn accept_transfer() -> Weight {
-		Weight::from_parts(78_980_000, 5972)
+		Weight::from_parts(129_688_000, 5972)
 			.saturating_add(ParityDbWeight::get().reads(6_u64))
 			.saturating_add(ParityDbWeight::get().writes(6_u64))
 	}

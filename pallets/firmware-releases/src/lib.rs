@@ -381,6 +381,9 @@ pub mod pallet {
 		/// Report an update of `device` to `release`: the device itself or its assigned gateway.
 		#[pallet::call_index(4)]
 		#[pallet::weight(T::WeightInfo::report_update())]
+		#[pallet::feeless_if(|origin: &OriginFor<T>, _device: &DeviceId, _release: &ReleaseId, _outcome: &UpdateOutcome, _measured_sha256: &Sha256| -> bool {
+			pallet_device_registry::is_signed_by_active_device::<T, T::Registry>(origin)
+		})]
 		pub fn report_update(
 			origin: OriginFor<T>,
 			device: DeviceId,

@@ -231,6 +231,9 @@ pub mod pallet {
 		/// a certifier organisation's account.
 		#[pallet::call_index(1)]
 		#[pallet::weight(T::WeightInfo::submit_signed_login())]
+		#[pallet::feeless_if(|origin: &OriginFor<T>, _device: &DeviceId, _user_device: &UserDeviceId, _nonce: &Nonce, _challenge_block: &BlockNumberFor<T>, _signature: &UserDeviceSignature| -> bool {
+			pallet_device_registry::is_signed_by_active_device::<T, T::Registry>(origin)
+		})]
 		pub fn submit_signed_login(
 			origin: OriginFor<T>,
 			device: DeviceId,

@@ -16,14 +16,18 @@ use frame_system::{
 };
 use pallet_transaction_payment::{ConstFeeMultiplier, FungibleAdapter, Multiplier};
 use sp_consensus_aura::sr25519::AuthorityId as AuraId;
-use sp_runtime::{traits::One, Perbill};
+use sp_runtime::{
+	traits::{ConvertInto, One, OpaqueKeys},
+	Perbill,
+};
 use sp_version::RuntimeVersion;
 
 use super::{
-	AccountId, Aura, Balance, Balances, Block, BlockNumber, Council, DeviceRegistry, Hash, Nonce,
-	OriginCaller, PalletInfo, RegistrationHashes, Runtime, RuntimeCall, RuntimeEvent,
-	RuntimeFreezeReason, RuntimeHoldReason, RuntimeOrigin, RuntimeTask, System, DAYS,
-	EXISTENTIAL_DEPOSIT, MINUTES, SLOT_DURATION, VERSION,
+	AccountId, Aura, Balance, Balances, Block, BlockNumber, Council, CouncilMembership,
+	DeviceRegistry, Hash, Nonce, OriginCaller, PalletInfo, RegistrationHashes, Runtime,
+	RuntimeCall, RuntimeEvent, RuntimeFreezeReason, RuntimeHoldReason, RuntimeOrigin, RuntimeTask,
+	Session, SessionKeys, System, ValidatorSet, DAYS, EXISTENTIAL_DEPOSIT, MINUTES, SESSION_PERIOD,
+	SLOT_DURATION, VERSION,
 };
 
 /// Share of a block that ordinary transactions may fill; the rest stays free for operational
@@ -102,6 +106,36 @@ impl pallet_grandpa::Config for Runtime {
 	type MaxSetIdSessionEntries = ConstU64<0>;
 	type KeyOwnerProof = sp_core::Void;
 	type EquivocationReportSystem = ();
+}
+
+parameter_types! {
+	pub const SessionPeriod: BlockNumber = SESSION_PERIOD;
+	pub const SessionOffset: BlockNumber = 0;
+}
+
+impl pallet_session::Config for Runtime {
+	type RuntimeEvent = RuntimeEvent;
+	type ValidatorId = AccountId;
+	// A validator is identified by its account; who may validate is `ValidatorSet`'s business.
+	type ValidatorIdOf = ConvertInto;
+	type ShouldEndSession = pallet_session::PeriodicSessions<SessionPeriod, SessionOffset>;
+	type NextSessionRotation = pallet_session::PeriodicSessions<SessionPeriod, SessionOffset>;
+	type SessionManager = ValidatorSet;
+	type SessionHandler = <SessionKeys as OpaqueKeys>::KeyTypeIdProviders;
+	type Keys = SessionKeys;
+	// No offence reporting on a consortium chain: misbehaving validators are removed by vote.
+	type DisablingStrategy = ();
+	type WeightInfo = pallet_session::weights::SubstrateWeight<Runtime>;
+	type Currency = Balances;
+	// Validators are approved by the council; a deposit would deter no one.
+	type KeyDeposit = ConstU128<0>;
+}
+
+impl pallet_validator_set::Config for Runtime {
+	type GovernanceOrigin = ConsortiumGovernance;
+	type SessionKeys = Session;
+	type MaxValidators = ConstU32<MAX_AUTHORITIES>;
+	type WeightInfo = pallet_validator_set::weights::SubstrateWeight<Runtime>;
 }
 
 impl pallet_balances::Config for Runtime {
@@ -250,4 +284,62 @@ impl pallet_membership::Config<CouncilInstance> for Runtime {
 	type MembershipChanged = Council;
 	type MaxMembers = ConstU32<MAX_COUNCIL_MEMBERS>;
 	type WeightInfo = crate::weights::pallet_membership::WeightInfo<Runtime>;
+}
+
+impl pallet_skip_feeless_payment::Config for Runtime {
+	type RuntimeEvent = RuntimeEvent;
+}
+
+/// The accounts the chain admits transactions from: council members, validators (approved ones
+/// too, so they can register session keys before they validate), every account of an active
+/// member organisation, and active devices and gateways.
+pub struct ConsortiumAccounts;
+
+impl pallet_admission::KnownAccounts<AccountId> for ConsortiumAccounts {
+	fn kind_of(account: &AccountId) -> Option<pallet_admission::AccountKind> {
+		use frame_support::traits::Contains;
+		use pallet_admission::AccountKind;
+		use pallet_device_registry::{DeviceKind, DeviceRegistry as _};
+
+		if CouncilMembership::contains(account)
+			|| ValidatorSet::is_approved(account)
+			|| DeviceRegistry::active_org_of(account).is_some()
+		{
+			return Some(AccountKind::Member);
+		}
+		DeviceRegistry::active_device_by_account(account).map(|device| match device.kind {
+			DeviceKind::Device => AccountKind::Device,
+			DeviceKind::Gateway => AccountKind::Gateway,
+		})
+	}
+}
+
+impl pallet_admission::Config for Runtime {
+	type KnownAccounts = ConsortiumAccounts;
+	// Four records a block (two a second) per device: far more than a device's logins and
+	// updates need (login-records allows 32 attempts in five minutes), and under half a percent
+	// of a block, so a compromised device cannot crowd out the rest.
+	type DeviceQuota = ConstU32<4>;
+	// A gateway reports for the devices behind it: 32 a block, under four percent of a block.
+	type GatewayQuota = ConstU32<32>;
+	type WeightInfo = pallet_admission::weights::SubstrateWeight<Runtime>;
+	#[cfg(feature = "runtime-benchmarks")]
+	type BenchmarkHelper = ConsortiumAccounts;
+}
+
+#[cfg(feature = "runtime-benchmarks")]
+impl pallet_admission::BenchmarkHelper<AccountId> for ConsortiumAccounts {
+	fn costliest_quota_account() -> AccountId {
+		use frame_benchmarking::account;
+		use pallet_device_registry::{DeviceRegistry as _, OrgRoles};
+		// A device is found last, after every member lookup has missed.
+		let admin: AccountId = account("admission-admin", 0, 0);
+		let device: AccountId = account("admission-device", 0, 0);
+		DeviceRegistry::org_for_benchmark(
+			&admin,
+			OrgRoles { operator: true, ..Default::default() },
+		);
+		DeviceRegistry::device_for_benchmark(&admin, [0xad; 32], &device);
+		device
+	}
 }

@@ -1,0 +1,308 @@
+//! What the node's integration tests share: real `iotchain-node` processes on loopback, JSON-RPC
+//! over HTTP to them, and polling until the chain gets where a test expects it.
+
+// Each test binary uses its own part of this module.
+#![allow(dead_code)]
+
+use serde_json::{json, Value};
+use std::{
+	fs,
+	io::{Read, Write},
+	net::{TcpListener, TcpStream},
+	path::{Path, PathBuf},
+	process::{Child, Command, Stdio},
+	thread::sleep,
+	time::{Duration, Instant},
+};
+
+pub const NODE: &str = env!("CARGO_BIN_EXE_iotchain-node");
+
+/// Aura slot of every iotchain chain.
+pub const SLOT: Duration = Duration::from_secs(2);
+
+/// A port nothing listens on right now.
+pub fn free_port() -> u16 {
+	TcpListener::bind("127.0.0.1:0")
+		.and_then(|listener| listener.local_addr())
+		.map(|addr| addr.port())
+		.expect("the loopback interface accepts a listener")
+}
+
+/// Runs a node subcommand to completion and returns its stdout and stderr.
+pub fn node_command(args: &[&str]) -> (String, String) {
+	let output = Command::new(NODE).args(args).output().expect("iotchain-node runs");
+	let stdout = String::from_utf8_lossy(&output.stdout).into_owned();
+	let stderr = String::from_utf8_lossy(&output.stderr).into_owned();
+	assert!(output.status.success(), "iotchain-node {args:?} failed:\n{stderr}");
+	(stdout, stderr)
+}
+
+/// Inserts a validator key derived from `suri` into the keystore under `base_path`.
+pub fn insert_key(base_path: &str, chain: &str, scheme: &str, suri: &str, key_type: &str) {
+	node_command(&[
+		"key",
+		"insert",
+		"--base-path",
+		base_path,
+		"--chain",
+		chain,
+		"--scheme",
+		scheme,
+		"--suri",
+		suri,
+		"--key-type",
+		key_type,
+	]);
+}
+
+/// A JSON-RPC call over HTTP, which the node serves on its RPC port beside WebSocket. An error
+/// reply comes back as `Err` with the whole reply, so tests can check its code and data.
+pub fn rpc(port: u16, method: &str, params: Value) -> Result<Value, String> {
+	let body = json!({"jsonrpc": "2.0", "id": 1, "method": method, "params": params}).to_string();
+	let mut stream = TcpStream::connect(("127.0.0.1", port)).map_err(|e| e.to_string())?;
+	stream
+		.set_read_timeout(Some(Duration::from_secs(10)))
+		.map_err(|e| e.to_string())?;
+	write!(
+		stream,
+		"POST / HTTP/1.1\r\nHost: 127.0.0.1:{port}\r\nContent-Type: application/json\r\n\
+		 Content-Length: {}\r\nConnection: close\r\n\r\n{body}",
+		body.len()
+	)
+	.map_err(|e| e.to_string())?;
+	let mut response = String::new();
+	stream.read_to_string(&mut response).map_err(|e| e.to_string())?;
+	let (_, payload) = response.split_once("\r\n\r\n").ok_or("no HTTP body")?;
+	let reply: Value = serde_json::from_str(payload).map_err(|e| format!("{e}: {payload}"))?;
+	match reply.get("result") {
+		Some(result) => Ok(result.clone()),
+		None => Err(format!("{method} failed: {reply}")),
+	}
+}
+
+pub fn hex_u64(value: &Value) -> u64 {
+	let text = value.as_str().expect("a hex string");
+	u64::from_str_radix(text.trim_start_matches("0x"), 16).expect("valid hex")
+}
+
+pub fn hex_of(bytes: &[u8]) -> String {
+	bytes.iter().map(|byte| format!("{byte:02x}")).collect()
+}
+
+pub fn bytes_of(hex: &str) -> Vec<u8> {
+	let hex = hex.trim_start_matches("0x");
+	(0..hex.len())
+		.step_by(2)
+		.map(|i| u8::from_str_radix(&hex[i..i + 2], 16).expect("hex byte"))
+		.collect()
+}
+
+/// The Aura slot a header was authored in, from its `PreRuntime(*b"aura", slot)` digest item:
+/// SCALE bytes `06 61757261 20 <u64 little endian>`.
+pub fn aura_slot(header: &Value) -> u64 {
+	header["digest"]["logs"]
+		.as_array()
+		.expect("digest logs")
+		.iter()
+		.filter_map(|log| log.as_str())
+		.find_map(|log| log.strip_prefix("0x0661757261"))
+		.map(|rest| {
+			let bytes = bytes_of(&rest[2..18]);
+			u64::from_le_bytes(bytes.try_into().expect("eight bytes"))
+		})
+		.expect("every block carries an Aura pre-digest")
+}
+
+/// Polls `probe` until it yields a value, failing the test after `timeout` with the last
+/// reason it gave for not yet.
+pub fn wait_until<T>(
+	timeout: Duration,
+	what: &str,
+	mut probe: impl FnMut() -> Result<T, String>,
+) -> T {
+	let deadline = Instant::now() + timeout;
+	loop {
+		match probe() {
+			Ok(value) => return value,
+			Err(reason) => assert!(
+				Instant::now() < deadline,
+				"timed out after {timeout:?} waiting until {what}; last: {reason}"
+			),
+		}
+		sleep(Duration::from_millis(250));
+	}
+}
+
+/// `Ok(value)` when `value` is at least `minimum`, else the reason as an error.
+pub fn at_least(value: Result<u64, String>, minimum: u64) -> Result<u64, String> {
+	value.and_then(|v| if v >= minimum { Ok(v) } else { Err(format!("at {v}, want {minimum}")) })
+}
+
+/// One node process of a [`Network`]: its state, keys, ports and log.
+pub struct Node {
+	pub name: String,
+	pub base_path: PathBuf,
+	pub node_key_file: PathBuf,
+	pub p2p_port: u16,
+	pub rpc_port: u16,
+	log: PathBuf,
+	process: Option<Child>,
+}
+
+impl Node {
+	/// A node named `name` keeping its state in `base_path`, its libp2p key in `node_key_file`
+	/// (generated if missing) and its log in `dir`.
+	pub fn new(dir: &Path, name: &str, base_path: PathBuf, node_key_file: PathBuf) -> Self {
+		if !node_key_file.exists() {
+			node_command(&[
+				"key",
+				"generate-node-key",
+				"--file",
+				node_key_file.to_str().expect("utf8 path"),
+			]);
+		}
+		Node {
+			name: name.to_owned(),
+			base_path,
+			node_key_file,
+			p2p_port: free_port(),
+			rpc_port: free_port(),
+			log: dir.join(format!("{name}.log")),
+			process: None,
+		}
+	}
+
+	pub fn peer_id(&self) -> String {
+		let (peer_id, _) = node_command(&[
+			"key",
+			"inspect-node-key",
+			"--file",
+			self.node_key_file.to_str().expect("utf8 path"),
+		]);
+		peer_id.trim().to_owned()
+	}
+
+	pub fn multiaddr(&self) -> String {
+		format!("/ip4/127.0.0.1/tcp/{}/p2p/{}", self.p2p_port, self.peer_id())
+	}
+
+	/// Starts the node as a validator of `chain_spec`, and waits for its RPC.
+	pub fn start(&mut self, chain_spec: &Path, bootnodes: &[String]) {
+		let log = fs::OpenOptions::new()
+			.create(true)
+			.append(true)
+			.open(&self.log)
+			.expect("log file");
+		let mut command = Command::new(NODE);
+		command
+			.arg("--chain")
+			.arg(chain_spec)
+			.arg("--base-path")
+			.arg(&self.base_path)
+			.arg("--node-key-file")
+			.arg(&self.node_key_file)
+			.args(["--validator", "--name", &self.name, "--no-mdns", "--no-telemetry"])
+			.args(["--no-prometheus", "--listen-addr"])
+			.arg(format!("/ip4/127.0.0.1/tcp/{}", self.p2p_port))
+			.args(["--rpc-port", &self.rpc_port.to_string()])
+			.stdout(Stdio::null())
+			.stderr(log);
+		if !bootnodes.is_empty() {
+			command.arg("--bootnodes").args(bootnodes);
+		}
+		self.process = Some(command.spawn().expect("iotchain-node starts"));
+		wait_until(Duration::from_secs(60), "the node's RPC answers", || self.best_number());
+	}
+
+	/// Stops the node with SIGTERM, as an operator or a container runtime would.
+	pub fn stop(&mut self) {
+		if let Some(mut process) = self.process.take() {
+			let _ = Command::new("kill").arg("-TERM").arg(process.id().to_string()).status();
+			let deadline = Instant::now() + Duration::from_secs(30);
+			while Instant::now() < deadline {
+				if let Ok(Some(_)) = process.try_wait() {
+					return;
+				}
+				sleep(Duration::from_millis(100));
+			}
+			let _ = process.kill();
+			let _ = process.wait();
+		}
+	}
+
+	pub fn rpc(&self, method: &str, params: Value) -> Result<Value, String> {
+		rpc(self.rpc_port, method, params)
+	}
+
+	pub fn best_number(&self) -> Result<u64, String> {
+		self.rpc("chain_getHeader", json!([])).map(|h| hex_u64(&h["number"]))
+	}
+
+	pub fn finalized_number(&self) -> Result<u64, String> {
+		let hash = self.rpc("chain_getFinalizedHead", json!([]))?;
+		self.rpc("chain_getHeader", json!([hash])).map(|h| hex_u64(&h["number"]))
+	}
+
+	pub fn header_at(&self, number: u64) -> Value {
+		let hash = self.rpc("chain_getBlockHash", json!([number])).expect("block hash");
+		self.rpc("chain_getHeader", json!([hash])).expect("header")
+	}
+
+	/// The node's log so far.
+	pub fn log(&self) -> String {
+		fs::read_to_string(&self.log).unwrap_or_default()
+	}
+}
+
+/// Node processes sharing one raw chain spec in a temporary directory. Dropping it stops every
+/// process, also when an assertion fails, and then prints the tail of each log.
+pub struct Network {
+	pub dir: PathBuf,
+	pub chain_spec: PathBuf,
+	pub nodes: Vec<Node>,
+}
+
+impl Network {
+	/// An empty network in a fresh temporary directory named after the test.
+	pub fn new(test_name: &str) -> Self {
+		let dir = std::env::temp_dir().join(format!("iotchain-{test_name}-{}", std::process::id()));
+		let _ = fs::remove_dir_all(&dir);
+		fs::create_dir_all(&dir).expect("temp dir");
+		let chain_spec = dir.join("chain-spec.json");
+		Network { dir, chain_spec, nodes: Vec::new() }
+	}
+
+	/// Starts node `index` with every other node of the network as a bootnode.
+	pub fn start(&mut self, index: usize) {
+		let bootnodes: Vec<String> = self
+			.nodes
+			.iter()
+			.enumerate()
+			.filter(|(other, _)| *other != index)
+			.map(|(_, node)| node.multiaddr())
+			.collect();
+		let chain_spec = self.chain_spec.clone();
+		self.nodes[index].start(&chain_spec, &bootnodes);
+	}
+
+	pub fn stop(&mut self, index: usize) {
+		self.nodes[index].stop();
+	}
+}
+
+impl Drop for Network {
+	fn drop(&mut self) {
+		for node in &mut self.nodes {
+			node.stop();
+		}
+		if std::thread::panicking() {
+			for node in &self.nodes {
+				let log = node.log();
+				let tail: Vec<&str> = log.lines().rev().take(40).collect();
+				eprintln!("--- last lines of {}'s log ---", node.name);
+				tail.iter().rev().for_each(|line| eprintln!("{line}"));
+			}
+		}
+		let _ = fs::remove_dir_all(&self.dir);
+	}
+}

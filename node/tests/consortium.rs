@@ -1,0 +1,360 @@
+//! A consortium of four member organisations made by `scripts/new-consortium.sh`, run as real
+//! validator processes on loopback and governed through signed extrinsics: the member-only
+//! pool, finality with one validator down, and a fifth validator added and removed by council
+//! vote while the others keep running.
+
+mod common;
+
+use codec::{Decode, Encode};
+use common::*;
+use frame_support::dispatch::GetDispatchInfo;
+use iotchain_runtime::{
+	AccountId, RuntimeCall, SessionKeys, SignedPayload, TxExtension, UncheckedExtrinsic, UNIT,
+};
+use serde_json::{json, Value};
+use sp_core::{sr25519, Pair, H256};
+use sp_io::hashing::twox_128;
+use sp_runtime::{
+	generic::Era,
+	traits::{BlakeTwo256, Hash, IdentifyAccount},
+	MultiSigner,
+};
+use std::{
+	fs,
+	path::Path,
+	process::Command,
+	thread::sleep,
+	time::{Duration, Instant},
+};
+
+/// The organisations `new-consortium.sh` creates; all validate from genesis.
+const ORGANISATIONS: usize = 4;
+
+/// Long enough for a validator-set change: planned at the next session boundary (sessions are
+/// 30 blocks) and enacted at the one after.
+const TWO_SESSIONS: Duration = Duration::from_secs(2 * 60 + 30);
+
+/// An account that signs extrinsics, with the nonce of its next one.
+struct Signer {
+	pair: sr25519::Pair,
+	nonce: u32,
+}
+
+impl Signer {
+	fn new(pair: sr25519::Pair) -> Self {
+		Signer { pair, nonce: 0 }
+	}
+
+	fn account(&self) -> AccountId {
+		MultiSigner::from(self.pair.public()).into_account()
+	}
+}
+
+/// What every extrinsic of the chain commits to: its genesis and runtime versions.
+struct Chain {
+	genesis: H256,
+	spec_version: u32,
+	transaction_version: u32,
+}
+
+impl Chain {
+	fn of(node: &Node) -> Self {
+		let genesis = node.rpc("chain_getBlockHash", json!([0])).expect("genesis hash");
+		let version = node.rpc("state_getRuntimeVersion", json!([])).expect("runtime version");
+		Chain {
+			genesis: H256::from_slice(&bytes_of(genesis.as_str().expect("hex"))),
+			spec_version: version["specVersion"].as_u64().expect("spec version") as u32,
+			transaction_version: version["transactionVersion"].as_u64().expect("tx version") as u32,
+		}
+	}
+
+	/// `call` signed by `signer` with its next nonce, immortal, tipping nothing.
+	fn sign(&self, signer: &mut Signer, call: RuntimeCall) -> UncheckedExtrinsic {
+		let extension: TxExtension = (
+			frame_system::CheckNonZeroSender::new(),
+			pallet_admission::CheckAdmission::new(),
+			frame_system::CheckSpecVersion::new(),
+			frame_system::CheckTxVersion::new(),
+			frame_system::CheckGenesis::new(),
+			frame_system::CheckEra::from(Era::Immortal),
+			frame_system::CheckNonce::from(signer.nonce),
+			frame_system::CheckWeight::new(),
+			pallet_transaction_payment::ChargeTransactionPayment::from(0).into(),
+			frame_metadata_hash_extension::CheckMetadataHash::new(false),
+			frame_system::WeightReclaim::new(),
+		);
+		let implicit = (
+			(),
+			(),
+			self.spec_version,
+			self.transaction_version,
+			self.genesis,
+			self.genesis,
+			(),
+			(),
+			(),
+			None,
+			(),
+		);
+		let payload = SignedPayload::from_raw(call.clone(), extension.clone(), implicit);
+		let signature = payload.using_encoded(|bytes| signer.pair.sign(bytes));
+		signer.nonce += 1;
+		UncheckedExtrinsic::new_signed(call, signer.account().into(), signature.into(), extension)
+	}
+
+	/// Submits `call` from `signer` to `node`'s pool.
+	fn submit(&self, node: &Node, signer: &mut Signer, call: RuntimeCall) -> Result<Value, String> {
+		let extrinsic = self.sign(signer, call);
+		node.rpc("author_submitExtrinsic", json!([format!("0x{}", hex_of(&extrinsic.encode()))]))
+	}
+
+	/// Submits `call` from `signer` and waits until a block includes it.
+	fn execute(&self, node: &Node, signer: &mut Signer, call: RuntimeCall) {
+		self.submit(node, signer, call).expect("the pool accepts the extrinsic");
+		let account = signer.account();
+		let nonce = signer.nonce;
+		wait_until(Duration::from_secs(60), "the extrinsic is included", || {
+			let answer = node.rpc(
+				"state_call",
+				json!([
+					"AccountNonceApi_account_nonce",
+					format!("0x{}", hex_of(&account.encode()))
+				]),
+			)?;
+			let on_chain = u32::decode(&mut &bytes_of(answer.as_str().unwrap_or_default())[..])
+				.map_err(|e| e.to_string())?;
+			if on_chain >= nonce {
+				Ok(())
+			} else {
+				Err(format!("nonce {on_chain} of {nonce}"))
+			}
+		});
+	}
+}
+
+/// The consortium's council: organisations 1–3 make a majority of four.
+struct Council {
+	members: Vec<Signer>,
+	motions: u32,
+}
+
+impl Council {
+	/// Passes `call` with three of four seats: the first proposes, the first three vote aye,
+	/// the first closes. Returns when the motion has executed.
+	fn pass(&mut self, chain: &Chain, node: &Node, call: RuntimeCall) {
+		let length = call.encoded_size() as u32;
+		let weight = call.get_dispatch_info().call_weight;
+		let hash = BlakeTwo256::hash_of(&call);
+		let index = self.motions;
+		self.motions += 1;
+		let propose = RuntimeCall::Council(pallet_collective::Call::propose {
+			threshold: 3,
+			proposal: Box::new(call),
+			length_bound: length,
+		});
+		chain.execute(node, &mut self.members[0], propose);
+		for voter in 0..3 {
+			let vote = RuntimeCall::Council(pallet_collective::Call::vote {
+				proposal: hash,
+				index,
+				approve: true,
+			});
+			chain.execute(node, &mut self.members[voter], vote);
+		}
+		let close = RuntimeCall::Council(pallet_collective::Call::close {
+			proposal_hash: hash,
+			index,
+			proposal_weight_bound: weight,
+			length_bound: length,
+		});
+		chain.execute(node, &mut self.members[0], close);
+	}
+}
+
+fn storage_key(pallet: &str, item: &str) -> String {
+	format!("0x{}{}", hex_of(&twox_128(pallet.as_bytes())), hex_of(&twox_128(item.as_bytes())))
+}
+
+/// The validators `ValidatorSet` has approved, at `node`'s best block.
+fn approved_validators(node: &Node) -> Result<Vec<AccountId>, String> {
+	let value =
+		node.rpc("state_getStorage", json!([storage_key("ValidatorSet", "ApprovedValidators")]))?;
+	Vec::<AccountId>::decode(&mut &bytes_of(value.as_str().unwrap_or("0x00"))[..])
+		.map_err(|e| e.to_string())
+}
+
+/// How many Aura authorities author at `node`'s best block.
+fn aura_authorities(node: &Node) -> Result<usize, String> {
+	let answer = node.rpc("state_call", json!(["AuraApi_authorities", "0x"]))?;
+	Vec::<[u8; 32]>::decode(&mut &bytes_of(answer.as_str().unwrap_or_default())[..])
+		.map(|authorities| authorities.len())
+		.map_err(|e| e.to_string())
+}
+
+/// The numbers of the blocks a node's log says it authored.
+fn blocks_authored(node: &Node) -> Vec<u64> {
+	node.log()
+		.split("Prepared block for proposing at ")
+		.skip(1)
+		.filter_map(|rest| rest.split_whitespace().next()?.parse().ok())
+		.collect()
+}
+
+fn pair_of_account_file(path: &Path) -> sr25519::Pair {
+	let key: Value = serde_json::from_str(&fs::read_to_string(path).expect("account file"))
+		.expect("account file is JSON");
+	sr25519::Pair::from_phrase(key["secretPhrase"].as_str().expect("secret phrase"), None)
+		.expect("a valid secret phrase")
+		.0
+}
+
+/// Runs `scripts/new-consortium.sh` into the network's directory and adds one node per
+/// organisation, started.
+fn four_organisations(network: &mut Network) -> Vec<Signer> {
+	let consortium = network.dir.join("consortium");
+	let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("../scripts/new-consortium.sh");
+	let status = Command::new("bash")
+		.arg(script)
+		.arg(ORGANISATIONS.to_string())
+		.arg(&consortium)
+		.env("IOTCHAIN_NODE", NODE)
+		.status()
+		.expect("new-consortium.sh runs");
+	assert!(status.success(), "new-consortium.sh failed");
+	network.chain_spec = consortium.join("chain-spec.json");
+	let mut signers = Vec::new();
+	for i in 1..=ORGANISATIONS {
+		let org = consortium.join(format!("org{i}"));
+		let node =
+			Node::new(&network.dir, &format!("org{i}"), org.join("data"), org.join("node-key"));
+		network.nodes.push(node);
+		signers.push(Signer::new(pair_of_account_file(&org.join("account.json"))));
+	}
+	for index in 0..ORGANISATIONS {
+		network.start(index);
+	}
+	signers
+}
+
+#[test]
+fn a_four_organisation_consortium_is_governed_on_chain() {
+	let mut network = Network::new("consortium");
+	let members = four_organisations(&mut network);
+	wait_until(Duration::from_secs(120), "GRANDPA finalises block 3", || {
+		at_least(network.nodes[0].finalized_number(), 3)
+	});
+	let chain = Chain::of(&network.nodes[0]);
+
+	// A stranger's transfer never reaches the pool: refused at validation with code 1.
+	let mut stranger = Signer::new(sr25519::Pair::generate().0);
+	let transfer = RuntimeCall::Balances(pallet_balances::Call::transfer_keep_alive {
+		dest: members[0].account().into(),
+		value: UNIT,
+	});
+	let refusal = chain
+		.submit(&network.nodes[0], &mut stranger, transfer)
+		.expect_err("a stranger's transfer is refused");
+	assert!(
+		refusal.contains("1010") && refusal.contains("Custom error: 1"),
+		"refused as an unknown account (InvalidTransaction::Custom(1)): {refusal}"
+	);
+
+	// One of four validators down: GRANDPA's two-thirds still finalise.
+	network.stop(3);
+	let finalized = network.nodes[0].finalized_number().expect("finalised head");
+	wait_until(Duration::from_secs(60), "finality continues with three of four", || {
+		at_least(network.nodes[0].finalized_number(), finalized + 3)
+	});
+	// Back up, it catches up with finality.
+	network.start(3);
+	let finalized = network.nodes[0].finalized_number().expect("finalised head");
+	wait_until(Duration::from_secs(90), "the restarted validator catches up", || {
+		at_least(network.nodes[3].finalized_number(), finalized + 1)
+	});
+
+	// A fifth organisation's validator joins: its node makes its session keys, the council
+	// approves its account, the account registers the keys.
+	let fifth_dir = network.dir.join("org5");
+	let fifth =
+		Node::new(&network.dir, "org5", fifth_dir.join("data"), network.dir.join("org5.node-key"));
+	network.nodes.push(fifth);
+	network.start(ORGANISATIONS);
+	let mut joiner = Signer::new(sr25519::Pair::generate().0);
+	let generated = network.nodes[ORGANISATIONS]
+		.rpc(
+			"author_rotateKeysWithOwner",
+			json!([format!("0x{}", hex_of(&joiner.account().encode()))]),
+		)
+		.expect("the new node generates session keys");
+	let keys = SessionKeys::decode(&mut &bytes_of(generated["keys"].as_str().expect("keys"))[..])
+		.expect("session keys decode");
+	let proof = bytes_of(generated["proof"].as_str().expect("a proof of possession"));
+
+	let mut council = Council { members, motions: 0 };
+	let fund = RuntimeCall::Balances(pallet_balances::Call::transfer_keep_alive {
+		dest: joiner.account().into(),
+		value: 10 * UNIT,
+	});
+	chain.execute(&network.nodes[0], &mut council.members[3], fund);
+	let add = RuntimeCall::ValidatorSet(pallet_validator_set::Call::add_validator {
+		validator: joiner.account(),
+	});
+	council.pass(&chain, &network.nodes[0], add);
+	let approved_at = Instant::now();
+	assert!(approved_validators(&network.nodes[0])
+		.expect("storage")
+		.contains(&joiner.account()));
+	let set_keys = RuntimeCall::Session(pallet_session::Call::set_keys { keys, proof });
+	chain.execute(&network.nodes[0], &mut joiner, set_keys);
+
+	// With the fourth organisation down, a set of five finalises only if the newcomer votes:
+	// GRANDPA needs four of five. (The old set of four still finalises with three.)
+	network.stop(3);
+	let joiner_node = ORGANISATIONS;
+	let first_block = wait_until(TWO_SESSIONS, "the fifth validator authors a block", || {
+		blocks_authored(&network.nodes[joiner_node])
+			.first()
+			.copied()
+			.ok_or("none yet".to_string())
+	});
+	let first_block_after = approved_at.elapsed();
+	wait_until(
+		Duration::from_secs(90),
+		"the five-validator set finalises with the newcomer",
+		|| at_least(network.nodes[0].finalized_number(), first_block),
+	);
+	let first_vote_after = approved_at.elapsed();
+	println!(
+		"fifth validator: first authored block (#{first_block}) {:.1} s and first finality it \
+		 voted for {:.1} s after the council's vote",
+		first_block_after.as_secs_f64(),
+		first_vote_after.as_secs_f64()
+	);
+	network.start(3);
+
+	// The council removes it again: two boundaries later Aura has four authorities and the
+	// fifth node authors no more.
+	let remove = RuntimeCall::ValidatorSet(pallet_validator_set::Call::remove_validator {
+		validator: joiner.account(),
+	});
+	council.pass(&chain, &network.nodes[0], remove);
+	wait_until(TWO_SESSIONS, "the set is back to four", || {
+		match aura_authorities(&network.nodes[0]) {
+			Ok(4) => Ok(()),
+			Ok(n) => Err(format!("{n} authorities")),
+			Err(e) => Err(e),
+		}
+	});
+	sleep(2 * SLOT);
+	let authored = blocks_authored(&network.nodes[joiner_node]).len();
+	sleep(10 * SLOT);
+	assert_eq!(
+		blocks_authored(&network.nodes[joiner_node]).len(),
+		authored,
+		"a removed validator stops authoring"
+	);
+	let finalized = network.nodes[0].finalized_number().expect("finalised head");
+	wait_until(Duration::from_secs(60), "finality continues with four", || {
+		at_least(network.nodes[0].finalized_number(), finalized + 3)
+	});
+}

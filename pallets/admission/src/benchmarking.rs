@@ -1,0 +1,50 @@
+//! The extension's benchmark, in its most expensive case: a device found along the runtime's
+//! costliest lookup path, its usage of this block read and rewritten.
+
+use super::*;
+use alloc::vec;
+use frame_benchmarking::v2::*;
+use frame_support::dispatch::{DispatchInfo, PostDispatchInfo};
+use frame_system::RawOrigin;
+use sp_runtime::traits::{
+	AsSystemOriginSigner, AsTransactionAuthorizedOrigin, DispatchTransaction, Dispatchable, Zero,
+};
+
+#[benchmarks(where
+	T: Send + Sync,
+	T::RuntimeCall: Dispatchable<Info = DispatchInfo, PostInfo = PostDispatchInfo>,
+	<T::RuntimeCall as Dispatchable>::RuntimeOrigin:
+		AsSystemOriginSigner<T::AccountId> + AsTransactionAuthorizedOrigin + Clone,
+)]
+mod benchmarks {
+	use super::*;
+
+	#[benchmark]
+	fn check_admission() -> Result<(), BenchmarkError> {
+		let account = T::BenchmarkHelper::costliest_quota_account();
+		// The framework moves a chain at block 0 to block 1 before the measured block; count
+		// in the block the check will run in.
+		if frame_system::Pallet::<T>::block_number().is_zero() {
+			frame_system::Pallet::<T>::set_block_number(1u32.into());
+		}
+		// An earlier transaction of this block, so the count is read and rewritten.
+		Pallet::<T>::note_transaction(&account);
+		let call: T::RuntimeCall = frame_system::Call::<T>::remark { remark: vec![] }.into();
+		let info = DispatchInfo::default();
+
+		#[block]
+		{
+			CheckAdmission::<T>::new()
+				.test_run(RawOrigin::Signed(account.clone()).into(), &call, &info, 0, 0, |_| {
+					Ok(().into())
+				})
+				.map_err(|_| BenchmarkError::Stop("the quota account is refused"))?
+				.map_err(|_| BenchmarkError::Stop("the substitute call fails"))?;
+		}
+
+		assert_eq!(Pallet::<T>::used_this_block(&account), 2);
+		Ok(())
+	}
+
+	impl_benchmark_test_suite!(Pallet, crate::mock::new_test_ext(), crate::mock::Test);
+}

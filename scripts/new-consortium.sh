@@ -1,0 +1,116 @@
+#!/usr/bin/env bash
+# Creates a consortium of N member organisations: fresh keys for each, and the raw chain spec
+# in which every organisation holds a council seat and a validator.
+#
+#   scripts/new-consortium.sh N [DIR]        e.g. scripts/new-consortium.sh 4 ./consortium
+#
+# DIR (default ./consortium, refused if it exists) receives:
+#   chain-spec.json        the raw chain spec every node of the consortium starts from
+#   chain-spec-plain.json  the same genesis, human-readable (what the organisations sign off)
+#   orgs.json              per organisation: account, Aura and GRANDPA keys, node PeerId
+#   org<i>/account.json    the organisation's account key (secret phrase; mode 600)
+#   org<i>/node-key        the node's libp2p key (mode 600)
+#   org<i>/data/           the node's base path, its keystore holding its Aura and GRANDPA keys
+#   compose.env            PeerIds and the host user's ids, for docker-compose.yml
+#
+# In a real deployment each organisation runs this step for its own keys and shares only public
+# keys; here one machine plays all of them. The minimum validator count is min(N, 4): four
+# validators are the fewest that keep finalising with one of them down.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+source scripts/env.sh
+
+COUNT="${1:-}"
+DIR="${2:-consortium}"
+if ! [[ "$COUNT" =~ ^[0-9]+$ ]] || [ "$COUNT" -lt 1 ] || [ "$COUNT" -gt 32 ]; then
+	echo "new-consortium: N must be 1 to 32 (the council's and the validator set's bound), got '$COUNT'" >&2
+	exit 2
+fi
+if [ -e "$DIR" ]; then
+	echo "new-consortium: $DIR exists; choose a new directory (keys are never overwritten)" >&2
+	exit 2
+fi
+[ -x "$NODE_BIN" ] || build_node
+
+umask 077
+mkdir -p "$DIR"
+
+new_key() { # scheme -> JSON of a fresh key
+	"$NODE_BIN" key generate --scheme "$1" --output-type json
+}
+
+orgs='[]'
+aura_phrases=()
+grandpa_phrases=()
+for ((i = 1; i <= COUNT; i++)); do
+	org="$DIR/org$i"
+	mkdir -p "$org"
+	new_key sr25519 >"$org/account.json"
+	aura=$(new_key sr25519)
+	grandpa=$(new_key ed25519)
+	"$NODE_BIN" key generate-node-key --file "$org/node-key" 2>/dev/null
+	peer_id=$("$NODE_BIN" key inspect-node-key --file "$org/node-key")
+	orgs=$(jq -c \
+		--arg name "org$i" \
+		--arg account "$(jq -r .ss58Address "$org/account.json")" \
+		--arg aura "$(jq -r .ss58PublicKey <<<"$aura")" \
+		--arg grandpa "$(jq -r .ss58PublicKey <<<"$grandpa")" \
+		--arg peer_id "$peer_id" \
+		'. + [{name: $name, account: $account, aura: $aura, grandpa: $grandpa, peer_id: $peer_id}]' \
+		<<<"$orgs")
+	aura_phrases[$i]=$(jq -r .secretPhrase <<<"$aura")
+	grandpa_phrases[$i]=$(jq -r .secretPhrase <<<"$grandpa")
+done
+jq . <<<"$orgs" >"$DIR/orgs.json"
+
+# Start from the `local_testnet` preset and give the consortium its own genesis: the
+# organisations' accounts are the only funded accounts, the council and the validators.
+"$NODE_BIN" build-spec --chain local --disable-default-bootnode 2>/dev/null >"$DIR/preset.json"
+# Python rather than jq: balances are u128 and jq would round them to floats.
+python3 - "$DIR/preset.json" "$DIR/orgs.json" >"$DIR/chain-spec-plain.json" <<'PY'
+import json, sys
+
+spec = json.load(open(sys.argv[1]))
+orgs = json.load(open(sys.argv[2]))
+accounts = [org["account"] for org in orgs]
+patch = spec["genesis"]["runtimeGenesis"]["patch"]
+
+spec["name"] = "iotchain consortium"
+spec["id"] = "iotchain_consortium"
+spec["chainType"] = "Live"
+# One million units (12 decimals) each, for transaction fees.
+patch["balances"] = {"balances": [[account, 10**18] for account in accounts]}
+patch["councilMembership"] = {"members": accounts}
+patch["validatorSet"] = {"validators": accounts, "minValidators": min(len(orgs), 4)}
+patch["session"] = {
+    "keys": [
+        [org["account"], org["account"], {"aura": org["aura"], "grandpa": org["grandpa"]}]
+        for org in orgs
+    ]
+}
+patch.pop("sudo", None)
+json.dump(spec, sys.stdout, indent=2)
+PY
+rm "$DIR/preset.json"
+"$NODE_BIN" build-spec --chain "$DIR/chain-spec-plain.json" --raw --disable-default-bootnode \
+	2>/dev/null >"$DIR/chain-spec.json"
+
+# The session keys go straight into each node's keystore (which the chain spec's id locates);
+# their secrets are written nowhere else.
+for ((i = 1; i <= COUNT; i++)); do
+	"$NODE_BIN" key insert --base-path "$DIR/org$i/data" --chain "$DIR/chain-spec.json" \
+		--scheme sr25519 --key-type aura --suri "${aura_phrases[$i]}"
+	"$NODE_BIN" key insert --base-path "$DIR/org$i/data" --chain "$DIR/chain-spec.json" \
+		--scheme ed25519 --key-type gran --suri "${grandpa_phrases[$i]}"
+done
+
+# For docker-compose.yml: the PeerIds its bootnode addresses name, and the host user that owns
+# the bind-mounted keys.
+{
+	echo "IOTCHAIN_UID=$(id -u)"
+	echo "IOTCHAIN_GID=$(id -g)"
+	jq -r 'to_entries[] | "ORG\(.key + 1)_PEER_ID=\(.value.peer_id)"' "$DIR/orgs.json"
+} >"$DIR/compose.env"
+
+echo "new-consortium: $COUNT organisations in $DIR"
+jq -r '.[] | "  \(.name)  account \(.account)  peer \(.peer_id)"' "$DIR/orgs.json"
