@@ -88,6 +88,15 @@ patch["session"] = {
         for org in orgs
     ]
 }
+# Only the organisations' validator nodes may join the network, by PeerId (binary form).
+ALPHABET = "123456789ABCDEFGHJKLMNPQRSTUVWXYZabcdefghijkmnopqrstuvwxyz"
+def base58_bytes(text):
+    number = 0
+    for char in text:
+        number = number * 58 + ALPHABET.index(char)
+    raw = number.to_bytes((number.bit_length() + 7) // 8, "big")
+    return list(b"\0" * (len(text) - len(text.lstrip("1"))) + raw)
+patch["peerAllowlist"] = {"nodes": [base58_bytes(org["peer_id"]) for org in orgs]}
 patch.pop("sudo", None)
 json.dump(spec, sys.stdout, indent=2)
 PY

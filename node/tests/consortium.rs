@@ -1,7 +1,7 @@
 //! A consortium of four member organisations made by `scripts/new-consortium.sh`, run as real
 //! validator processes on loopback and governed through signed extrinsics: the member-only
-//! pool, finality with one validator down, and a fifth validator added and removed by council
-//! vote while the others keep running.
+//! pool, the peer allow-list, finality with one validator down, and a fifth validator added and
+//! removed by council vote while the others keep running.
 
 mod common;
 
@@ -23,6 +23,7 @@ use std::{
 	fs,
 	path::Path,
 	process::Command,
+	str::FromStr,
 	thread::sleep,
 	time::{Duration, Instant},
 };
@@ -272,15 +273,59 @@ fn a_four_organisation_consortium_is_governed_on_chain() {
 		at_least(network.nodes[3].finalized_number(), finalized + 1)
 	});
 
-	// A fifth organisation's validator joins: its node makes its session keys, the council
-	// approves its account, the account registers the keys.
+	// A node whose PeerId is not on the allow-list cannot join: the validators refuse it, so it
+	// imports nothing.
+	let intruder = Node::new(
+		&network.dir,
+		"intruder",
+		network.dir.join("intruder"),
+		network.dir.join("intruder.node-key"),
+	);
+	network.nodes.push(intruder);
+	let intruder = network.nodes.len() - 1;
+	network.start(intruder);
+	sleep(10 * SLOT);
+	assert_eq!(network.nodes[intruder].best_number(), Ok(0), "an unlisted node imports nothing");
+	assert!(network.nodes[0].best_number().expect("best block") > 10);
+	network.stop(intruder);
+
+	// A fifth organisation's validator joins: the council allows its node and approves its
+	// account in one motion, its node makes its session keys, the account registers them.
 	let fifth_dir = network.dir.join("org5");
 	let fifth =
 		Node::new(&network.dir, "org5", fifth_dir.join("data"), network.dir.join("org5.node-key"));
+	let fifth_peer_id = sc_network::PeerId::from_str(&fifth.peer_id()).expect("a PeerId");
 	network.nodes.push(fifth);
-	network.start(ORGANISATIONS);
+	let joiner_node = network.nodes.len() - 1;
 	let mut joiner = Signer::new(sr25519::Pair::generate().0);
-	let generated = network.nodes[ORGANISATIONS]
+
+	let mut council = Council { members, motions: 0 };
+	let fund = RuntimeCall::Balances(pallet_balances::Call::transfer_keep_alive {
+		dest: joiner.account().into(),
+		value: 10 * UNIT,
+	});
+	chain.execute(&network.nodes[0], &mut council.members[3], fund);
+	let admit = RuntimeCall::Utility(pallet_utility::Call::batch_all {
+		calls: vec![
+			RuntimeCall::PeerAllowlist(pallet_peer_allowlist::Call::add_node {
+				peer_id: fifth_peer_id.to_bytes(),
+			}),
+			RuntimeCall::ValidatorSet(pallet_validator_set::Call::add_validator {
+				validator: joiner.account(),
+			}),
+		],
+	});
+	council.pass(&chain, &network.nodes[0], admit);
+	let approved_at = Instant::now();
+	assert!(approved_validators(&network.nodes[0])
+		.expect("storage")
+		.contains(&joiner.account()));
+
+	network.start(joiner_node);
+	wait_until(Duration::from_secs(60), "the fifth node syncs", || {
+		at_least(network.nodes[joiner_node].best_number(), network.nodes[0].best_number()?)
+	});
+	let generated = network.nodes[joiner_node]
 		.rpc(
 			"author_rotateKeysWithOwner",
 			json!([format!("0x{}", hex_of(&joiner.account().encode()))]),
@@ -289,28 +334,12 @@ fn a_four_organisation_consortium_is_governed_on_chain() {
 	let keys = SessionKeys::decode(&mut &bytes_of(generated["keys"].as_str().expect("keys"))[..])
 		.expect("session keys decode");
 	let proof = bytes_of(generated["proof"].as_str().expect("a proof of possession"));
-
-	let mut council = Council { members, motions: 0 };
-	let fund = RuntimeCall::Balances(pallet_balances::Call::transfer_keep_alive {
-		dest: joiner.account().into(),
-		value: 10 * UNIT,
-	});
-	chain.execute(&network.nodes[0], &mut council.members[3], fund);
-	let add = RuntimeCall::ValidatorSet(pallet_validator_set::Call::add_validator {
-		validator: joiner.account(),
-	});
-	council.pass(&chain, &network.nodes[0], add);
-	let approved_at = Instant::now();
-	assert!(approved_validators(&network.nodes[0])
-		.expect("storage")
-		.contains(&joiner.account()));
 	let set_keys = RuntimeCall::Session(pallet_session::Call::set_keys { keys, proof });
 	chain.execute(&network.nodes[0], &mut joiner, set_keys);
 
 	// With the fourth organisation down, a set of five finalises only if the newcomer votes:
 	// GRANDPA needs four of five. (The old set of four still finalises with three.)
 	network.stop(3);
-	let joiner_node = ORGANISATIONS;
 	let first_block = wait_until(TWO_SESSIONS, "the fifth validator authors a block", || {
 		blocks_authored(&network.nodes[joiner_node])
 			.first()

@@ -11,6 +11,7 @@ frame_benchmarking::define_benchmarks!(
 	[pallet_collective, Council]
 	[pallet_membership, CouncilMembership]
 	[pallet_validator_set, ValidatorSet]
+	[pallet_peer_allowlist, PeerAllowlist]
 	[pallet_admission, Admission]
 	[pallet_device_registry, DeviceRegistry]
 	[pallet_registration_hashes, RegistrationHashes]

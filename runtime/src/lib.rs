@@ -227,6 +227,10 @@ mod runtime {
 	#[runtime::pallet_index(31)]
 	pub type CouncilMembership = pallet_membership<Instance1>;
 
+	// Which nodes may join the network: every node's offchain worker enforces the list.
+	#[runtime::pallet_index(32)]
+	pub type PeerAllowlist = pallet_peer_allowlist;
+
 	// Who may submit transactions at all: see `configs::ConsortiumAccounts`.
 	#[runtime::pallet_index(33)]
 	pub type Admission = pallet_admission;

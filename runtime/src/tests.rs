@@ -124,6 +124,7 @@ fn metadata_lists_the_runtime_pallets_at_their_indices() {
 		("Utility", 20),
 		("Council", 30),
 		("CouncilMembership", 31),
+		("PeerAllowlist", 32),
 		("Admission", 33),
 		("DeviceRegistry", 40),
 		("RegistrationHashes", 41),

@@ -343,3 +343,15 @@ impl pallet_admission::BenchmarkHelper<AccountId> for ConsortiumAccounts {
 		device
 	}
 }
+
+impl pallet_peer_allowlist::Config for Runtime {
+	type GovernanceOrigin = ConsortiumGovernance;
+	type Registry = DeviceRegistry;
+	// An ed25519 PeerId takes 38 bytes; the rest leaves room for other identity key types.
+	type MaxPeerIdLength = ConstU32<128>;
+	// Eight nodes for each of the council's 32 seats.
+	type MaxNodes = ConstU32<256>;
+	// A validator's RPC, archive and backup nodes; more go through the council.
+	type MaxNodesPerOrg = ConstU32<8>;
+	type WeightInfo = pallet_peer_allowlist::weights::SubstrateWeight<Runtime>;
+}

@@ -1,0 +1,273 @@
+//! # Peer Allow-list Pallet
+//!
+//! Which nodes may be part of the consortium's network, by libp2p PeerId. The list lives on
+//! chain, so adding or removing a node is a governed, audited transaction like any other.
+//!
+//! ## Overview
+//!
+//! - Governance adds nodes for the consortium ([`Pallet::add_node`]): typically each member
+//!   organisation's validator, listed in the chain spec's genesis.
+//! - An admin of an active member organisation claims nodes of its own ([`Pallet::claim_node`]),
+//!   at most `MaxNodesPerOrg` (its RPC or archive nodes), without a council vote.
+//! - Governance removes any node, an organisation's admin the nodes it claimed
+//!   ([`Pallet::remove_node`]).
+//!
+//! Every node runs this pallet's offchain worker after each imported block; it hands the list to
+//! the node's network, which from then on connects only to listed peers and refuses everyone
+//! else (`reserved-only`). A node that is not on the list therefore cannot connect to, or sync
+//! from, the consortium. Validators run offchain workers by default; other nodes need
+//! `--offchain-worker always`. An empty list leaves the network open, as on development chains.
+
+#![cfg_attr(not(feature = "std"), no_std)]
+
+extern crate alloc;
+
+pub use pallet::*;
+pub use weights::WeightInfo;
+
+#[cfg(feature = "runtime-benchmarks")]
+mod benchmarking;
+#[cfg(test)]
+mod mock;
+#[cfg(test)]
+mod tests;
+pub mod weights;
+
+use codec::{Decode, DecodeWithMemTracking, Encode, MaxEncodedLen};
+use pallet_device_registry::OrgId;
+use scale_info::TypeInfo;
+
+/// Who answers for an allowed node, and so who may remove it besides governance.
+#[derive(
+	Encode,
+	Decode,
+	DecodeWithMemTracking,
+	MaxEncodedLen,
+	TypeInfo,
+	Clone,
+	Copy,
+	PartialEq,
+	Eq,
+	Debug,
+)]
+pub enum NodeOwner {
+	/// Added by governance (or in genesis).
+	Consortium,
+	/// Claimed by an admin of this member organisation.
+	Organisation(OrgId),
+}
+
+#[frame_support::pallet]
+pub mod pallet {
+	use super::*;
+	use alloc::vec::Vec;
+	use frame_support::pallet_prelude::*;
+	use frame_system::pallet_prelude::*;
+	use pallet_device_registry::DeviceRegistry;
+
+	/// A libp2p PeerId in its binary (multihash) form, as this runtime stores it.
+	pub type PeerIdOf<T> = BoundedVec<u8, <T as Config>::MaxPeerIdLength>;
+
+	#[pallet::pallet]
+	pub struct Pallet<T>(_);
+
+	#[pallet::config]
+	pub trait Config: frame_system::Config<RuntimeEvent: From<Event<Self>>> {
+		/// Who adds and removes any node: the consortium's governance.
+		type GovernanceOrigin: EnsureOrigin<Self::RuntimeOrigin>;
+
+		/// The device registry: which organisation an account administers.
+		type Registry: DeviceRegistry<Self::AccountId>;
+
+		/// Longest PeerId accepted, in bytes (an ed25519 PeerId takes 38).
+		#[pallet::constant]
+		type MaxPeerIdLength: Get<u32>;
+
+		/// Most nodes on the list.
+		#[pallet::constant]
+		type MaxNodes: Get<u32>;
+
+		/// Most nodes one organisation may claim.
+		#[pallet::constant]
+		type MaxNodesPerOrg: Get<u32>;
+
+		/// Weights of this pallet's calls, from its benchmarks.
+		type WeightInfo: WeightInfo;
+	}
+
+	/// The allowed nodes and who answers for each.
+	// Blake2_128Concat: PeerIds are submitted by organisations.
+	#[pallet::storage]
+	pub type AllowedNodes<T: Config> = StorageMap<_, Blake2_128Concat, PeerIdOf<T>, NodeOwner>;
+
+	/// How many nodes are allowed.
+	#[pallet::storage]
+	pub type NodeCount<T: Config> = StorageValue<_, u32, ValueQuery>;
+
+	/// How many nodes each organisation has claimed.
+	#[pallet::storage]
+	pub type ClaimedNodes<T: Config> = StorageMap<_, Twox64Concat, OrgId, u32, ValueQuery>;
+
+	#[pallet::genesis_config]
+	#[derive(frame_support::DefaultNoBound)]
+	pub struct GenesisConfig<T: Config> {
+		/// The consortium's first nodes, as binary PeerIds.
+		pub nodes: Vec<Vec<u8>>,
+		#[serde(skip)]
+		pub _config: core::marker::PhantomData<T>,
+	}
+
+	#[pallet::genesis_build]
+	impl<T: Config> BuildGenesisConfig for GenesisConfig<T> {
+		fn build(&self) {
+			for node in &self.nodes {
+				let peer_id = Pallet::<T>::checked_peer_id(node.clone())
+					.expect("genesis nodes must be valid PeerIds");
+				Pallet::<T>::insert(peer_id, NodeOwner::Consortium)
+					.expect("genesis nodes must be distinct and at most MaxNodes");
+			}
+		}
+	}
+
+	#[pallet::event]
+	#[pallet::generate_deposit(pub(super) fn deposit_event)]
+	pub enum Event<T: Config> {
+		/// `peer_id` may join the consortium's network.
+		NodeAdded { peer_id: PeerIdOf<T>, owner: NodeOwner },
+		/// `peer_id` may no longer join; nodes drop it at their next block.
+		NodeRemoved { peer_id: PeerIdOf<T> },
+	}
+
+	#[pallet::error]
+	pub enum Error<T> {
+		/// The PeerId is empty or longer than `MaxPeerIdLength`.
+		BadPeerId,
+		/// The node is already on the list.
+		AlreadyAllowed,
+		/// The node is not on the list.
+		NotAllowed,
+		/// `MaxNodes` nodes are already on the list.
+		TooManyNodes,
+		/// The organisation has claimed `MaxNodesPerOrg` nodes already.
+		TooManyOrgNodes,
+		/// The caller is not an admin of an active organisation.
+		NotOrgAdmin,
+		/// The node belongs to the consortium or another organisation.
+		NotOwner,
+	}
+
+	#[pallet::call]
+	impl<T: Config> Pallet<T> {
+		/// Allows `peer_id` on behalf of the consortium.
+		#[pallet::call_index(0)]
+		#[pallet::weight(T::WeightInfo::add_node())]
+		pub fn add_node(origin: OriginFor<T>, peer_id: Vec<u8>) -> DispatchResult {
+			T::GovernanceOrigin::ensure_origin(origin)?;
+			let peer_id = Self::checked_peer_id(peer_id)?;
+			Self::insert(peer_id, NodeOwner::Consortium)
+		}
+
+		/// Allows `peer_id` as a node of the caller's organisation; the caller must be one of
+		/// its admins.
+		#[pallet::call_index(1)]
+		#[pallet::weight(T::WeightInfo::claim_node())]
+		pub fn claim_node(origin: OriginFor<T>, peer_id: Vec<u8>) -> DispatchResult {
+			let caller = ensure_signed(origin)?;
+			let org = T::Registry::active_admin_org_of(&caller).ok_or(Error::<T>::NotOrgAdmin)?;
+			let peer_id = Self::checked_peer_id(peer_id)?;
+			let claimed = ClaimedNodes::<T>::get(org);
+			ensure!(claimed < T::MaxNodesPerOrg::get(), Error::<T>::TooManyOrgNodes);
+			Self::insert(peer_id, NodeOwner::Organisation(org))?;
+			ClaimedNodes::<T>::insert(org, claimed.saturating_add(1));
+			Ok(())
+		}
+
+		/// Removes `peer_id` from the list: governance removes any node, an organisation's
+		/// admin the nodes the organisation claimed.
+		#[pallet::call_index(2)]
+		#[pallet::weight(T::WeightInfo::remove_node())]
+		pub fn remove_node(origin: OriginFor<T>, peer_id: Vec<u8>) -> DispatchResult {
+			let by_governance = T::GovernanceOrigin::try_origin(origin.clone()).is_ok();
+			let peer_id = Self::checked_peer_id(peer_id)?;
+			let owner = AllowedNodes::<T>::get(&peer_id).ok_or(Error::<T>::NotAllowed)?;
+			if !by_governance {
+				let caller = ensure_signed(origin)?;
+				let org =
+					T::Registry::active_admin_org_of(&caller).ok_or(Error::<T>::NotOrgAdmin)?;
+				ensure!(owner == NodeOwner::Organisation(org), Error::<T>::NotOwner);
+			}
+			AllowedNodes::<T>::remove(&peer_id);
+			NodeCount::<T>::mutate(|count| *count = count.saturating_sub(1));
+			if let NodeOwner::Organisation(org) = owner {
+				ClaimedNodes::<T>::mutate(org, |count| *count = count.saturating_sub(1));
+			}
+			Self::deposit_event(Event::NodeRemoved { peer_id });
+			Ok(())
+		}
+	}
+
+	#[pallet::hooks]
+	impl<T: Config> Hooks<BlockNumberFor<T>> for Pallet<T> {
+		/// Hands the list to this node's network after every imported block, so a change is in
+		/// force one block after it is made.
+		fn offchain_worker(_block: BlockNumberFor<T>) {
+			let nodes = Self::allowed_peer_ids();
+			// An empty list means an open network (development chains); only a list closes it.
+			if !nodes.is_empty() {
+				sp_io::offchain::set_authorized_nodes(nodes, true);
+			}
+		}
+
+		#[cfg(feature = "try-runtime")]
+		fn try_state(_n: BlockNumberFor<T>) -> Result<(), sp_runtime::TryRuntimeError> {
+			Self::do_try_state()
+		}
+	}
+
+	impl<T: Config> Pallet<T> {
+		/// Every allowed PeerId, as the node's network takes them.
+		pub fn allowed_peer_ids() -> Vec<sp_core::OpaquePeerId> {
+			AllowedNodes::<T>::iter_keys()
+				.map(|peer_id| sp_core::OpaquePeerId(peer_id.into_inner()))
+				.collect()
+		}
+
+		fn checked_peer_id(peer_id: Vec<u8>) -> Result<PeerIdOf<T>, Error<T>> {
+			let peer_id: PeerIdOf<T> = peer_id.try_into().map_err(|_| Error::<T>::BadPeerId)?;
+			ensure!(!peer_id.is_empty(), Error::<T>::BadPeerId);
+			Ok(peer_id)
+		}
+
+		fn insert(peer_id: PeerIdOf<T>, owner: NodeOwner) -> DispatchResult {
+			ensure!(!AllowedNodes::<T>::contains_key(&peer_id), Error::<T>::AlreadyAllowed);
+			let count = NodeCount::<T>::get();
+			ensure!(count < T::MaxNodes::get(), Error::<T>::TooManyNodes);
+			AllowedNodes::<T>::insert(&peer_id, owner);
+			NodeCount::<T>::put(count.saturating_add(1));
+			Self::deposit_event(Event::NodeAdded { peer_id, owner });
+			Ok(())
+		}
+
+		/// Checks that the counts match the list.
+		#[cfg(any(feature = "try-runtime", test))]
+		pub fn do_try_state() -> Result<(), sp_runtime::TryRuntimeError> {
+			let mut total = 0u32;
+			let mut per_org = alloc::collections::BTreeMap::<OrgId, u32>::new();
+			for owner in AllowedNodes::<T>::iter_values() {
+				total += 1;
+				if let NodeOwner::Organisation(org) = owner {
+					*per_org.entry(org).or_default() += 1;
+				}
+			}
+			ensure!(total == NodeCount::<T>::get(), "NodeCount does not match the list");
+			for (org, count) in ClaimedNodes::<T>::iter() {
+				ensure!(
+					per_org.remove(&org).unwrap_or(0) == count,
+					"an organisation's claimed count does not match the list"
+				);
+			}
+			ensure!(per_org.is_empty(), "a claimed node is not counted");
+			Ok(())
+		}
+	}
+}

@@ -1,0 +1,81 @@
+//! A minimal runtime for the allow-list's tests, with the real device registry deciding who
+//! administers which organisation.
+
+use crate as pallet_peer_allowlist;
+use frame_support::{assert_ok, derive_impl, traits::ConstU32};
+use pallet_device_registry::OrgRoles;
+use sp_runtime::BuildStorage;
+
+type Block = frame_system::mocking::MockBlock<Test>;
+
+#[frame_support::runtime]
+mod runtime {
+	#[runtime::runtime]
+	#[runtime::derive(RuntimeCall, RuntimeEvent, RuntimeError, RuntimeOrigin, RuntimeTask)]
+	pub struct Test;
+
+	#[runtime::pallet_index(0)]
+	pub type System = frame_system;
+
+	#[runtime::pallet_index(1)]
+	pub type Devices = pallet_device_registry;
+
+	#[runtime::pallet_index(2)]
+	pub type Allowlist = pallet_peer_allowlist;
+}
+
+#[derive_impl(frame_system::config_preludes::TestDefaultConfig)]
+impl frame_system::Config for Test {
+	type Block = Block;
+}
+
+#[derive_impl(pallet_device_registry::config_preludes::TestDefaultConfig)]
+impl pallet_device_registry::Config for Test {
+	type GovernanceOrigin = frame_system::EnsureRoot<u64>;
+}
+
+impl pallet_peer_allowlist::Config for Test {
+	type GovernanceOrigin = frame_system::EnsureRoot<u64>;
+	type Registry = Devices;
+	type MaxPeerIdLength = ConstU32<8>;
+	type MaxNodes = ConstU32<4>;
+	type MaxNodesPerOrg = ConstU32<2>;
+	type WeightInfo = ();
+}
+
+/// Admin of organisation 0.
+pub const ADMIN: u64 = 1;
+/// Admin of organisation 1.
+pub const OTHER_ADMIN: u64 = 2;
+/// An account no organisation knows.
+pub const STRANGER: u64 = 99;
+/// The node in genesis.
+pub const GENESIS_NODE: [u8; 4] = [0xaa; 4];
+
+/// A PeerId of the tests: `n` repeated four times.
+pub fn peer(n: u8) -> Vec<u8> {
+	vec![n; 4]
+}
+
+pub fn new_test_ext() -> sp_io::TestExternalities {
+	let mut storage = frame_system::GenesisConfig::<Test>::default().build_storage().unwrap();
+	pallet_peer_allowlist::GenesisConfig::<Test> {
+		nodes: vec![GENESIS_NODE.to_vec()],
+		..Default::default()
+	}
+	.assimilate_storage(&mut storage)
+	.unwrap();
+	let mut ext = sp_io::TestExternalities::new(storage);
+	ext.execute_with(|| {
+		System::set_block_number(1);
+		for (name, admin) in [(b"acme".to_vec(), ADMIN), (b"globex".to_vec(), OTHER_ADMIN)] {
+			assert_ok!(Devices::create_org(
+				RuntimeOrigin::root(),
+				name,
+				OrgRoles { operator: true, ..Default::default() },
+				admin,
+			));
+		}
+	});
+	ext
+}
