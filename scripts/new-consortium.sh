@@ -40,8 +40,6 @@ new_key() { # scheme -> JSON of a fresh key
 }
 
 orgs='[]'
-aura_phrases=()
-grandpa_phrases=()
 for ((i = 1; i <= COUNT; i++)); do
 	org="$DIR/org$i"
 	mkdir -p "$org"
@@ -58,8 +56,10 @@ for ((i = 1; i <= COUNT; i++)); do
 		--arg peer_id "$peer_id" \
 		'. + [{name: $name, account: $account, aura: $aura, grandpa: $grandpa, peer_id: $peer_id}]' \
 		<<<"$orgs")
-	aura_phrases[$i]=$(jq -r .secretPhrase <<<"$aura")
-	grandpa_phrases[$i]=$(jq -r .secretPhrase <<<"$grandpa")
+	# Held in mode-600 files until they are in the keystore: `key insert --suri FILE` reads a
+	# file, so no secret appears on a command line.
+	jq -r .secretPhrase <<<"$aura" >"$org/aura.suri"
+	jq -r .secretPhrase <<<"$grandpa" >"$org/gran.suri"
 done
 jq . <<<"$orgs" >"$DIR/orgs.json"
 
@@ -107,10 +107,12 @@ rm "$DIR/preset.json"
 # The session keys go straight into each node's keystore (which the chain spec's id locates);
 # their secrets are written nowhere else.
 for ((i = 1; i <= COUNT; i++)); do
-	"$NODE_BIN" key insert --base-path "$DIR/org$i/data" --chain "$DIR/chain-spec.json" \
-		--scheme sr25519 --key-type aura --suri "${aura_phrases[$i]}"
-	"$NODE_BIN" key insert --base-path "$DIR/org$i/data" --chain "$DIR/chain-spec.json" \
-		--scheme ed25519 --key-type gran --suri "${grandpa_phrases[$i]}"
+	org="$DIR/org$i"
+	"$NODE_BIN" key insert --base-path "$org/data" --chain "$DIR/chain-spec.json" \
+		--scheme sr25519 --key-type aura --suri "$org/aura.suri"
+	"$NODE_BIN" key insert --base-path "$org/data" --chain "$DIR/chain-spec.json" \
+		--scheme ed25519 --key-type gran --suri "$org/gran.suri"
+	rm "$org/aura.suri" "$org/gran.suri"
 done
 
 # For docker-compose.yml: the PeerIds its bootnode addresses name, and the host user that owns

@@ -209,13 +209,37 @@ fn pair_of_account_file(path: &Path) -> sr25519::Pair {
 		.0
 }
 
+fn new_consortium_script() -> std::path::PathBuf {
+	Path::new(env!("CARGO_MANIFEST_DIR")).join("../scripts/new-consortium.sh")
+}
+
+#[test]
+fn new_consortium_refuses_a_bad_count_and_an_existing_directory() {
+	let existing = std::env::temp_dir();
+	for (args, complaint) in [
+		(vec!["0".to_owned()], "N must be 1 to 32"),
+		(vec!["four".to_owned()], "N must be 1 to 32"),
+		(vec!["33".to_owned()], "N must be 1 to 32"),
+		(vec!["4".to_owned(), existing.display().to_string()], "exists"),
+	] {
+		let output = Command::new("bash")
+			.arg(new_consortium_script())
+			.args(&args)
+			.env("IOTCHAIN_NODE", NODE)
+			.output()
+			.expect("new-consortium.sh runs");
+		assert_eq!(output.status.code(), Some(2), "{args:?} is refused");
+		let stderr = String::from_utf8_lossy(&output.stderr);
+		assert!(stderr.contains(complaint), "{args:?}: {stderr}");
+	}
+}
+
 /// Runs `scripts/new-consortium.sh` into the network's directory and adds one node per
 /// organisation, started.
 fn four_organisations(network: &mut Network) -> Vec<Signer> {
 	let consortium = network.dir.join("consortium");
-	let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("../scripts/new-consortium.sh");
 	let status = Command::new("bash")
-		.arg(script)
+		.arg(new_consortium_script())
 		.arg(ORGANISATIONS.to_string())
 		.arg(&consortium)
 		.env("IOTCHAIN_NODE", NODE)
