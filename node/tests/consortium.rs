@@ -226,7 +226,7 @@ fn new_consortium_refuses_a_bad_count_and_an_existing_directory() {
 		let output = Command::new("bash")
 			.arg(new_consortium_script())
 			.args(&args)
-			.env("IOTCHAIN_NODE", NODE)
+			.env("IOTCHAIN_NODE", &*NODE)
 			.output()
 			.expect("new-consortium.sh runs");
 		assert_eq!(output.status.code(), Some(2), "{args:?} is refused");
@@ -243,7 +243,7 @@ fn four_organisations(network: &mut Network) -> Vec<Signer> {
 		.arg(new_consortium_script())
 		.arg(ORGANISATIONS.to_string())
 		.arg(&consortium)
-		.env("IOTCHAIN_NODE", NODE)
+		.env("IOTCHAIN_NODE", &*NODE)
 		.status()
 		.expect("new-consortium.sh runs");
 	assert!(status.success(), "new-consortium.sh failed");

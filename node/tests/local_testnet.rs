@@ -5,14 +5,8 @@
 mod common;
 
 use common::*;
-use serde_json::{json, Value};
-use std::{
-	collections::BTreeSet,
-	fs,
-	process::{Child, Command, Stdio},
-	thread::sleep,
-	time::Duration,
-};
+use serde_json::Value;
+use std::{collections::BTreeSet, fs, process::Command, thread::sleep, time::Duration};
 
 /// The local chain's validators in genesis order; Aura gives slot `s` to validator `s % 3`.
 const VALIDATORS: [&str; 3] = ["alice", "bob", "charlie"];
@@ -104,47 +98,6 @@ fn three_validators_author_in_turn_and_finality_needs_all_of_them() {
 	});
 }
 
-/// One `--dev` node keeping its state in a temporary directory; dropping it stops the process.
-struct DevNode {
-	process: Child,
-	rpc_port: u16,
-}
-
-impl DevNode {
-	fn start() -> Self {
-		let rpc_port = free_port();
-		let process = Command::new(NODE)
-			.args(["--dev", "--tmp", "--no-mdns", "--no-telemetry", "--no-prometheus"])
-			.args(["--listen-addr", &format!("/ip4/127.0.0.1/tcp/{}", free_port())])
-			.args(["--rpc-port", &rpc_port.to_string()])
-			.stdout(Stdio::null())
-			.stderr(Stdio::null())
-			.spawn()
-			.expect("iotchain-node starts");
-		let node = DevNode { process, rpc_port };
-		wait_until(Duration::from_secs(60), "the dev node's RPC answers", || {
-			rpc(node.rpc_port, "system_health", json!([]))
-		});
-		node
-	}
-
-	/// Calls runtime API `method` on the best block with SCALE-encoded `args`, and returns the
-	/// SCALE-encoded answer as hex.
-	fn runtime_call(&self, method: &str, args: &[u8]) -> String {
-		let answer =
-			rpc(self.rpc_port, "state_call", json!([method, format!("0x{}", hex_of(args))]))
-				.unwrap_or_else(|error| panic!("{method}: {error}"));
-		answer.as_str().expect("a hex string").to_owned()
-	}
-}
-
-impl Drop for DevNode {
-	fn drop(&mut self) {
-		let _ = self.process.kill();
-		let _ = self.process.wait();
-	}
-}
-
 #[test]
 fn the_iot_runtime_apis_answer_on_a_dev_node() {
 	let node = DevNode::start();
@@ -194,7 +147,7 @@ fn built_in_chain_specs_name_their_presets() {
 
 #[test]
 fn an_unknown_chain_spec_file_is_refused_with_a_clear_error() {
-	let output = Command::new(NODE)
+	let output = Command::new(&*NODE)
 		.args(["build-spec", "--chain", "/nonexistent/iotchain.json"])
 		.output()
 		.expect("iotchain-node runs");

@@ -11,11 +11,28 @@ use std::{
 	net::{TcpListener, TcpStream},
 	path::{Path, PathBuf},
 	process::{Child, Command, Stdio},
+	sync::LazyLock,
 	thread::sleep,
 	time::{Duration, Instant},
 };
 
-pub const NODE: &str = env!("CARGO_BIN_EXE_iotchain-node");
+/// The node binary. The node's own tests get cargo's; the client's tests (which include this
+/// module) take `IOTCHAIN_NODE`, or the binary `cargo test --workspace` built into the same
+/// target directory as the test executable.
+pub static NODE: LazyLock<PathBuf> = LazyLock::new(|| {
+	if let Some(path) = option_env!("CARGO_BIN_EXE_iotchain-node") {
+		return path.into();
+	}
+	if let Some(path) = std::env::var_os("IOTCHAIN_NODE") {
+		return path.into();
+	}
+	// <target>/<profile>/deps/<test executable> → <target>/<profile>/iotchain-node
+	let test_executable = std::env::current_exe().expect("the test knows its executable");
+	let profile_dir = test_executable.ancestors().nth(2).expect("the test runs from a target dir");
+	let node = profile_dir.join("iotchain-node");
+	assert!(node.exists(), "no node at {}: build it (cargo build --release)", node.display());
+	node
+});
 
 /// Aura slot of every iotchain chain.
 pub const SLOT: Duration = Duration::from_secs(2);
@@ -30,7 +47,7 @@ pub fn free_port() -> u16 {
 
 /// Runs a node subcommand to completion and returns its stdout and stderr.
 pub fn node_command(args: &[&str]) -> (String, String) {
-	let output = Command::new(NODE).args(args).output().expect("iotchain-node runs");
+	let output = Command::new(&*NODE).args(args).output().expect("iotchain-node runs");
 	let stdout = String::from_utf8_lossy(&output.stdout).into_owned();
 	let stderr = String::from_utf8_lossy(&output.stderr).into_owned();
 	assert!(output.status.success(), "iotchain-node {args:?} failed:\n{stderr}");
@@ -193,7 +210,7 @@ impl Node {
 			.append(true)
 			.open(&self.log)
 			.expect("log file");
-		let mut command = Command::new(NODE);
+		let mut command = Command::new(&*NODE);
 		command
 			.arg("--chain")
 			.arg(chain_spec)
@@ -304,5 +321,51 @@ impl Drop for Network {
 			}
 		}
 		let _ = fs::remove_dir_all(&self.dir);
+	}
+}
+
+/// One `--dev` node keeping its state in a temporary directory; dropping it stops the process.
+pub struct DevNode {
+	process: Child,
+	pub rpc_port: u16,
+}
+
+impl DevNode {
+	/// The node's WebSocket and HTTP JSON-RPC endpoint.
+	pub fn ws_url(&self) -> String {
+		format!("ws://127.0.0.1:{}", self.rpc_port)
+	}
+
+	pub fn start() -> Self {
+		let rpc_port = free_port();
+		let process = Command::new(&*NODE)
+			.args(["--dev", "--tmp", "--no-mdns", "--no-telemetry", "--no-prometheus"])
+			.args(["--listen-addr", &format!("/ip4/127.0.0.1/tcp/{}", free_port())])
+			.args(["--rpc-port", &rpc_port.to_string()])
+			.stdout(Stdio::null())
+			.stderr(Stdio::null())
+			.spawn()
+			.expect("iotchain-node starts");
+		let node = DevNode { process, rpc_port };
+		wait_until(Duration::from_secs(60), "the dev node's RPC answers", || {
+			rpc(node.rpc_port, "system_health", json!([]))
+		});
+		node
+	}
+
+	/// Calls runtime API `method` on the best block with SCALE-encoded `args`, and returns the
+	/// SCALE-encoded answer as hex.
+	pub fn runtime_call(&self, method: &str, args: &[u8]) -> String {
+		let answer =
+			rpc(self.rpc_port, "state_call", json!([method, format!("0x{}", hex_of(args))]))
+				.unwrap_or_else(|error| panic!("{method}: {error}"));
+		answer.as_str().expect("a hex string").to_owned()
+	}
+}
+
+impl Drop for DevNode {
+	fn drop(&mut self) {
+		let _ = self.process.kill();
+		let _ = self.process.wait();
 	}
 }

@@ -1,0 +1,243 @@
+//! The device registry: organisations, their accounts, and their devices and gateways.
+
+use crate::{
+	runtime, AccountId, Client, Device, DeviceId, DeviceRegistration, OrgId, OrgRoles,
+	Organisation, Receipt, Result, Wait,
+};
+
+/// A device as the registry stores it.
+pub type DeviceOf = Device<AccountId, u32>;
+/// An organisation as the registry stores it.
+pub type OrganisationOf = Organisation<AccountId, u32>;
+
+impl Client {
+	/// The organisation with this id.
+	pub async fn organisation(&self, org: OrgId) -> Result<Option<OrganisationOf>> {
+		let at = self.api().at_current_block().await?;
+		let address = runtime::storage().device_registry().organisations();
+		match at.storage().try_fetch(address, (org,)).await? {
+			Some(value) => Ok(Some(value.decode()?)),
+			None => Ok(None),
+		}
+	}
+
+	/// Every organisation, by id.
+	pub async fn organisations(&self) -> Result<Vec<(OrgId, OrganisationOf)>> {
+		let at = self.api().at_current_block().await?;
+		let address = runtime::storage().device_registry().organisations();
+		let mut entries = at.storage().iter(address, ()).await?;
+		let mut organisations = Vec::new();
+		while let Some(entry) = entries.next().await {
+			let entry = entry?;
+			organisations.push((entry.key()?.decode()?.0, entry.value().decode()?));
+		}
+		organisations.sort_by_key(|(id, _)| *id);
+		Ok(organisations)
+	}
+
+	/// The organisation an account is an admin or member of.
+	pub async fn organisation_of(&self, account: &AccountId) -> Result<Option<OrgId>> {
+		let at = self.api().at_current_block().await?;
+		let address = runtime::storage().device_registry().org_of_account();
+		match at.storage().try_fetch(address, (account.clone(),)).await? {
+			Some(value) => Ok(Some(value.decode()?)),
+			None => Ok(None),
+		}
+	}
+
+	/// Adds an admin to the signer's organisation (its admins only).
+	pub async fn add_admin(&self, account: AccountId, wait: Wait) -> Result<Receipt> {
+		self.submit(&runtime::tx().device_registry().add_admin(account), wait).await
+	}
+
+	/// Removes an admin from the signer's organisation; the last admin stays.
+	pub async fn remove_admin(&self, account: AccountId, wait: Wait) -> Result<Receipt> {
+		self.submit(&runtime::tx().device_registry().remove_admin(account), wait).await
+	}
+
+	/// Adds an operator account to the signer's organisation (its admins only).
+	pub async fn add_member(&self, account: AccountId, wait: Wait) -> Result<Receipt> {
+		self.submit(&runtime::tx().device_registry().add_member(account), wait).await
+	}
+
+	/// Removes an operator account from the signer's organisation.
+	pub async fn remove_member(&self, account: AccountId, wait: Wait) -> Result<Receipt> {
+		self.submit(&runtime::tx().device_registry().remove_member(account), wait).await
+	}
+
+	/// Registers one device or gateway for the signer's organisation.
+	pub async fn register_device(
+		&self,
+		registration: DeviceRegistration<AccountId>,
+		wait: Wait,
+	) -> Result<Receipt> {
+		self.submit(&runtime::tx().device_registry().register_device(registration), wait)
+			.await
+	}
+
+	/// Registers many devices, `per_extrinsic` in each `register_devices` call (1 uses
+	/// `register_device`), all pipelined. Returns one outcome per extrinsic, with the devices it
+	/// carried; `progress` counts devices settled.
+	pub async fn register_devices(
+		&self,
+		registrations: Vec<DeviceRegistration<AccountId>>,
+		per_extrinsic: usize,
+		wait: Wait,
+		progress: impl Fn(usize),
+	) -> Result<Vec<(Vec<DeviceId>, Result<Receipt>)>> {
+		let per_extrinsic = per_extrinsic.max(1);
+		let chunks: Vec<Vec<DeviceRegistration<AccountId>>> =
+			registrations.chunks(per_extrinsic).map(<[_]>::to_vec).collect();
+		let devices_settled =
+			|extrinsics: usize| progress((extrinsics * per_extrinsic).min(registrations.len()));
+		let outcomes = if per_extrinsic == 1 {
+			let calls: Vec<_> = registrations
+				.iter()
+				.map(|registration| {
+					runtime::tx().device_registry().register_device(registration.clone())
+				})
+				.collect();
+			self.submit_all(&calls, wait, devices_settled).await?
+		} else {
+			let calls: Vec<_> = chunks
+				.iter()
+				.map(|chunk| runtime::tx().device_registry().register_devices(chunk.clone()))
+				.collect();
+			self.submit_all(&calls, wait, devices_settled).await?
+		};
+		Ok(chunks
+			.into_iter()
+			.map(|chunk| chunk.into_iter().map(|registration| registration.id).collect())
+			.zip(outcomes)
+			.collect())
+	}
+
+	/// Rotates a device's key to `new_account`; the old key can never sign for it again.
+	pub async fn rotate_device_key(
+		&self,
+		device: DeviceId,
+		new_account: AccountId,
+		wait: Wait,
+	) -> Result<Receipt> {
+		self.submit(&runtime::tx().device_registry().rotate_key(device, new_account), wait)
+			.await
+	}
+
+	/// Suspends a device; its organisation can resume it.
+	pub async fn suspend_device(&self, device: DeviceId, wait: Wait) -> Result<Receipt> {
+		self.submit(&runtime::tx().device_registry().suspend_device(device), wait).await
+	}
+
+	/// Resumes a suspended device.
+	pub async fn resume_device(&self, device: DeviceId, wait: Wait) -> Result<Receipt> {
+		self.submit(&runtime::tx().device_registry().resume_device(device), wait).await
+	}
+
+	/// Revokes a device for good.
+	pub async fn revoke_device(&self, device: DeviceId, wait: Wait) -> Result<Receipt> {
+		self.submit(&runtime::tx().device_registry().revoke_device(device), wait).await
+	}
+
+	/// Assigns (or, with `None`, clears) the gateway that relays a device's traffic.
+	pub async fn assign_gateway(
+		&self,
+		device: DeviceId,
+		gateway: Option<DeviceId>,
+		wait: Wait,
+	) -> Result<Receipt> {
+		self.submit(&runtime::tx().device_registry().assign_gateway(device, gateway), wait)
+			.await
+	}
+
+	/// Replaces the hash of a device's off-chain metadata document.
+	pub async fn update_device_metadata(
+		&self,
+		device: DeviceId,
+		metadata_hash: [u8; 32],
+		wait: Wait,
+	) -> Result<Receipt> {
+		let call = runtime::tx().device_registry().update_metadata(device, metadata_hash);
+		self.submit(&call, wait).await
+	}
+
+	/// Offers a device to another organisation, which must accept it.
+	pub async fn offer_transfer(&self, device: DeviceId, to: OrgId, wait: Wait) -> Result<Receipt> {
+		self.submit(&runtime::tx().device_registry().offer_transfer(device, to), wait)
+			.await
+	}
+
+	/// Withdraws a pending transfer offer.
+	pub async fn cancel_transfer(&self, device: DeviceId, wait: Wait) -> Result<Receipt> {
+		self.submit(&runtime::tx().device_registry().cancel_transfer(device), wait)
+			.await
+	}
+
+	/// Accepts a device offered to the signer's organisation.
+	pub async fn accept_transfer(&self, device: DeviceId, wait: Wait) -> Result<Receipt> {
+		self.submit(&runtime::tx().device_registry().accept_transfer(device), wait)
+			.await
+	}
+
+	/// A device or gateway by id.
+	pub async fn device(&self, device: DeviceId) -> Result<Option<DeviceOf>> {
+		let at = self.api().at_current_block().await?;
+		let call = runtime::runtime_apis().device_registry_api().device(device);
+		Ok(at.runtime_apis().call(call).await?)
+	}
+
+	/// The device that signs with `account`.
+	pub async fn device_by_account(
+		&self,
+		account: AccountId,
+	) -> Result<Option<(DeviceId, DeviceOf)>> {
+		let at = self.api().at_current_block().await?;
+		let call = runtime::runtime_apis().device_registry_api().device_by_account(account);
+		Ok(at.runtime_apis().call(call).await?)
+	}
+
+	/// Up to `limit` devices of an organisation, in id order, after `after`.
+	pub async fn devices_of_org(
+		&self,
+		org: OrgId,
+		after: Option<DeviceId>,
+		limit: u32,
+	) -> Result<Vec<(DeviceId, DeviceOf)>> {
+		let at = self.api().at_current_block().await?;
+		let call = runtime::runtime_apis().device_registry_api().devices_of_org(org, after, limit);
+		Ok(at.runtime_apis().call(call).await?)
+	}
+}
+
+impl OrgRoles {
+	/// The roles named in `names` (`manufacturer`, `operator`, `certifier`).
+	pub fn from_names<'a>(names: impl IntoIterator<Item = &'a str>) -> Result<Self> {
+		let mut roles = OrgRoles { manufacturer: false, operator: false, certifier: false };
+		for name in names {
+			match name.trim() {
+				"manufacturer" => roles.manufacturer = true,
+				"operator" => roles.operator = true,
+				"certifier" => roles.certifier = true,
+				other => {
+					return Err(crate::Error::malformed(
+						"role",
+						other,
+						"expected manufacturer, operator or certifier",
+					))
+				},
+			}
+		}
+		Ok(roles)
+	}
+
+	/// The roles' names.
+	pub fn names(&self) -> Vec<&'static str> {
+		[
+			(self.manufacturer, "manufacturer"),
+			(self.operator, "operator"),
+			(self.certifier, "certifier"),
+		]
+		.into_iter()
+		.filter_map(|(has, name)| has.then_some(name))
+		.collect()
+	}
+}

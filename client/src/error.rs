@@ -1,0 +1,182 @@
+//! What can go wrong talking to the chain, each with a message an operator can act on.
+
+use std::path::PathBuf;
+
+/// The result of every client operation.
+pub type Result<T, E = Error> = std::result::Result<T, E>;
+
+/// Why an operation did not complete.
+#[derive(Debug, thiserror::Error)]
+pub enum Error {
+	/// The node could not be reached or the connection broke.
+	#[error("cannot reach the node at {url}: {reason}")]
+	Unreachable { url: String, reason: String },
+	/// The node runs a runtime whose calls or types differ from the metadata this client was
+	/// built with.
+	#[error(
+		"the node's runtime does not match this client's metadata ({0}); rebuild the client \
+		 against it (scripts/refresh-metadata.sh)"
+	)]
+	IncompatibleRuntime(String),
+	/// The transaction was included but its call failed with a pallet error.
+	#[error("{pallet}::{variant}: {doc}")]
+	Dispatch { pallet: String, variant: String, doc: String },
+	/// The transaction was included but its call failed with a system-level error.
+	#[error("dispatch failed: {0}")]
+	DispatchOther(String),
+	/// The transaction pool refused the signer: the chain admits only accounts it knows.
+	#[error(
+		"Admission: the chain does not know the signer {0}; only council members, validators, \
+		 organisation accounts and active devices or gateways may transact"
+	)]
+	SignerNotAdmitted(String),
+	/// A device or gateway already has its quota of transactions in the block being built.
+	#[error(
+		"Admission: the signing device or gateway has used its transactions for this block; \
+		 submit again in the next block"
+	)]
+	OverBlockQuota,
+	/// The transaction pool refused the transaction for another reason.
+	#[error("the transaction pool refused the transaction: {0}")]
+	Refused(String),
+	/// The transaction left the pool without being included.
+	#[error("the transaction was dropped before inclusion: {0}")]
+	Dropped(String),
+	/// An operation that signs was asked of a client without a key.
+	#[error("this needs a signing key: pass --suri or --key-file")]
+	NoSigner,
+	/// A secret URI or key file does not hold a usable sr25519 key.
+	#[error("bad signing key: {0}")]
+	BadKey(String),
+	/// Input that does not parse as what it should be.
+	#[error("malformed {what} '{input}': {reason}")]
+	Malformed { what: &'static str, input: String, reason: String },
+	/// Input that is well formed but not acceptable.
+	#[error("invalid {what}: {reason}")]
+	Invalid { what: &'static str, reason: String },
+	/// Something asked for does not exist on chain.
+	#[error("no {what} {id} on chain")]
+	NotFound { what: &'static str, id: String },
+	/// A file could not be read or written.
+	#[error("cannot read {path}: {source}")]
+	File { path: PathBuf, source: std::io::Error },
+	/// Anything else the node or subxt reported.
+	#[error("{0}")]
+	Node(String),
+}
+
+impl Error {
+	pub(crate) fn malformed(what: &'static str, input: &str, reason: impl ToString) -> Self {
+		Error::Malformed { what, input: input.to_owned(), reason: reason.to_string() }
+	}
+
+	pub(crate) fn invalid(what: &'static str, reason: impl ToString) -> Self {
+		Error::Invalid { what, reason: reason.to_string() }
+	}
+
+	/// Reads a pool refusal's message: the admission extension's codes become their own errors.
+	pub(crate) fn from_pool_message(message: &str, signer: Option<String>) -> Self {
+		// The pool reports `InvalidTransaction::Custom(code)` as "Custom error: <code>" (legacy
+		// RPC) or "Invalid transaction with custom error: <code>" (transaction watch RPC).
+		let lower = message.to_lowercase();
+		let code = lower.split_once("custom error: ").and_then(|(_, rest)| {
+			let digits: String = rest.chars().take_while(char::is_ascii_digit).collect();
+			digits.parse::<u8>().ok()
+		});
+		match code {
+			Some(1) => Error::SignerNotAdmitted(signer.unwrap_or_else(|| "(unknown)".into())),
+			Some(2) => Error::OverBlockQuota,
+			_ => Error::Refused(message.to_owned()),
+		}
+	}
+
+	/// A dispatch error from a failed extrinsic, with the pallet's error documentation.
+	pub(crate) fn from_dispatch(error: subxt::error::DispatchError) -> Self {
+		match &error {
+			subxt::error::DispatchError::Module(module) => match module.details() {
+				Ok(details) => Error::Dispatch {
+					pallet: details.pallet.name().to_owned(),
+					variant: details.variant.name.clone(),
+					doc: details.variant.docs.join(" ").trim().to_owned(),
+				},
+				Err(_) => Error::DispatchOther(module.to_string()),
+			},
+			other => Error::DispatchOther(format!("{other:?}")),
+		}
+	}
+}
+
+/// Subxt's errors, sorted into the ones an operator can act on.
+impl From<subxt::Error> for Error {
+	fn from(error: subxt::Error) -> Self {
+		let text = error.to_string();
+		if text.contains("not compatible with the live chain") {
+			return Error::IncompatibleRuntime(text);
+		}
+		if error.is_disconnected_will_reconnect() || text.contains("restart required") {
+			return Error::Unreachable { url: String::new(), reason: text };
+		}
+		if text.to_lowercase().contains("custom error") {
+			return Error::from_pool_message(&text, None);
+		}
+		Error::Node(text)
+	}
+}
+
+#[cfg(test)]
+mod tests {
+	use super::*;
+
+	#[test]
+	fn admission_refusals_are_named_from_either_rpc_wording() {
+		for message in ["Custom error: 1", "Invalid transaction with custom error: 1"] {
+			assert!(matches!(
+				Error::from_pool_message(message, Some("5Grw".into())),
+				Error::SignerNotAdmitted(signer) if signer == "5Grw"
+			));
+		}
+		assert!(matches!(
+			Error::from_pool_message("Invalid transaction with custom error: 2", None),
+			Error::OverBlockQuota
+		));
+		assert!(matches!(
+			Error::from_pool_message("Invalid transaction with custom error: 12", None),
+			Error::Refused(_)
+		));
+		assert!(matches!(
+			Error::from_pool_message("Transaction is outdated", None),
+			Error::Refused(_)
+		));
+	}
+}
+
+macro_rules! via_subxt_error {
+	($($error:ty),* $(,)?) => {
+		$(impl From<$error> for Error {
+			fn from(error: $error) -> Self {
+				subxt::Error::from(error).into()
+			}
+		})*
+	};
+}
+
+via_subxt_error!(
+	subxt::error::OnlineClientAtBlockError,
+	subxt::error::ExtrinsicError,
+	subxt::error::StorageError,
+	subxt::error::RuntimeApiError,
+	subxt::error::EventsError,
+	subxt::error::BlocksError,
+	subxt::error::BackendError,
+	subxt::error::ConstantError,
+	subxt::error::StorageValueError,
+	subxt::error::StorageKeyError,
+	subxt::error::ExtrinsicDecodeErrorAt,
+	subxt::error::TransactionProgressError,
+);
+
+impl From<subxt::rpcs::Error> for Error {
+	fn from(error: subxt::rpcs::Error) -> Self {
+		Error::Node(error.to_string())
+	}
+}

@@ -1,0 +1,316 @@
+//! What only the consortium decides — organisations' standing, validators, the peer
+//! allow-list — reached through the sudo key (development chains) or a council motion, and the
+//! council's own voting; plus what validators and organisation admins do for themselves.
+
+use crate::{
+	runtime::{
+		self,
+		runtime_types::{
+			iotchain_runtime::RuntimeCall, pallet_device_registry::pallet::Call as RegistryCall,
+			pallet_peer_allowlist::pallet::Call as AllowlistCall,
+			pallet_validator_set::pallet::Call as ValidatorSetCall,
+		},
+	},
+	AccountId, Client, Error, Hash, OrgId, OrgRoles, Receipt, Result, Wait,
+};
+use subxt::ext::codec::Encode;
+
+/// How a governance decision reaches the chain.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Governance {
+	/// Dispatched as root by the sudo key: development chains only (a consortium has none).
+	Sudo,
+	/// Proposed to the council by one of its members. It passes with more than half of all
+	/// seats; with a single seat the proposal executes at once.
+	Council,
+}
+
+/// A council motion waiting for votes.
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize)]
+pub struct Motion {
+	pub hash: Hash,
+	pub index: u32,
+	pub threshold: u32,
+	pub ayes: Vec<AccountId>,
+	pub nays: Vec<AccountId>,
+	/// The block after which it can be closed even without enough votes.
+	pub end: u32,
+}
+
+impl Client {
+	/// Dispatches `call` as the consortium: through sudo, or as a council motion with a
+	/// majority threshold. A call that fails inside sudo or an executed motion is reported as
+	/// its dispatch error, not as a success of the wrapper.
+	pub async fn govern(&self, call: RuntimeCall, via: Governance, wait: Wait) -> Result<Receipt> {
+		let receipt = match via {
+			Governance::Sudo => self.submit(&runtime::tx().sudo().sudo(call), wait).await?,
+			Governance::Council => {
+				let seats = self.council_members().await?.len() as u32;
+				let threshold = seats / 2 + 1;
+				let length_bound = call.encoded_size() as u32;
+				let propose = runtime::tx().council().propose(threshold, call, length_bound);
+				self.submit(&propose, wait).await?
+			},
+		};
+		self.ensure_inner_success(receipt).await
+	}
+
+	/// Fails with the inner dispatch error if the receipt shows a sudo call or an executed
+	/// motion that failed.
+	async fn ensure_inner_success(&self, receipt: Receipt) -> Result<Receipt> {
+		for event in &receipt.events {
+			let result = match (event.pallet.as_str(), event.name.as_str()) {
+				("Sudo", "Sudid") => event.fields.get("sudo_result"),
+				("Council", "Executed") => event.fields.get("result"),
+				_ => None,
+			};
+			if let Some(error) = result.and_then(|result| result.get("Err")) {
+				let metadata = self.api().at_current_block().await?.metadata();
+				return Err(dispatch_error_from_json(&metadata, error));
+			}
+		}
+		Ok(receipt)
+	}
+}
+
+/// Names a dispatch error rendered as JSON (`{"Module": {"index": i, "error": "0x.."}}`) with
+/// the metadata's pallet and variant.
+fn dispatch_error_from_json(metadata: &subxt::Metadata, error: &serde_json::Value) -> Error {
+	let module = error.get("Module");
+	let index = module.and_then(|module| module.get("index")).and_then(|index| index.as_u64());
+	let variant = module
+		.and_then(|module| module.get("error"))
+		.and_then(|bytes| bytes.as_str())
+		.and_then(|bytes| bytes.strip_prefix("0x"))
+		.and_then(|digits| hex::decode(digits).ok())
+		.and_then(|bytes| bytes.first().copied());
+	let named = index.zip(variant).and_then(|(index, variant)| {
+		let pallet = metadata.pallet_by_error_index(u8::try_from(index).ok()?)?;
+		let details = pallet.error_variant_by_index(variant)?;
+		Some(Error::Dispatch {
+			pallet: pallet.name().to_owned(),
+			variant: details.name.clone(),
+			doc: details.docs.join(" ").trim().to_owned(),
+		})
+	});
+	named.unwrap_or_else(|| Error::DispatchOther(error.to_string()))
+}
+
+impl Client {
+	/// Creates an organisation with its first admin.
+	pub async fn create_org(
+		&self,
+		name: Vec<u8>,
+		roles: OrgRoles,
+		admin: AccountId,
+		via: Governance,
+		wait: Wait,
+	) -> Result<Receipt> {
+		let call = RegistryCall::create_org { name, roles, admin };
+		self.govern(RuntimeCall::DeviceRegistry(call), via, wait).await
+	}
+
+	/// Suspends an organisation: nothing it owns counts as active.
+	pub async fn suspend_org(&self, org: OrgId, via: Governance, wait: Wait) -> Result<Receipt> {
+		let call = RegistryCall::suspend_org { org };
+		self.govern(RuntimeCall::DeviceRegistry(call), via, wait).await
+	}
+
+	/// Resumes a suspended organisation.
+	pub async fn resume_org(&self, org: OrgId, via: Governance, wait: Wait) -> Result<Receipt> {
+		let call = RegistryCall::resume_org { org };
+		self.govern(RuntimeCall::DeviceRegistry(call), via, wait).await
+	}
+
+	/// Approves a validator; it joins at the second session boundary after it has keys.
+	pub async fn add_validator(
+		&self,
+		validator: AccountId,
+		via: Governance,
+		wait: Wait,
+	) -> Result<Receipt> {
+		let call = ValidatorSetCall::add_validator { validator };
+		self.govern(RuntimeCall::ValidatorSet(call), via, wait).await
+	}
+
+	/// Removes a validator, unless that would go below the minimum.
+	pub async fn remove_validator(
+		&self,
+		validator: AccountId,
+		via: Governance,
+		wait: Wait,
+	) -> Result<Receipt> {
+		let call = ValidatorSetCall::remove_validator { validator };
+		self.govern(RuntimeCall::ValidatorSet(call), via, wait).await
+	}
+
+	/// Sets the fewest validators the set may shrink to.
+	pub async fn set_min_validators(
+		&self,
+		min_validators: u32,
+		via: Governance,
+		wait: Wait,
+	) -> Result<Receipt> {
+		let call = ValidatorSetCall::set_min_validators { min_validators };
+		self.govern(RuntimeCall::ValidatorSet(call), via, wait).await
+	}
+
+	/// Allows a node (by PeerId) into the network on the consortium's behalf.
+	pub async fn allow_node(&self, peer_id: &str, via: Governance, wait: Wait) -> Result<Receipt> {
+		let call = AllowlistCall::add_node { peer_id: peer_id_bytes(peer_id)? };
+		self.govern(RuntimeCall::PeerAllowlist(call), via, wait).await
+	}
+
+	/// Removes a node from the allow-list on the consortium's behalf.
+	pub async fn disallow_node(
+		&self,
+		peer_id: &str,
+		via: Governance,
+		wait: Wait,
+	) -> Result<Receipt> {
+		let call = AllowlistCall::remove_node { peer_id: peer_id_bytes(peer_id)? };
+		self.govern(RuntimeCall::PeerAllowlist(call), via, wait).await
+	}
+
+	/// Claims an allow-list slot for one of the signer's organisation's nodes (its admins).
+	pub async fn claim_node(&self, peer_id: &str, wait: Wait) -> Result<Receipt> {
+		let call = runtime::tx().peer_allowlist().claim_node(peer_id_bytes(peer_id)?);
+		self.submit(&call, wait).await
+	}
+
+	/// Releases a node the signer's organisation claimed.
+	pub async fn release_node(&self, peer_id: &str, wait: Wait) -> Result<Receipt> {
+		let call = runtime::tx().peer_allowlist().remove_node(peer_id_bytes(peer_id)?);
+		self.submit(&call, wait).await
+	}
+
+	/// Every allowed PeerId (base58) with who holds it.
+	pub async fn allowed_nodes(&self) -> Result<Vec<(String, serde_json::Value)>> {
+		let at = self.api().at_current_block().await?;
+		let address = runtime::storage().peer_allowlist().allowed_nodes();
+		let mut entries = at.storage().iter(address, ()).await?;
+		let mut nodes = Vec::new();
+		while let Some(entry) = entries.next().await {
+			let entry = entry?;
+			let peer_id = entry.key()?.decode()?.0;
+			let owner = entry.value().decode_as::<subxt::ext::scale_value::Value>()?;
+			nodes.push((bs58::encode(peer_id.0).into_string(), crate::value_to_json(&owner)));
+		}
+		nodes.sort_by(|a, b| a.0.cmp(&b.0));
+		Ok(nodes)
+	}
+
+	/// Makes the node this client is connected to generate session keys owned by the signer
+	/// and registers them (`Session.set_keys`): a validator's step to start authoring once
+	/// approved. The node must allow unsafe RPC methods (it holds the new keys).
+	pub async fn rotate_session_keys(&self, wait: Wait) -> Result<Receipt> {
+		let owner = self.signer_account()?;
+		let generated: serde_json::Value = self
+			.raw_rpc()
+			.request(
+				"author_rotateKeysWithOwner",
+				subxt::rpcs::rpc_params![crate::input::to_hex(&owner.0)],
+			)
+			.await?;
+		let field = |name: &str| -> Result<Vec<u8>> {
+			let text = generated
+				.get(name)
+				.and_then(|value| value.as_str())
+				.ok_or_else(|| Error::Node(format!("the node's new keys lack `{name}`")))?;
+			hex::decode(text.trim_start_matches("0x"))
+				.map_err(|error| Error::Node(error.to_string()))
+		};
+		let keys =
+			subxt::ext::codec::Decode::decode(&mut &field("keys")?[..]).map_err(|error| {
+				Error::Node(format!("the node's session keys do not decode: {error}"))
+			})?;
+		let call = runtime::tx().session().set_keys(keys, field("proof")?);
+		self.submit(&call, wait).await
+	}
+
+	/// The council's members.
+	pub async fn council_members(&self) -> Result<Vec<AccountId>> {
+		let at = self.api().at_current_block().await?;
+		let address = runtime::storage().council().members();
+		Ok(at.storage().fetch(address, ()).await?.decode()?)
+	}
+
+	/// The motions waiting for votes.
+	pub async fn motions(&self) -> Result<Vec<Motion>> {
+		let at = self.api().at_current_block().await?;
+		let hashes = at.storage().fetch(runtime::storage().council().proposals(), ()).await?;
+		let mut motions = Vec::new();
+		for hash in hashes.decode()?.0 {
+			let address = runtime::storage().council().voting();
+			if let Some(votes) = at.storage().try_fetch(address, (hash,)).await? {
+				let votes = votes.decode()?;
+				motions.push(Motion {
+					hash,
+					index: votes.index,
+					threshold: votes.threshold,
+					ayes: votes.ayes,
+					nays: votes.nays,
+					end: votes.end,
+				});
+			}
+		}
+		Ok(motions)
+	}
+
+	/// Votes on a motion as a council member.
+	pub async fn vote(
+		&self,
+		motion: Hash,
+		index: u32,
+		approve: bool,
+		wait: Wait,
+	) -> Result<Receipt> {
+		self.submit(&runtime::tx().council().vote(motion, index, approve), wait).await
+	}
+
+	/// Closes a motion: executes it if it has its majority, drops it if it cannot reach it.
+	pub async fn close_motion(&self, motion: Hash, index: u32, wait: Wait) -> Result<Receipt> {
+		let at = self.api().at_current_block().await?;
+		let proposal = at
+			.storage()
+			.try_fetch(runtime::storage().council().proposal_of(), (motion,))
+			.await?
+			.ok_or_else(|| Error::NotFound { what: "motion", id: format!("{motion:?}") })?
+			.decode()?;
+		let length = proposal.encoded_size() as u32;
+		let info_call = runtime::runtime_apis()
+			.transaction_payment_call_api()
+			.query_call_info(proposal, length);
+		let weight = at.runtime_apis().call(info_call).await?.weight;
+		let close = runtime::tx().council().close(motion, index, weight, length);
+		let receipt = self.submit(&close, wait).await?;
+		self.ensure_inner_success(receipt).await
+	}
+}
+
+/// A PeerId in its base58 text form (`12D3KooW…`) as the binary multihash the chain stores.
+fn peer_id_bytes(peer_id: &str) -> Result<Vec<u8>> {
+	let bytes = bs58::decode(peer_id.trim())
+		.into_vec()
+		.map_err(|error| Error::malformed("PeerId", peer_id, error))?;
+	// A PeerId is a multihash: identity (0x00) or SHA-256 (0x12) code, then its length.
+	match bytes.as_slice() {
+		[0x00 | 0x12, length, rest @ ..] if *length as usize == rest.len() => Ok(bytes),
+		_ => Err(Error::malformed("PeerId", peer_id, "not a libp2p multihash")),
+	}
+}
+
+#[cfg(test)]
+mod tests {
+	use super::*;
+
+	#[test]
+	fn peer_ids_decode_from_base58_multihashes() {
+		let peer_id = "12D3KooWEyoppNCUx8Yx66oV9fJnriXwCcXwDDUA2kj6vnc6iDEp";
+		let bytes = peer_id_bytes(peer_id).unwrap();
+		assert_eq!(bytes.len(), 38);
+		assert_eq!(bs58::encode(&bytes).into_string(), peer_id);
+		assert!(matches!(peer_id_bytes("0OIl"), Err(Error::Malformed { what: "PeerId", .. })));
+		assert!(matches!(peer_id_bytes("3yZe7d"), Err(Error::Malformed { what: "PeerId", .. })));
+	}
+}
