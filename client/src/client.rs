@@ -7,13 +7,16 @@ use futures::{stream, StreamExt};
 use serde::Serialize;
 use std::{
 	collections::HashMap,
-	sync::atomic::{AtomicUsize, Ordering},
+	sync::{
+		atomic::{AtomicUsize, Ordering},
+		Mutex,
+	},
 };
 use subxt::{
 	config::{DefaultExtrinsicParamsBuilder, RpcConfigFor},
 	events::Phase,
 	rpcs::{methods::LegacyRpcMethods, RpcClient},
-	transactions::{Payload, TransactionStatus},
+	transactions::Payload,
 	OnlineClient,
 };
 
@@ -21,9 +24,11 @@ use subxt::{
 /// pipeline of thousands to be included; short enough that a transaction stuck behind a
 /// refused nonce leaves the pool instead of lingering.
 const MORTALITY_BLOCKS: u64 = 64;
-/// How many transactions one pipeline keeps in flight. Each is one subscription; a node allows
-/// 1024 per connection by default.
-const PIPELINE_WINDOW: usize = 512;
+/// How many transactions one pipeline keeps submitted but not yet finalised: enough to fill
+/// several blocks while earlier ones finalise, and half of the node's default pool (8,192).
+const PIPELINE_WINDOW: usize = 4096;
+/// How many submissions may await the node's answer at once.
+const CONCURRENT_SUBMISSIONS: usize = 64;
 
 /// How far to follow a submitted transaction before returning.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -146,10 +151,12 @@ impl Client {
 			.unwrap_or_else(|| Err(Error::Node("no outcome for the transaction".into())))
 	}
 
-	/// Signs `calls` with consecutive nonces and pipelines them: up to 512 in flight, each
-	/// followed as `wait` says. Returns one outcome per call, in order; `progress` is called with
-	/// the number settled so far. If the pool refuses one, none after it is submitted (their
-	/// nonces could never be reached) and each reports why.
+	/// Signs `calls` with consecutive nonces and pipelines them: each is handed to the node's
+	/// pool, up to 4,096 not yet finalised at a time, and with [`Wait::Finalised`] found in the
+	/// finalised blocks that follow, read once per block. Returns one outcome per call, in
+	/// order; `progress` is called with the number settled so far. If the pool refuses one, none
+	/// after it is submitted (their nonces could never be reached) and each reports why; one that
+	/// is accepted but never included is reported once its mortality ends.
 	pub async fn submit_all<Call: Payload>(
 		&self,
 		calls: &[Call],
@@ -183,68 +190,168 @@ impl Client {
 		};
 
 		let signer_name = signer.public_key().to_account_id().to_string();
+		let expires_after = at.block_number() + MORTALITY_BLOCKS;
+		// Finalised blocks are followed from before the first submission, so no inclusion is
+		// missed.
+		let mut blocks = match wait {
+			Wait::Finalised => Some(self.api.stream_blocks().await?),
+			Wait::InPool => None,
+		};
+		let outcomes: Mutex<Vec<Option<Result<Receipt>>>> =
+			Mutex::new((0..signed.len()).map(|_| None).collect());
+		let pending: Mutex<HashMap<Hash, usize>> = Mutex::new(HashMap::new());
+		// Without waiting for finality nothing is followed, so nothing bounds the window.
+		let window = tokio::sync::Semaphore::new(match wait {
+			Wait::Finalised => PIPELINE_WINDOW,
+			Wait::InPool => tokio::sync::Semaphore::MAX_PERMITS,
+		});
 		let first_refused = AtomicUsize::new(usize::MAX);
 		let settled = AtomicUsize::new(0);
-		let included: Vec<Result<Option<Hash>>> = stream::iter(signed.iter().enumerate())
-			.map(|(index, transaction)| {
-				let first_refused = &first_refused;
-				let signer_name = &signer_name;
-				async move {
-					let refused = first_refused.load(Ordering::SeqCst);
-					if refused < index {
-						return Err(Error::Dropped(format!(
-							"not submitted: transaction {} of this batch was refused, so this \
-							 one's nonce can never be used",
-							refused + 1
-						)));
-					}
-					let outcome = follow(transaction, wait, signer_name).await;
-					if matches!(
-						outcome,
-						Err(Error::SignerNotAdmitted(_)
-							| Error::OverBlockQuota
-							| Error::Refused(_))
-					) {
-						first_refused.fetch_min(index, Ordering::SeqCst);
-					}
-					outcome
+		let settle = |index: usize, outcome: Result<Receipt>| {
+			lock(&outcomes)[index] = Some(outcome);
+			progress(settled.fetch_add(1, Ordering::SeqCst) + 1);
+		};
+		let submitting = std::sync::atomic::AtomicBool::new(true);
+
+		let submit =
+			async {
+				stream::iter(signed.iter().enumerate())
+					.for_each_concurrent(CONCURRENT_SUBMISSIONS, |(index, transaction)| {
+						let (window, pending, first_refused) = (&window, &pending, &first_refused);
+						let (settle, signer_name) = (&settle, &signer_name);
+						async move {
+							let refused = first_refused.load(Ordering::SeqCst);
+							if refused < index {
+								return settle(
+									index,
+									Err(Error::Dropped(format!(
+								"not submitted: transaction {} of this batch was refused, so this \
+								 one's nonce can never be used",
+								refused + 1
+							))),
+								);
+							}
+							// Released when the transaction settles in a finalised block; closed
+							// when finalised blocks can no longer be followed.
+							match window.acquire().await {
+							Ok(permit) => permit.forget(),
+							Err(_) if wait == Wait::Finalised =>
+								return settle(index, Err(Error::Dropped(
+									"not submitted: finalised blocks could no longer be followed"
+										.into(),
+								))),
+							Err(_) => {},
+						}
+							let extrinsic = transaction.hash();
+							if wait == Wait::Finalised {
+								lock(pending).insert(extrinsic, index);
+							}
+							match self.rpc.author_submit_extrinsic(transaction.encoded()).await {
+								Ok(_) if wait == Wait::InPool => settle(
+									index,
+									Ok(Receipt { extrinsic, block: None, events: Vec::new() }),
+								),
+								Ok(_) => {},
+								Err(error) => {
+									lock(pending).remove(&extrinsic);
+									window.add_permits(1);
+									first_refused.fetch_min(index, Ordering::SeqCst);
+									let error = Error::from_pool_message(
+										&pool_refusal_text(&error),
+										Some(signer_name.clone()),
+									);
+									settle(index, Err(error));
+								},
+							}
+						}
+					})
+					.await;
+				submitting.store(false, Ordering::SeqCst);
+			};
+
+		let follow = async {
+			let Some(blocks) = blocks.as_mut() else { return Ok(()) };
+			let mut next_number = None;
+			while let Some(block) = blocks.next().await {
+				let block = block?;
+				// The stream may skip blocks that finalised together; take them in order.
+				let mut hashes = Vec::new();
+				for number in next_number.unwrap_or(block.number())..block.number() {
+					hashes.push(self.api.at_block(number).await?.block_hash());
 				}
-			})
-			.buffered(PIPELINE_WINDOW)
-			.inspect(|_| progress(settled.fetch_add(1, Ordering::SeqCst) + 1))
-			.collect()
-			.await;
+				hashes.push(block.hash());
+				next_number = Some(block.number() + 1);
+				for hash in hashes {
+					if lock(&pending).is_empty() {
+						continue;
+					}
+					let (block_at, mut in_block) = self.outcomes_in_block(hash).await?;
+					let included: Vec<(Hash, usize)> = {
+						let mut pending = lock(&pending);
+						let found: Vec<Hash> = in_block
+							.keys()
+							.filter(|hash| pending.contains_key(*hash))
+							.copied()
+							.collect();
+						found
+							.into_iter()
+							.filter_map(|hash| pending.remove(&hash).map(|index| (hash, index)))
+							.collect()
+					};
+					window.add_permits(included.len());
+					for (extrinsic, index) in included {
+						let outcome = match in_block.remove(&extrinsic) {
+							Some(Ok(events)) => {
+								Ok(Receipt { extrinsic, block: Some(block_at), events })
+							},
+							Some(Err(error)) => Err(error),
+							None => {
+								Err(Error::Node("an included extrinsic lost its outcome".into()))
+							},
+						};
+						settle(index, outcome);
+					}
+				}
+				if !submitting.load(Ordering::SeqCst) && lock(&pending).is_empty() {
+					break;
+				}
+				if block.number() > expires_after {
+					let expired: Vec<usize> =
+						lock(&pending).drain().map(|(_, index)| index).collect();
+					for index in expired {
+						settle(
+							index,
+							Err(Error::Dropped(format!(
+								"not included before it expired at block {expires_after}"
+							))),
+						);
+					}
+					break;
+				}
+			}
+			Ok::<(), Error>(())
+		};
+
+		let follow = async {
+			let followed = follow.await;
+			// Submitting without following would leave nothing to release the window.
+			window.close();
+			followed
+		};
+		let ((), followed) = futures::join!(submit, follow);
 		if first_refused.load(Ordering::SeqCst) != usize::MAX {
 			self.forget_nonce().await;
 		}
-
-		let mut blocks: HashMap<Hash, (BlockAt, HashMap<Hash, Result<Vec<EventRecord>>>)> =
-			HashMap::new();
-		let mut receipts = Vec::with_capacity(signed.len());
-		for (transaction, inclusion) in signed.iter().zip(included) {
-			let extrinsic = transaction.hash();
-			receipts.push(match inclusion {
-				Err(error) => Err(error),
-				Ok(None) => Ok(Receipt { extrinsic, block: None, events: Vec::new() }),
-				Ok(Some(block_hash)) => {
-					if !blocks.contains_key(&block_hash) {
-						blocks.insert(block_hash, self.outcomes_in_block(block_hash).await?);
-					}
-					let (block, outcomes) = blocks
-						.get_mut(&block_hash)
-						.ok_or_else(|| Error::Node("block outcomes vanished".into()))?;
-					match outcomes.remove(&extrinsic) {
-						Some(Ok(events)) => Ok(Receipt { extrinsic, block: Some(*block), events }),
-						Some(Err(error)) => Err(error),
-						None => Err(Error::Node(format!(
-							"extrinsic {extrinsic:?} is not in block {block_hash:?} the node \
-							 reported it in"
-						))),
-					}
-				},
-			});
-		}
-		Ok(receipts)
+		followed?;
+		let outcomes = outcomes.into_inner().unwrap_or_else(|poisoned| poisoned.into_inner());
+		Ok(outcomes
+			.into_iter()
+			.map(|outcome| {
+				outcome.unwrap_or_else(|| {
+					Err(Error::Dropped("the node stopped reporting finalised blocks".into()))
+				})
+			})
+			.collect())
 	}
 
 	/// Every extrinsic of a block with its events, or the error it failed with.
@@ -287,40 +394,19 @@ impl Client {
 	}
 }
 
-/// Submits one signed transaction and follows it as far as `wait` says; with
-/// [`Wait::Finalised`], returns the finalised block that includes it.
-async fn follow<C>(
-	transaction: &subxt::transactions::SubmittableTransaction<ChainConfig, C>,
-	wait: Wait,
-	signer: &str,
-) -> Result<Option<Hash>>
-where
-	C: subxt::client::OnlineClientAtBlockT<ChainConfig>,
-{
-	let refusal = |message: String| Error::from_pool_message(&message, Some(signer.to_owned()));
-	let mut progress = transaction.submit_and_watch().await.map_err(|error| match error {
-		subxt::error::ExtrinsicError::ErrorSubmittingTransaction(error) => {
-			refusal(error.to_string())
+/// What the pool said when it refused a submission: the reason is in the JSON-RPC error's
+/// data (e.g. "Custom error: 1"), which the error's own text leaves out.
+fn pool_refusal_text(error: &subxt::rpcs::Error) -> String {
+	match error {
+		subxt::rpcs::Error::User(user) => match &user.data {
+			Some(data) => format!("{}: {}", user.message, data.get().trim_matches('"')),
+			None => user.message.clone(),
 		},
-		other => other.into(),
-	})?;
-	while let Some(status) = progress.next().await {
-		match status? {
-			TransactionStatus::Validated | TransactionStatus::Broadcasted
-				if wait == Wait::InPool =>
-			{
-				return Ok(None)
-			},
-			TransactionStatus::InBestBlock(_) if wait == Wait::InPool => return Ok(None),
-			TransactionStatus::InFinalizedBlock(in_block) => {
-				return Ok(Some(in_block.block_hash()))
-			},
-			TransactionStatus::Invalid { message } | TransactionStatus::Error { message } => {
-				return Err(refusal(message))
-			},
-			TransactionStatus::Dropped { message } => return Err(Error::Dropped(message)),
-			_ => {},
-		}
+		other => other.to_string(),
 	}
-	Err(Error::Dropped("the node stopped reporting the transaction's progress".into()))
+}
+
+/// Locks a mutex; a panic elsewhere cannot leave these maps half-written, so poison is ignored.
+fn lock<T>(mutex: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
+	mutex.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
 }
