@@ -95,9 +95,10 @@ impl Client {
 		while let Some(block) = blocks.next().await {
 			let block = block?;
 			let at = block.at().await?;
+			let metadata = at.metadata();
 			let mut events = Vec::new();
 			for event in at.events().fetch().await?.iter() {
-				events.push(EventRecord::from_event(&event?)?);
+				events.push(EventRecord::from_event(&event?, &metadata)?);
 			}
 			let block = BlockAt { number: block.number(), hash: block.hash() };
 			if !on_block(BlockEvents { block, events })? {

@@ -379,7 +379,7 @@ impl Client {
 				},
 				_ => {
 					if let Ok(events) = outcome {
-						events.push(EventRecord::from_event(&event)?);
+						events.push(EventRecord::from_event(&event, &metadata)?);
 					}
 				},
 			}

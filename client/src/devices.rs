@@ -1,9 +1,32 @@
 //! The device registry: organisations, their accounts, and their devices and gateways.
 
 use crate::{
-	runtime, AccountId, Client, Device, DeviceId, DeviceRegistration, OrgId, OrgRoles,
-	Organisation, Receipt, Result, Wait,
+	runtime, AccountId, Client, Device, DeviceId, Error, KeyProof, OrgId, OrgRoles, Organisation,
+	ProvenRegistration, Receipt, Result, Signer, Wait,
 };
+
+/// A registration with its device key's consent, as the chain takes it.
+pub type ProvenRegistrationOf = ProvenRegistration<AccountId, KeyProof>;
+
+/// The device key's consent to being device `device` of organisation `org` on the chain with
+/// genesis hash `genesis`: its account and its sr25519 signature over the device-key payload
+/// (sent as `KeyProof::Sr25519`). A factory can make it offline, holding the key; the
+/// registering organisation sends it with the device.
+pub fn device_key_proof(
+	device_key: &Signer,
+	genesis: &[u8; 32],
+	org: OrgId,
+	device: &DeviceId,
+) -> (AccountId, [u8; 64]) {
+	let account = AccountId::from(device_key.public_key().0);
+	let payload = iotchain_possession_proofs::device_key_payload(genesis, org, device, &account.0);
+	(account, device_key.sign(&payload).0)
+}
+
+/// A key proof given as `0x` and the 64-byte sr25519 signature in hex.
+pub fn parse_key_proof(input: &str) -> Result<KeyProof> {
+	crate::parse_signature64("key proof", input).map(KeyProof::Sr25519)
+}
 
 /// A device as the registry stores it.
 pub type DeviceOf = Device<AccountId, u32>;
@@ -65,10 +88,10 @@ impl Client {
 		self.submit(&runtime::tx().device_registry().remove_member(account), wait).await
 	}
 
-	/// Registers one device or gateway for the signer's organisation.
+	/// Registers one device or gateway, with its key's proof, for the signer's organisation.
 	pub async fn register_device(
 		&self,
-		registration: DeviceRegistration<AccountId>,
+		registration: ProvenRegistrationOf,
 		wait: Wait,
 	) -> Result<Receipt> {
 		self.submit(&runtime::tx().device_registry().register_device(registration), wait)
@@ -80,13 +103,13 @@ impl Client {
 	/// carried; `progress` counts devices settled.
 	pub async fn register_devices(
 		&self,
-		registrations: Vec<DeviceRegistration<AccountId>>,
+		registrations: Vec<ProvenRegistrationOf>,
 		per_extrinsic: usize,
 		wait: Wait,
 		progress: impl Fn(usize),
 	) -> Result<Vec<(Vec<DeviceId>, Result<Receipt>)>> {
 		let per_extrinsic = per_extrinsic.max(1);
-		let chunks: Vec<Vec<DeviceRegistration<AccountId>>> =
+		let chunks: Vec<Vec<ProvenRegistrationOf>> =
 			registrations.chunks(per_extrinsic).map(<[_]>::to_vec).collect();
 		let devices_settled =
 			|extrinsics: usize| progress((extrinsics * per_extrinsic).min(registrations.len()));
@@ -107,20 +130,35 @@ impl Client {
 		};
 		Ok(chunks
 			.into_iter()
-			.map(|chunk| chunk.into_iter().map(|registration| registration.id).collect())
+			.map(|chunk| chunk.into_iter().map(|proven| proven.registration.id).collect())
 			.zip(outcomes)
 			.collect())
 	}
 
-	/// Rotates a device's key to `new_account`; the old key can never sign for it again.
+	/// Rotates a device's key to `new_account`, with the new key's proof (see
+	/// [`device_key_proof`]); the old key can never sign for it again.
 	pub async fn rotate_device_key(
 		&self,
 		device: DeviceId,
 		new_account: AccountId,
+		key_proof: KeyProof,
 		wait: Wait,
 	) -> Result<Receipt> {
-		self.submit(&runtime::tx().device_registry().rotate_key(device, new_account), wait)
-			.await
+		let call = runtime::tx().device_registry().rotate_key(device, new_account, key_proof);
+		self.submit(&call, wait).await
+	}
+
+	/// The organisation the signer acts for: the one whose devices it registers.
+	pub async fn signer_organisation(&self) -> Result<OrgId> {
+		let account = self.signer_account()?;
+		self.organisation_of(&account).await?.ok_or_else(|| {
+			Error::invalid("signer", format!("{account} is no organisation's admin or member"))
+		})
+	}
+
+	/// This chain's genesis hash, which every key proof names.
+	pub fn genesis(&self) -> [u8; 32] {
+		self.api().genesis_hash().0
 	}
 
 	/// Suspends a device; its organisation can resume it.

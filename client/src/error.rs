@@ -48,6 +48,12 @@ pub enum Error {
 	/// A secret URI or key file does not hold a usable sr25519 key.
 	#[error("bad signing key: {0}")]
 	BadKey(String),
+	/// A key or secret file that other users can read: refused, as ssh refuses such keys.
+	#[error("{path} is readable by group or others (mode {mode:o}): run `chmod 600` on it")]
+	ExposedSecretFile { path: PathBuf, mode: u32 },
+	/// A secret that does not parse; the message never repeats the secret.
+	#[error("malformed {what}: {reason}")]
+	MalformedSecret { what: &'static str, reason: String },
 	/// Input that does not parse as what it should be.
 	#[error("malformed {what} '{input}': {reason}")]
 	Malformed { what: &'static str, input: String, reason: String },

@@ -48,15 +48,34 @@ pub struct Publication {
 }
 
 impl Client {
-	/// Sets the signer's manufacturer organisation's approvers and how many must approve.
-	pub async fn set_approvers(
+	/// Proposes the signer's manufacturer organisation's approvers and how many must approve
+	/// (at least 2). The change takes effect once the current approvers approve it at their
+	/// threshold, or, for the first set, once a second admin does; the receipt's events say
+	/// which happened.
+	pub async fn propose_approvers(
 		&self,
 		approvers: Vec<AccountId>,
 		threshold: u32,
 		wait: Wait,
 	) -> Result<Receipt> {
-		self.submit(&runtime::tx().firmware_releases().set_approvers(approvers, threshold), wait)
+		let call = runtime::tx().firmware_releases().propose_approvers(approvers, threshold);
+		self.submit(&call, wait).await
+	}
+
+	/// Approves the signer's organisation's pending approver change.
+	pub async fn approve_approver_change(&self, wait: Wait) -> Result<Receipt> {
+		self.submit(&runtime::tx().firmware_releases().approve_approver_change(), wait)
 			.await
+	}
+
+	/// Claims a model for the signer's manufacturer organisation (an admin).
+	pub async fn claim_model(&self, model: Vec<u8>, wait: Wait) -> Result<Receipt> {
+		self.submit(&runtime::tx().firmware_releases().claim_model(model), wait).await
+	}
+
+	/// Withdraws a pending release, freeing its place among the model's releases.
+	pub async fn withdraw_release(&self, release: ReleaseId, wait: Wait) -> Result<Receipt> {
+		self.submit(&runtime::tx().firmware_releases().withdraw(release), wait).await
 	}
 
 	/// Publishes a release; returns its id (from the `Published` event) with the receipt, so

@@ -13,6 +13,7 @@ use crate::{
 	},
 	AccountId, Client, Error, Hash, OrgId, OrgRoles, Receipt, Result, Wait,
 };
+use std::path::Path;
 use subxt::ext::codec::Encode;
 
 /// How a governance decision reaches the chain.
@@ -172,9 +173,15 @@ impl Client {
 		self.govern(RuntimeCall::PeerAllowlist(call), via, wait).await
 	}
 
-	/// Claims an allow-list slot for one of the signer's organisation's nodes (its admins).
-	pub async fn claim_node(&self, peer_id: &str, wait: Wait) -> Result<Receipt> {
-		let call = runtime::tx().peer_allowlist().claim_node(peer_id_bytes(peer_id)?);
+	/// Claims an allow-list slot for one of the signer's organisation's nodes (its admins),
+	/// with the node identity key's `signature` consenting to it ([`node_claim_proof`]).
+	pub async fn claim_node(
+		&self,
+		peer_id: &str,
+		signature: [u8; 64],
+		wait: Wait,
+	) -> Result<Receipt> {
+		let call = runtime::tx().peer_allowlist().claim_node(peer_id_bytes(peer_id)?, signature);
 		self.submit(&call, wait).await
 	}
 
@@ -289,6 +296,37 @@ impl Client {
 }
 
 /// A PeerId in its base58 text form (`12D3KooW…`) as the binary multihash the chain stores.
+/// What an ed25519 PeerId starts with before its public key: the identity multihash code and
+/// length, then the protobuf key type (Ed25519) and data length.
+const ED25519_PEER_ID_PREFIX: [u8; 6] = [0x00, 0x24, 0x08, 0x01, 0x12, 0x20];
+
+/// A node's libp2p identity key from its key file: the 32-byte ed25519 secret, in hex (as
+/// `iotchain-node key generate-node-key --file` writes it) or raw (`--bin`, and the node's own
+/// `network/secret_ed25519`).
+pub fn node_key_from_file(path: &Path) -> Result<[u8; 32]> {
+	let bytes = crate::input::read_secret_file(path)?;
+	if let Ok(raw) = <[u8; 32]>::try_from(bytes.as_slice()) {
+		return Ok(raw);
+	}
+	let text = String::from_utf8_lossy(&bytes);
+	let decoded = hex::decode(text.trim().trim_start_matches("0x"))
+		.map_err(|_| Error::BadKey(format!("{} holds no node key", path.display())))?;
+	<[u8; 32]>::try_from(decoded.as_slice())
+		.map_err(|_| Error::BadKey(format!("{} holds no 32-byte node key", path.display())))
+}
+
+/// A node's PeerId (base58) and its identity key's signature consenting to organisation `org`
+/// claiming it on the chain with genesis hash `genesis`. Run where the node key lives: only the
+/// PeerId and the signature leave that machine.
+pub fn node_claim_proof(node_key: &[u8; 32], genesis: &[u8; 32], org: OrgId) -> (String, [u8; 64]) {
+	use ed25519_dalek::Signer as _;
+	let key = ed25519_dalek::SigningKey::from_bytes(node_key);
+	let mut peer_id = ED25519_PEER_ID_PREFIX.to_vec();
+	peer_id.extend_from_slice(key.verifying_key().as_bytes());
+	let payload = iotchain_possession_proofs::node_claim_payload(genesis, org, &peer_id);
+	(bs58::encode(&peer_id).into_string(), key.sign(&payload).to_bytes())
+}
+
 fn peer_id_bytes(peer_id: &str) -> Result<Vec<u8>> {
 	let bytes = bs58::decode(peer_id.trim())
 		.into_vec()
@@ -310,6 +348,20 @@ mod tests {
 		let bytes = peer_id_bytes(peer_id).unwrap();
 		assert_eq!(bytes.len(), 38);
 		assert_eq!(bs58::encode(&bytes).into_string(), peer_id);
+	}
+
+	#[test]
+	fn a_node_claim_proof_names_the_peer_id_of_the_key_and_verifies() {
+		use ed25519_dalek::Verifier as _;
+		let node_key = [7u8; 32];
+		let (peer_id, signature) = node_claim_proof(&node_key, &[1; 32], 3);
+		let bytes = peer_id_bytes(&peer_id).unwrap();
+		let public = ed25519_dalek::SigningKey::from_bytes(&node_key).verifying_key();
+		assert_eq!(&bytes[6..], public.as_bytes());
+		let payload = iotchain_possession_proofs::node_claim_payload(&[1; 32], 3, &bytes);
+		assert!(public
+			.verify(&payload, &ed25519_dalek::Signature::from_bytes(&signature))
+			.is_ok());
 		assert!(matches!(peer_id_bytes("0OIl"), Err(Error::Malformed { what: "PeerId", .. })));
 		assert!(matches!(peer_id_bytes("3yZe7d"), Err(Error::Malformed { what: "PeerId", .. })));
 	}

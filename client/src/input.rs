@@ -6,19 +6,67 @@ use std::{path::Path, str::FromStr};
 use subxt_signer::SecretUri;
 
 /// A signing key from a secret URI: a BIP-39 phrase, a `0x` hex seed, or either followed by
-/// derivation junctions (`//Alice` alone is the development phrase's Alice).
+/// derivation junctions (`//Alice` alone is the development phrase's Alice). Errors never
+/// repeat the URI.
 pub fn signer_from_suri(suri: &str) -> Result<Signer> {
 	let uri = SecretUri::from_str(suri.trim())
 		.map_err(|error| Error::BadKey(format!("not a secret URI: {error}")))?;
 	Signer::from_uri(&uri).map_err(|error| Error::BadKey(error.to_string()))
 }
 
+/// Reads a file that holds a secret, refusing it when group or others may read it: a key
+/// others can read is no longer the holder's alone.
+pub fn read_secret_file(path: &Path) -> Result<Vec<u8>> {
+	let file_error = |source| Error::File { path: path.to_owned(), source };
+	#[cfg(unix)]
+	{
+		use std::os::unix::fs::PermissionsExt;
+		let mode = std::fs::metadata(path).map_err(file_error)?.permissions().mode() & 0o777;
+		if mode & 0o077 != 0 {
+			return Err(Error::ExposedSecretFile { path: path.to_owned(), mode });
+		}
+	}
+	std::fs::read(path).map_err(file_error)
+}
+
+/// A secret given on the command line as itself, as `@PATH` (the first line of a file only its
+/// owner may read) or as `-` (the first line of standard input). Command lines are visible to
+/// other users of the machine; files and standard input are not.
+pub fn read_secret(given: &str) -> Result<String> {
+	let text = match given {
+		"-" => {
+			let mut line = String::new();
+			std::io::stdin()
+				.read_line(&mut line)
+				.map_err(|source| Error::File { path: "standard input".into(), source })?;
+			line
+		},
+		_ => match given.strip_prefix('@') {
+			Some(path) => String::from_utf8_lossy(&read_secret_file(Path::new(path))?)
+				.lines()
+				.next()
+				.unwrap_or_default()
+				.to_owned(),
+			None => given.to_owned(),
+		},
+	};
+	Ok(text.trim().to_owned())
+}
+
+/// A 32-byte secret (`0x` and 64 hex digits) given as [`read_secret`] takes it. Errors say what
+/// is wrong without repeating the secret.
+pub fn parse_secret32(what: &'static str, given: &str) -> Result<[u8; 32]> {
+	let text = read_secret(given)?;
+	parse_hex(&text, |reason| Error::MalformedSecret { what, reason })
+}
+
 /// A signing key from a file: either the JSON `iotchain-node key generate --output-type json`
 /// writes (and `scripts/new-consortium.sh` keeps as `org<i>/account.json`), whose
 /// `secretPhrase` or `secretSeed` is used, or a file holding a secret URI on its first line.
+/// Refused when group or others may read the file.
 pub fn signer_from_key_file(path: &Path) -> Result<Signer> {
-	let text = std::fs::read_to_string(path)
-		.map_err(|source| Error::File { path: path.to_owned(), source })?;
+	let text = String::from_utf8(read_secret_file(path)?)
+		.map_err(|_| Error::BadKey(format!("{} is not text", path.display())))?;
 	let trimmed = text.trim();
 	if trimmed.starts_with('{') {
 		let json: serde_json::Value = serde_json::from_str(trimmed).map_err(|error| {
@@ -48,16 +96,33 @@ pub fn parse_account(input: &str) -> Result<AccountId> {
 	AccountId::from_str(input).map_err(|error| Error::malformed("account", input, error))
 }
 
+/// A 64-byte signature written as `0x` and 128 hex digits.
+pub fn parse_signature64(what: &'static str, input: &str) -> Result<[u8; 64]> {
+	let input = input.trim();
+	parse_hex(input, |reason| Error::malformed(what, input, reason))
+}
+
 /// A 32-byte value written as `0x` and 64 hex digits: device ids, user-device ids, hashes.
 pub fn parse_hash32(what: &'static str, input: &str) -> Result<[u8; 32]> {
 	let input = input.trim();
+	parse_hex(input, |reason| Error::malformed(what, input, reason))
+}
+
+/// `N` bytes written as `0x` and `2N` hex digits; `malformed` makes the error from the reason
+/// (so secrets' errors can leave the input out).
+fn parse_hex<const N: usize>(input: &str, malformed: impl Fn(String) -> Error) -> Result<[u8; N]> {
 	let digits = input
 		.strip_prefix("0x")
-		.ok_or_else(|| Error::malformed(what, input, "expected 0x and 64 hex digits"))?;
-	let bytes = hex::decode(digits).map_err(|error| Error::malformed(what, input, error))?;
-	<[u8; 32]>::try_from(bytes.as_slice()).map_err(|_| {
-		Error::malformed(what, input, format!("expected 32 bytes, got {}", bytes.len()))
-	})
+		.ok_or_else(|| malformed(format!("expected 0x and {} hex digits", 2 * N)))?;
+	// The reason names no character of the input: it may be a secret.
+	let bytes = hex::decode(digits).map_err(|error| {
+		malformed(match error {
+			hex::FromHexError::OddLength => "an odd number of hex digits".into(),
+			_ => "a character that is not a hex digit".into(),
+		})
+	})?;
+	<[u8; N]>::try_from(bytes.as_slice())
+		.map_err(|_| malformed(format!("expected {N} bytes, got {}", bytes.len())))
 }
 
 /// A firmware version `MAJOR.MINOR.PATCH`, each part at most 65535.
@@ -134,6 +199,13 @@ mod tests {
 		assert_eq!(parse_firmware_version("2.0.1").unwrap().to_string(), "2.0.1");
 	}
 
+	/// Writes a file only its owner may read, as key files must be.
+	fn write_private(path: &Path, contents: &str) {
+		use std::os::unix::fs::PermissionsExt;
+		std::fs::write(path, contents).unwrap();
+		std::fs::set_permissions(path, std::fs::Permissions::from_mode(0o600)).unwrap();
+	}
+
 	#[test]
 	fn key_files_hold_json_or_a_secret_uri() {
 		let dir = std::env::temp_dir().join(format!("iotctl-keys-{}", std::process::id()));
@@ -141,12 +213,12 @@ mod tests {
 		let alice = signer_from_suri("//Alice").unwrap().public_key().0;
 
 		let uri_file = dir.join("uri");
-		std::fs::write(&uri_file, "//Alice\n").unwrap();
+		write_private(&uri_file, "//Alice\n");
 		assert_eq!(signer_from_key_file(&uri_file).unwrap().public_key().0, alice);
 
 		let phrase = "bottom drive obey lake curtain smoke basket hold race lonely fit walk";
 		let json_file = dir.join("account.json");
-		std::fs::write(&json_file, format!("{{\"secretPhrase\": \"{phrase}\"}}")).unwrap();
+		write_private(&json_file, &format!("{{\"secretPhrase\": \"{phrase}\"}}"));
 		assert_eq!(
 			signer_from_key_file(&json_file).unwrap().public_key().0,
 			signer_from_suri(phrase).unwrap().public_key().0
@@ -158,6 +230,47 @@ mod tests {
 		assert!(matches!(signer_from_key_file(&uri_file), Err(Error::BadKey(_))));
 		assert!(matches!(signer_from_key_file(&dir.join("missing")), Err(Error::File { .. })));
 		assert!(matches!(signer_from_suri("not a phrase"), Err(Error::BadKey(_))));
+		std::fs::remove_dir_all(&dir).unwrap();
+	}
+
+	/// As ssh does: a key others can read is refused, with the fix in the message.
+	#[test]
+	fn a_key_file_readable_by_others_is_refused() {
+		use std::os::unix::fs::PermissionsExt;
+		let dir = std::env::temp_dir().join(format!("iotctl-exposed-{}", std::process::id()));
+		std::fs::create_dir_all(&dir).unwrap();
+		let key = dir.join("key");
+		for mode in [0o644, 0o640, 0o604] {
+			std::fs::write(&key, "//Alice").unwrap();
+			std::fs::set_permissions(&key, std::fs::Permissions::from_mode(mode)).unwrap();
+			let refused = signer_from_key_file(&key).map(|_| ());
+			assert!(
+				matches!(&refused, Err(Error::ExposedSecretFile { mode: m, .. }) if *m == mode),
+				"{mode:o}: {refused:?}"
+			);
+			assert!(refused.unwrap_err().to_string().contains("chmod 600"));
+			assert!(read_secret(&format!("@{}", key.display())).is_err());
+		}
+		std::fs::remove_dir_all(&dir).unwrap();
+	}
+
+	#[test]
+	fn secrets_come_from_the_line_or_a_private_file_and_errors_never_repeat_them() {
+		let dir = std::env::temp_dir().join(format!("iotctl-secrets-{}", std::process::id()));
+		std::fs::create_dir_all(&dir).unwrap();
+		let secret = format!("0x{}", "5a".repeat(32));
+		let file = dir.join("secret");
+		write_private(&file, &format!("{secret}\n"));
+		assert_eq!(parse_secret32("secret", &secret).unwrap(), [0x5a; 32]);
+		assert_eq!(parse_secret32("secret", &format!("@{}", file.display())).unwrap(), [0x5a; 32]);
+		let almost = format!("0x{}", "5a".repeat(31));
+		let error = parse_secret32("secret", &almost).unwrap_err().to_string();
+		assert!(!error.contains(&"5a".repeat(31)), "{error}");
+		assert!(error.contains("expected 32 bytes"), "{error}");
+		let error = parse_secret32("secret", &format!("0x{}q", "5a".repeat(31))).unwrap_err();
+		assert!(!error.to_string().contains('q'), "{error}");
+		let error = signer_from_suri("correct horse battery staple").unwrap_err().to_string();
+		assert!(!error.contains("horse"), "{error}");
 		std::fs::remove_dir_all(&dir).unwrap();
 	}
 }

@@ -27,16 +27,18 @@ mod render;
 
 pub use chain::{BlockEvents, ChainInfo, Validators};
 pub use client::{BlockAt, Client, Receipt, Wait};
-pub use devices::{DeviceOf, OrganisationOf};
+pub use devices::{
+	device_key_proof, parse_key_proof, DeviceOf, OrganisationOf, ProvenRegistrationOf,
+};
 pub use error::{Error, Result};
 pub use firmware::{sha256_file, ImageFile, Publication, ReleaseOf};
-pub use governance::{Governance, Motion};
+pub use governance::{node_claim_proof, node_key_from_file, Governance, Motion};
 pub use input::{
-	parse_account, parse_firmware_version, parse_hash32, signer_from_key_file, signer_from_suri,
-	to_hex,
+	parse_account, parse_firmware_version, parse_hash32, parse_secret32, parse_signature64,
+	read_secret, read_secret_file, signer_from_key_file, signer_from_suri, to_hex,
 };
 pub use logins::{Challenge, LoginRecordOf};
-pub use registrations::{HashRegistration, RegistrationOf};
+pub use registrations::{fresh_salt, HashRegistration, RegistrationOf};
 pub use render::{value_to_json, EventRecord};
 
 /// The runtime's calls, storage, events, errors and runtime APIs, generated from the committed
@@ -51,7 +53,7 @@ pub use runtime::runtime_types::{
 	iotchain_certification_scheme::Combination,
 	pallet_device_registry::types::{
 		Device, DeviceKind, DeviceRegistration, DeviceStatus, FirmwareVersion, OrgRoles, OrgStatus,
-		Organisation,
+		Organisation, ProvenRegistration,
 	},
 	pallet_firmware_releases::types::{
 		FleetStatus, Release, ReleaseStatus, UpdateFailure, UpdateOutcome, YankReason,
@@ -60,6 +62,7 @@ pub use runtime::runtime_types::{
 		Evidence, FailureReason, LoginOutcome, LoginRecord, PairState, UserDeviceSignature,
 	},
 	pallet_registration_hashes::types::{Credential, Registration, UserDeviceKey},
+	sp_runtime::MultiSignature as KeyProof,
 };
 
 /// How subxt sees the chain: a standard Substrate chain (32-byte account ids, multi-signatures,

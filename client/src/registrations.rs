@@ -15,6 +15,8 @@ pub type RegistrationOf = Registration<AccountId, u32>;
 pub struct HashRegistration {
 	/// The registration secret `k` the certifier keeps; never sent to the chain.
 	pub secret: [u8; 32],
+	/// The user device's random salt mixed into `k`; kept with it, never sent to the chain.
+	pub salt: scheme::Salt,
 	/// The registration hash `R` the chain records.
 	pub registration_hash: [u8; 32],
 	/// Which of the user's hashes `k` mixes.
@@ -24,15 +26,17 @@ pub struct HashRegistration {
 }
 
 impl HashRegistration {
-	/// Derives the secret and the registration hash of the pair from the user's inputs, as the
-	/// certification scheme defines them. At least one input must be given; the app's version
-	/// and checksum form the third hash and the integrity key recorded on chain.
+	/// Derives the secret and the registration hash of the pair from the user's inputs and the
+	/// user device's salt, as the certification scheme defines them. The user's identity or
+	/// the user device's information must be given: the app's version and checksum form the
+	/// third hash, which the chain records in clear.
 	pub fn derive(
 		device: &DeviceId,
 		user_device: &UserDeviceId,
 		user_identity: Option<&[u8]>,
 		user_device_info: Option<&[u8]>,
 		app: (&[u8], &[u8]),
+		salt: scheme::Salt,
 	) -> Result<Self> {
 		let app_integrity_key = scheme::app_integrity_key(app.0, app.1);
 		let hashes = scheme::UserHashes {
@@ -40,15 +44,32 @@ impl HashRegistration {
 			second: user_device_info.map(scheme::second_hash),
 			third: Some(app_integrity_key),
 		};
-		let (combination, secret) = scheme::registration_secret(&hashes)
+		let (combination, secret) = scheme::registration_secret(&hashes, &salt)
 			.ok_or_else(|| crate::Error::invalid("registration", "no hash to mix"))?;
+		if !combination.mixes_private_input() {
+			return Err(crate::Error::invalid(
+				"registration",
+				"give the user identity or the user device information: the app integrity key \
+				 alone is public on chain",
+			));
+		}
 		Ok(HashRegistration {
 			secret,
+			salt,
 			registration_hash: scheme::registration_hash(device, user_device, &secret),
 			combination: Combination(combination.bits()),
 			app_integrity_key,
 		})
 	}
+}
+
+/// A fresh salt from the operating system's secure random generator, for a user device that
+/// registers through `iotctl` without one of its own.
+pub fn fresh_salt() -> Result<scheme::Salt> {
+	let mut salt = [0u8; 32];
+	getrandom::fill(&mut salt)
+		.map_err(|error| crate::Error::invalid("salt", format!("no secure randomness: {error}")))?;
+	Ok(salt)
 }
 
 impl Client {
@@ -124,6 +145,7 @@ mod tests {
 			Some(b"alice@example.org"),
 			None,
 			(b"2.1.0", b"sha256:abc"),
+			[0x42; 32],
 		)
 		.unwrap();
 		assert_eq!(derived.combination.0, scheme::Combination::FIRST | scheme::Combination::THIRD);
@@ -144,5 +166,22 @@ mod tests {
 			),
 			Ok(())
 		);
+	}
+
+	#[test]
+	fn the_app_integrity_key_alone_is_refused_and_fresh_salts_differ() {
+		let refused = HashRegistration::derive(
+			&[1; 32],
+			&[2; 32],
+			None,
+			None,
+			(b"2.1.0", b"sha256:abc"),
+			[0x42; 32],
+		);
+		assert!(
+			matches!(refused, Err(crate::Error::Invalid { what: "registration", .. })),
+			"{refused:?}"
+		);
+		assert_ne!(fresh_salt().unwrap(), fresh_salt().unwrap());
 	}
 }

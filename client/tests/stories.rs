@@ -6,7 +6,7 @@ mod common;
 
 use clap::Parser;
 use common::DevNode;
-use iotchain_client::{cli, parse_hash32, signer_from_suri, to_hex};
+use iotchain_client::{cli, device_key_proof, parse_hash32, signer_from_suri, to_hex};
 use serde_json::Value;
 use std::path::PathBuf;
 
@@ -74,6 +74,21 @@ async fn create_org(node: &DevNode, name: &str, roles: &str, admin: &str) -> u64
 	shown["id"].as_u64().unwrap()
 }
 
+/// A key file holding `suri`, readable by its owner only, as a factory keeps a device's key.
+fn key_file(suri: &str) -> PathBuf {
+	use std::os::unix::fs::PermissionsExt;
+	let name = suri.trim_start_matches('/').replace('/', "-");
+	let path = scratch_file(&format!("{name}.key"), suri.as_bytes());
+	std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o600)).unwrap();
+	path
+}
+
+/// The chain's genesis hash, which key proofs name.
+async fn genesis(node: &DevNode) -> [u8; 32] {
+	let info = iotctl_json(node, None, &["chain", "info"]).await;
+	parse_hash32("genesis", info["genesis"].as_str().unwrap()).unwrap()
+}
+
 async fn register_device(node: &DevNode, id: &str, kind: &str, model: &str, key: &str) {
 	iotctl(
 		node,
@@ -87,8 +102,8 @@ async fn register_device(node: &DevNode, id: &str, kind: &str, model: &str, key:
 			kind,
 			"--model",
 			model,
-			"--account",
-			&account(key),
+			"--device-key-file",
+			key_file(key).to_str().unwrap(),
 			"--firmware",
 			"1.0.0",
 		],
@@ -102,15 +117,16 @@ async fn an_operator_enrolls_a_thousand_devices_from_a_csv() {
 	let node = DevNode::start();
 	let org = create_org(&node, "Fleet Operator", "operator", OPERATOR).await;
 
-	let mut csv = String::from("id,kind,model,account,metadata_hash,firmware\n");
+	// The factory's file: each device's account and its key's proof for this organisation.
+	let genesis = genesis(&node).await;
+	let mut csv = String::from("id,kind,model,account,key_proof,metadata_hash,firmware\n");
 	for index in 0..1000 {
 		let kind = if index % 100 == 0 { "gateway" } else { "device" };
-		let key = account(&format!("//fleet//{index}"));
-		csv += &format!(
-			"{},{kind},TH-100,{key},,1.0.{}\n",
-			device_id(&format!("th-{index}")),
-			index % 3
-		);
+		let id = device_id(&format!("th-{index}"));
+		let key = signer_from_suri(&format!("//fleet//{index}")).unwrap();
+		let (key_account, proof) =
+			device_key_proof(&key, &genesis, org as u32, &parse_hash32("id", &id).unwrap());
+		csv += &format!("{id},{kind},TH-100,{key_account},{},,1.0.{}\n", to_hex(&proof), index % 3);
 	}
 	let file = scratch_file("fleet.csv", csv.as_bytes());
 	let summary = iotctl_json(
@@ -144,15 +160,21 @@ async fn an_operator_enrolls_a_thousand_devices_from_a_csv() {
 	assert_eq!(iotctl_json(&node, None, &["device", "show", &one]).await["status"], "Suspended");
 	iotctl(&node, Some(OPERATOR), &["device", "resume", &one]).await.unwrap();
 	let new_key = account("//fleet//7//rotated");
-	iotctl(&node, Some(OPERATOR), &["device", "rotate-key", &one, &new_key])
-		.await
-		.unwrap();
+	let new_key_file = key_file("//fleet//7//rotated");
+	iotctl(
+		&node,
+		Some(OPERATOR),
+		&["device", "rotate-key", &one, "--device-key-file", new_key_file.to_str().unwrap()],
+	)
+	.await
+	.unwrap();
 	assert_eq!(iotctl_json(&node, None, &["device", "show", &one]).await["account"], new_key);
 	iotctl(&node, Some(OPERATOR), &["device", "revoke", &one]).await.unwrap();
 	assert_eq!(iotctl_json(&node, None, &["device", "show", &one]).await["status"], "Revoked");
 
 	// A file with a bad line registers nothing, and says which line.
-	let bad = format!("{csv}0x12,device,TH-100,{},,1.0.0\n", account("//fleet//x"));
+	let bad =
+		format!("{csv}0x12,device,TH-100,{},0x{},,1.0.0\n", account("//fleet//x"), "00".repeat(64));
 	let bad_file = scratch_file("bad.csv", bad.as_bytes());
 	let error =
 		iotctl(&node, Some(OPERATOR), &["device", "register-batch", bad_file.to_str().unwrap()])
@@ -168,6 +190,37 @@ async fn an_operator_enrolls_a_thousand_devices_from_a_csv() {
 			.await
 			.unwrap_err();
 	assert_eq!(error, "2 of 2 devices were not registered");
+
+	// The attack: registering someone else's account (the certifier's admin) as a device, with
+	// a "proof" the operator signed itself. The chain refuses it.
+	let victim = account(CERTIFIER);
+	let operator_key = signer_from_suri(OPERATOR).unwrap();
+	let victim_id = device_id("not-a-device");
+	let (_, forged) = device_key_proof(
+		&operator_key,
+		&genesis,
+		org as u32,
+		&parse_hash32("id", &victim_id).unwrap(),
+	);
+	let error = iotctl(
+		&node,
+		Some(OPERATOR),
+		&[
+			"device",
+			"register",
+			"--id",
+			&victim_id,
+			"--model",
+			"TH-100",
+			"--account",
+			&victim,
+			"--key-proof",
+			&to_hex(&forged),
+		],
+	)
+	.await
+	.unwrap_err();
+	assert!(error.contains("DeviceRegistry::BadKeyProof"), "{error}");
 }
 
 #[tokio::test(flavor = "multi_thread")]
@@ -353,16 +406,32 @@ async fn a_release_reaches_its_threshold_and_a_gateway_reports_the_fleet_update(
 	let node = DevNode::start();
 	create_org(&node, "Operator", "operator", OPERATOR).await;
 	create_org(&node, "Acme Devices", "manufacturer", MANUFACTURER).await;
-	iotctl(&node, Some(MANUFACTURER), &["org", "add-member", &account(APPROVER)])
+	iotctl(&node, Some(MANUFACTURER), &["org", "add-admin", &account(APPROVER)])
 		.await
 		.unwrap();
-	iotctl(
+	// The manufacturer claims its model before any device of it is registered.
+	iotctl(&node, Some(MANUFACTURER), &["firmware", "claim-model", "ACME-TH"])
+		.await
+		.unwrap();
+	// One admin cannot make itself the only approver, nor set approvers alone.
+	let alone = iotctl(
+		&node,
+		Some(MANUFACTURER),
+		&["firmware", "approvers", "--threshold", "1", &account(MANUFACTURER)],
+	)
+	.await
+	.unwrap_err();
+	assert!(alone.contains("FirmwareReleases::BadThreshold"), "{alone}");
+	let proposed = iotctl(
 		&node,
 		Some(MANUFACTURER),
 		&["firmware", "approvers", "--threshold", "2", &account(MANUFACTURER), &account(APPROVER)],
 	)
 	.await
 	.unwrap();
+	assert!(proposed.starts_with("approvers proposed (threshold 2)"), "{proposed}");
+	let approved = iotctl(&node, Some(APPROVER), &["firmware", "approve-approvers"]).await.unwrap();
+	assert!(approved.starts_with("approvers set"), "{approved}");
 
 	let thermostat = device_id("thermostat-1");
 	let gateway = device_id("gateway-1");
@@ -476,7 +545,18 @@ async fn bad_input_and_refusals_give_one_clear_line() {
 	let stranger = iotctl(
 		&node,
 		Some(STRANGER),
-		&["device", "register", "--id", &unknown, "--model", "X", "--account", &account("//x")],
+		&[
+			"device",
+			"register",
+			"--id",
+			&unknown,
+			"--model",
+			"X",
+			"--account",
+			&account("//x"),
+			"--key-proof",
+			&format!("0x{}", "00".repeat(64)),
+		],
 	)
 	.await
 	.unwrap_err();

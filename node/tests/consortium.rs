@@ -309,9 +309,24 @@ fn a_four_organisation_consortium_is_governed_on_chain() {
 	network.nodes.push(intruder);
 	let intruder = network.nodes.len() - 1;
 	network.start(intruder);
+	// Nor do transactions it takes in reach the consortium: a member's remark handed to the
+	// intruder's pool never reaches a consortium node's pool or block.
+	let mut members = members;
+	let remark =
+		RuntimeCall::System(frame_system::Call::remark { remark: b"via intruder".to_vec() });
+	chain
+		.submit(&network.nodes[intruder], &mut members[3], remark)
+		.expect("the intruder's own pool takes a member's transaction");
 	sleep(10 * SLOT);
 	assert_eq!(network.nodes[intruder].best_number(), Ok(0), "an unlisted node imports nothing");
 	assert!(network.nodes[0].best_number().expect("best block") > 10);
+	let pending = network.nodes[0].rpc("author_pendingExtrinsics", json!([])).expect("pool");
+	assert_eq!(pending, json!([]), "nothing reached a consortium node's pool from the intruder");
+	let nonce = network.nodes[0]
+		.rpc("system_accountNextIndex", json!([members[3].account().to_string()]))
+		.expect("a nonce");
+	assert_eq!(nonce, json!(0), "the remark was never included");
+	members[3].nonce = 0;
 	network.stop(intruder);
 
 	// A fifth organisation's validator joins: the council allows its node and approves its

@@ -228,20 +228,28 @@ fn a_block_holds_hundreds_of_login_records() {
 
 #[test]
 fn a_full_registration_batch_fits_in_one_transaction() {
-	use pallet_device_registry::{DeviceKind, DeviceRegistration, FirmwareVersion};
+	use pallet_device_registry::{
+		DeviceKind, DeviceRegistration, FirmwareVersion, ProvenRegistration,
+	};
 	let batch = (0..<Runtime as pallet_device_registry::Config>::MaxBatchSize::get())
 		.map(|i| {
 			let mut id = [0u8; 32];
 			id[..4].copy_from_slice(&i.to_le_bytes());
 			(id, i)
 		})
-		.map(|(id, i)| DeviceRegistration {
-			id,
-			kind: DeviceKind::Device,
-			model: b"TH100".to_vec(),
-			account: sp_core::crypto::AccountId32::new([i as u8; 32]),
-			metadata_hash: [0; 32],
-			firmware: FirmwareVersion { major: 1, minor: 0, patch: 0 },
+		.map(|(id, i)| ProvenRegistration {
+			registration: DeviceRegistration {
+				id,
+				kind: DeviceKind::Device,
+				model: b"TH100".to_vec(),
+				account: sp_core::crypto::AccountId32::new([i as u8; 32]),
+				metadata_hash: [0; 32],
+				firmware: FirmwareVersion { major: 1, minor: 0, patch: 0 },
+			},
+			// The weight is charged before any proof is checked.
+			key_proof: sp_runtime::MultiSignature::Sr25519(sp_core::sr25519::Signature::from_raw(
+				[0; 64],
+			)),
 		})
 		.collect();
 	let call = RuntimeCall::DeviceRegistry(pallet_device_registry::Call::register_devices {
@@ -292,11 +300,9 @@ mod council {
 		(hash, index)
 	}
 
-	fn pass(call: RuntimeCall) {
-		let weight = call.get_dispatch_info().call_weight;
-		let length = call.encoded_size() as u32;
-		let (hash, index) = propose(call, 2);
-		for member in [Alice, Bob] {
+	/// `members` vote aye on the motion.
+	fn vote((hash, index): (crate::Hash, u32), members: &[sp_keyring::Sr25519Keyring]) {
+		for member in members {
 			assert_ok!(Council::vote(
 				RuntimeOrigin::signed(member.to_account_id()),
 				hash,
@@ -304,13 +310,23 @@ mod council {
 				true
 			));
 		}
+	}
+
+	/// Charlie closes the motion of `call`.
+	fn close(call: &RuntimeCall, (hash, index): (crate::Hash, u32)) {
 		assert_ok!(Council::close(
 			RuntimeOrigin::signed(Charlie.to_account_id()),
 			hash,
 			index,
-			weight,
-			length
+			call.get_dispatch_info().call_weight,
+			call.encoded_size() as u32
 		));
+	}
+
+	fn pass(call: RuntimeCall) {
+		let motion = propose(call.clone(), 2);
+		vote(motion, &[Alice, Bob]);
+		close(&call, motion);
 	}
 
 	#[test]
@@ -405,6 +421,37 @@ mod council {
 		});
 	}
 
+	/// The attack: with five seats, the prime member and one ally vote aye and let the motion
+	/// run out, hoping the three silent members count as ayes.
+	#[test]
+	fn a_prime_member_and_abstentions_do_not_pass_a_minority_motion() {
+		use sp_keyring::Sr25519Keyring::{Eve, Ferdie};
+		local_testnet().execute_with(|| {
+			let seats: Vec<_> =
+				[Alice, Bob, Charlie, Eve, Ferdie].iter().map(|m| m.to_account_id()).collect();
+			assert_ok!(Council::set_members(
+				RuntimeOrigin::root(),
+				seats,
+				Some(Alice.to_account_id()),
+				3
+			));
+			let call = create_org_call();
+			let motion = propose(call.clone(), 3);
+			vote(motion, &[Alice, Bob]);
+			// The motion runs out (three days) before it is closed with two ayes of five.
+			System::set_block_number(1 + 3 * crate::DAYS + 1);
+			close(&call, motion);
+			let (hash, _) = motion;
+			System::assert_has_event(
+				pallet_collective::Event::<Runtime, crate::configs::CouncilInstance>::Disapproved {
+					proposal_hash: hash,
+				}
+				.into(),
+			);
+			assert_eq!(DeviceRegistry::active_org_of(&Dave.to_account_id()), None);
+		});
+	}
+
 	#[test]
 	fn the_council_changes_its_own_membership() {
 		local_testnet().execute_with(|| {
@@ -424,7 +471,9 @@ mod admission {
 	use codec::Encode;
 	use frame_support::assert_ok;
 	use pallet_admission::AdmissionError;
-	use pallet_device_registry::{DeviceKind, DeviceRegistration, FirmwareVersion, OrgRoles};
+	use pallet_device_registry::{
+		DeviceKind, DeviceRegistration, FirmwareVersion, OrgRoles, ProvenRegistration,
+	};
 	use sp_core::{sr25519, Pair};
 	use sp_keyring::Sr25519Keyring::{Alice, Dave, Ferdie};
 	use sp_runtime::{
@@ -496,15 +545,20 @@ mod admission {
 					OrgRoles { operator: true, ..Default::default() },
 					Dave.to_account_id(),
 				));
+				let account = account_of(&device_key);
+				let payload = crate::DeviceRegistry::key_proof_payload(0, &device_id, &account);
 				assert_ok!(crate::DeviceRegistry::register_device(
 					crate::RuntimeOrigin::signed(Dave.to_account_id()),
-					DeviceRegistration {
-						id: device_id,
-						kind: DeviceKind::Device,
-						model: b"TH100".to_vec(),
-						account: account_of(&device_key),
-						metadata_hash: [0; 32],
-						firmware: FirmwareVersion { major: 1, minor: 0, patch: 0 },
+					ProvenRegistration {
+						registration: DeviceRegistration {
+							id: device_id,
+							kind: DeviceKind::Device,
+							model: b"TH100".to_vec(),
+							account,
+							metadata_hash: [0; 32],
+							firmware: FirmwareVersion { major: 1, minor: 0, patch: 0 },
+						},
+						key_proof: sp_runtime::MultiSignature::Sr25519(device_key.sign(&payload)),
 					}
 				));
 				test(device_key, device_id)

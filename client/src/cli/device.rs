@@ -2,10 +2,12 @@
 
 use super::Output;
 use crate::{
-	parse_account, parse_firmware_version, parse_hash32, to_hex, AccountId, Client, DeviceId,
-	DeviceKind, DeviceOf, DeviceRegistration, DeviceStatus, Error, OrgId, Wait,
+	device_key_proof, parse_account, parse_firmware_version, parse_hash32, parse_key_proof,
+	signer_from_key_file, to_hex, AccountId, Client, DeviceId, DeviceKind, DeviceOf,
+	DeviceRegistration, DeviceStatus, Error, KeyProof, OrgId, ProvenRegistration,
+	ProvenRegistrationOf, Wait,
 };
-use clap::Subcommand;
+use clap::{Args, Subcommand};
 use std::{collections::HashSet, io::Write, path::PathBuf};
 
 /// Devices fetched per runtime-API call when listing.
@@ -23,9 +25,8 @@ pub enum Command {
 		/// The manufacturer's model identifier.
 		#[arg(long)]
 		model: String,
-		/// The account (public key) the device signs with.
-		#[arg(long)]
-		account: String,
+		#[command(flatten)]
+		key: DeviceKeyArgs,
 		/// Hash of its off-chain metadata document (0x, 32 bytes).
 		#[arg(long)]
 		metadata_hash: Option<String>,
@@ -33,8 +34,10 @@ pub enum Command {
 		#[arg(long, default_value = "0.0.0")]
 		firmware: String,
 	},
-	/// Register the devices of a CSV file (header `id,kind,model,account,metadata_hash,firmware`),
-	/// pipelined, with a progress bar. Every line is checked before anything is submitted.
+	/// Register the devices of a CSV file (header
+	/// `id,kind,model,account,key_proof,metadata_hash,firmware`; `key_proof` as `prove-key`
+	/// prints it), pipelined, with a progress bar. Every line is checked before anything is
+	/// submitted.
 	RegisterBatch {
 		file: PathBuf,
 		/// Devices per extrinsic (`register_devices`, at most 256); 1 sends one
@@ -43,7 +46,15 @@ pub enum Command {
 		per_extrinsic: u16,
 	},
 	/// Rotate a device's key; the old one can never sign for it again.
-	RotateKey { id: String, new_account: String },
+	RotateKey {
+		id: String,
+		#[command(flatten)]
+		key: DeviceKeyArgs,
+	},
+	/// Make a device key's proof of consent to being device `--device` of organisation
+	/// `--org` (what `register` sends), e.g. at the factory; prints the account and the proof.
+	/// Offline when `--genesis` names the chain.
+	ProveKey(ProveKey),
 	/// Suspend a device.
 	Suspend { id: String },
 	/// Resume a suspended device.
@@ -79,6 +90,85 @@ pub enum Command {
 	},
 }
 
+#[derive(Debug, Args)]
+pub struct ProveKey {
+	/// The device's key: a file as for --key-file.
+	#[arg(long)]
+	device_key_file: PathBuf,
+	/// The device's id (0x, 32 bytes).
+	#[arg(long)]
+	device: String,
+	/// The organisation that will register it.
+	#[arg(long)]
+	org: OrgId,
+	/// The chain's genesis hash (0x, 32 bytes); asked of the node when absent.
+	#[arg(long)]
+	pub genesis: Option<String>,
+}
+
+/// Prints a device key's account and proof for `genesis` (the chain's genesis hash).
+pub fn prove_key(
+	args: &ProveKey,
+	genesis: [u8; 32],
+	output: &mut Output<'_, impl Write>,
+) -> anyhow::Result<()> {
+	let key = signer_from_key_file(&args.device_key_file)?;
+	let device = parse_hash32("device id", &args.device)?;
+	let (account, signature) = device_key_proof(&key, &genesis, args.org, &device);
+	let value = serde_json::json!({
+		"device": to_hex(&device),
+		"org": args.org,
+		"account": account.to_string(),
+		"key_proof": to_hex(&signature),
+	});
+	output.emit(&value, |out| {
+		writeln!(out, "account   {account}")?;
+		writeln!(out, "key_proof {}", to_hex(&signature))?;
+		Ok(())
+	})
+}
+
+/// The device key, to consent here, or its account and the proof it made elsewhere.
+#[derive(Debug, Args)]
+pub struct DeviceKeyArgs {
+	/// The device's key (a file as for --key-file): its account is registered and it signs
+	/// its consent here.
+	#[arg(long, conflicts_with_all = ["account", "key_proof"], required_unless_present = "account")]
+	device_key_file: Option<PathBuf>,
+	/// The account the device signs with, when its key is elsewhere (with --key-proof).
+	#[arg(long, requires = "key_proof")]
+	account: Option<String>,
+	/// The device key's proof for this device and organisation (`prove-key`), 0x and 64
+	/// bytes of sr25519 signature.
+	#[arg(long, requires = "account")]
+	key_proof: Option<String>,
+}
+
+impl DeviceKeyArgs {
+	/// The account and proof for device `device` of the signer's organisation.
+	async fn prove(
+		&self,
+		client: &Client,
+		device: &DeviceId,
+	) -> crate::Result<(AccountId, KeyProof)> {
+		match (&self.device_key_file, &self.account, &self.key_proof) {
+			(Some(path), _, _) => {
+				let key = signer_from_key_file(path)?;
+				let org = client.signer_organisation().await?;
+				let (account, signature) = device_key_proof(&key, &client.genesis(), org, device);
+				Ok((account, KeyProof::Sr25519(signature)))
+			},
+			(None, Some(account), Some(proof)) => {
+				Ok((parse_account(account)?, parse_key_proof(proof)?))
+			},
+			_ => Err(Error::invalid(
+				"device key",
+				"give --device-key-file, or --account with --key-proof",
+			)),
+		}
+	}
+}
+
 #[derive(Clone, Copy, Debug, clap::ValueEnum, serde::Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum Kind {
@@ -103,26 +193,41 @@ pub async fn run(
 ) -> anyhow::Result<()> {
 	let id = |text: &str| parse_hash32("device id", text);
 	match command {
-		Command::Register { id: device, kind, model, account, metadata_hash, firmware } => {
+		Command::Register { id: device, kind, model, key, metadata_hash, firmware } => {
+			let device_id = id(&device)?;
+			let metadata_hash = optional_hash(metadata_hash.as_deref())?;
+			let firmware = parse_firmware_version(&firmware)?;
+			let (account, key_proof) = key.prove(client, &device_id).await?;
 			let registration = DeviceRegistration {
-				id: id(&device)?,
+				id: device_id,
 				kind: kind.into(),
 				model: model.into_bytes(),
-				account: parse_account(&account)?,
-				metadata_hash: optional_hash(metadata_hash.as_deref())?,
-				firmware: parse_firmware_version(&firmware)?,
+				account,
+				metadata_hash,
+				firmware,
 			};
-			let receipt = client.register_device(registration, wait).await?;
+			let receipt = client
+				.register_device(ProvenRegistration { registration, key_proof }, wait)
+				.await?;
 			output.receipt(&format!("device {device} registered"), &receipt)
 		},
 		Command::RegisterBatch { file, per_extrinsic } => {
 			register_batch(client, &file, per_extrinsic as usize, wait, output).await
 		},
-		Command::RotateKey { id: device, new_account } => {
+		Command::RotateKey { id: device, key } => {
+			let device_id = id(&device)?;
+			let (new_account, key_proof) = key.prove(client, &device_id).await?;
 			let receipt = client
-				.rotate_device_key(id(&device)?, parse_account(&new_account)?, wait)
+				.rotate_device_key(device_id, new_account.clone(), key_proof, wait)
 				.await?;
 			output.receipt(&format!("device {device} now signs with {new_account}"), &receipt)
+		},
+		Command::ProveKey(args) => {
+			let genesis = match &args.genesis {
+				Some(genesis) => parse_hash32("genesis hash", genesis)?,
+				None => client.genesis(),
+			};
+			prove_key(&args, genesis, output)
 		},
 		Command::Suspend { id: device } => {
 			let receipt = client.suspend_device(id(&device)?, wait).await?;
@@ -218,6 +323,7 @@ struct CsvDevice {
 	kind: Kind,
 	model: String,
 	account: String,
+	key_proof: String,
 	#[serde(default)]
 	metadata_hash: Option<String>,
 	firmware: String,
@@ -225,9 +331,7 @@ struct CsvDevice {
 
 /// Reads and checks every line of a registration CSV: ids well formed and unique, accounts,
 /// hashes and versions parse. Errors name the line.
-pub fn read_registrations(
-	file: &std::path::Path,
-) -> crate::Result<Vec<DeviceRegistration<AccountId>>> {
+pub fn read_registrations(file: &std::path::Path) -> crate::Result<Vec<ProvenRegistrationOf>> {
 	let mut reader =
 		csv::ReaderBuilder::new()
 			.trim(csv::Trim::All)
@@ -247,14 +351,16 @@ pub fn read_registrations(
 		if !seen.insert(id) {
 			return Err(at_line(Error::invalid("device id", format!("{} appears twice", row.id))));
 		}
-		registrations.push(DeviceRegistration {
+		let registration = DeviceRegistration {
 			id,
 			kind: row.kind.into(),
 			model: row.model.into_bytes(),
 			account: parse_account(&row.account).map_err(at_line)?,
 			metadata_hash: optional_hash(row.metadata_hash.as_deref()).map_err(at_line)?,
 			firmware: parse_firmware_version(&row.firmware).map_err(at_line)?,
-		});
+		};
+		let key_proof = parse_key_proof(&row.key_proof).map_err(at_line)?;
+		registrations.push(ProvenRegistration { registration, key_proof });
 	}
 	if registrations.is_empty() {
 		return Err(Error::invalid("CSV", format!("{} lists no devices", file.display())));

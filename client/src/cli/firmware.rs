@@ -14,15 +14,21 @@ const PAGE: u32 = 500;
 
 #[derive(Debug, Subcommand)]
 pub enum Command {
-	/// Set the signer's manufacturer organisation's approvers and threshold (its admins).
+	/// Claim a model for the signer's manufacturer organisation (an admin), before publishing.
+	ClaimModel { model: String },
+	/// Propose the signer's organisation's approvers and threshold (an admin or an approver).
+	/// The current approvers approve the change at their threshold; the first set needs a
+	/// second admin (`approve-approvers`).
 	Approvers {
-		/// How many approvers must approve a release.
+		/// How many approvers must approve a release: at least 2.
 		#[arg(long)]
 		threshold: u32,
 		/// The approver accounts (of the organisation).
 		#[arg(required = true)]
 		approvers: Vec<String>,
 	},
+	/// Approve the signer's organisation's pending change of approvers.
+	ApproveApprovers,
 	/// Publish a release from an image file: its SHA-256 and size are computed here.
 	Publish {
 		#[arg(long)]
@@ -45,6 +51,8 @@ pub enum Command {
 	},
 	/// Approve a pending release (an approver of its manufacturer).
 	Approve { release: ReleaseId },
+	/// Withdraw a pending release (its manufacturer; anyone once its approval window closed).
+	Withdraw { release: ReleaseId },
 	/// Withdraw a release for good.
 	Yank {
 		release: ReleaseId,
@@ -90,6 +98,18 @@ pub enum Failure {
 	Boot,
 }
 
+/// Whether an approver change took effect or waits for more approvals, from its events.
+fn approver_change_summary(receipt: &crate::Receipt, proposed_threshold: u32) -> String {
+	let in_force = receipt.events.iter().any(|event| event.name == "ApproversSet");
+	match (in_force, proposed_threshold) {
+		(true, _) => "approvers set".to_owned(),
+		(false, 0) => "approver change approved; waiting for more approvals".to_owned(),
+		(false, threshold) => {
+			format!("approvers proposed (threshold {threshold}); waiting for approvals")
+		},
+	}
+}
+
 pub async fn run(
 	command: Command,
 	client: &Client,
@@ -102,8 +122,20 @@ pub async fn run(
 				.iter()
 				.map(|account| parse_account(account))
 				.collect::<Result<_, _>>()?;
-			let receipt = client.set_approvers(approvers, threshold, wait).await?;
-			output.receipt(&format!("approvers set, threshold {threshold}"), &receipt)
+			let receipt = client.propose_approvers(approvers, threshold, wait).await?;
+			output.receipt(&approver_change_summary(&receipt, threshold), &receipt)
+		},
+		Command::ApproveApprovers => {
+			let receipt = client.approve_approver_change(wait).await?;
+			output.receipt(&approver_change_summary(&receipt, 0), &receipt)
+		},
+		Command::ClaimModel { model } => {
+			let receipt = client.claim_model(model.clone().into_bytes(), wait).await?;
+			output.receipt(&format!("model {model} claimed"), &receipt)
+		},
+		Command::Withdraw { release } => {
+			let receipt = client.withdraw_release(release, wait).await?;
+			output.receipt(&format!("release {release} withdrawn"), &receipt)
 		},
 		Command::Publish { model, version, image, uri, notes, expires_at } => {
 			let publication = Publication {

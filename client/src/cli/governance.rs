@@ -1,9 +1,12 @@
 //! `iotctl validator`, `iotctl node` and `iotctl council`: what the consortium governs.
 
 use super::{Output, Via};
-use crate::{parse_account, Client, Hash, Wait};
-use clap::Subcommand;
-use std::io::Write;
+use crate::{
+	node_claim_proof, node_key_from_file, parse_account, parse_hash32, parse_signature64, to_hex,
+	Client, Hash, OrgId, Wait,
+};
+use clap::{Args, Subcommand};
+use std::{io::Write, path::PathBuf};
 
 #[derive(Debug, Subcommand)]
 pub enum ValidatorCommand {
@@ -43,12 +46,60 @@ pub enum NodeCommand {
 		#[arg(long, value_enum, default_value = "council")]
 		via: Via,
 	},
-	/// Claim an allow-list slot for one of the signer's organisation's nodes (its admins).
-	Claim { peer_id: String },
+	/// Claim an allow-list slot for one of the signer's organisation's nodes (its admins),
+	/// with the node's consent: its key file here, or the PeerId and signature `node prove`
+	/// printed on the node's machine.
+	Claim {
+		/// The node's identity key file (`iotchain-node key generate-node-key --file`).
+		#[arg(long, conflicts_with_all = ["peer_id", "signature"], required_unless_present = "peer_id")]
+		node_key_file: Option<PathBuf>,
+		/// The node's PeerId (base58), with --signature.
+		#[arg(long, requires = "signature")]
+		peer_id: Option<String>,
+		/// The node key's signature from `node prove` (0x, 64 bytes).
+		#[arg(long, requires = "peer_id")]
+		signature: Option<String>,
+	},
+	/// Print a node's PeerId and its key's consent to organisation `--org` claiming it, for an
+	/// admin to submit with `node claim`. Offline when `--genesis` names the chain.
+	Prove(NodeProve),
 	/// Release a node the signer's organisation claimed.
 	Release { peer_id: String },
 	/// List the allowed nodes.
 	List,
+}
+
+#[derive(Debug, Args)]
+pub struct NodeProve {
+	/// The node's identity key file.
+	#[arg(long)]
+	node_key_file: PathBuf,
+	/// The organisation that will claim it.
+	#[arg(long)]
+	org: OrgId,
+	/// The chain's genesis hash (0x, 32 bytes); asked of the node when absent.
+	#[arg(long)]
+	pub genesis: Option<String>,
+}
+
+/// Prints a node's PeerId and claim signature for `genesis`.
+pub fn node_prove(
+	args: &NodeProve,
+	genesis: [u8; 32],
+	output: &mut Output<'_, impl Write>,
+) -> anyhow::Result<()> {
+	let node_key = node_key_from_file(&args.node_key_file)?;
+	let (peer_id, signature) = node_claim_proof(&node_key, &genesis, args.org);
+	let value = serde_json::json!({
+		"peer_id": peer_id,
+		"org": args.org,
+		"signature": to_hex(&signature),
+	});
+	output.emit(&value, |out| {
+		writeln!(out, "peer_id   {peer_id}")?;
+		writeln!(out, "signature {}", to_hex(&signature))?;
+		Ok(())
+	})
 }
 
 #[derive(Debug, Subcommand)]
@@ -111,9 +162,27 @@ pub async fn run_node(
 			let receipt = client.disallow_node(&peer_id, via.into(), wait).await?;
 			output.receipt(&format!("node {peer_id} removed"), &receipt)
 		},
-		NodeCommand::Claim { peer_id } => {
-			let receipt = client.claim_node(&peer_id, wait).await?;
+		NodeCommand::Claim { node_key_file, peer_id, signature } => {
+			let (peer_id, signature) = match (node_key_file, peer_id, signature) {
+				(Some(path), _, _) => {
+					let node_key = node_key_from_file(&path)?;
+					let org = client.signer_organisation().await?;
+					node_claim_proof(&node_key, &client.genesis(), org)
+				},
+				(None, Some(peer_id), Some(signature)) => {
+					(peer_id, parse_signature64("node signature", &signature)?)
+				},
+				_ => anyhow::bail!("give --node-key-file, or --peer-id with --signature"),
+			};
+			let receipt = client.claim_node(&peer_id, signature, wait).await?;
 			output.receipt(&format!("node {peer_id} claimed"), &receipt)
+		},
+		NodeCommand::Prove(args) => {
+			let genesis = match &args.genesis {
+				Some(genesis) => parse_hash32("genesis hash", genesis)?,
+				None => client.genesis(),
+			};
+			node_prove(&args, genesis, output)
 		},
 		NodeCommand::Release { peer_id } => {
 			let receipt = client.release_node(&peer_id, wait).await?;

@@ -2,7 +2,8 @@
 
 use super::Output;
 use crate::{
-	parse_hash32, to_hex, Client, Credential, HashRegistration, RegistrationOf, UserDeviceKey, Wait,
+	fresh_salt, parse_hash32, parse_secret32, to_hex, Client, Credential, HashRegistration,
+	RegistrationOf, UserDeviceKey, Wait,
 };
 use clap::{Args, Subcommand};
 use iotchain_certification_scheme as scheme;
@@ -71,6 +72,11 @@ pub struct Register {
 	/// The IoT app's checksum.
 	#[arg(long)]
 	app_checksum: String,
+	/// The user device's salt (0x, 32 bytes, or @FILE, or -), when it drew its own; otherwise
+	/// a fresh one is drawn here. Printed with the secret: keep both in the certification
+	/// database.
+	#[arg(long, conflicts_with = "user_key")]
+	salt: Option<String>,
 	/// Signature mode: the user device's sr25519 public key (0x, 32 bytes) instead of hashes.
 	#[arg(long, conflicts_with_all = ["user_identity"])]
 	user_key: Option<String>,
@@ -78,7 +84,7 @@ pub struct Register {
 
 #[derive(Debug, Args)]
 pub struct Certify {
-	/// The pair's registration secret (0x, 32 bytes).
+	/// The pair's registration secret (0x, 32 bytes), or @FILE, or - for standard input.
 	#[arg(long)]
 	secret: String,
 	/// The nonce the IoT device issued (0x, 32 bytes).
@@ -101,25 +107,30 @@ pub async fn run(
 				(None, None) => anyhow::bail!("give --user-device or --user-device-info"),
 			};
 			let app = (register.app_version.as_bytes(), register.app_checksum.as_bytes());
-			let (credential, integrity_key, secret) = match &register.user_key {
+			let (credential, integrity_key, derived_secret) = match &register.user_key {
 				Some(key) => {
 					let key = parse_hash32("user key", key)?;
 					let integrity_key = scheme::app_integrity_key(app.0, app.1);
 					(Credential::Key(UserDeviceKey::Sr25519(key)), integrity_key, None)
 				},
 				None => {
+					let salt = match &register.salt {
+						Some(salt) => parse_secret32("salt", salt)?,
+						None => fresh_salt()?,
+					};
 					let derived = HashRegistration::derive(
 						&device,
 						&user_device,
 						register.user_identity.as_deref().map(str::as_bytes),
 						register.user_device_info.as_deref().map(str::as_bytes),
 						app,
+						salt,
 					)?;
 					let credential = Credential::Hash {
 						registration_hash: derived.registration_hash,
 						combination: derived.combination,
 					};
-					(credential, derived.app_integrity_key, Some(derived.secret))
+					(credential, derived.app_integrity_key, Some((derived.secret, derived.salt)))
 				},
 			};
 			let receipt = client
@@ -134,7 +145,8 @@ pub async fn run(
 				"device": to_hex(&device),
 				"user_device": to_hex(&user_device),
 				"version": version,
-				"secret": secret.map(|secret| to_hex(&secret)),
+				"secret": derived_secret.map(|(secret, _)| to_hex(&secret)),
+				"salt": derived_secret.map(|(_, salt)| to_hex(&salt)),
 				"receipt": receipt,
 			});
 			output.emit(&value, |out| {
@@ -145,12 +157,13 @@ pub async fn run(
 					to_hex(&user_device),
 					version.map(|v| v.to_string()).unwrap_or_else(|| "(not waited for)".into())
 				)?;
-				if let Some(secret) = secret {
+				if let Some((secret, salt)) = derived_secret {
 					writeln!(
 						out,
 						"registration secret (keep it in the certification database): {}",
 						to_hex(&secret)
 					)?;
+					writeln!(out, "salt (keep it with the secret): {}", to_hex(&salt))?;
 				}
 				Ok(())
 			})
@@ -195,7 +208,7 @@ pub async fn run(
 
 /// `hash certify`, which needs no node.
 pub fn certify(certify: &Certify, output: &mut Output<'_, impl Write>) -> anyhow::Result<()> {
-	let secret = parse_hash32("secret", &certify.secret)?;
+	let secret = parse_secret32("secret", &certify.secret)?;
 	let nonce = parse_hash32("nonce", &certify.nonce)?;
 	let answer = to_hex(&scheme::certification_hash(&secret, &nonce));
 	output

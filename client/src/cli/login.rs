@@ -2,8 +2,8 @@
 
 use super::{hash::Pair, Output};
 use crate::{
-	parse_hash32, signer_from_suri, to_hex, Challenge, Client, Evidence, LoginOutcome,
-	LoginRecordOf, UserDeviceSignature, Wait,
+	parse_hash32, parse_secret32, read_secret, signer_from_suri, to_hex, Challenge, Client,
+	Evidence, LoginOutcome, LoginRecordOf, UserDeviceSignature, Wait,
 };
 use clap::{Args, Subcommand};
 use std::io::Write;
@@ -19,7 +19,8 @@ pub enum Command {
 		pair: Pair,
 		#[command(flatten)]
 		challenge: ChallengeArgs,
-		/// The pair's registration secret from the certification database.
+		/// The pair's registration secret from the certification database (0x, 32 bytes), or
+		/// @FILE to read it from a file only you can read, or - for standard input.
 		#[arg(long)]
 		secret: String,
 		/// The certification hash the user device answered.
@@ -33,7 +34,8 @@ pub enum Command {
 		pair: Pair,
 		#[command(flatten)]
 		challenge: ChallengeArgs,
-		/// The user device's sr25519 secret URI; signs the login payload locally.
+		/// The user device's sr25519 secret URI, or @FILE, or - for standard input; signs the
+		/// login payload locally.
 		#[arg(long, conflicts_with = "signature", required_unless_present = "signature")]
 		user_suri: Option<String>,
 		/// The user device's sr25519 signature of the login payload (0x, 64 bytes).
@@ -94,7 +96,7 @@ pub async fn run(
 					device,
 					user_device,
 					challenge.parse()?,
-					parse_hash32("secret", &secret)?,
+					parse_secret32("secret", &secret)?,
 					parse_hash32("certification hash", &certification_hash)?,
 					wait,
 				)
@@ -105,9 +107,12 @@ pub async fn run(
 			let (device, user_device) = pair.parse()?;
 			let challenge = challenge.parse()?;
 			let signature = match (user_suri, signature) {
-				(Some(suri), _) => {
-					client.sign_login(&signer_from_suri(&suri)?, device, user_device, challenge)
-				},
+				(Some(suri), _) => client.sign_login(
+					&signer_from_suri(&read_secret(&suri)?)?,
+					device,
+					user_device,
+					challenge,
+				),
 				(None, Some(signature)) => {
 					UserDeviceSignature::Sr25519(parse_signature(&signature)?)
 				},

@@ -34,8 +34,9 @@ pub struct GlobalOpts {
 	/// The node to talk to.
 	#[arg(long, global = true, env = "IOTCHAIN_URL", default_value = "ws://127.0.0.1:9944")]
 	pub url: String,
-	/// The signing key as a secret URI (phrase, 0x seed, `//Alice`…). Prefer the environment
-	/// variable or --key-file: command lines are visible to other users.
+	/// The signing key as a secret URI (phrase, 0x seed, `//Alice`…), or @FILE, or - for
+	/// standard input. Prefer those, the environment variable or --key-file: command lines are
+	/// visible to other users.
 	#[arg(
 		long,
 		global = true,
@@ -123,6 +124,18 @@ pub async fn run(cli: Cli, out: &mut impl Write) -> anyhow::Result<()> {
 		Command::Hash(hash::Command::Certify(certify)) => {
 			return hash::certify(certify, &mut output)
 		},
+		Command::Node(governance::NodeCommand::Prove(
+			args @ governance::NodeProve { genesis: Some(genesis), .. },
+		)) => {
+			let genesis = crate::parse_hash32("genesis hash", genesis)?;
+			return governance::node_prove(args, genesis, &mut output);
+		},
+		Command::Device(device::Command::ProveKey(
+			args @ device::ProveKey { genesis: Some(genesis), .. },
+		)) => {
+			let genesis = crate::parse_hash32("genesis hash", genesis)?;
+			return device::prove_key(args, genesis, &mut output);
+		},
 		_ => connect(&cli.global).await?,
 	};
 	let wait = if cli.global.no_wait { Wait::InPool } else { Wait::Finalised };
@@ -148,7 +161,7 @@ pub async fn run(cli: Cli, out: &mut impl Write) -> anyhow::Result<()> {
 async fn connect(global: &GlobalOpts) -> anyhow::Result<Client> {
 	// The key is read first: a bad key is reported without touching the node.
 	let signer = match (&global.suri, &global.key_file) {
-		(Some(suri), _) => Some(crate::signer_from_suri(suri)?),
+		(Some(suri), _) => Some(crate::signer_from_suri(&crate::read_secret(suri)?)?),
 		(None, Some(path)) => Some(crate::signer_from_key_file(path)?),
 		(None, None) => None,
 	};

@@ -113,7 +113,10 @@ pub fn new_test_ext() -> sp_io::TestExternalities {
 		] {
 			assert_ok!(Devices::register_device(
 				RuntimeOrigin::signed(ORG_ADMIN),
-				registration(id, kind, account)
+				pallet_device_registry::config_preludes::proven_for_tests::<Test>(
+					&ORG_ADMIN,
+					registration(id, kind, account)
+				)
 			));
 		}
 	});

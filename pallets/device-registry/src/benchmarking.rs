@@ -35,28 +35,46 @@ fn device_id(seed: u32) -> DeviceId {
 	id
 }
 
-fn registration<T: Config>(seed: u32, kind: DeviceKind) -> DeviceRegistrationOf<T> {
-	DeviceRegistration {
-		id: device_id(seed),
-		kind,
-		model: vec![b'm'; T::MaxModelLen::get() as usize],
-		account: account("device", seed, 0),
-		metadata_hash: [1; 32],
-		firmware: FirmwareVersion { major: 1, minor: 0, patch: 0 },
-	}
+/// The `key`th device key's proof of consent to being device `id` of `org`.
+fn key_proof<T: Config>(
+	org: OrgId,
+	id: &DeviceId,
+	account: &T::AccountId,
+) -> T::DeviceKeySignature {
+	T::BenchmarkHelper::sign(account, &Registry::<T>::key_proof_payload(org, id, account))
 }
 
-fn register<T: Config>(admin: &T::AccountId, seed: u32, kind: DeviceKind) -> DeviceId {
-	Registry::<T>::do_register_devices(admin, vec![registration::<T>(seed, kind)])
+/// Device `seed` of `org`, with its key's proof (each device has its own key).
+fn registration<T: Config>(org: OrgId, seed: u32, kind: DeviceKind) -> ProvenRegistrationOf<T> {
+	let account = T::BenchmarkHelper::device_account(seed);
+	let id = device_id(seed);
+	let key_proof = key_proof::<T>(org, &id, &account);
+	let registration = DeviceRegistration {
+		id,
+		kind,
+		model: vec![b'm'; T::MaxModelLen::get() as usize],
+		account,
+		metadata_hash: [1; 32],
+		firmware: FirmwareVersion { major: 1, minor: 0, patch: 0 },
+	};
+	ProvenRegistration { registration, key_proof }
+}
+
+fn register<T: Config>(org: OrgId, admin: &T::AccountId, seed: u32, kind: DeviceKind) -> DeviceId {
+	Registry::<T>::do_register_devices(admin, vec![registration::<T>(org, seed, kind)])
 		.expect("benchmark device is valid");
 	device_id(seed)
 }
 
+/// Key seeds the benchmarks rotate in, apart from the seeds of registered devices.
+const ROTATED_KEY_SEEDS: u32 = 1_000;
+
 /// Fills a device's key history, so a rotation must drop its oldest entry.
-fn fill_key_history<T: Config>(admin: &T::AccountId, device: DeviceId) {
+fn fill_key_history<T: Config>(org: OrgId, admin: &T::AccountId, device: DeviceId) {
 	for i in 0..T::MaxKeyHistory::get() {
-		Registry::<T>::do_rotate_key(admin, device, account("old-key", i, 0))
-			.expect("fresh keys rotate");
+		let new_key = T::BenchmarkHelper::device_account(ROTATED_KEY_SEEDS + i);
+		let proof = key_proof::<T>(org, &device, &new_key);
+		Registry::<T>::do_rotate_key(admin, device, new_key, &proof).expect("fresh keys rotate");
 	}
 }
 
@@ -163,8 +181,8 @@ mod benchmarks {
 	#[benchmark]
 	fn register_device() {
 		let (org, admin) = org_with_admin::<T>(0);
-		let registration = registration::<T>(0, DeviceKind::Device);
-		let account = registration.account.clone();
+		let registration = registration::<T>(org, 0, DeviceKind::Device);
+		let account = registration.registration.account.clone();
 
 		#[extrinsic_call]
 		_(RawOrigin::Signed(admin), registration);
@@ -180,7 +198,7 @@ mod benchmarks {
 	#[benchmark]
 	fn register_devices(n: Linear<1, { T::MaxBatchSize::get() }>) {
 		let (org, admin) = org_with_admin::<T>(0);
-		let batch: Vec<_> = (0..n).map(|i| registration::<T>(i, DeviceKind::Device)).collect();
+		let batch: Vec<_> = (0..n).map(|i| registration::<T>(org, i, DeviceKind::Device)).collect();
 
 		#[extrinsic_call]
 		_(RawOrigin::Signed(admin), batch);
@@ -190,21 +208,22 @@ mod benchmarks {
 
 	#[benchmark]
 	fn rotate_key() {
-		let (_, admin) = org_with_admin::<T>(0);
-		let device = register::<T>(&admin, 0, DeviceKind::Device);
-		fill_key_history::<T>(&admin, device);
-		let new_account: T::AccountId = account("new-key", 0, 0);
+		let (org, admin) = org_with_admin::<T>(0);
+		let device = register::<T>(org, &admin, 0, DeviceKind::Device);
+		fill_key_history::<T>(org, &admin, device);
+		let new_account = T::BenchmarkHelper::device_account(ROTATED_KEY_SEEDS - 1);
+		let proof = key_proof::<T>(org, &device, &new_account);
 
 		#[extrinsic_call]
-		_(RawOrigin::Signed(admin), device, new_account.clone());
+		_(RawOrigin::Signed(admin), device, new_account.clone(), proof);
 
 		assert_eq!(DeviceOfAccount::<T>::get(&new_account), Some(device));
 	}
 
 	#[benchmark]
 	fn suspend_device() {
-		let (_, admin) = org_with_admin::<T>(0);
-		let device = register::<T>(&admin, 0, DeviceKind::Device);
+		let (org, admin) = org_with_admin::<T>(0);
+		let device = register::<T>(org, &admin, 0, DeviceKind::Device);
 
 		#[extrinsic_call]
 		_(RawOrigin::Signed(admin), device);
@@ -214,8 +233,8 @@ mod benchmarks {
 
 	#[benchmark]
 	fn resume_device() {
-		let (_, admin) = org_with_admin::<T>(0);
-		let device = register::<T>(&admin, 0, DeviceKind::Device);
+		let (org, admin) = org_with_admin::<T>(0);
+		let device = register::<T>(org, &admin, 0, DeviceKind::Device);
 		Registry::<T>::do_set_device_status(&admin, device, DeviceStatus::Suspended)
 			.expect("active device suspends");
 
@@ -227,9 +246,9 @@ mod benchmarks {
 
 	#[benchmark]
 	fn revoke_device() {
-		let (_, admin) = org_with_admin::<T>(0);
-		let device = register::<T>(&admin, 0, DeviceKind::Device);
-		fill_key_history::<T>(&admin, device);
+		let (org, admin) = org_with_admin::<T>(0);
+		let device = register::<T>(org, &admin, 0, DeviceKind::Device);
+		fill_key_history::<T>(org, &admin, device);
 		// A pending offer is withdrawn too.
 		let (receiver, _) = org_with_admin::<T>(1);
 		Registry::<T>::do_offer_transfer(&admin, device, receiver)
@@ -241,11 +260,15 @@ mod benchmarks {
 		assert_last_event::<T>(Event::DeviceRevoked { device });
 	}
 
+	/// The device moves from one gateway to another: both indexes change.
 	#[benchmark]
 	fn assign_gateway() {
-		let (_, admin) = org_with_admin::<T>(0);
-		let device = register::<T>(&admin, 0, DeviceKind::Device);
-		let gateway = register::<T>(&admin, 1, DeviceKind::Gateway);
+		let (org, admin) = org_with_admin::<T>(0);
+		let device = register::<T>(org, &admin, 0, DeviceKind::Device);
+		let previous = register::<T>(org, &admin, 2, DeviceKind::Gateway);
+		Registry::<T>::do_assign_gateway(&admin, device, Some(previous))
+			.expect("an active gateway of the organisation");
+		let gateway = register::<T>(org, &admin, 1, DeviceKind::Gateway);
 
 		#[extrinsic_call]
 		_(RawOrigin::Signed(admin), device, Some(gateway));
@@ -255,8 +278,8 @@ mod benchmarks {
 
 	#[benchmark]
 	fn update_metadata() {
-		let (_, admin) = org_with_admin::<T>(0);
-		let device = register::<T>(&admin, 0, DeviceKind::Device);
+		let (org, admin) = org_with_admin::<T>(0);
+		let device = register::<T>(org, &admin, 0, DeviceKind::Device);
 
 		#[extrinsic_call]
 		_(RawOrigin::Signed(admin), device, [9; 32]);
@@ -267,7 +290,7 @@ mod benchmarks {
 	#[benchmark]
 	fn offer_transfer() {
 		let (from, admin) = org_with_admin::<T>(0);
-		let device = register::<T>(&admin, 0, DeviceKind::Device);
+		let device = register::<T>(from, &admin, 0, DeviceKind::Device);
 		let (to, _) = org_with_admin::<T>(1);
 
 		#[extrinsic_call]
@@ -278,8 +301,8 @@ mod benchmarks {
 
 	#[benchmark]
 	fn cancel_transfer() {
-		let (_, admin) = org_with_admin::<T>(0);
-		let device = register::<T>(&admin, 0, DeviceKind::Device);
+		let (org, admin) = org_with_admin::<T>(0);
+		let device = register::<T>(org, &admin, 0, DeviceKind::Device);
 		let (to, _) = org_with_admin::<T>(1);
 		Registry::<T>::do_offer_transfer(&admin, device, to).expect("valid offer");
 
@@ -289,17 +312,29 @@ mod benchmarks {
 		assert_last_event::<T>(Event::TransferCancelled { device });
 	}
 
+	/// A gateway serving `n` devices changes hands: each of them is unassigned.
 	#[benchmark]
-	fn accept_transfer() {
+	fn accept_transfer(n: Linear<0, { T::MaxDevicesPerGateway::get() }>) {
 		let (from, admin) = org_with_admin::<T>(0);
-		let device = register::<T>(&admin, 0, DeviceKind::Device);
+		let gateway = register::<T>(from, &admin, 0, DeviceKind::Gateway);
+		let served: Vec<_> = (1..=n)
+			.map(|seed| {
+				let device = register::<T>(from, &admin, seed, DeviceKind::Device);
+				Registry::<T>::do_assign_gateway(&admin, device, Some(gateway))
+					.expect("the gateway has room");
+				device
+			})
+			.collect();
 		let (to, receiver) = org_with_admin::<T>(1);
-		Registry::<T>::do_offer_transfer(&admin, device, to).expect("valid offer");
+		Registry::<T>::do_offer_transfer(&admin, gateway, to).expect("valid offer");
 
 		#[extrinsic_call]
-		_(RawOrigin::Signed(receiver), device);
+		_(RawOrigin::Signed(receiver), gateway);
 
-		assert_last_event::<T>(Event::DeviceTransferred { device, from, to });
+		assert_last_event::<T>(Event::DeviceTransferred { device: gateway, from, to });
+		assert!(served
+			.iter()
+			.all(|device| Devices::<T>::get(device).is_some_and(|d| d.gateway.is_none())));
 	}
 
 	impl_benchmark_test_suite!(Registry, crate::mock::new_test_ext(), crate::mock::Test);

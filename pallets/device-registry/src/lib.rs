@@ -15,15 +15,22 @@
 //! organisation (offer, then accept). Revocation is final: a revoked id and every account a
 //! device ever signed with are never accepted again.
 //!
+//! A device key is registered (or rotated in) only with its holder's consent: a signature by
+//! the key over [`iotchain_possession_proofs::device_key_payload`] — this chain's genesis hash,
+//! the organisation, the device id and the account. So no organisation can make another
+//! party's account one of its devices (and burn it by revoking the device). Accounts of
+//! organisations, council members and validators never become device keys.
+//!
 //! ### Terminology
 //!
-//! - **Organisation**: a consortium member (manufacturer, operator and/or certifier) with admin
-//!   and member accounts.
-//! - **Device**: a sensor, appliance or gateway, identified by a 32-byte id its registrant
-//!   chooses, signing with its own chain account.
+//! - **Organisation**: a consortium member (manufacturer, operator and/or certifier) with admin and
+//!   member accounts.
+//! - **Device**: a sensor, appliance or gateway, identified by a 32-byte id its registrant chooses,
+//!   signing with its own chain account.
 //! - **Gateway**: a device of kind [`DeviceKind::Gateway`] that relays other devices' traffic.
-//! - **Key rotation**: replacing a device's account; the old one stops being recognised at once
-//!   and is kept in a bounded history.
+//! - **Key rotation**: replacing a device's account; the old one stops being recognised at once and
+//!   is kept in a bounded history.
+//! - **Key proof**: the device key's signature consenting to its registration or rotation.
 //! - **Active**: a device that is neither suspended nor revoked, of an organisation that is not
 //!   suspended.
 //!
@@ -44,6 +51,8 @@
 extern crate alloc;
 
 pub use pallet::*;
+#[cfg(feature = "runtime-benchmarks")]
+pub use traits::BenchmarkHelper;
 pub use traits::{is_signed_by_active_device, ActiveDevice, DeviceRegistry};
 pub use types::*;
 pub use weights::WeightInfo;
@@ -63,9 +72,12 @@ pub mod weights;
 pub mod pallet {
 	use super::*;
 	use alloc::{collections::BTreeSet, vec::Vec};
-	use frame_support::pallet_prelude::*;
+	use frame_support::{pallet_prelude::*, traits::Contains};
 	use frame_system::pallet_prelude::*;
-	use sp_runtime::ArithmeticError;
+	use sp_runtime::{
+		traits::{IdentifyAccount, Verify, Zero},
+		ArithmeticError,
+	};
 
 	/// An organisation as stored.
 	pub type OrganisationOf<T> = Organisation<
@@ -83,6 +95,11 @@ pub mod pallet {
 	>;
 	/// One entry of a registration batch.
 	pub type DeviceRegistrationOf<T> = DeviceRegistration<<T as frame_system::Config>::AccountId>;
+	/// One entry of a registration batch with its device key's consent.
+	pub type ProvenRegistrationOf<T> = ProvenRegistration<
+		<T as frame_system::Config>::AccountId,
+		<T as Config>::DeviceKeySignature,
+	>;
 	/// A device's retired keys, oldest first.
 	pub type KeyHistoryOf<T> = BoundedVec<
 		RetiredKey<<T as frame_system::Config>::AccountId, BlockNumberFor<T>>,
@@ -92,13 +109,46 @@ pub mod pallet {
 	#[pallet::pallet]
 	pub struct Pallet<T>(_);
 
-	/// Defaults for `#[derive_impl]`: the small bounds this and other pallets' tests use.
+	/// Defaults for `#[derive_impl]`: the small bounds and test signatures this and other
+	/// pallets' tests use (so only with `std`).
+	#[cfg(feature = "std")]
 	pub mod config_preludes {
 		use super::*;
 		use frame_support::{derive_impl, traits::ConstU32};
 
 		/// Small bounds, so tests reach every limit with a handful of entries.
 		pub struct TestDefaultConfig;
+
+		/// `registration` with its key's test proof for joining the organisation `registrant`
+		/// acts for: how other pallets' tests register devices.
+		pub fn proven_for_tests<T>(
+			registrant: &u64,
+			registration: DeviceRegistration<u64>,
+		) -> ProvenRegistration<u64, sp_runtime::testing::TestSignature>
+		where
+			T: Config<AccountId = u64, DeviceKeySignature = sp_runtime::testing::TestSignature>,
+		{
+			let org = OrgOfAccount::<T>::get(registrant).unwrap_or_default();
+			let payload =
+				Pallet::<T>::key_proof_payload(org, &registration.id, &registration.account);
+			let key_proof = sp_runtime::testing::TestSignature(registration.account, payload);
+			ProvenRegistration { registration, key_proof }
+		}
+
+		/// Test device keys: any `u64` account, "signing" with a test signature.
+		#[cfg(feature = "runtime-benchmarks")]
+		pub struct TestBenchmarkHelper;
+
+		#[cfg(feature = "runtime-benchmarks")]
+		impl BenchmarkHelper<u64, sp_runtime::testing::TestSignature> for TestBenchmarkHelper {
+			fn device_account(seed: u32) -> u64 {
+				1_000_000 + u64::from(seed)
+			}
+
+			fn sign(account: &u64, payload: &[u8]) -> sp_runtime::testing::TestSignature {
+				sp_runtime::testing::TestSignature(*account, payload.to_vec())
+			}
+		}
 
 		#[derive_impl(frame_system::config_preludes::TestDefaultConfig, no_aggregated_types)]
 		impl frame_system::DefaultConfig for TestDefaultConfig {}
@@ -112,6 +162,12 @@ pub mod pallet {
 			type MaxDevicesPerOrg = ConstU32<4>;
 			type MaxBatchSize = ConstU32<3>;
 			type MaxKeyHistory = ConstU32<2>;
+			type MaxDevicesPerGateway = ConstU32<2>;
+			type DeviceKeySignature = sp_runtime::testing::TestSignature;
+			type DeviceKeySigner = sp_runtime::testing::UintAuthorityId;
+			type ReservedAccounts = frame_support::traits::Nothing;
+			#[cfg(feature = "runtime-benchmarks")]
+			type BenchmarkHelper = TestBenchmarkHelper;
 			type WeightInfo = ();
 		}
 	}
@@ -150,6 +206,25 @@ pub mod pallet {
 		/// `KeyRotated` events keep them all).
 		#[pallet::constant]
 		type MaxKeyHistory: Get<u32>;
+
+		/// Most devices one gateway serves. A gateway's transfer unassigns all of them, so this
+		/// bounds that call's weight.
+		#[pallet::constant]
+		type MaxDevicesPerGateway: Get<u32>;
+
+		/// The signature a device key gives to consent to its registration or rotation.
+		type DeviceKeySignature: Verify<Signer = Self::DeviceKeySigner> + Parameter;
+
+		/// Who makes a [`Config::DeviceKeySignature`]: it identifies the device's account.
+		type DeviceKeySigner: IdentifyAccount<AccountId = Self::AccountId>;
+
+		/// Accounts that must never become device keys beyond organisations' own: the council's
+		/// and the validators'.
+		type ReservedAccounts: Contains<Self::AccountId>;
+
+		/// Makes device keys and their proofs for the benchmarks.
+		#[cfg(feature = "runtime-benchmarks")]
+		type BenchmarkHelper: BenchmarkHelper<Self::AccountId, Self::DeviceKeySignature>;
 
 		/// Weights of this pallet's calls, from its benchmarks.
 		type WeightInfo: WeightInfo;
@@ -200,6 +275,32 @@ pub mod pallet {
 	#[pallet::storage]
 	pub type OrgDeviceCount<T: Config> = StorageMap<_, Twox64Concat, OrgId, u32, ValueQuery>;
 
+	/// The devices each gateway serves, so a gateway's transfer can unassign them.
+	// Blake2_128Concat: both ids are chosen by registrants.
+	#[pallet::storage]
+	pub type GatewayDevices<T: Config> =
+		StorageDoubleMap<_, Blake2_128Concat, DeviceId, Blake2_128Concat, DeviceId, ()>;
+
+	/// How many devices each gateway serves (the size of its `GatewayDevices` index).
+	// Blake2_128Concat: gateway ids are chosen by registrants.
+	#[pallet::storage]
+	pub type GatewayDeviceCount<T: Config> =
+		StorageMap<_, Blake2_128Concat, DeviceId, u32, ValueQuery>;
+
+	/// How many devices of each model each organisation registered or received, whatever their
+	/// status: which organisations use a model, so no manufacturer claims another's fleet.
+	// Blake2_128Concat for the registrant-chosen model; Twox64Concat for the chain-assigned org.
+	#[pallet::storage]
+	pub type ModelUsers<T: Config> = StorageDoubleMap<
+		_,
+		Blake2_128Concat,
+		ModelId<T::MaxModelLen>,
+		Twox64Concat,
+		OrgId,
+		u32,
+		ValueQuery,
+	>;
+
 	/// Transfers offered and not yet accepted: device → receiving organisation.
 	// Blake2_128Concat: ids are chosen by registrants.
 	#[pallet::storage]
@@ -244,6 +345,8 @@ pub mod pallet {
 		TransferCancelled { device: DeviceId },
 		/// A device changed owner.
 		DeviceTransferred { device: DeviceId, from: OrgId, to: OrgId },
+		/// A transferred gateway no longer serves the devices of the organisation it left.
+		GatewayDevicesUnassigned { gateway: DeviceId, devices: u32 },
 	}
 
 	#[pallet::error]
@@ -298,6 +401,16 @@ pub mod pallet {
 		GatewayCannotHaveGateway,
 		/// The gateway belongs to another organisation.
 		GatewayOfAnotherOrg,
+		/// The organisation that offered the transfer is suspended; its offers wait until it
+		/// is resumed.
+		OfferingOrgSuspended,
+		/// The gateway already serves `MaxDevicesPerGateway` devices.
+		TooManyGatewayDevices,
+		/// The key proof is not the device key's signature over this chain, organisation,
+		/// device and account: the key's holder did not consent.
+		BadKeyProof,
+		/// The account is a council member's or a validator's, and never becomes a device key.
+		AccountReserved,
 		/// A device cannot be offered to the organisation that already owns it.
 		TransferToSelf,
 		/// The device has a transfer offer pending; cancel it first.
@@ -382,39 +495,41 @@ pub mod pallet {
 			Self::do_remove_account(&caller, account, Membership::Member)
 		}
 
-		/// Register one device or gateway for the caller's organisation.
+		/// Register one device or gateway for the caller's organisation, with its key's proof.
 		#[pallet::call_index(7)]
 		#[pallet::weight(T::WeightInfo::register_device())]
 		pub fn register_device(
 			origin: OriginFor<T>,
-			registration: DeviceRegistrationOf<T>,
+			registration: ProvenRegistrationOf<T>,
 		) -> DispatchResult {
 			let caller = ensure_signed(origin)?;
 			Self::do_register_devices(&caller, alloc::vec![registration])
 		}
 
-		/// Register up to `MaxBatchSize` devices for the caller's organisation: all or none.
+		/// Register up to `MaxBatchSize` devices for the caller's organisation, each with its
+		/// key's proof: all or none.
 		#[pallet::call_index(8)]
 		#[pallet::weight(T::WeightInfo::register_devices(registrations.len() as u32))]
 		pub fn register_devices(
 			origin: OriginFor<T>,
-			registrations: Vec<DeviceRegistrationOf<T>>,
+			registrations: Vec<ProvenRegistrationOf<T>>,
 		) -> DispatchResult {
 			let caller = ensure_signed(origin)?;
 			Self::do_register_devices(&caller, registrations)
 		}
 
-		/// Replace a device's signing account. The old account stops being recognised at once
-		/// and can never be used again.
+		/// Replace a device's signing account; `key_proof` is the new key's consent. The old
+		/// account stops being recognised at once and can never be used again.
 		#[pallet::call_index(9)]
 		#[pallet::weight(T::WeightInfo::rotate_key())]
 		pub fn rotate_key(
 			origin: OriginFor<T>,
 			device: DeviceId,
 			new_account: T::AccountId,
+			key_proof: T::DeviceKeySignature,
 		) -> DispatchResult {
 			let caller = ensure_signed(origin)?;
-			Self::do_rotate_key(&caller, device, new_account)
+			Self::do_rotate_key(&caller, device, new_account, &key_proof)
 		}
 
 		/// Suspend an active device.
@@ -481,12 +596,17 @@ pub mod pallet {
 			Self::do_cancel_transfer(&caller, device)
 		}
 
-		/// Accept a device offered to the caller's organisation.
+		/// Accept a device offered to the caller's organisation. A gateway's devices in the
+		/// organisation it leaves are unassigned from it.
 		#[pallet::call_index(17)]
-		#[pallet::weight(T::WeightInfo::accept_transfer())]
-		pub fn accept_transfer(origin: OriginFor<T>, device: DeviceId) -> DispatchResult {
+		#[pallet::weight(T::WeightInfo::accept_transfer(T::MaxDevicesPerGateway::get()))]
+		pub fn accept_transfer(
+			origin: OriginFor<T>,
+			device: DeviceId,
+		) -> DispatchResultWithPostInfo {
 			let caller = ensure_signed(origin)?;
-			Self::do_accept_transfer(&caller, device)
+			let unassigned = Self::do_accept_transfer(&caller, device)?;
+			Ok(Some(T::WeightInfo::accept_transfer(unassigned)).into())
 		}
 	}
 
@@ -636,7 +756,8 @@ pub mod pallet {
 			Ok(())
 		}
 
-		/// Whether `account` could become a device key: never a device's, nor an organisation's.
+		/// Whether `account` could become a device key: never a device's, nor an organisation's,
+		/// nor a council member's or validator's.
 		fn ensure_fresh_device_account(account: &T::AccountId) -> DispatchResult {
 			ensure!(
 				!DeviceOfAccount::<T>::contains_key(account)
@@ -644,14 +765,61 @@ pub mod pallet {
 					&& !OrgOfAccount::<T>::contains_key(account),
 				Error::<T>::AccountInUse
 			);
+			ensure!(!T::ReservedAccounts::contains(account), Error::<T>::AccountReserved);
+			Ok(())
+		}
+
+		/// This chain's genesis hash, which every key proof names.
+		fn genesis_hash() -> [u8; 32] {
+			let genesis = frame_system::Pallet::<T>::block_hash(BlockNumberFor::<T>::zero());
+			<[u8; 32]>::try_from(genesis.as_ref()).unwrap_or_default()
+		}
+
+		/// The bytes the key of `account` signs to consent to being device `id` of `org`.
+		pub fn key_proof_payload(org: OrgId, id: &DeviceId, account: &T::AccountId) -> Vec<u8> {
+			iotchain_possession_proofs::device_key_payload(
+				&Self::genesis_hash(),
+				org,
+				id,
+				&account.encode(),
+			)
+		}
+
+		fn ensure_key_proof(
+			org: OrgId,
+			id: &DeviceId,
+			account: &T::AccountId,
+			proof: &T::DeviceKeySignature,
+		) -> DispatchResult {
+			let payload = Self::key_proof_payload(org, id, account);
+			ensure!(proof.verify(&payload[..], account), Error::<T>::BadKeyProof);
 			Ok(())
 		}
 
 		pub(crate) fn do_register_devices(
 			caller: &T::AccountId,
-			registrations: Vec<DeviceRegistrationOf<T>>,
+			registrations: Vec<ProvenRegistrationOf<T>>,
 		) -> DispatchResult {
 			let org = Self::acting_org(caller)?;
+			let (registrations, proofs): (Vec<_>, Vec<_>) = registrations
+				.into_iter()
+				.map(|proven| (proven.registration, proven.key_proof))
+				.unzip();
+			let checked = Self::check_batch(org, &registrations)?;
+			for (registration, proof) in registrations.iter().zip(&proofs) {
+				Self::ensure_key_proof(org, &registration.id, &registration.account, proof)?;
+			}
+			Self::enroll(org, registrations, checked);
+			Ok(())
+		}
+
+		/// Every check of a batch but the key proofs: its size, the organisation's room, the
+		/// models, and ids and accounts that are new. Returns the batch's models and the
+		/// organisation's device count after it.
+		fn check_batch(
+			org: OrgId,
+			registrations: &[DeviceRegistrationOf<T>],
+		) -> Result<CheckedBatch<T>, DispatchError> {
 			let count = registrations.len() as u32;
 			ensure!(count > 0 && count <= T::MaxBatchSize::get(), Error::<T>::BadBatchSize);
 			let owned = OrgDeviceCount::<T>::get(org);
@@ -661,7 +829,7 @@ pub mod pallet {
 			let mut ids = BTreeSet::new();
 			let mut accounts = BTreeSet::new();
 			let mut models = Vec::with_capacity(registrations.len());
-			for registration in &registrations {
+			for registration in registrations {
 				let model: ModelId<T::MaxModelLen> =
 					registration.model.clone().try_into().map_err(|_| Error::<T>::BadModel)?;
 				ensure!(!model.is_empty(), Error::<T>::BadModel);
@@ -676,7 +844,16 @@ pub mod pallet {
 				);
 				Self::ensure_fresh_device_account(&registration.account)?;
 			}
+			Ok(CheckedBatch { models, new_total })
+		}
 
+		/// Stores a batch that passed every check.
+		fn enroll(
+			org: OrgId,
+			registrations: Vec<DeviceRegistrationOf<T>>,
+			checked: CheckedBatch<T>,
+		) {
+			let CheckedBatch { models, new_total } = checked;
 			let now = Self::now();
 			OrgDeviceCount::<T>::insert(org, new_total);
 			for (registration, model) in registrations.into_iter().zip(models) {
@@ -687,6 +864,7 @@ pub mod pallet {
 				// alive so they can sign transactions.
 				frame_system::Pallet::<T>::inc_sufficients(&account);
 				OrgDevices::<T>::insert(org, id, ());
+				ModelUsers::<T>::mutate(&model, org, |count| *count = count.saturating_add(1));
 				Devices::<T>::insert(
 					id,
 					Device {
@@ -704,7 +882,6 @@ pub mod pallet {
 				);
 				Self::deposit_event(Event::DeviceRegistered { device: id, org, kind, account });
 			}
-			Ok(())
 		}
 
 		/// The device, if `caller` may manage it: an account of its active owner, and the
@@ -728,14 +905,10 @@ pub mod pallet {
 			frame_system::Pallet::<T>::dec_sufficients(&account);
 			RetiredAccounts::<T>::insert(&account, id);
 			KeyHistory::<T>::mutate(id, |history| {
-				let history = history.get_or_insert_with(BoundedVec::new);
-				// A full window drops its oldest entry; the KeyRotated events keep every key.
-				if history.is_full() {
-					history.remove(0);
-				}
-				// Cannot fail: a full window was just shortened (or MaxKeyHistory is 0, when
-				// nothing is kept by design).
-				let _ = history.try_push(RetiredKey { account, retired: now });
+				keep_recent(
+					history.get_or_insert_with(BoundedVec::new),
+					RetiredKey { account, retired: now },
+				);
 			});
 		}
 
@@ -743,9 +916,11 @@ pub mod pallet {
 			caller: &T::AccountId,
 			id: DeviceId,
 			new_account: T::AccountId,
+			key_proof: &T::DeviceKeySignature,
 		) -> DispatchResult {
 			let mut device = Self::managed_device(caller, &id)?;
 			Self::ensure_fresh_device_account(&new_account)?;
+			Self::ensure_key_proof(device.org, &id, &new_account, key_proof)?;
 
 			let now = Self::now();
 			let old_account = core::mem::replace(&mut device.account, new_account.clone());
@@ -791,7 +966,7 @@ pub mod pallet {
 			Ok(())
 		}
 
-		fn do_assign_gateway(
+		pub(crate) fn do_assign_gateway(
 			caller: &T::AccountId,
 			id: DeviceId,
 			gateway: Option<DeviceId>,
@@ -803,8 +978,23 @@ pub mod pallet {
 				ensure!(gateway.kind == DeviceKind::Gateway, Error::<T>::NotAGateway);
 				ensure!(gateway.org == device.org, Error::<T>::GatewayOfAnotherOrg);
 				ensure!(gateway.status == DeviceStatus::Active, Error::<T>::DeviceNotActive);
+				ensure!(
+					device.gateway == Some(gateway_id)
+						|| GatewayDeviceCount::<T>::get(gateway_id)
+							< T::MaxDevicesPerGateway::get(),
+					Error::<T>::TooManyGatewayDevices
+				);
 			}
 
+			if device.gateway != gateway {
+				if let Some(previous) = device.gateway {
+					Self::unindex_gateway_device(previous, id);
+				}
+				if let Some(next) = gateway {
+					GatewayDevices::<T>::insert(next, id, ());
+					GatewayDeviceCount::<T>::mutate(next, |count| *count = count.saturating_add(1));
+				}
+			}
 			device.gateway = gateway;
 			device.updated = Self::now();
 			Devices::<T>::insert(id, device);
@@ -849,12 +1039,42 @@ pub mod pallet {
 			Ok(())
 		}
 
-		fn do_accept_transfer(caller: &T::AccountId, id: DeviceId) -> DispatchResult {
+		/// Removes `device` from `gateway`'s index.
+		fn unindex_gateway_device(gateway: DeviceId, device: DeviceId) {
+			if GatewayDevices::<T>::take(gateway, device).is_some() {
+				GatewayDeviceCount::<T>::mutate(gateway, |count| *count = count.saturating_sub(1));
+			}
+		}
+
+		/// Unassigns every device `gateway` serves; returns how many it served.
+		fn unassign_gateway_devices(gateway: DeviceId) -> u32 {
+			let mut unassigned = 0u32;
+			// At most `MaxDevicesPerGateway` entries, which the caller's weight covers.
+			for device in GatewayDevices::<T>::drain_prefix(gateway).map(|(device, ())| device) {
+				Devices::<T>::mutate(device, |record| {
+					if let Some(record) = record {
+						record.gateway = None;
+					}
+				});
+				unassigned = unassigned.saturating_add(1);
+			}
+			GatewayDeviceCount::<T>::remove(gateway);
+			unassigned
+		}
+
+		/// Moves device `id` to the organisation that accepted its offer. Returns how many
+		/// devices it served, if it is a gateway (they are unassigned).
+		fn do_accept_transfer(caller: &T::AccountId, id: DeviceId) -> Result<u32, DispatchError> {
 			let org = Self::acting_org(caller)?;
 			let to = PendingTransfers::<T>::get(id).ok_or(Error::<T>::NoTransferPending)?;
 			ensure!(to == org, Error::<T>::NotTransferRecipient);
 			let mut device = Devices::<T>::get(id).ok_or(Error::<T>::DeviceNotFound)?;
 			let from = device.org;
+			// A suspended organisation's offers are frozen with everything else it does.
+			ensure!(
+				Organisations::<T>::get(from).is_some_and(|org| org.status == OrgStatus::Active),
+				Error::<T>::OfferingOrgSuspended
+			);
 			let received = OrgDeviceCount::<T>::get(to)
 				.checked_add(1)
 				.filter(|count| *count <= T::MaxDevicesPerOrg::get())
@@ -865,13 +1085,28 @@ pub mod pallet {
 			OrgDeviceCount::<T>::mutate(from, |count| *count = count.saturating_sub(1));
 			OrgDevices::<T>::insert(to, id, ());
 			OrgDeviceCount::<T>::insert(to, received);
+			ModelUsers::<T>::mutate(&device.model, from, |count| *count = count.saturating_sub(1));
+			ModelUsers::<T>::mutate(&device.model, to, |count| *count = count.saturating_add(1));
 			device.org = to;
-			// The old owner's gateway no longer relays for the device.
-			device.gateway = None;
+			// The old owner's gateway no longer relays for the device...
+			if let Some(gateway) = device.gateway.take() {
+				Self::unindex_gateway_device(gateway, id);
+			}
+			// ...and a gateway no longer relays for the old owner's devices.
+			let unassigned = match device.kind {
+				DeviceKind::Gateway => Self::unassign_gateway_devices(id),
+				DeviceKind::Device => 0,
+			};
 			device.updated = Self::now();
 			Devices::<T>::insert(id, device);
+			if unassigned > 0 {
+				Self::deposit_event(Event::GatewayDevicesUnassigned {
+					gateway: id,
+					devices: unassigned,
+				});
+			}
 			Self::deposit_event(Event::DeviceTransferred { device: id, from, to });
-			Ok(())
+			Ok(unassigned)
 		}
 
 		/// Whether a device counts as active: its own status and its organisation's.
@@ -951,6 +1186,45 @@ pub mod pallet {
 					"an index entry names a device its organisation does not own"
 				);
 			}
+			for (gateway, device) in GatewayDevices::<T>::iter_keys() {
+				ensure!(
+					Devices::<T>::get(device).is_some_and(|d| d.gateway == Some(gateway)),
+					"a gateway's index names a device assigned elsewhere"
+				);
+			}
+			for (id, device) in Devices::<T>::iter() {
+				if let Some(gateway) = device.gateway {
+					ensure!(
+						GatewayDevices::<T>::contains_key(gateway, id),
+						"an assigned device is missing from its gateway's index"
+					);
+				}
+			}
+			for (gateway, count) in GatewayDeviceCount::<T>::iter() {
+				ensure!(
+					GatewayDevices::<T>::iter_key_prefix(gateway).count() as u32 == count
+						&& count <= T::MaxDevicesPerGateway::get(),
+					"a gateway's device count disagrees with its index"
+				);
+			}
+			let mut model_users =
+				alloc::collections::BTreeMap::<(ModelId<T::MaxModelLen>, OrgId), u32>::new();
+			for (_, device) in Devices::<T>::iter() {
+				let count = model_users.entry((device.model, device.org)).or_default();
+				*count = count.saturating_add(1);
+			}
+			for (model, org, count) in ModelUsers::<T>::iter() {
+				ensure!(
+					count == 0 || model_users.get(&(model, org)).copied() == Some(count),
+					"a model's user count disagrees with the devices"
+				);
+			}
+			ensure!(
+				model_users
+					.iter()
+					.all(|((model, org), count)| ModelUsers::<T>::get(model, org) == *count),
+				"a device's model is missing from the model users"
+			);
 			for (org, count) in OrgDeviceCount::<T>::iter() {
 				ensure!(
 					counted.get(&org).copied().unwrap_or_default() == count,
@@ -968,6 +1242,23 @@ pub mod pallet {
 			}
 			Ok(())
 		}
+	}
+
+	/// A registration batch that passed every check but its key proofs: the models to store and
+	/// the organisation's device count once it is stored.
+	pub(crate) struct CheckedBatch<T: Config> {
+		models: Vec<ModelId<T::MaxModelLen>>,
+		new_total: u32,
+	}
+
+	/// Appends `entry` to a window of the most recent entries, dropping the oldest when full. A
+	/// window of size 0 (`MaxKeyHistory = 0`) keeps nothing; the events keep every key.
+	pub(crate) fn keep_recent<E, S: Get<u32>>(window: &mut BoundedVec<E, S>, entry: E) {
+		if window.is_full() && !window.is_empty() {
+			window.remove(0);
+		}
+		// Refused only when the window holds nothing at all, by design.
+		let _ = window.try_push(entry);
 	}
 
 	impl<T: Config> DeviceRegistry<T::AccountId> for Pallet<T> {
@@ -994,7 +1285,17 @@ pub mod pallet {
 		}
 
 		fn gateway_of(id: &DeviceId) -> Option<DeviceId> {
-			Devices::<T>::get(id).and_then(|device| device.gateway)
+			let device = Devices::<T>::get(id)?;
+			let gateway = device.gateway?;
+			// A gateway that moved to another organisation no longer serves the device.
+			Devices::<T>::get(gateway).filter(|g| g.org == device.org).map(|_| gateway)
+		}
+
+		fn model_used_outside(model: &[u8], org: OrgId) -> bool {
+			let Ok(model) = ModelId::<T::MaxModelLen>::try_from(model.to_vec()) else {
+				return false;
+			};
+			ModelUsers::<T>::iter_prefix(&model).any(|(user, count)| user != org && count > 0)
 		}
 
 		fn active_org_roles(org: OrgId) -> Option<OrgRoles> {
@@ -1072,8 +1373,13 @@ pub mod pallet {
 				metadata_hash: [0; 32],
 				firmware: FirmwareVersion { major: 1, minor: 0, patch: 0 },
 			};
-			Self::do_register_devices(admin, alloc::vec![registration])
+			// Other pallets' benchmarks name arbitrary accounts, whose keys nobody holds: their
+			// setup skips the key proof, which only this pallet's own benchmarks measure.
+			let org = Self::acting_org(admin).expect("benchmark setup acts for an organisation");
+			let registrations = alloc::vec![registration];
+			let checked = Self::check_batch(org, &registrations)
 				.expect("benchmark setup registers a fresh device");
+			Self::enroll(org, registrations, checked);
 		}
 	}
 }

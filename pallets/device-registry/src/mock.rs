@@ -35,9 +35,27 @@ impl frame_system::Config for Test {
 	type Block = Block;
 }
 
+/// A council member's account and a validator's, which never become device keys.
+pub const COUNCIL_MEMBER: u64 = 77;
+pub const VALIDATOR: u64 = 78;
+
+frame_support::parameter_types! {
+	pub const GovernanceAccounts: [u64; 2] = [COUNCIL_MEMBER, VALIDATOR];
+}
+
+/// The accounts in [`GovernanceAccounts`].
+pub struct ReservedInTests;
+
+impl frame_support::traits::Contains<u64> for ReservedInTests {
+	fn contains(account: &u64) -> bool {
+		GovernanceAccounts::get().contains(account)
+	}
+}
+
 #[derive_impl(pallet_device_registry::config_preludes::TestDefaultConfig)]
 impl pallet_device_registry::Config for Test {
 	type GovernanceOrigin = frame_system::EnsureRoot<u64>;
+	type ReservedAccounts = ReservedInTests;
 }
 
 /// Test externalities at block 1 (events are only recorded from block 1 on).

@@ -2,7 +2,7 @@
 
 use crate::{mock::*, *};
 use frame_support::{assert_noop, assert_ok};
-use sp_runtime::DispatchError;
+use sp_runtime::{testing::TestSignature, DispatchError};
 
 const ADMIN: u64 = 1;
 const MEMBER: u64 = 2;
@@ -47,7 +47,7 @@ fn registration(n: u8, account: u64, kind: DeviceKind) -> DeviceRegistrationOf<T
 fn register(caller: u64, n: u8) -> DeviceId {
 	assert_ok!(Registry::register_device(
 		origin(caller),
-		registration(n, 100 + n as u64, DeviceKind::Device)
+		proven(caller, registration(n, 100 + n as u64, DeviceKind::Device))
 	));
 	id(n)
 }
@@ -55,9 +55,33 @@ fn register(caller: u64, n: u8) -> DeviceId {
 fn register_gateway(caller: u64, n: u8) -> DeviceId {
 	assert_ok!(Registry::register_device(
 		origin(caller),
-		registration(n, 100 + n as u64, DeviceKind::Gateway)
+		proven(caller, registration(n, 100 + n as u64, DeviceKind::Gateway))
 	));
 	id(n)
+}
+
+/// `registration` with its key's consent to joining `caller`'s organisation.
+fn proven(caller: u64, registration: DeviceRegistrationOf<Test>) -> ProvenRegistrationOf<Test> {
+	let org = OrgOfAccount::<Test>::get(caller).unwrap_or_default();
+	let payload = Registry::key_proof_payload(org, &registration.id, &registration.account);
+	let key_proof = TestSignature(registration.account, payload);
+	ProvenRegistration { registration, key_proof }
+}
+
+fn proven_batch(
+	caller: u64,
+	registrations: Vec<DeviceRegistrationOf<Test>>,
+) -> Vec<ProvenRegistrationOf<Test>> {
+	registrations
+		.into_iter()
+		.map(|registration| proven(caller, registration))
+		.collect()
+}
+
+/// The consent of `account`'s key to becoming device `device` of `caller`'s organisation.
+fn key_proof(caller: u64, device: DeviceId, account: u64) -> TestSignature {
+	let org = OrgOfAccount::<Test>::get(caller).unwrap_or_default();
+	TestSignature(account, Registry::key_proof_payload(org, &device, &account))
 }
 
 fn device(n: u8) -> DeviceOf<Test> {
@@ -195,7 +219,10 @@ mod organisations {
 			assert_eq!(Registry::active_org_of(&ADMIN), None);
 			assert_eq!(Registry::active_org_roles(org), None);
 			assert_noop!(
-				Registry::register_device(origin(ADMIN), registration(2, 102, DeviceKind::Device)),
+				Registry::register_device(
+					origin(ADMIN),
+					proven(ADMIN, registration(2, 102, DeviceKind::Device))
+				),
 				Error::<Test>::OrgSuspended
 			);
 			assert_noop!(Registry::add_member(origin(ADMIN), MEMBER), Error::<Test>::OrgSuspended);
@@ -285,7 +312,12 @@ mod accounts {
 			two_orgs();
 			register(ADMIN, 1);
 			assert_noop!(Registry::add_member(origin(ADMIN), 101), Error::<Test>::AccountInUse);
-			assert_ok!(Registry::rotate_key(origin(ADMIN), id(1), 201));
+			assert_ok!(Registry::rotate_key(
+				origin(ADMIN),
+				id(1),
+				201,
+				key_proof(ADMIN, id(1), 201)
+			));
 			assert_noop!(Registry::add_admin(origin(ADMIN), 101), Error::<Test>::AccountInUse);
 		});
 	}
@@ -324,6 +356,73 @@ mod registration {
 		});
 	}
 
+	/// The attack: an organisation registers another party's account (here another
+	/// organisation's admin) as its device, to burn it by revoking the device. Without the
+	/// key's signature over this organisation and device, it cannot.
+	#[test]
+	fn an_account_becomes_a_device_only_with_its_keys_consent() {
+		run_test(|| {
+			two_orgs();
+			let victim = 150;
+			let unsigned = registration(1, victim, DeviceKind::Device);
+			let payload = Registry::key_proof_payload(0, &id(1), &victim);
+			// Signed by another key, for another organisation, for another device.
+			for key_proof in [
+				TestSignature(ADMIN, payload.clone()),
+				TestSignature(victim, Registry::key_proof_payload(1, &id(1), &victim)),
+				TestSignature(victim, Registry::key_proof_payload(0, &id(2), &victim)),
+			] {
+				let forged = ProvenRegistration { registration: unsigned.clone(), key_proof };
+				assert_noop!(
+					Registry::register_device(origin(ADMIN), forged),
+					Error::<Test>::BadKeyProof
+				);
+			}
+			// One bad proof refuses the whole batch.
+			let mut batch = proven_batch(ADMIN, vec![registration(2, 102, DeviceKind::Device)]);
+			batch.push(ProvenRegistration {
+				registration: unsigned,
+				key_proof: TestSignature(ADMIN, payload),
+			});
+			assert_noop!(
+				Registry::register_devices(origin(ADMIN), batch),
+				Error::<Test>::BadKeyProof
+			);
+			// A rotation needs the new key's consent too.
+			register(ADMIN, 3);
+			assert_noop!(
+				Registry::rotate_key(origin(ADMIN), id(3), victim, key_proof(ADMIN, id(2), victim)),
+				Error::<Test>::BadKeyProof
+			);
+		});
+	}
+
+	#[test]
+	fn council_and_validator_accounts_never_become_devices() {
+		run_test(|| {
+			two_orgs();
+			for reserved in [COUNCIL_MEMBER, VALIDATOR] {
+				assert_noop!(
+					Registry::register_device(
+						origin(ADMIN),
+						proven(ADMIN, registration(1, reserved, DeviceKind::Device))
+					),
+					Error::<Test>::AccountReserved
+				);
+			}
+			register(ADMIN, 2);
+			assert_noop!(
+				Registry::rotate_key(
+					origin(ADMIN),
+					id(2),
+					COUNCIL_MEMBER,
+					key_proof(ADMIN, id(2), COUNCIL_MEMBER)
+				),
+				Error::<Test>::AccountReserved
+			);
+		});
+	}
+
 	#[test]
 	fn a_stranger_cannot_register() {
 		run_test(|| {
@@ -331,7 +430,7 @@ mod registration {
 			assert_noop!(
 				Registry::register_device(
 					origin(STRANGER),
-					registration(1, 101, DeviceKind::Device)
+					proven(STRANGER, registration(1, 101, DeviceKind::Device))
 				),
 				Error::<Test>::NotOrgAccount
 			);
@@ -344,30 +443,39 @@ mod registration {
 			two_orgs();
 			register(ADMIN, 1);
 			assert_noop!(
-				Registry::register_device(origin(ADMIN), registration(1, 150, DeviceKind::Device)),
+				Registry::register_device(
+					origin(ADMIN),
+					proven(ADMIN, registration(1, 150, DeviceKind::Device))
+				),
 				Error::<Test>::DeviceAlreadyExists
 			);
 			assert_noop!(
 				Registry::register_device(
 					origin(OTHER_ADMIN),
-					registration(2, 101, DeviceKind::Device)
+					proven(OTHER_ADMIN, registration(2, 101, DeviceKind::Device))
 				),
 				Error::<Test>::AccountInUse
 			);
 			assert_noop!(
 				Registry::register_device(
 					origin(ADMIN),
-					registration(2, MEMBER, DeviceKind::Device)
+					proven(ADMIN, registration(2, MEMBER, DeviceKind::Device))
 				),
 				Error::<Test>::AccountInUse
 			);
 			assert_ok!(Registry::revoke_device(origin(ADMIN), id(1)));
 			assert_noop!(
-				Registry::register_device(origin(ADMIN), registration(1, 150, DeviceKind::Device)),
+				Registry::register_device(
+					origin(ADMIN),
+					proven(ADMIN, registration(1, 150, DeviceKind::Device))
+				),
 				Error::<Test>::DeviceAlreadyExists
 			);
 			assert_noop!(
-				Registry::register_device(origin(ADMIN), registration(2, 101, DeviceKind::Device)),
+				Registry::register_device(
+					origin(ADMIN),
+					proven(ADMIN, registration(2, 101, DeviceKind::Device))
+				),
 				Error::<Test>::AccountInUse
 			);
 		});
@@ -381,7 +489,7 @@ mod registration {
 				let mut bad = registration(1, 101, DeviceKind::Device);
 				bad.model = model;
 				assert_noop!(
-					Registry::register_device(origin(ADMIN), bad),
+					Registry::register_device(origin(ADMIN), proven(ADMIN, bad)),
 					Error::<Test>::BadModel
 				);
 			}
@@ -396,7 +504,10 @@ mod registration {
 				register(ADMIN, n);
 			}
 			assert_noop!(
-				Registry::register_device(origin(ADMIN), registration(5, 105, DeviceKind::Device)),
+				Registry::register_device(
+					origin(ADMIN),
+					proven(ADMIN, registration(5, 105, DeviceKind::Device))
+				),
 				Error::<Test>::TooManyDevices
 			);
 		});
@@ -408,7 +519,7 @@ mod registration {
 			let (org, _) = two_orgs();
 			let batch =
 				(1..=3).map(|n| registration(n, 100 + n as u64, DeviceKind::Device)).collect();
-			assert_ok!(Registry::register_devices(origin(MEMBER), batch));
+			assert_ok!(Registry::register_devices(origin(MEMBER), proven_batch(MEMBER, batch)));
 			assert_eq!(OrgDeviceCount::<Test>::get(org), 3);
 			for n in 1..=3 {
 				assert_eq!(device(n).org, org);
@@ -426,7 +537,7 @@ mod registration {
 				registration(2, 109, DeviceKind::Device), // device 9's key
 			];
 			assert_noop!(
-				Registry::register_devices(origin(ADMIN), batch),
+				Registry::register_devices(origin(ADMIN), proven_batch(ADMIN, batch)),
 				Error::<Test>::AccountInUse
 			);
 		});
@@ -437,13 +548,13 @@ mod registration {
 		run_test(|| {
 			two_orgs();
 			assert_noop!(
-				Registry::register_devices(origin(ADMIN), vec![]),
+				Registry::register_devices(origin(ADMIN), proven_batch(ADMIN, vec![])),
 				Error::<Test>::BadBatchSize
 			);
 			let batch =
 				(1..=4).map(|n| registration(n, 100 + n as u64, DeviceKind::Device)).collect();
 			assert_noop!(
-				Registry::register_devices(origin(ADMIN), batch),
+				Registry::register_devices(origin(ADMIN), proven_batch(ADMIN, batch)),
 				Error::<Test>::BadBatchSize
 			);
 		});
@@ -458,7 +569,7 @@ mod registration {
 				registration(1, 102, DeviceKind::Device),
 			];
 			assert_noop!(
-				Registry::register_devices(origin(ADMIN), same_id),
+				Registry::register_devices(origin(ADMIN), proven_batch(ADMIN, same_id)),
 				Error::<Test>::DuplicateInBatch
 			);
 			let same_account = vec![
@@ -466,7 +577,7 @@ mod registration {
 				registration(2, 101, DeviceKind::Device),
 			];
 			assert_noop!(
-				Registry::register_devices(origin(ADMIN), same_account),
+				Registry::register_devices(origin(ADMIN), proven_batch(ADMIN, same_account)),
 				Error::<Test>::DuplicateInBatch
 			);
 		});
@@ -481,7 +592,7 @@ mod registration {
 			let batch =
 				(1..=3).map(|n| registration(n, 100 + n as u64, DeviceKind::Device)).collect();
 			assert_noop!(
-				Registry::register_devices(origin(ADMIN), batch),
+				Registry::register_devices(origin(ADMIN), proven_batch(ADMIN, batch)),
 				Error::<Test>::TooManyDevices
 			);
 		});
@@ -497,7 +608,12 @@ mod keys {
 			two_orgs();
 			register(ADMIN, 1);
 			System::set_block_number(5);
-			assert_ok!(Registry::rotate_key(origin(MEMBER), id(1), 201));
+			assert_ok!(Registry::rotate_key(
+				origin(MEMBER),
+				id(1),
+				201,
+				key_proof(MEMBER, id(1), 201)
+			));
 			assert_eq!(device(1).account, 201);
 			assert_eq!(device(1).updated, 5);
 			assert_eq!(DeviceOfAccount::<Test>::get(201), Some(id(1)));
@@ -522,7 +638,12 @@ mod keys {
 			// A device holds no tokens, yet its account exists, so it can sign.
 			assert_eq!(sufficients(101), 1);
 			assert!(System::account_exists(&101));
-			assert_ok!(Registry::rotate_key(origin(MEMBER), id(1), 201));
+			assert_ok!(Registry::rotate_key(
+				origin(MEMBER),
+				id(1),
+				201,
+				key_proof(MEMBER, id(1), 201)
+			));
 			assert_eq!((sufficients(101), sufficients(201)), (0, 1));
 			assert!(!System::account_exists(&101));
 			assert_ok!(Registry::revoke_device(origin(ADMIN), id(1)));
@@ -536,7 +657,12 @@ mod keys {
 			two_orgs();
 			register(ADMIN, 1);
 			for new_key in [201, 202, 203] {
-				assert_ok!(Registry::rotate_key(origin(ADMIN), id(1), new_key));
+				assert_ok!(Registry::rotate_key(
+					origin(ADMIN),
+					id(1),
+					new_key,
+					key_proof(ADMIN, id(1), new_key)
+				));
 			}
 			let history: Vec<u64> = KeyHistory::<Test>::get(id(1))
 				.expect("history")
@@ -556,12 +682,17 @@ mod keys {
 			register(ADMIN, 1);
 			register(ADMIN, 2);
 			assert_noop!(
-				Registry::rotate_key(origin(ADMIN), id(1), 102),
+				Registry::rotate_key(origin(ADMIN), id(1), 102, key_proof(ADMIN, id(1), 102)),
 				Error::<Test>::AccountInUse
 			);
-			assert_ok!(Registry::rotate_key(origin(ADMIN), id(1), 201));
+			assert_ok!(Registry::rotate_key(
+				origin(ADMIN),
+				id(1),
+				201,
+				key_proof(ADMIN, id(1), 201)
+			));
 			assert_noop!(
-				Registry::rotate_key(origin(ADMIN), id(1), 101),
+				Registry::rotate_key(origin(ADMIN), id(1), 101, key_proof(ADMIN, id(1), 101)),
 				Error::<Test>::AccountInUse
 			);
 		});
@@ -573,16 +704,21 @@ mod keys {
 			two_orgs();
 			register(ADMIN, 1);
 			assert_noop!(
-				Registry::rotate_key(origin(OTHER_ADMIN), id(1), 201),
+				Registry::rotate_key(
+					origin(OTHER_ADMIN),
+					id(1),
+					201,
+					key_proof(OTHER_ADMIN, id(1), 201)
+				),
 				Error::<Test>::NotOrgAccount
 			);
 			assert_noop!(
-				Registry::rotate_key(origin(ADMIN), id(7), 201),
+				Registry::rotate_key(origin(ADMIN), id(7), 201, key_proof(ADMIN, id(7), 201)),
 				Error::<Test>::DeviceNotFound
 			);
 			assert_ok!(Registry::revoke_device(origin(ADMIN), id(1)));
 			assert_noop!(
-				Registry::rotate_key(origin(ADMIN), id(1), 201),
+				Registry::rotate_key(origin(ADMIN), id(1), 201, key_proof(ADMIN, id(1), 201)),
 				Error::<Test>::DeviceRevoked
 			);
 		});
@@ -873,6 +1009,85 @@ mod transfers {
 		});
 	}
 
+	/// A suspended organisation is frozen: governance suspended it for a reason, and its
+	/// offers must not move devices out from under that decision.
+	#[test]
+	fn a_transfer_cannot_complete_while_the_offering_organisation_is_suspended() {
+		run_test(|| {
+			let (from, to) = two_orgs();
+			register(ADMIN, 1);
+			assert_ok!(Registry::offer_transfer(origin(ADMIN), id(1), to));
+			assert_ok!(Registry::suspend_org(RuntimeOrigin::root(), from));
+			assert_noop!(
+				Registry::accept_transfer(origin(OTHER_ADMIN), id(1)),
+				Error::<Test>::OfferingOrgSuspended
+			);
+			assert_ok!(Registry::resume_org(RuntimeOrigin::root(), from));
+			assert_ok!(Registry::accept_transfer(origin(OTHER_ADMIN), id(1)));
+		});
+	}
+
+	#[test]
+	fn a_transferred_gateway_no_longer_serves_the_old_organisations_devices() {
+		run_test(|| {
+			let (_, to) = two_orgs();
+			register(ADMIN, 1);
+			register_gateway(ADMIN, 2);
+			assert_ok!(Registry::assign_gateway(origin(ADMIN), id(1), Some(id(2))));
+			assert_eq!(Registry::gateway_of(&id(1)), Some(id(2)));
+			assert_ok!(Registry::offer_transfer(origin(ADMIN), id(2), to));
+			assert_ok!(Registry::accept_transfer(origin(OTHER_ADMIN), id(2)));
+			System::assert_has_event(
+				Event::GatewayDevicesUnassigned { gateway: id(2), devices: 1 }.into(),
+			);
+			assert_eq!(device(1).gateway, None);
+			assert_eq!(Registry::gateway_of(&id(1)), None);
+			assert_eq!(GatewayDeviceCount::<Test>::get(id(2)), 0);
+			// Transferred back, it serves nobody until its organisation assigns devices again.
+			assert_ok!(Registry::offer_transfer(origin(OTHER_ADMIN), id(2), 0));
+			assert_ok!(Registry::accept_transfer(origin(ADMIN), id(2)));
+			assert_eq!(Registry::gateway_of(&id(1)), None);
+		});
+	}
+
+	#[test]
+	fn a_gateway_serves_at_most_max_devices_per_gateway() {
+		run_test(|| {
+			two_orgs();
+			register_gateway(ADMIN, 9);
+			for n in 1..=3 {
+				register(ADMIN, n);
+			}
+			assert_ok!(Registry::assign_gateway(origin(ADMIN), id(1), Some(id(9))));
+			assert_ok!(Registry::assign_gateway(origin(ADMIN), id(2), Some(id(9))));
+			assert_noop!(
+				Registry::assign_gateway(origin(ADMIN), id(3), Some(id(9))),
+				Error::<Test>::TooManyGatewayDevices
+			);
+			// Reassigning a device it already serves is no new device; unassigning frees room.
+			assert_ok!(Registry::assign_gateway(origin(ADMIN), id(1), Some(id(9))));
+			assert_ok!(Registry::assign_gateway(origin(ADMIN), id(1), None));
+			assert_ok!(Registry::assign_gateway(origin(ADMIN), id(3), Some(id(9))));
+			assert_eq!(GatewayDeviceCount::<Test>::get(id(9)), 2);
+		});
+	}
+
+	#[test]
+	fn model_users_follow_registrations_and_transfers() {
+		run_test(|| {
+			let (from, to) = two_orgs();
+			register(ADMIN, 1);
+			assert!(Registry::model_used_outside(b"TH100", to));
+			assert!(!Registry::model_used_outside(b"TH100", from));
+			assert_ok!(Registry::offer_transfer(origin(ADMIN), id(1), to));
+			assert_ok!(Registry::accept_transfer(origin(OTHER_ADMIN), id(1)));
+			assert!(!Registry::model_used_outside(b"TH100", to));
+			assert!(Registry::model_used_outside(b"TH100", from), "the transfer moved the use");
+			assert!(!Registry::model_used_outside(b"NEVER", from));
+			assert!(!Registry::model_used_outside(&[b'x'; 100], from));
+		});
+	}
+
 	#[test]
 	fn revoking_a_device_withdraws_its_offer() {
 		run_test(|| {
@@ -890,6 +1105,19 @@ mod transfers {
 
 mod queries {
 	use super::*;
+
+	#[test]
+	fn a_key_history_of_size_zero_keeps_nothing_and_does_not_panic() {
+		use frame_support::{traits::ConstU32, BoundedVec};
+		let mut none: BoundedVec<u8, ConstU32<0>> = BoundedVec::new();
+		pallet::keep_recent(&mut none, 1);
+		assert!(none.is_empty());
+		let mut two: BoundedVec<u8, ConstU32<2>> = BoundedVec::new();
+		for entry in 1..=3 {
+			pallet::keep_recent(&mut two, entry);
+		}
+		assert_eq!(two.to_vec(), vec![2, 3]);
+	}
 
 	#[test]
 	fn devices_of_an_organisation_are_listed_in_pages() {

@@ -31,8 +31,12 @@ pub trait DeviceRegistry<AccountId> {
 	/// The active organisation `account` is an admin of, if any.
 	fn active_admin_org_of(account: &AccountId) -> Option<OrgId>;
 
-	/// The gateway device `id` is assigned to, whatever either's status.
+	/// The gateway device `id` is assigned to, whatever either's status, while both belong to
+	/// the same organisation: a gateway transferred away no longer serves the device.
 	fn gateway_of(id: &DeviceId) -> Option<DeviceId>;
+
+	/// Whether devices of `model` belong to any organisation other than `org`.
+	fn model_used_outside(model: &[u8], org: OrgId) -> bool;
 
 	/// The roles of organisation `org`, if it exists and is active.
 	fn active_org_roles(org: OrgId) -> Option<OrgRoles>;
@@ -69,6 +73,16 @@ pub trait DeviceRegistry<AccountId> {
 		gateway: DeviceId,
 		account: &AccountId,
 	);
+}
+
+/// Device keys and their proofs for the registry's benchmarks: the runtime holds real keys in
+/// the benchmark keystore; tests sign with test signatures.
+#[cfg(feature = "runtime-benchmarks")]
+pub trait BenchmarkHelper<AccountId, Signature> {
+	/// The account of the `seed`th device key, whose holder [`Self::sign`] speaks for.
+	fn device_account(seed: u32) -> AccountId;
+	/// `account`'s key's signature over `payload`.
+	fn sign(account: &AccountId, payload: &[u8]) -> Signature;
 }
 
 /// Whether `origin` is signed by an active device or gateway. Devices hold no tokens, so the

@@ -214,12 +214,29 @@ where
 /// `MaxModelLen` when the device is stored, so an oversized one gets a named error.
 #[derive(Encode, Decode, DecodeWithMemTracking, TypeInfo, Clone, PartialEq, Eq, Debug)]
 pub struct DeviceRegistration<AccountId> {
+	/// The device's id, chosen by the registrant (e.g. a hash of its serial number).
 	pub id: DeviceId,
+	/// A device or a gateway.
 	pub kind: DeviceKind,
+	/// Its model, as its manufacturer names it.
 	pub model: alloc::vec::Vec<u8>,
+	/// The account its key controls, which it signs transactions with.
 	pub account: AccountId,
+	/// Hash of its off-chain metadata.
 	pub metadata_hash: ContentHash,
+	/// The firmware it left the factory with.
 	pub firmware: FirmwareVersion,
+}
+
+/// A registration with the device key's consent: its signature over
+/// [`iotchain_possession_proofs::device_key_payload`] for this chain, the registering
+/// organisation, the device id and the account.
+#[derive(Encode, Decode, DecodeWithMemTracking, TypeInfo, Clone, PartialEq, Eq, Debug)]
+pub struct ProvenRegistration<AccountId, Signature> {
+	/// The device to register.
+	pub registration: DeviceRegistration<AccountId>,
+	/// The device key's signature: proof that its holder consents.
+	pub key_proof: Signature,
 }
 
 /// A key a device signed with before a rotation, and the block it was replaced in.

@@ -56,7 +56,7 @@ pub trait WeightInfo {
 	fn update_metadata() -> Weight;
 	fn offer_transfer() -> Weight;
 	fn cancel_transfer() -> Weight;
-	fn accept_transfer() -> Weight;
+	fn accept_transfer(n: u32, ) -> Weight;
 }
 
 /// Weights measured for `pallet_device_registry`, with storage costs from the runtime's `DbWeight`.
@@ -373,7 +373,7 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Proof: `DeviceRegistry::OrgDeviceCount` (`max_values`: None, `max_size`: Some(16), added: 2491, mode: `MaxEncodedLen`)
 	/// Storage: `DeviceRegistry::OrgDevices` (r:0 w:2)
 	/// Proof: `DeviceRegistry::OrgDevices` (`max_values`: None, `max_size`: Some(60), added: 2535, mode: `MaxEncodedLen`)
-	fn accept_transfer() -> Weight {
+	fn accept_transfer(n: u32, ) -> Weight {
 		// Proof Size summary in bytes:
 		//  Measured:  `1145`
 		//  Estimated: `5972`
@@ -475,7 +475,7 @@ impl WeightInfo for () {
 			.saturating_add(ParityDbWeight::get().reads(4_u64))
 			.saturating_add(ParityDbWeight::get().writes(1_u64))
 	}
-	fn accept_transfer() -> Weight {
+	fn accept_transfer(n: u32, ) -> Weight {
 		Weight::from_parts(129_688_000, 5972)
 			.saturating_add(ParityDbWeight::get().reads(6_u64))
 			.saturating_add(ParityDbWeight::get().writes(6_u64))

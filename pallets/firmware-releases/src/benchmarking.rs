@@ -4,9 +4,13 @@ use super::*;
 use crate::Pallet as Firmware;
 use alloc::{vec, vec::Vec};
 use frame_benchmarking::v2::*;
-use frame_support::traits::Get;
+use frame_support::{
+	ensure,
+	traits::{EnsureOrigin, Get},
+};
 use frame_system::RawOrigin;
 use pallet_device_registry::{DeviceId, DeviceRegistry, FirmwareVersion, OrgId, OrgRoles};
+use sp_runtime::Saturating;
 
 const IMAGE: Sha256 = [0xaa; 32];
 /// The model `DeviceRegistry::device_for_benchmark` registers devices with.
@@ -26,7 +30,8 @@ fn version(minor: u16) -> FirmwareVersion {
 }
 
 /// A manufacturer whose admin and `n - 1` members are its approvers, `threshold` of them
-/// needed; returns the organisation, its admin and the approvers.
+/// needed, and which owns the model devices of `device_for_benchmark` use (and a model of the
+/// longest name); returns the organisation, its admin and the approvers.
 fn manufacturer<T: Config>(n: u32, threshold: u32) -> (OrgId, T::AccountId, Vec<T::AccountId>) {
 	let admin: T::AccountId = account("maker", 0, 0);
 	let roles = OrgRoles { manufacturer: true, ..Default::default() };
@@ -42,7 +47,27 @@ fn manufacturer<T: Config>(n: u32, threshold: u32) -> (OrgId, T::AccountId, Vec<
 		threshold,
 	};
 	Approvers::<T>::insert(org, set);
+	for model in [DEVICE_MODEL.to_vec(), longest_model::<T>()] {
+		let model = model.try_into().expect("within MaxModelLen");
+		Firmware::<T>::do_claim_model(model, org, ClaimAuthority::Governance)
+			.expect("benchmark models are unclaimed");
+	}
 	(org, admin, approvers)
+}
+
+fn longest_model<T: Config>() -> Vec<u8> {
+	vec![b'm'; T::MaxModelLen::get() as usize]
+}
+
+/// `n` members of a fresh manufacturer `org` (administered by `admin`), as approvers to name.
+fn new_members<T: Config>(admin: &T::AccountId, n: u32) -> Vec<T::AccountId> {
+	(0..n)
+		.map(|i| {
+			let member: T::AccountId = account("new-approver", i, 0);
+			T::Registry::member_for_benchmark(admin, &member);
+			member
+		})
+		.collect()
 }
 
 fn publish_as<T: Config>(publisher: &T::AccountId, model: &[u8], version: FirmwareVersion) {
@@ -63,15 +88,99 @@ fn publish_as<T: Config>(publisher: &T::AccountId, model: &[u8], version: Firmwa
 mod benchmarks {
 	use super::*;
 
+	/// An approver in force proposes `n` new approvers; the change waits for more approvals.
 	#[benchmark]
-	fn set_approvers(n: Linear<1, { T::MaxApprovers::get() }>) {
-		let (org, admin, approvers) = manufacturer::<T>(n, 1);
-		Approvers::<T>::remove(org);
+	fn propose_approvers(n: Linear<2, { T::MaxApprovers::get() }>) {
+		let (org, admin, _) = manufacturer::<T>(T::MaxApprovers::get(), 2);
+		let proposed = new_members::<T>(&admin, n);
 
 		#[extrinsic_call]
-		_(RawOrigin::Signed(admin), approvers, n);
+		_(RawOrigin::Signed(admin), proposed, 2);
 
-		assert_eq!(Approvers::<T>::get(org).map(|set| set.threshold), Some(n));
+		assert_eq!(PendingApproverChanges::<T>::get(org).map(|c| c.approvals.len()), Some(1));
+	}
+
+	/// Governance names `n` approvers.
+	#[benchmark]
+	fn force_set_approvers(n: Linear<1, { T::MaxApprovers::get() }>) -> Result<(), BenchmarkError> {
+		let (org, admin, _) = manufacturer::<T>(1, 1);
+		let approvers = new_members::<T>(&admin, n);
+		let origin =
+			T::GovernanceOrigin::try_successful_origin().map_err(|_| BenchmarkError::Weightless)?;
+
+		#[extrinsic_call]
+		_(origin as T::RuntimeOrigin, org, approvers, n);
+
+		ensure!(Approvers::<T>::get(org).map(|set| set.threshold) == Some(n), "approvers set");
+		Ok(())
+	}
+
+	/// The last of `MaxApprovers` approvals of a change of all approvers, which enacts it.
+	#[benchmark]
+	fn approve_approver_change() {
+		let max = T::MaxApprovers::get();
+		let (org, admin, approvers) = manufacturer::<T>(max, max);
+		let proposed = new_members::<T>(&admin, max);
+		Firmware::<T>::propose_approvers(RawOrigin::Signed(admin).into(), proposed, 2)
+			.expect("a valid proposal");
+		let last = approvers.last().cloned().expect("at least one approver");
+		for approver in &approvers[1..approvers.len() - 1] {
+			Firmware::<T>::approve_approver_change(RawOrigin::Signed(approver.clone()).into())
+				.expect("an approver approves");
+		}
+
+		#[extrinsic_call]
+		_(RawOrigin::Signed(last));
+
+		assert_eq!(Approvers::<T>::get(org).map(|set| set.threshold), Some(2));
+	}
+
+	/// An admin claims a model of the longest name.
+	#[benchmark]
+	fn claim_model() -> Result<(), BenchmarkError> {
+		let (_, admin, _) = manufacturer::<T>(1, 1);
+		let mut model = longest_model::<T>();
+		model[0] = b'n';
+
+		#[extrinsic_call]
+		_(RawOrigin::Signed(admin), model.clone());
+
+		ensure!(Models::<T>::contains_key(ModelOf::<T>::truncate_from(model)), "claimed");
+		Ok(())
+	}
+
+	/// Governance assigns a model of the longest name.
+	#[benchmark]
+	fn force_claim_model() -> Result<(), BenchmarkError> {
+		let (org, _, _) = manufacturer::<T>(1, 1);
+		let mut model = longest_model::<T>();
+		model[0] = b'n';
+		let origin =
+			T::GovernanceOrigin::try_successful_origin().map_err(|_| BenchmarkError::Weightless)?;
+
+		#[extrinsic_call]
+		_(origin as T::RuntimeOrigin, model.clone(), org);
+
+		ensure!(Models::<T>::contains_key(ModelOf::<T>::truncate_from(model)), "claimed");
+		Ok(())
+	}
+
+	/// A stranger clears a pending release whose approval window closed.
+	#[benchmark]
+	fn withdraw() {
+		let (_, admin, _) = manufacturer::<T>(2, 2);
+		let id = NextReleaseId::<T>::get();
+		publish_as::<T>(&admin, DEVICE_MODEL, version(1));
+		let after_window = frame_system::Pallet::<T>::block_number()
+			.saturating_add(T::ApprovalWindow::get())
+			.saturating_add(1u32.into());
+		frame_system::Pallet::<T>::set_block_number(after_window);
+		let stranger: T::AccountId = account("stranger", 0, 0);
+
+		#[extrinsic_call]
+		_(RawOrigin::Signed(stranger.clone()), id);
+
+		assert_last_event::<T>(Event::Withdrawn { release: id, by: stranger });
 	}
 
 	/// An approver publishes a release of a model that already has an active one, with a
@@ -79,7 +188,7 @@ mod benchmarks {
 	#[benchmark]
 	fn publish() {
 		let (_, admin, _) = manufacturer::<T>(1, 1);
-		let model = vec![b'm'; T::MaxModelLen::get() as usize];
+		let model = longest_model::<T>();
 		publish_as::<T>(&admin, &model, version(0));
 		let id = NextReleaseId::<T>::get();
 

@@ -2,7 +2,10 @@
 //! the `DeviceRegistry` trait.
 
 use crate as pallet_firmware_releases;
-use frame_support::{assert_ok, derive_impl, traits::ConstU32};
+use frame_support::{
+	assert_ok, derive_impl,
+	traits::{ConstU32, ConstU64},
+};
 use pallet_device_registry::{DeviceId, DeviceKind, DeviceRegistration, FirmwareVersion, OrgRoles};
 use sp_runtime::BuildStorage;
 
@@ -32,11 +35,15 @@ impl frame_system::Config for Test {
 #[derive_impl(pallet_device_registry::config_preludes::TestDefaultConfig)]
 impl pallet_device_registry::Config for Test {
 	type GovernanceOrigin = frame_system::EnsureRoot<u64>;
+	// Room for the benchmarks' approver changes: a full set plus a full set of new approvers.
+	type MaxMembers = ConstU32<8>;
 }
 
 // Small bounds, so tests reach every limit with a handful of entries.
 impl pallet_firmware_releases::Config for Test {
 	type Registry = Devices;
+	type GovernanceOrigin = frame_system::EnsureRoot<u64>;
+	type ApprovalWindow = ConstU64<10>;
 	type MaxModelLen = ConstU32<8>;
 	type MaxUriLen = ConstU32<16>;
 	type MaxApprovers = ConstU32<3>;
@@ -44,8 +51,9 @@ impl pallet_firmware_releases::Config for Test {
 	type WeightInfo = ();
 }
 
-/// Admin of the manufacturer organisation (0); not an approver.
+/// Admins of the manufacturer organisation (0); not approvers.
 pub const MAKER: u64 = 1;
+pub const SECOND_ADMIN: u64 = 5;
 /// The manufacturer's two approvers (members of organisation 0).
 pub const APPROVER_A: u64 = 11;
 pub const APPROVER_B: u64 = 12;
@@ -72,18 +80,22 @@ pub const GATEWAY_ACCOUNT: u64 = 109;
 fn register(n: u8, kind: DeviceKind, model: &[u8]) {
 	assert_ok!(Devices::register_device(
 		RuntimeOrigin::signed(OPERATOR),
-		DeviceRegistration {
-			id: [n; 32],
-			kind,
-			model: model.to_vec(),
-			account: 100 + n as u64,
-			metadata_hash: [0; 32],
-			firmware: FACTORY,
-		}
+		pallet_device_registry::config_preludes::proven_for_tests::<Test>(
+			&OPERATOR,
+			DeviceRegistration {
+				id: [n; 32],
+				kind,
+				model: model.to_vec(),
+				account: 100 + n as u64,
+				metadata_hash: [0; 32],
+				firmware: FACTORY,
+			}
+		)
 	));
 }
 
-/// The organisations and devices above, at block 1; the manufacturer has no approvers yet.
+/// The organisations and devices above, at block 1. The manufacturer has no approvers yet and
+/// has claimed no model; the operator's devices already use `LOCK1`.
 pub fn new_test_ext() -> sp_io::TestExternalities {
 	let storage = frame_system::GenesisConfig::<Test>::default()
 		.build_storage()
@@ -96,6 +108,7 @@ pub fn new_test_ext() -> sp_io::TestExternalities {
 		for (admin, roles) in [(MAKER, manufacturer), (OPERATOR, operator), (RIVAL, manufacturer)] {
 			assert_ok!(Devices::create_org(RuntimeOrigin::root(), b"org".to_vec(), roles, admin));
 		}
+		assert_ok!(Devices::add_admin(RuntimeOrigin::signed(MAKER), SECOND_ADMIN));
 		for approver in [APPROVER_A, APPROVER_B] {
 			assert_ok!(Devices::add_member(RuntimeOrigin::signed(MAKER), approver));
 		}

@@ -15,9 +15,26 @@ fn v(major: u16, minor: u16, patch: u16) -> FirmwareVersion {
 	FirmwareVersion { major, minor, patch }
 }
 
-/// Approvers A and B, both needed.
+/// `LOCK1` claimed for the manufacturer by governance (the operator's devices already use it).
+fn claim_lock_model() {
+	assert_ok!(Firmware::force_claim_model(RuntimeOrigin::root(), MODEL.to_vec(), 0));
+}
+
+/// The model claimed, and approvers A and B, both needed, set by the manufacturer's two admins.
 fn two_of_two() {
-	assert_ok!(Firmware::set_approvers(origin(MAKER), vec![APPROVER_A, APPROVER_B], 2));
+	claim_lock_model();
+	assert_ok!(Firmware::propose_approvers(origin(MAKER), vec![APPROVER_A, APPROVER_B], 2));
+	assert_ok!(Firmware::approve_approver_change(origin(SECOND_ADMIN)));
+}
+
+/// The model claimed, and `approvers` at `threshold` set by governance (which alone may set 1).
+fn governed_approvers(approvers: Vec<u64>, threshold: u32) {
+	claim_lock_model();
+	assert_ok!(Firmware::force_set_approvers(RuntimeOrigin::root(), 0, approvers, threshold));
+}
+
+fn approvers_of(org: u32) -> Option<(Vec<u64>, u32)> {
+	Approvers::<Test>::get(org).map(|set| (set.approvers.to_vec(), set.threshold))
 }
 
 fn publish_as(caller: u64, version: FirmwareVersion) -> DispatchResult {
@@ -56,39 +73,130 @@ fn install(reporter: u64, release: ReleaseId) -> DispatchResult {
 	Firmware::report_update(origin(reporter), DEVICE, release, UpdateOutcome::Installed, IMAGE)
 }
 
-mod set_approvers {
+mod propose_approvers {
 	use super::*;
 
 	#[test]
-	fn an_admin_sets_approvers_and_threshold() {
+	fn the_first_set_needs_two_distinct_admins() {
 		run_test(|| {
-			two_of_two();
+			assert_ok!(Firmware::propose_approvers(origin(MAKER), vec![APPROVER_A, APPROVER_B], 2));
+			System::assert_last_event(
+				Event::ApproverChangeApproved { org: 0, by: MAKER, approvals: 1 }.into(),
+			);
+			// One admin alone has set nothing.
+			assert_eq!(approvers_of(0), None);
+			assert_noop!(
+				Firmware::approve_approver_change(origin(MAKER)),
+				Error::<Test>::AlreadyApproved
+			);
+			assert_ok!(Firmware::approve_approver_change(origin(SECOND_ADMIN)));
 			System::assert_last_event(
 				Event::ApproversSet {
 					org: 0,
 					approvers: vec![APPROVER_A, APPROVER_B],
 					threshold: 2,
+					authority: ApproverAuthority::Admins,
 				}
 				.into(),
 			);
-			let set = Approvers::<Test>::get(0).unwrap();
-			assert_eq!((set.approvers.to_vec(), set.threshold), (vec![APPROVER_A, APPROVER_B], 2));
+			assert_eq!(approvers_of(0), Some((vec![APPROVER_A, APPROVER_B], 2)));
+			assert!(PendingApproverChanges::<Test>::get(0).is_none());
+		});
+	}
+
+	/// The attack of a stolen admin key: name itself sole approver, then publish.
+	#[test]
+	fn one_admin_cannot_make_itself_the_sole_approver() {
+		run_test(|| {
+			claim_lock_model();
+			assert_noop!(
+				Firmware::propose_approvers(origin(MAKER), vec![MAKER], 1),
+				Error::<Test>::BadThreshold
+			);
+			assert_ok!(Firmware::propose_approvers(origin(MAKER), vec![MAKER, APPROVER_A], 2));
+			assert_noop!(publish_as(MAKER, v(1, 1, 0)), Error::<Test>::NoApprovers);
+			// Members may not stand in for the second admin.
+			assert_noop!(
+				Firmware::approve_approver_change(origin(APPROVER_A)),
+				Error::<Test>::NotAllowedToApproveChange
+			);
+		});
+	}
+
+	#[test]
+	fn a_change_needs_the_current_approvers_at_their_threshold() {
+		run_test(|| {
+			two_of_two();
+			// An admin proposes; admins no longer approve changes once approvers exist.
+			assert_ok!(Firmware::propose_approvers(origin(MAKER), vec![MAKER, APPROVER_A], 2));
+			assert_noop!(
+				Firmware::approve_approver_change(origin(SECOND_ADMIN)),
+				Error::<Test>::NotAllowedToApproveChange
+			);
+			assert_ok!(Firmware::approve_approver_change(origin(APPROVER_A)));
+			assert_eq!(approvers_of(0), Some((vec![APPROVER_A, APPROVER_B], 2)));
+			assert_ok!(Firmware::approve_approver_change(origin(APPROVER_B)));
+			System::assert_last_event(
+				Event::ApproversSet {
+					org: 0,
+					approvers: vec![MAKER, APPROVER_A],
+					threshold: 2,
+					authority: ApproverAuthority::Approvers,
+				}
+				.into(),
+			);
+		});
+	}
+
+	#[test]
+	fn an_approver_removed_from_the_organisation_no_longer_counts_for_a_change() {
+		run_test(|| {
+			two_of_two();
+			assert_ok!(Firmware::propose_approvers(origin(APPROVER_A), vec![MAKER, APPROVER_A], 2));
+			assert_ok!(Devices::remove_member(origin(MAKER), APPROVER_B));
+			// B left, so the set can no longer reach its threshold by itself: governance steps in.
+			assert_noop!(
+				Firmware::approve_approver_change(origin(APPROVER_B)),
+				Error::<Test>::NotManufacturerAccount
+			);
+			assert_ok!(Firmware::force_set_approvers(
+				RuntimeOrigin::root(),
+				0,
+				vec![MAKER, APPROVER_A],
+				2
+			));
+			assert!(PendingApproverChanges::<Test>::get(0).is_none());
+		});
+	}
+
+	#[test]
+	fn a_change_not_approved_within_the_window_lapses() {
+		run_test(|| {
+			assert_ok!(Firmware::propose_approvers(origin(MAKER), vec![APPROVER_A, APPROVER_B], 2));
+			System::set_block_number(12);
+			assert_noop!(
+				Firmware::approve_approver_change(origin(SECOND_ADMIN)),
+				Error::<Test>::ApprovalWindowClosed
+			);
 		});
 	}
 
 	#[test]
 	fn refuses_members_other_organisations_and_strangers() {
 		run_test(|| {
-			// A member is not an admin; an operator's admin is not a manufacturer's.
-			for caller in [APPROVER_A, OPERATOR, STRANGER] {
+			assert_noop!(
+				Firmware::propose_approvers(origin(APPROVER_A), vec![APPROVER_A, APPROVER_B], 2),
+				Error::<Test>::NotAllowedToPropose
+			);
+			for caller in [OPERATOR, STRANGER] {
 				assert_noop!(
-					Firmware::set_approvers(origin(caller), vec![APPROVER_A], 1),
-					Error::<Test>::NotManufacturerAdmin
+					Firmware::propose_approvers(origin(caller), vec![APPROVER_A, APPROVER_B], 2),
+					Error::<Test>::NotManufacturerAccount
 				);
 			}
 			assert_noop!(
-				Firmware::set_approvers(RuntimeOrigin::root(), vec![APPROVER_A], 1),
-				DispatchError::BadOrigin
+				Firmware::approve_approver_change(origin(MAKER)),
+				Error::<Test>::NoApproverChange
 			);
 		});
 	}
@@ -96,9 +204,13 @@ mod set_approvers {
 	#[test]
 	fn refuses_bad_thresholds() {
 		run_test(|| {
-			for threshold in [0, 3] {
+			for threshold in [0, 1, 3] {
 				assert_noop!(
-					Firmware::set_approvers(origin(MAKER), vec![APPROVER_A, APPROVER_B], threshold),
+					Firmware::propose_approvers(
+						origin(MAKER),
+						vec![APPROVER_A, APPROVER_B],
+						threshold
+					),
 					Error::<Test>::BadThreshold
 				);
 			}
@@ -109,17 +221,180 @@ mod set_approvers {
 	fn refuses_outsiders_duplicates_and_too_many() {
 		run_test(|| {
 			assert_noop!(
-				Firmware::set_approvers(origin(MAKER), vec![APPROVER_A, RIVAL], 1),
+				Firmware::propose_approvers(origin(MAKER), vec![APPROVER_A, RIVAL], 2),
 				Error::<Test>::BadApprover
 			);
 			assert_noop!(
-				Firmware::set_approvers(origin(MAKER), vec![APPROVER_A, APPROVER_A], 1),
+				Firmware::propose_approvers(origin(MAKER), vec![APPROVER_A, APPROVER_A], 2),
 				Error::<Test>::BadApprover
 			);
 			assert_noop!(
-				Firmware::set_approvers(origin(MAKER), vec![MAKER, APPROVER_A, APPROVER_B, 4], 1),
+				Firmware::propose_approvers(
+					origin(MAKER),
+					vec![MAKER, APPROVER_A, APPROVER_B, 4],
+					2
+				),
 				Error::<Test>::TooManyApprovers
 			);
+		});
+	}
+}
+
+mod force_set_approvers {
+	use super::*;
+
+	#[test]
+	fn governance_alone_sets_a_threshold_of_one_and_the_event_says_so() {
+		run_test(|| {
+			assert_ok!(Firmware::force_set_approvers(
+				RuntimeOrigin::root(),
+				0,
+				vec![APPROVER_A],
+				1
+			));
+			System::assert_last_event(
+				Event::ApproversSet {
+					org: 0,
+					approvers: vec![APPROVER_A],
+					threshold: 1,
+					authority: ApproverAuthority::Governance,
+				}
+				.into(),
+			);
+			assert_noop!(
+				Firmware::force_set_approvers(origin(MAKER), 0, vec![APPROVER_A], 1),
+				DispatchError::BadOrigin
+			);
+		});
+	}
+
+	#[test]
+	fn refuses_non_manufacturers_and_bad_sets() {
+		run_test(|| {
+			assert_noop!(
+				Firmware::force_set_approvers(RuntimeOrigin::root(), 1, vec![OPERATOR], 1),
+				Error::<Test>::NotManufacturer
+			);
+			assert_noop!(
+				Firmware::force_set_approvers(RuntimeOrigin::root(), 0, vec![APPROVER_A], 0),
+				Error::<Test>::BadThreshold
+			);
+			assert_noop!(
+				Firmware::force_set_approvers(RuntimeOrigin::root(), 0, vec![OPERATOR], 1),
+				Error::<Test>::BadApprover
+			);
+		});
+	}
+}
+
+mod claim_model {
+	use super::*;
+
+	#[test]
+	fn an_admin_claims_a_model_no_other_organisation_uses() {
+		run_test(|| {
+			assert_ok!(Firmware::claim_model(origin(MAKER), b"NEW1".to_vec()));
+			System::assert_last_event(
+				Event::ModelClaimed {
+					model: b"NEW1".to_vec(),
+					org: 0,
+					authority: ClaimAuthority::Manufacturer,
+				}
+				.into(),
+			);
+			assert_noop!(
+				Firmware::claim_model(origin(RIVAL), b"NEW1".to_vec()),
+				Error::<Test>::ModelAlreadyClaimed
+			);
+		});
+	}
+
+	/// The attack: a rival manufacturer claims a model deployed in someone else's fleet, to push
+	/// its own firmware to those devices.
+	#[test]
+	fn a_model_other_organisations_devices_use_is_refused() {
+		run_test(|| {
+			assert_noop!(
+				Firmware::claim_model(origin(RIVAL), MODEL.to_vec()),
+				Error::<Test>::ModelInUse
+			);
+			assert_ok!(Firmware::force_claim_model(RuntimeOrigin::root(), MODEL.to_vec(), 0));
+			assert_noop!(
+				Firmware::force_claim_model(RuntimeOrigin::root(), MODEL.to_vec(), 2),
+				Error::<Test>::ModelAlreadyClaimed
+			);
+		});
+	}
+
+	#[test]
+	fn refuses_members_other_roles_bad_models_and_other_origins() {
+		run_test(|| {
+			for caller in [APPROVER_A, OPERATOR, STRANGER] {
+				assert_noop!(
+					Firmware::claim_model(origin(caller), b"NEW1".to_vec()),
+					Error::<Test>::NotManufacturerAdmin
+				);
+			}
+			assert_noop!(Firmware::claim_model(origin(MAKER), vec![]), Error::<Test>::BadModel);
+			assert_noop!(
+				Firmware::claim_model(origin(MAKER), b"TOO-LONG-MODEL".to_vec()),
+				Error::<Test>::BadModel
+			);
+			assert_noop!(
+				Firmware::force_claim_model(origin(MAKER), b"NEW1".to_vec(), 0),
+				DispatchError::BadOrigin
+			);
+			assert_noop!(
+				Firmware::force_claim_model(RuntimeOrigin::root(), b"NEW1".to_vec(), 1),
+				Error::<Test>::NotManufacturer
+			);
+		});
+	}
+}
+
+mod withdraw {
+	use super::*;
+
+	#[test]
+	fn the_manufacturer_withdraws_a_pending_release_and_frees_its_place() {
+		run_test(|| {
+			two_of_two();
+			for patch in 1..=4 {
+				publish(v(1, 1, patch));
+			}
+			assert_noop!(publish_as(MAKER, v(1, 1, 5)), Error::<Test>::TooManyReleases);
+			assert_ok!(Firmware::withdraw(origin(APPROVER_A), 0));
+			System::assert_last_event(Event::Withdrawn { release: 0, by: APPROVER_A }.into());
+			assert!(Releases::<Test>::get(0).is_none());
+			assert_ok!(publish_as(MAKER, v(1, 1, 5)));
+			assert_noop!(Firmware::withdraw(origin(MAKER), 0), Error::<Test>::ReleaseNotFound);
+		});
+	}
+
+	#[test]
+	fn anyone_clears_a_release_whose_window_closed_but_not_before() {
+		run_test(|| {
+			two_of_two();
+			let id = publish(v(1, 1, 0));
+			assert_noop!(
+				Firmware::withdraw(origin(RIVAL), id),
+				Error::<Test>::NotAllowedToWithdraw
+			);
+			System::set_block_number(12);
+			assert_noop!(
+				Firmware::approve(origin(APPROVER_A), id),
+				Error::<Test>::ApprovalWindowClosed
+			);
+			assert_ok!(Firmware::withdraw(origin(STRANGER), id));
+		});
+	}
+
+	#[test]
+	fn active_releases_are_yanked_not_withdrawn() {
+		run_test(|| {
+			two_of_two();
+			let id = activate(v(1, 1, 0));
+			assert_noop!(Firmware::withdraw(origin(MAKER), id), Error::<Test>::NotPending);
 		});
 	}
 }
@@ -148,7 +423,7 @@ mod publish {
 			assert!(Releases::<Test>::get(id).unwrap().approvals.is_empty());
 			assert_ok!(Firmware::approve(origin(APPROVER_A), id));
 			System::assert_last_event(
-				Event::Approved { release: id, approver: APPROVER_A, approvals: 1 }.into(),
+				Event::Approved { release: id, by: APPROVER_A, approvals: 1 }.into(),
 			);
 			// Below the threshold nothing can be installed.
 			assert_noop!(install(DEVICE_ACCOUNT, id), Error::<Test>::NotActive);
@@ -168,7 +443,7 @@ mod publish {
 	#[test]
 	fn an_approver_publishing_counts_as_an_approval() {
 		run_test(|| {
-			assert_ok!(Firmware::set_approvers(origin(MAKER), vec![MAKER, APPROVER_A], 2));
+			governed_approvers(vec![MAKER, APPROVER_A], 2);
 			let id = publish(v(1, 1, 0));
 			assert_eq!(Releases::<Test>::get(id).unwrap().approvals.to_vec(), vec![MAKER]);
 			assert_ok!(Firmware::approve(origin(APPROVER_A), id));
@@ -177,9 +452,9 @@ mod publish {
 	}
 
 	#[test]
-	fn with_a_threshold_of_one_an_approver_publishes_an_active_release() {
+	fn with_a_governed_threshold_of_one_an_approver_publishes_an_active_release() {
 		run_test(|| {
-			assert_ok!(Firmware::set_approvers(origin(MAKER), vec![APPROVER_A], 1));
+			governed_approvers(vec![APPROVER_A], 1);
 			let id = NextReleaseId::<Test>::get();
 			assert_ok!(publish_as(APPROVER_A, v(1, 1, 0)));
 			assert!(matches!(status(id), ReleaseStatus::Active { .. }));
@@ -225,6 +500,7 @@ mod publish {
 	#[test]
 	fn refuses_a_manufacturer_without_approvers() {
 		run_test(|| {
+			claim_lock_model();
 			assert_noop!(publish_as(MAKER, v(1, 1, 0)), Error::<Test>::NoApprovers);
 		});
 	}
@@ -234,8 +510,21 @@ mod publish {
 		run_test(|| {
 			two_of_two();
 			publish(v(1, 1, 0));
-			assert_ok!(Firmware::set_approvers(origin(RIVAL), vec![RIVAL], 1));
+			assert_ok!(Firmware::force_set_approvers(RuntimeOrigin::root(), 2, vec![RIVAL], 1));
 			assert_noop!(publish_as(RIVAL, v(9, 0, 0)), Error::<Test>::ModelOfAnotherManufacturer);
+			assert_noop!(
+				Firmware::publish(
+					origin(RIVAL),
+					b"CAM9".to_vec(),
+					v(1, 0, 0),
+					IMAGE,
+					1,
+					b"u".to_vec(),
+					None,
+					None
+				),
+				Error::<Test>::ModelNotClaimed
+			);
 		});
 	}
 
@@ -285,7 +574,7 @@ mod approve {
 	fn refuses_unknown_releases_and_non_approvers() {
 		run_test(|| {
 			two_of_two();
-			assert_noop!(Firmware::approve(origin(APPROVER_A), 7), Error::<Test>::UnknownRelease);
+			assert_noop!(Firmware::approve(origin(APPROVER_A), 7), Error::<Test>::ReleaseNotFound);
 			let id = publish(v(1, 1, 0));
 			for caller in [MAKER, RIVAL, OPERATOR, STRANGER] {
 				assert_noop!(Firmware::approve(origin(caller), id), Error::<Test>::NotApprover);
@@ -303,6 +592,26 @@ mod approve {
 		});
 	}
 
+	/// Approvals given before an approver was removed from the set do not count towards the
+	/// threshold of the set in force at activation.
+	#[test]
+	fn approvals_of_removed_approvers_are_dropped_at_activation() {
+		run_test(|| {
+			two_of_two();
+			let id = publish(v(1, 1, 0));
+			assert_ok!(Firmware::approve(origin(APPROVER_B), id));
+			// The approvers replace B with the maker.
+			assert_ok!(Firmware::propose_approvers(origin(APPROVER_A), vec![APPROVER_A, MAKER], 2));
+			assert_ok!(Firmware::approve_approver_change(origin(APPROVER_B)));
+			assert_ok!(Firmware::approve(origin(APPROVER_A), id));
+			// B's approval was dropped: one of two.
+			assert_eq!(status(id), ReleaseStatus::Pending);
+			assert_eq!(Releases::<Test>::get(id).unwrap().approvals.to_vec(), vec![APPROVER_A]);
+			assert_ok!(Firmware::approve(origin(MAKER), id));
+			assert!(matches!(status(id), ReleaseStatus::Active { .. }));
+		});
+	}
+
 	#[test]
 	fn refuses_a_second_approval_by_the_same_approver() {
 		run_test(|| {
@@ -316,7 +625,7 @@ mod approve {
 	#[test]
 	fn refuses_active_and_yanked_releases() {
 		run_test(|| {
-			assert_ok!(Firmware::set_approvers(origin(MAKER), vec![APPROVER_A, APPROVER_B], 1));
+			governed_approvers(vec![APPROVER_A, APPROVER_B], 1);
 			let active = publish(v(1, 1, 0));
 			assert_ok!(Firmware::approve(origin(APPROVER_A), active));
 			assert_noop!(Firmware::approve(origin(APPROVER_B), active), Error::<Test>::NotPending);
@@ -374,7 +683,7 @@ mod yank {
 			two_of_two();
 			assert_noop!(
 				Firmware::yank(origin(MAKER), 0, YankReason::Defective),
-				Error::<Test>::UnknownRelease
+				Error::<Test>::ReleaseNotFound
 			);
 			let id = publish(v(1, 1, 0));
 			for caller in [RIVAL, OPERATOR, STRANGER] {
@@ -407,7 +716,7 @@ mod report_update {
 					release: id,
 					outcome: UpdateOutcome::Installed,
 					measured_sha256: IMAGE,
-					reporter: DEVICE_ACCOUNT,
+					by: DEVICE_ACCOUNT,
 				}
 				.into(),
 			);
@@ -503,7 +812,7 @@ mod report_update {
 	fn refuses_pending_yanked_expired_and_unknown_releases() {
 		run_test(|| {
 			two_of_two();
-			assert_noop!(install(DEVICE_ACCOUNT, 9), Error::<Test>::UnknownRelease);
+			assert_noop!(install(DEVICE_ACCOUNT, 9), Error::<Test>::ReleaseNotFound);
 			let pending = publish(v(1, 1, 0));
 			assert_noop!(install(DEVICE_ACCOUNT, pending), Error::<Test>::NotActive);
 			let expiring = NextReleaseId::<Test>::get();
@@ -543,6 +852,19 @@ mod report_update {
 				),
 				Error::<Test>::NotDeviceOrGateway
 			);
+		});
+	}
+
+	/// The attack: an organisation takes over a gateway that served another's devices and
+	/// reports updates for them.
+	#[test]
+	fn a_gateway_transferred_to_another_organisation_no_longer_reports() {
+		run_test(|| {
+			two_of_two();
+			let id = activate(v(1, 1, 0));
+			assert_ok!(Devices::offer_transfer(origin(OPERATOR), GATEWAY, 2));
+			assert_ok!(Devices::accept_transfer(origin(RIVAL), GATEWAY));
+			assert_noop!(install(GATEWAY_ACCOUNT, id), Error::<Test>::NotDeviceOrGateway);
 		});
 	}
 

@@ -115,21 +115,94 @@ pub enum UpdateFailure {
 )]
 #[scale_info(skip_type_params(MaxApprovers))]
 pub struct ApproverSet<AccountId: Clone + PartialEq + core::fmt::Debug, MaxApprovers: Get<u32>> {
+	/// The accounts whose approvals count, each an account of the organisation.
 	pub approvers: BoundedVec<AccountId, MaxApprovers>,
+	/// How many of them must approve. At least two unless governance set it lower.
 	pub threshold: u32,
 }
 
-/// What the chain knows of a model: who makes it and its highest version ever activated, below
-/// which nothing may be published or activated again (rollback protection).
+/// Who put an approver set in force.
+#[derive(
+	Encode,
+	Decode,
+	DecodeWithMemTracking,
+	MaxEncodedLen,
+	TypeInfo,
+	Clone,
+	Copy,
+	PartialEq,
+	Eq,
+	Debug,
+)]
+pub enum ApproverAuthority {
+	/// Two distinct admins of an organisation that had no approvers yet.
+	Admins,
+	/// The approvers in force, at their threshold.
+	Approvers,
+	/// Consortium governance, the only authority that may set a threshold below two.
+	Governance,
+}
+
+/// Who claimed a model for a manufacturer.
+#[derive(
+	Encode,
+	Decode,
+	DecodeWithMemTracking,
+	MaxEncodedLen,
+	TypeInfo,
+	Clone,
+	Copy,
+	PartialEq,
+	Eq,
+	Debug,
+)]
+pub enum ClaimAuthority {
+	/// The manufacturer's admin, for a model no other organisation's devices used.
+	Manufacturer,
+	/// Consortium governance.
+	Governance,
+}
+
+/// A proposed change of an organisation's approvers, waiting for the approvals that enact it:
+/// the current approvers at their threshold or, for the first set, two distinct admins.
+#[derive(
+	Encode,
+	Decode,
+	DecodeWithMemTracking,
+	MaxEncodedLen,
+	TypeInfo,
+	CloneNoBound,
+	PartialEqNoBound,
+	EqNoBound,
+	DebugNoBound,
+)]
+#[scale_info(skip_type_params(MaxApprovers))]
+pub struct ApproverChange<
+	AccountId: Clone + PartialEq + core::fmt::Debug,
+	BlockNumber: Clone + PartialEq + core::fmt::Debug,
+	MaxApprovers: Get<u32>,
+> {
+	/// The approver set the change puts in force.
+	pub proposed: ApproverSet<AccountId, MaxApprovers>,
+	/// The account that proposed it.
+	pub proposed_by: AccountId,
+	/// When it was proposed: approvals are taken for `ApprovalWindow` blocks from then.
+	pub proposed_at: BlockNumber,
+	/// Who approved it so far, in order.
+	pub approvals: BoundedVec<AccountId, MaxApprovers>,
+}
+
+/// What the chain knows of a claimed model: who makes it and its highest version ever
+/// activated, below which nothing may be published or activated again (rollback protection).
 #[derive(
 	Encode, Decode, DecodeWithMemTracking, MaxEncodedLen, TypeInfo, Clone, PartialEq, Eq, Debug,
 )]
 pub struct ModelInfo {
-	/// The manufacturer organisation that first published for the model; only it publishes.
+	/// The manufacturer organisation that claimed the model; only it publishes for it.
 	pub manufacturer: OrgId,
 	/// The highest version activated so far, and its release.
 	pub highest_active: Option<(FirmwareVersion, ReleaseId)>,
-	/// How many releases were published for the model.
+	/// How many releases of the model are stored (withdrawn pending releases are not).
 	pub releases: u32,
 }
 
@@ -153,11 +226,15 @@ pub struct Release<
 	MaxUriLen: Get<u32>,
 	MaxApprovers: Get<u32>,
 > {
+	/// The organisation that makes the model and publishes its releases.
 	pub manufacturer: OrgId,
+	/// The device model the release is for; devices of other models cannot install it.
 	pub model: BoundedVec<u8, MaxModelLen>,
+	/// Its semantic version, above every version of the model ever activated.
 	pub version: FirmwareVersion,
 	/// SHA-256 of the image, which reporters must measure.
 	pub image_sha256: Sha256,
+	/// Size of the image in bytes, for downloaders to check.
 	pub image_size: u64,
 	/// Where devices download the image.
 	pub uri: BoundedVec<u8, MaxUriLen>,
@@ -165,19 +242,27 @@ pub struct Release<
 	pub notes_hash: Option<[u8; 32]>,
 	/// The last block at which the release may be installed, if it expires.
 	pub expires_at: Option<BlockNumber>,
+	/// The manufacturer's account that published it.
 	pub published_by: AccountId,
+	/// When it was published: approvals are taken for `ApprovalWindow` blocks from then.
 	pub published_at: BlockNumber,
-	/// Approvers who signed off, in order.
+	/// Approvers who signed off, in order. Only those in the approver set in force when the
+	/// release activates count.
 	pub approvals: BoundedVec<AccountId, MaxApprovers>,
+	/// Pending, active or yanked.
 	pub status: ReleaseStatus<BlockNumber>,
 }
 
 /// How many devices run each release of a model, as fleet status reports it.
 #[derive(Encode, Decode, TypeInfo, Clone, PartialEq, Eq, Debug)]
 pub struct ReleaseFleet<BlockNumber> {
+	/// The release.
 	pub release: ReleaseId,
+	/// Its version.
 	pub version: FirmwareVersion,
+	/// Pending, active or yanked.
 	pub status: ReleaseStatus<BlockNumber>,
+	/// How many devices reported installing it and run it still.
 	pub devices: u32,
 }
 

@@ -39,7 +39,12 @@ use core::marker::PhantomData;
 
 /// Weight functions needed by `pallet_firmware_releases`.
 pub trait WeightInfo {
-	fn set_approvers(n: u32, ) -> Weight;
+	fn propose_approvers(n: u32, ) -> Weight;
+	fn force_set_approvers(n: u32, ) -> Weight;
+	fn approve_approver_change() -> Weight;
+	fn claim_model() -> Weight;
+	fn force_claim_model() -> Weight;
+	fn withdraw() -> Weight;
 	fn publish() -> Weight;
 	fn approve() -> Weight;
 	fn yank() -> Weight;
@@ -56,7 +61,7 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Storage: `FirmwareReleases::Approvers` (r:0 w:1)
 	/// Proof: `FirmwareReleases::Approvers` (`max_values`: None, `max_size`: Some(529), added: 3004, mode: `MaxEncodedLen`)
 	/// The range of component `n` is `[1, 16]`.
-	fn set_approvers(n: u32, ) -> Weight {
+	fn propose_approvers(n: u32, ) -> Weight {
 		// Proof Size summary in bytes:
 		//  Measured:  `91 + n * (90 ±0)`
 		//  Estimated: `5858 + n * (2527 ±0)`
@@ -68,6 +73,55 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 			.saturating_add(T::DbWeight::get().reads((1_u64).saturating_mul(n.into())))
 			.saturating_add(T::DbWeight::get().writes(1_u64))
 			.saturating_add(Weight::from_parts(0, 2527).saturating_mul(n.into()))
+	}
+	fn force_set_approvers(n: u32, ) -> Weight {
+		// Proof Size summary in bytes:
+		//  Measured:  `91 + n * (90 ±0)`
+		//  Estimated: `5858 + n * (2527 ±0)`
+		// Minimum execution time: 29_580_000 picoseconds.
+		Weight::from_parts(25_767_501, 5858)
+			// Standard Error: 8_995
+			.saturating_add(Weight::from_parts(9_327_982, 0).saturating_mul(n.into()))
+			.saturating_add(T::DbWeight::get().reads(1_u64))
+			.saturating_add(T::DbWeight::get().reads((1_u64).saturating_mul(n.into())))
+			.saturating_add(T::DbWeight::get().writes(1_u64))
+			.saturating_add(Weight::from_parts(0, 2527).saturating_mul(n.into()))
+	}
+	fn approve_approver_change() -> Weight {
+		// Proof Size summary in bytes:
+		//  Measured:  `2539`
+		//  Estimated: `5858`
+		// Minimum execution time: 56_952_000 picoseconds.
+		Weight::from_parts(71_595_000, 5858)
+			.saturating_add(T::DbWeight::get().reads(5_u64))
+			.saturating_add(T::DbWeight::get().writes(2_u64))
+	}
+	fn claim_model() -> Weight {
+		// Proof Size summary in bytes:
+		//  Measured:  `770`
+		//  Estimated: `5858`
+		// Minimum execution time: 29_404_000 picoseconds.
+		Weight::from_parts(36_998_000, 5858)
+			.saturating_add(T::DbWeight::get().reads(3_u64))
+			.saturating_add(T::DbWeight::get().writes(1_u64))
+	}
+	fn force_claim_model() -> Weight {
+		// Proof Size summary in bytes:
+		//  Measured:  `770`
+		//  Estimated: `5858`
+		// Minimum execution time: 29_404_000 picoseconds.
+		Weight::from_parts(36_998_000, 5858)
+			.saturating_add(T::DbWeight::get().reads(3_u64))
+			.saturating_add(T::DbWeight::get().writes(1_u64))
+	}
+	fn withdraw() -> Weight {
+		// Proof Size summary in bytes:
+		//  Measured:  `770`
+		//  Estimated: `5858`
+		// Minimum execution time: 29_404_000 picoseconds.
+		Weight::from_parts(36_998_000, 5858)
+			.saturating_add(T::DbWeight::get().reads(3_u64))
+			.saturating_add(T::DbWeight::get().writes(1_u64))
 	}
 	/// Storage: `DeviceRegistry::OrgOfAccount` (r:1 w:0)
 	/// Proof: `DeviceRegistry::OrgOfAccount` (`max_values`: None, `max_size`: Some(52), added: 2527, mode: `MaxEncodedLen`)
@@ -153,13 +207,41 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 
 /// The same measured weights with ParityDB's storage costs, for tests and mocks.
 impl WeightInfo for () {
-	fn set_approvers(n: u32, ) -> Weight {
+	fn propose_approvers(n: u32, ) -> Weight {
 		Weight::from_parts(25_767_501, 5858)
 			.saturating_add(Weight::from_parts(9_327_982, 0).saturating_mul(n.into()))
 			.saturating_add(ParityDbWeight::get().reads(1_u64))
 			.saturating_add(ParityDbWeight::get().reads((1_u64).saturating_mul(n.into())))
 			.saturating_add(ParityDbWeight::get().writes(1_u64))
 			.saturating_add(Weight::from_parts(0, 2527).saturating_mul(n.into()))
+	}
+	fn force_set_approvers(n: u32, ) -> Weight {
+		Weight::from_parts(25_767_501, 5858)
+			.saturating_add(Weight::from_parts(9_327_982, 0).saturating_mul(n.into()))
+			.saturating_add(ParityDbWeight::get().reads(1_u64))
+			.saturating_add(ParityDbWeight::get().reads((1_u64).saturating_mul(n.into())))
+			.saturating_add(ParityDbWeight::get().writes(1_u64))
+			.saturating_add(Weight::from_parts(0, 2527).saturating_mul(n.into()))
+	}
+	fn approve_approver_change() -> Weight {
+		Weight::from_parts(71_595_000, 5858)
+			.saturating_add(ParityDbWeight::get().reads(5_u64))
+			.saturating_add(ParityDbWeight::get().writes(2_u64))
+	}
+	fn claim_model() -> Weight {
+		Weight::from_parts(36_998_000, 5858)
+			.saturating_add(ParityDbWeight::get().reads(3_u64))
+			.saturating_add(ParityDbWeight::get().writes(1_u64))
+	}
+	fn force_claim_model() -> Weight {
+		Weight::from_parts(36_998_000, 5858)
+			.saturating_add(ParityDbWeight::get().reads(3_u64))
+			.saturating_add(ParityDbWeight::get().writes(1_u64))
+	}
+	fn withdraw() -> Weight {
+		Weight::from_parts(36_998_000, 5858)
+			.saturating_add(ParityDbWeight::get().reads(3_u64))
+			.saturating_add(ParityDbWeight::get().writes(1_u64))
 	}
 	fn publish() -> Weight {
 		Weight::from_parts(70_692_000, 5858)

@@ -8,7 +8,9 @@ use frame_support::{traits::Get, BoundedVec};
 use frame_system::{pallet_prelude::BlockNumberFor, RawOrigin};
 use iotchain_certification_scheme::{login_payload, Combination};
 use pallet_device_registry::{DeviceId, DeviceRegistry, OrgRoles};
-use pallet_registration_hashes::{Credential, RegistrationLookup, UserDeviceId, UserDeviceKey};
+use pallet_registration_hashes::{
+	Credential, Recorder, RegistrationLookup, UserDeviceId, UserDeviceKey,
+};
 use sp_core::crypto::KeyTypeId;
 use sp_runtime::traits::{One, Saturating, UniqueSaturatedInto};
 
@@ -18,18 +20,21 @@ const USER_DEVICE: UserDeviceId = [2; 32];
 const BENCHMARK_KEYS: KeyTypeId = KeyTypeId(*b"bnch");
 
 /// A certifier organisation's admin, an active device of another organisation and that
-/// organisation's admin; returns (certifier, device account, owner).
-fn accounts<T: Config>() -> (T::AccountId, T::AccountId, T::AccountId) {
+/// organisation's admin; returns (certifier, how the certifier records, device account, owner).
+fn accounts<T: Config>() -> (T::AccountId, Recorder, T::AccountId, T::AccountId) {
 	let certifier: T::AccountId = account("certifier", 0, 0);
 	let owner: T::AccountId = account("owner", 0, 0);
 	let device: T::AccountId = account("device", 0, 0);
-	T::Registry::org_for_benchmark(&certifier, OrgRoles { certifier: true, ..Default::default() });
+	let certifier_org = T::Registry::org_for_benchmark(
+		&certifier,
+		OrgRoles { certifier: true, ..Default::default() },
+	);
 	T::Registry::org_for_benchmark(&owner, OrgRoles { manufacturer: true, ..Default::default() });
 	T::Registry::device_for_benchmark(&owner, DEVICE, &device);
-	(certifier, device, owner)
+	(certifier, Recorder::Certifier(certifier_org), device, owner)
 }
 
-/// The worst state an attempt meets: the device's spent-nonce list one short of full (every
+/// The worst state an attempt meets: the pair's spent-nonce list one short of full (every
 /// entry scanned, none expired), a ring that has wrapped, and the pair one failure from locking.
 fn worst_case_history<T: Config>() {
 	let far = frame_system::Pallet::<T>::block_number().saturating_add(T::ChallengeLifetime::get());
@@ -40,7 +45,7 @@ fn worst_case_history<T: Config>() {
 			(nonce, far)
 		})
 		.collect();
-	SpentNonces::<T>::insert(DEVICE, BoundedVec::truncate_from(spent));
+	SpentNonces::<T>::insert(DEVICE, USER_DEVICE, BoundedVec::truncate_from(spent));
 	AttemptCount::<T>::insert(DEVICE, u64::from(T::MaxRecentLogins::get()) * 3);
 	PairStates::<T>::insert(
 		DEVICE,
@@ -68,12 +73,13 @@ mod benchmarks {
 	/// A certifier reports a failure that locks the pair.
 	#[benchmark]
 	fn report_login() {
-		let (certifier, device_account, _) = accounts::<T>();
+		let (certifier, recorder, _, _) = accounts::<T>();
 		T::Registrations::register_for_benchmark(
-			&device_account,
+			&certifier,
 			&DEVICE,
 			&USER_DEVICE,
 			hash_credential(),
+			recorder,
 		);
 		worst_case_history::<T>();
 		let outcome = LoginOutcome::Failure(FailureReason::BadCertificationHash);
@@ -84,17 +90,18 @@ mod benchmarks {
 		assert!(Logins::<T>::pair_state(&DEVICE, &USER_DEVICE).locked_since.is_some());
 	}
 
-	/// The device submits an sr25519 signature that verifies in full but over another nonce,
-	/// so it fails and locks the pair.
+	/// The pair's certifier (the longest authorisation path) relays an sr25519 signature that
+	/// verifies in full but over another nonce, so it fails and locks the pair.
 	#[benchmark]
 	fn submit_signed_login() {
-		let (_, device_account, _) = accounts::<T>();
+		let (certifier, recorder, _, _) = accounts::<T>();
 		let public = sp_io::crypto::sr25519_generate(BENCHMARK_KEYS, None);
 		T::Registrations::register_for_benchmark(
-			&device_account,
+			&certifier,
 			&DEVICE,
 			&USER_DEVICE,
 			Credential::Key(UserDeviceKey::Sr25519(public.0)),
+			recorder,
 		);
 		worst_case_history::<T>();
 		let challenge_block = now::<T>();
@@ -110,7 +117,7 @@ mod benchmarks {
 
 		#[extrinsic_call]
 		_(
-			RawOrigin::Signed(device_account),
+			RawOrigin::Signed(certifier),
 			DEVICE,
 			USER_DEVICE,
 			[7; 32],
@@ -124,7 +131,7 @@ mod benchmarks {
 
 	#[benchmark]
 	fn unlock() {
-		let (_, _, owner) = accounts::<T>();
+		let (_, _, _, owner) = accounts::<T>();
 		PairStates::<T>::insert(
 			DEVICE,
 			USER_DEVICE,

@@ -6,17 +6,23 @@
 //!
 //! ## Overview
 //!
-//! - **Hash mode** (the paper's protocol): a certifier organisation checks the user device's
-//!   certification hash against its secret and the on-chain registration hash, then reports the
-//!   outcome with [`Pallet::report_login`].
-//! - **Signature mode**: the IoT device (or a certifier) submits the user device's signature over
-//!   [`iotchain_certification_scheme::login_payload`] with [`Pallet::submit_signed_login`]; the
-//!   chain verifies it against the registered key and decides the outcome itself.
+//! - **Hash mode** (the paper's protocol): the certifier organisation that recorded the pair's
+//!   registration (and so holds its secret) checks the user device's certification hash against the
+//!   secret and the on-chain registration hash, then reports the outcome with
+//!   [`Pallet::report_login`]. No other certifier can report for the pair.
+//! - **Signature mode**: the IoT device, its gateway, or the pair's certifier submits the user
+//!   device's signature over [`iotchain_certification_scheme::login_payload`] with
+//!   [`Pallet::submit_signed_login`]; the chain verifies it against the registered key and decides
+//!   the outcome itself.
 //!
-//! Either way each challenge nonce is accepted once per device, and only while its challenge is
-//! younger than `ChallengeLifetime` blocks; a device takes at most
-//! `MaxLoginsPerChallengeLifetime` attempts in that time, which bounds both the nonces remembered
-//! and the rate of attempts.
+//! Only registered pairs have attempts recorded, so nobody creates state for pairs that do not
+//! exist. Each challenge nonce is accepted once per pair, and only while its challenge is
+//! younger than `ChallengeLifetime` blocks; a pair takes at most `MaxLoginsPerChallengeLifetime`
+//! attempts in that time, which bounds both the nonces remembered and the rate of attempts.
+//! The limit is per pair, not per device, so a party with business with one pair cannot use up
+//! the attempts of the device's other pairs. (A nonce answers for one pair only: the
+//! certification hash mixes the pair's secret and the signed payload names the user device, so
+//! the same nonce on another pair is no replay.)
 //!
 //! Consecutive failures are counted per pair. At `MaxFailures` the pair locks: no success is
 //! recorded until an account of the device's organisation calls [`Pallet::unlock`]. Failures go
@@ -53,7 +59,7 @@ pub mod pallet {
 	use iotchain_certification_scheme::{login_payload, Hash, Nonce};
 	use pallet_device_registry::{DeviceId, DeviceRegistry, OrgId};
 	use pallet_registration_hashes::{
-		Credential, LatestRegistration, RegistrationLookup, UserDeviceId, UserDeviceKey,
+		Credential, LatestRegistration, Recorder, RegistrationLookup, UserDeviceId, UserDeviceKey,
 	};
 	use sp_runtime::traits::{Saturating, UniqueSaturatedInto, Verify, Zero};
 
@@ -62,7 +68,7 @@ pub mod pallet {
 		LoginRecord<<T as frame_system::Config>::AccountId, BlockNumberFor<T>>;
 	/// A pair's failure state as this runtime stores it.
 	pub type PairStateOf<T> = PairState<BlockNumberFor<T>>;
-	/// The nonces a device accepted and when each may be forgotten.
+	/// The nonces a pair accepted and when each may be forgotten.
 	pub type SpentNoncesOf<T> =
 		BoundedVec<(Nonce, BlockNumberFor<T>), <T as Config>::MaxLoginsPerChallengeLifetime>;
 
@@ -89,7 +95,8 @@ pub mod pallet {
 		#[pallet::constant]
 		type ChallengeLifetime: Get<BlockNumberFor<Self>>;
 
-		/// Most attempts one device takes within `ChallengeLifetime` blocks.
+		/// Most attempts one (IoT device, user device) pair takes within `ChallengeLifetime`
+		/// blocks.
 		#[pallet::constant]
 		type MaxLoginsPerChallengeLifetime: Get<u32>;
 
@@ -121,11 +128,18 @@ pub mod pallet {
 		PairStateOf<T>,
 	>;
 
-	/// The nonces each device accepted whose challenges have not yet expired.
-	// Blake2_128Concat: device ids are chosen by registrants.
+	/// The nonces each pair accepted whose challenges have not yet expired.
+	// Blake2_128Concat: both ids are chosen by registrants.
 	#[pallet::storage]
-	pub type SpentNonces<T: Config> =
-		StorageMap<_, Blake2_128Concat, DeviceId, SpentNoncesOf<T>, ValueQuery>;
+	pub type SpentNonces<T: Config> = StorageDoubleMap<
+		_,
+		Blake2_128Concat,
+		DeviceId,
+		Blake2_128Concat,
+		UserDeviceId,
+		SpentNoncesOf<T>,
+		ValueQuery,
+	>;
 
 	#[pallet::event]
 	#[pallet::generate_deposit(pub(super) fn deposit_event)]
@@ -140,7 +154,7 @@ pub mod pallet {
 			evidence: Evidence,
 			registration_version: Option<u32>,
 			certifier: Option<OrgId>,
-			submitted_by: T::AccountId,
+			by: T::AccountId,
 		},
 		/// A pair reached `MaxFailures` consecutive failures and is locked.
 		PairLocked { device: DeviceId, user_device: UserDeviceId, failures: u32 },
@@ -154,9 +168,12 @@ pub mod pallet {
 		DeviceNotActive,
 		/// Only a certifier organisation's account may report a hash-mode login.
 		NotCertifier,
-		/// Only the IoT device itself or a certifier organisation's account may submit a
-		/// signed login.
-		NotCertifierOrDevice,
+		/// Only the certifier organisation that recorded the pair's registration may report
+		/// its hash-mode logins.
+		NotPairCertifier,
+		/// Only the IoT device itself, its gateway, or the certifier organisation that
+		/// recorded the pair's registration may submit the pair's signed logins.
+		NotAllowedToSubmit,
 		/// Only an account of the device's organisation may unlock its pairs.
 		NotDeviceOrganisation,
 		/// The challenge block is ahead of the chain.
@@ -165,11 +182,11 @@ pub mod pallet {
 		ChallengeExpired,
 		/// The device already accepted this nonce: a replay.
 		NonceAlreadyUsed,
-		/// The device took `MaxLoginsPerChallengeLifetime` attempts within the challenge
+		/// The pair took `MaxLoginsPerChallengeLifetime` attempts within the challenge
 		/// lifetime; try again later.
 		TooManyLogins,
-		/// A success was reported, but the pair has no registration.
-		NoRegistration,
+		/// The pair has no registration: there is nobody to log in.
+		RegistrationNotFound,
 		/// A success was reported, but the pair's current registration is revoked.
 		RegistrationRevoked,
 		/// A hash-mode success was reported for a pair registered with a key.
@@ -190,8 +207,8 @@ pub mod pallet {
 
 	#[pallet::call]
 	impl<T: Config> Pallet<T> {
-		/// Record the outcome of a hash-mode login a certifier checked. A certifier
-		/// organisation's account only.
+		/// Record the outcome of a hash-mode login a certifier checked. An account of the
+		/// certifier organisation that recorded the pair's registration only.
 		///
 		/// A success needs the pair's current, unrevoked hash-mode registration and an unlocked
 		/// pair. A failure is always recorded and counted.
@@ -209,9 +226,14 @@ pub mod pallet {
 			let caller = ensure_signed(origin)?;
 			let certifier = Self::certifier_org(&caller).ok_or(Error::<T>::NotCertifier)?;
 			Self::ensure_device_active(&device)?;
-			let registration = T::Registrations::latest(&device, &user_device);
+			let registration = T::Registrations::latest(&device, &user_device)
+				.ok_or(Error::<T>::RegistrationNotFound)?;
+			ensure!(
+				registration.recorder == Recorder::Certifier(certifier),
+				Error::<T>::NotPairCertifier
+			);
 			if outcome == LoginOutcome::Success {
-				Self::ensure_may_succeed(&device, &user_device, registration.as_ref())?;
+				Self::ensure_may_succeed(&device, &user_device, &registration)?;
 			}
 			Self::record(Attempt {
 				device,
@@ -220,15 +242,16 @@ pub mod pallet {
 				challenge_block,
 				outcome,
 				evidence: Evidence::CertificationHash(certification_hash),
-				registration_version: registration.map(|r| r.version),
+				registration_version: Some(registration.version),
 				certifier: Some(certifier),
 				submitted_by: caller,
 			})
 		}
 
 		/// Submit a signature-mode login: the user device's signature over the login payload.
-		/// The chain verifies it and records the outcome it decides. The IoT device itself or
-		/// a certifier organisation's account.
+		/// The chain verifies it and records the outcome it decides. The IoT device itself, the
+		/// gateway of its organisation assigned to it, or an account of the certifier
+		/// organisation that recorded the pair's registration.
 		#[pallet::call_index(1)]
 		#[pallet::weight(T::WeightInfo::submit_signed_login())]
 		#[pallet::feeless_if(|origin: &OriginFor<T>, _device: &DeviceId, _user_device: &UserDeviceId, _nonce: &Nonce, _challenge_block: &BlockNumberFor<T>, _signature: &UserDeviceSignature| -> bool {
@@ -243,21 +266,20 @@ pub mod pallet {
 			signature: UserDeviceSignature,
 		) -> DispatchResult {
 			let caller = ensure_signed(origin)?;
-			let is_device =
-				T::Registry::active_device_by_account(&caller).is_some_and(|own| own.id == device);
-			ensure!(
-				is_device || Self::certifier_org(&caller).is_some(),
-				Error::<T>::NotCertifierOrDevice
-			);
 			Self::ensure_device_active(&device)?;
-			let registration = T::Registrations::latest(&device, &user_device);
+			let registration = T::Registrations::latest(&device, &user_device)
+				.ok_or(Error::<T>::RegistrationNotFound)?;
+			ensure!(
+				Self::may_submit_signed(&caller, &device, &registration),
+				Error::<T>::NotAllowedToSubmit
+			);
 			let outcome = Self::judge_signature(
 				&device,
 				&user_device,
 				&nonce,
 				challenge_block,
 				&signature,
-				registration.as_ref(),
+				&registration,
 			);
 			Self::record(Attempt {
 				device,
@@ -266,7 +288,7 @@ pub mod pallet {
 				challenge_block,
 				outcome,
 				evidence: Evidence::Signature(signature),
-				registration_version: registration.map(|r| r.version),
+				registration_version: Some(registration.version),
 				certifier: None,
 				submitted_by: caller,
 			})
@@ -314,6 +336,20 @@ pub mod pallet {
 				.filter(|org| T::Registry::active_org_roles(*org).is_some_and(|r| r.certifier))
 		}
 
+		/// The device itself, the gateway of its organisation assigned to it, and the pair's
+		/// recording certifier relay its signed logins; nobody else has business with the pair.
+		fn may_submit_signed(
+			caller: &T::AccountId,
+			device: &DeviceId,
+			registration: &LatestRegistration,
+		) -> bool {
+			if let Some(own) = T::Registry::active_device_by_account(caller) {
+				return own.id == *device || Some(own.id) == T::Registry::gateway_of(device);
+			}
+			matches!(registration.recorder, Recorder::Certifier(org)
+				if Self::certifier_org(caller) == Some(org))
+		}
+
 		fn ensure_device_active(device: &DeviceId) -> DispatchResult {
 			ensure!(T::Registry::active_device(device).is_some(), Error::<T>::DeviceNotActive);
 			Ok(())
@@ -327,9 +363,8 @@ pub mod pallet {
 		fn ensure_may_succeed(
 			device: &DeviceId,
 			user_device: &UserDeviceId,
-			registration: Option<&LatestRegistration>,
+			registration: &LatestRegistration,
 		) -> DispatchResult {
-			let registration = registration.ok_or(Error::<T>::NoRegistration)?;
 			ensure!(!registration.revoked, Error::<T>::RegistrationRevoked);
 			ensure!(
 				matches!(registration.credential, Credential::Hash { .. }),
@@ -346,15 +381,18 @@ pub mod pallet {
 			nonce: &Nonce,
 			challenge_block: BlockNumberFor<T>,
 			signature: &UserDeviceSignature,
-			registration: Option<&LatestRegistration>,
+			registration: &LatestRegistration,
 		) -> LoginOutcome {
 			use FailureReason::*;
 			let key = match registration {
-				Some(LatestRegistration { revoked: true, .. }) => {
+				LatestRegistration { revoked: true, .. } => {
 					return LoginOutcome::Failure(RegistrationRevoked)
 				},
-				Some(LatestRegistration { credential: Credential::Key(key), .. }) => *key,
-				_ => return LoginOutcome::Failure(UnknownRegistration),
+				LatestRegistration { credential: Credential::Key(key), .. } => *key,
+				// A hash-mode registration has no key to check a signature against.
+				LatestRegistration { credential: Credential::Hash { .. }, .. } => {
+					return LoginOutcome::Failure(UnknownRegistration)
+				},
 			};
 			if Self::is_locked(device, user_device) {
 				return LoginOutcome::Failure(Locked);
@@ -388,9 +426,10 @@ pub mod pallet {
 			Hash::try_from(genesis.as_ref()).unwrap_or_default()
 		}
 
-		/// Checks the challenge's age and spends its nonce.
+		/// Checks the challenge's age and spends its nonce for the pair.
 		fn spend_nonce(
 			device: &DeviceId,
+			user_device: &UserDeviceId,
 			nonce: &Nonce,
 			challenge_block: BlockNumberFor<T>,
 		) -> DispatchResult {
@@ -398,7 +437,7 @@ pub mod pallet {
 			ensure!(challenge_block <= now, Error::<T>::ChallengeFromFuture);
 			let expires = challenge_block.saturating_add(T::ChallengeLifetime::get());
 			ensure!(now <= expires, Error::<T>::ChallengeExpired);
-			SpentNonces::<T>::try_mutate(device, |spent| {
+			SpentNonces::<T>::try_mutate(device, user_device, |spent| {
 				spent.retain(|(_, expiry)| *expiry >= now);
 				ensure!(spent.iter().all(|(used, _)| used != nonce), Error::<T>::NonceAlreadyUsed);
 				spent.try_push((*nonce, expires)).map_err(|_| Error::<T>::TooManyLogins)?;
@@ -409,7 +448,7 @@ pub mod pallet {
 		/// Spends the nonce, appends the record, and updates the pair's failure count.
 		fn record(attempt: Attempt<T>) -> DispatchResult {
 			let Attempt { device, user_device, nonce, challenge_block, outcome, .. } = attempt;
-			Self::spend_nonce(&device, &nonce, challenge_block)?;
+			Self::spend_nonce(&device, &user_device, &nonce, challenge_block)?;
 			let number = AttemptCount::<T>::get(device).saturating_add(1);
 			AttemptCount::<T>::insert(device, number);
 			let record = LoginRecord {
@@ -434,7 +473,7 @@ pub mod pallet {
 				evidence: record.evidence,
 				registration_version: record.registration_version,
 				certifier: record.certifier,
-				submitted_by: record.submitted_by,
+				by: record.submitted_by,
 			});
 			match outcome {
 				LoginOutcome::Success => PairStates::<T>::remove(device, user_device),

@@ -66,6 +66,8 @@ pub const CERTIFIER: u64 = 1;
 pub const OWNER: u64 = 2;
 /// Admin of an operator organisation with no say over the devices.
 pub const OUTSIDER: u64 = 3;
+/// Admin of a second certifier organisation (3), which certified nothing for the tests' pairs.
+pub const RIVAL_CERTIFIER: u64 = 4;
 /// An account no organisation knows.
 pub const STRANGER: u64 = 99;
 /// The signing account of device `n` is `DEVICE_ACCOUNT_BASE + n`.
@@ -77,19 +79,23 @@ pub const CERTIFIER_ORG: OrgId = 0;
 pub fn register_device(n: u8) -> DeviceId {
 	assert_ok!(Devices::register_device(
 		RuntimeOrigin::signed(OWNER),
-		DeviceRegistration {
-			id: [n; 32],
-			kind: DeviceKind::Device,
-			model: b"LOCK1".to_vec(),
-			account: DEVICE_ACCOUNT_BASE + n as u64,
-			metadata_hash: [0; 32],
-			firmware: FirmwareVersion { major: 1, minor: 0, patch: 0 },
-		}
+		pallet_device_registry::config_preludes::proven_for_tests::<Test>(
+			&OWNER,
+			DeviceRegistration {
+				id: [n; 32],
+				kind: DeviceKind::Device,
+				model: b"LOCK1".to_vec(),
+				account: DEVICE_ACCOUNT_BASE + n as u64,
+				metadata_hash: [0; 32],
+				firmware: FirmwareVersion { major: 1, minor: 0, patch: 0 },
+			}
+		)
 	));
 	[n; 32]
 }
 
-/// Organisations 0 (certifier), 1 (owner of device 1) and 2 (an operator), at block 1, with a
+/// Organisations 0 (certifier), 1 (owner of device 1), 2 (an operator) and 3 (another
+/// certifier), at block 1, with a
 /// keystore for signing in benchmarks.
 pub fn new_test_ext() -> sp_io::TestExternalities {
 	let storage = frame_system::GenesisConfig::<Test>::default()
@@ -103,6 +109,7 @@ pub fn new_test_ext() -> sp_io::TestExternalities {
 			(CERTIFIER, OrgRoles { certifier: true, ..Default::default() }),
 			(OWNER, OrgRoles { manufacturer: true, ..Default::default() }),
 			(OUTSIDER, OrgRoles { operator: true, ..Default::default() }),
+			(RIVAL_CERTIFIER, OrgRoles { certifier: true, ..Default::default() }),
 		] {
 			assert_ok!(Devices::create_org(RuntimeOrigin::root(), b"org".to_vec(), roles, admin));
 		}

@@ -25,11 +25,14 @@ fn nonce(n: u8) -> Nonce {
 
 /// The user device's registration secret (all three hashes mixed).
 fn user_secret() -> scheme::Hash {
-	scheme::registration_secret(&UserHashes {
-		first: Some(scheme::first_hash(b"alice")),
-		second: Some(scheme::second_hash(b"phone-1")),
-		third: Some(APP_KEY),
-	})
+	scheme::registration_secret(
+		&UserHashes {
+			first: Some(scheme::first_hash(b"alice")),
+			second: Some(scheme::second_hash(b"phone-1")),
+			third: Some(APP_KEY),
+		},
+		&[0x42; 32],
+	)
 	.expect("three hashes make a secret")
 	.1
 }
@@ -290,9 +293,6 @@ mod protocol {
 	fn signature_mode_without_a_key_or_with_a_revoked_one_fails() {
 		run_test(|| {
 			let user = sr25519_user();
-			assert_ok!(submit_signed(sign_login(&user, nonce(1), 1), nonce(1)));
-			assert_eq!(last_outcome(), LoginOutcome::Failure(FailureReason::UnknownRegistration));
-
 			register_hash_mode();
 			assert_ok!(submit_signed(sign_login(&user, nonce(2), 1), nonce(2)));
 			assert_eq!(last_outcome(), LoginOutcome::Failure(FailureReason::UnknownRegistration));
@@ -345,26 +345,56 @@ mod report_login {
 					evidence: Evidence::CertificationHash([5; 32]),
 					registration_version: Some(1),
 					certifier: Some(CERTIFIER_ORG),
-					submitted_by: CERTIFIER,
+					by: CERTIFIER,
 				}
 				.into(),
 			);
 		});
 	}
 
+	/// A compromised device or any certifier could otherwise create failure state for pairs
+	/// that were never registered, without bound.
 	#[test]
-	fn failures_are_recorded_for_unregistered_pairs() {
+	fn refuses_attempts_for_unregistered_pairs() {
 		run_test(|| {
 			let unknown = LoginOutcome::Failure(FailureReason::UnknownRegistration);
-			assert_ok!(report(unknown, nonce(1), [0; 32]));
-			let record = &Logins::recent_logins(&DEVICE, 1)[0];
-			assert_eq!((record.outcome, record.registration_version), (unknown, None));
+			assert_noop!(report(unknown, nonce(1), [0; 32]), Error::<Test>::RegistrationNotFound);
+			let user = sr25519_user();
+			assert_noop!(
+				submit_signed(sign_login(&user, nonce(1), 1), nonce(1)),
+				Error::<Test>::RegistrationNotFound
+			);
+		});
+	}
+
+	/// The attack of a rogue certifier: report a success for a pair it never certified, or lock
+	/// it with failures.
+	#[test]
+	fn another_certifier_cannot_report_for_the_pair() {
+		run_test(|| {
+			register_hash_mode();
+			for outcome in [SUCCESS, BAD_HASH] {
+				assert_noop!(
+					Logins::report_login(
+						origin(RIVAL_CERTIFIER),
+						DEVICE,
+						USER_DEVICE,
+						nonce(1),
+						1,
+						outcome,
+						[0; 32]
+					),
+					Error::<Test>::NotPairCertifier
+				);
+			}
+			assert_eq!(failures(), 0);
 		});
 	}
 
 	#[test]
 	fn failures_go_on_being_recorded_while_locked() {
 		run_test(|| {
+			register_hash_mode();
 			for n in 1..=4 {
 				assert_ok!(report(BAD_HASH, nonce(n), [0; 32]));
 			}
@@ -452,7 +482,7 @@ mod report_login {
 	#[test]
 	fn refuses_a_success_without_a_registration() {
 		run_test(|| {
-			assert_noop!(report(SUCCESS, nonce(1), [0; 32]), Error::<Test>::NoRegistration);
+			assert_noop!(report(SUCCESS, nonce(1), [0; 32]), Error::<Test>::RegistrationNotFound);
 		});
 	}
 
@@ -490,6 +520,7 @@ mod report_login {
 	#[test]
 	fn limits_attempts_per_challenge_lifetime_then_forgets_expired_nonces() {
 		run_test(|| {
+			register_hash_mode();
 			for n in 1..=5 {
 				assert_ok!(report(BAD_HASH, nonce(n), [0; 32]));
 			}
@@ -505,19 +536,32 @@ mod report_login {
 				BAD_HASH,
 				[0; 32]
 			));
-			assert_eq!(SpentNonces::<Test>::get(DEVICE).len(), 1);
+			assert_eq!(SpentNonces::<Test>::get(DEVICE, USER_DEVICE).len(), 1);
 		});
 	}
 
+	/// A party with business with one pair cannot use up the attempts of the device's others.
 	#[test]
-	fn nonces_are_per_device() {
+	fn limits_and_nonces_are_per_pair() {
 		run_test(|| {
-			let other = register_device(2);
-			assert_ok!(report(BAD_HASH, nonce(1), [0; 32]));
+			register_hash_mode();
+			let second_user: UserDeviceId = [8; 32];
+			assert_ok!(RegistrationHashes::register(
+				origin(CERTIFIER),
+				DEVICE,
+				second_user,
+				Credential::Key(UserDeviceKey::Ed25519([4; 32])),
+				APP_KEY
+			));
+			for n in 1..=5 {
+				assert_ok!(report(BAD_HASH, nonce(n), [0; 32]));
+			}
+			assert_noop!(report(BAD_HASH, nonce(6), [0; 32]), Error::<Test>::TooManyLogins);
+			// The other pair still logs in, with a nonce the first pair already spent.
 			assert_ok!(Logins::report_login(
 				origin(CERTIFIER),
-				other,
-				USER_DEVICE,
+				DEVICE,
+				second_user,
 				nonce(1),
 				1,
 				BAD_HASH,
@@ -559,7 +603,9 @@ mod submit_signed_login {
 			register_key(UserDeviceKey::Sr25519(user.public().0));
 			let other_device = register_device(2);
 			assert_eq!(other_device, [2; 32]);
-			for caller in [OWNER, OUTSIDER, STRANGER, DEVICE_ACCOUNT_BASE + 2] {
+			// The owner's admin, strangers, another device, and a certifier that did not record
+			// the pair.
+			for caller in [OWNER, OUTSIDER, STRANGER, DEVICE_ACCOUNT_BASE + 2, RIVAL_CERTIFIER] {
 				assert_noop!(
 					Logins::submit_signed_login(
 						origin(caller),
@@ -569,7 +615,7 @@ mod submit_signed_login {
 						1,
 						sign_login(&user, nonce(1), 1)
 					),
-					Error::<Test>::NotCertifierOrDevice
+					Error::<Test>::NotAllowedToSubmit
 				);
 			}
 		});
@@ -606,6 +652,7 @@ mod unlock {
 	use super::*;
 
 	fn lock_pair() {
+		register_hash_mode();
 		for n in 1..=3 {
 			assert_ok!(report(BAD_HASH, nonce(n), [0; 32]));
 		}
@@ -640,6 +687,7 @@ mod unlock {
 	#[test]
 	fn refuses_pairs_that_are_not_locked() {
 		run_test(|| {
+			register_hash_mode();
 			assert_ok!(report(BAD_HASH, nonce(1), [0; 32]));
 			assert_noop!(
 				Logins::unlock(origin(OWNER), DEVICE, USER_DEVICE),
@@ -675,6 +723,7 @@ mod unlock {
 #[test]
 fn try_state_catches_a_record_in_the_wrong_slot() {
 	new_test_ext().execute_with(|| {
+		register_hash_mode();
 		assert_ok!(report(BAD_HASH, nonce(1), [0; 32]));
 		let record = RecentLogins::<Test>::take(DEVICE, 0).unwrap();
 		RecentLogins::<Test>::insert(DEVICE, 1, record);

@@ -1,5 +1,5 @@
-//! Benchmarks of every call, each in its most expensive case: the longest PeerId, an
-//! organisation one claim short of its bound.
+//! Benchmarks of every call, each in its most expensive case: the longest PeerId (an
+//! ed25519 one for claims, which must be signed), an organisation one claim short of its bound.
 
 use super::*;
 use crate::Pallet as Allowlist;
@@ -8,6 +8,20 @@ use frame_benchmarking::v2::*;
 use frame_support::traits::{EnsureOrigin, Get};
 use frame_system::RawOrigin;
 use pallet_device_registry::{DeviceRegistry, OrgRoles};
+
+/// Where the benchmarks keep node identity keys.
+const NODE_KEYS: sp_core::crypto::KeyTypeId = sp_core::crypto::KeyTypeId(*b"bnod");
+
+/// A fresh node identity key's PeerId, and its signature consenting to `org`'s claim.
+fn signed_claim<T: Config>(org: OrgId) -> (alloc::vec::Vec<u8>, sp_core::ed25519::Signature) {
+	let public = sp_io::crypto::ed25519_generate(NODE_KEYS, None);
+	let mut peer_id = ED25519_PEER_ID_PREFIX.to_vec();
+	peer_id.extend_from_slice(&public.0);
+	let payload = Allowlist::<T>::claim_payload(org, &peer_id);
+	let signature = sp_io::crypto::ed25519_sign(NODE_KEYS, &public, &payload)
+		.expect("the key was just generated in the keystore");
+	(peer_id, signature)
+}
 
 /// The longest PeerId the runtime accepts, distinct per `n`.
 fn longest_peer_id<T: Config>(n: u32) -> alloc::vec::Vec<u8> {
@@ -41,10 +55,10 @@ mod benchmarks {
 			OrgRoles { operator: true, ..Default::default() },
 		);
 		ClaimedNodes::<T>::insert(org, T::MaxNodesPerOrg::get() - 1);
-		let peer_id = longest_peer_id::<T>(1);
+		let (peer_id, signature) = signed_claim::<T>(org);
 
 		#[extrinsic_call]
-		_(RawOrigin::Signed(admin), peer_id);
+		_(RawOrigin::Signed(admin), peer_id, signature);
 
 		assert_eq!(ClaimedNodes::<T>::get(org), T::MaxNodesPerOrg::get());
 	}
@@ -57,9 +71,13 @@ mod benchmarks {
 			&admin,
 			OrgRoles { operator: true, ..Default::default() },
 		);
-		let peer_id = longest_peer_id::<T>(2);
-		Allowlist::<T>::claim_node(RawOrigin::Signed(admin.clone()).into(), peer_id.clone())
-			.map_err(|_| BenchmarkError::Stop("the admin claims a node"))?;
+		let (peer_id, signature) = signed_claim::<T>(org);
+		Allowlist::<T>::claim_node(
+			RawOrigin::Signed(admin.clone()).into(),
+			peer_id.clone(),
+			signature,
+		)
+		.map_err(|_| BenchmarkError::Stop("the admin claims a node"))?;
 
 		#[extrinsic_call]
 		_(RawOrigin::Signed(admin), peer_id);

@@ -7,10 +7,16 @@
 //!
 //! - Governance adds nodes for the consortium ([`Pallet::add_node`]): typically each member
 //!   organisation's validator, listed in the chain spec's genesis.
-//! - An admin of an active member organisation claims nodes of its own ([`Pallet::claim_node`]),
-//!   at most `MaxNodesPerOrg` (its RPC or archive nodes), without a council vote.
+//! - An admin of an active member organisation claims nodes of its own ([`Pallet::claim_node`]), at
+//!   most `MaxNodesPerOrg` (its RPC or archive nodes), without a council vote. A claim needs the
+//!   node's consent: a signature by its libp2p identity key (ed25519) over
+//!   [`iotchain_possession_proofs::node_claim_payload`] — this chain's genesis hash, the
+//!   organisation and the PeerId — so no organisation claims a node it does not run.
 //! - Governance removes any node, an organisation's admin the nodes it claimed
-//!   ([`Pallet::remove_node`]).
+//!   ([`Pallet::remove_node`]). A node governance removed can be allowed again only by governance:
+//!   no organisation claims it back.
+//! - A suspended organisation's claimed nodes leave the list handed to the network until the
+//!   organisation is resumed.
 //!
 //! Every node runs this pallet's offchain worker after each imported block; it hands the list to
 //! the node's network, which from then on connects only to listed peers and refuses everyone
@@ -64,9 +70,15 @@ pub mod pallet {
 	use frame_support::pallet_prelude::*;
 	use frame_system::pallet_prelude::*;
 	use pallet_device_registry::DeviceRegistry;
+	use sp_core::ed25519;
+	use sp_runtime::traits::{Verify, Zero};
 
 	/// A libp2p PeerId in its binary (multihash) form, as this runtime stores it.
 	pub type PeerIdOf<T> = BoundedVec<u8, <T as Config>::MaxPeerIdLength>;
+
+	/// What an ed25519 PeerId starts with before its 32-byte public key: the identity
+	/// multihash code and length, then the protobuf key type (Ed25519) and data length.
+	pub const ED25519_PEER_ID_PREFIX: [u8; 6] = [0x00, 0x24, 0x08, 0x01, 0x12, 0x20];
 
 	#[pallet::pallet]
 	pub struct Pallet<T>(_);
@@ -105,8 +117,14 @@ pub mod pallet {
 	pub type NodeCount<T: Config> = StorageValue<_, u32, ValueQuery>;
 
 	/// How many nodes each organisation has claimed.
+	// Twox64Concat: organisation ids are assigned by the chain.
 	#[pallet::storage]
 	pub type ClaimedNodes<T: Config> = StorageMap<_, Twox64Concat, OrgId, u32, ValueQuery>;
+
+	/// Nodes governance removed: only governance allows them again.
+	// Blake2_128Concat: PeerIds are submitted by organisations.
+	#[pallet::storage]
+	pub type RemovedByGovernance<T: Config> = StorageMap<_, Blake2_128Concat, PeerIdOf<T>, ()>;
 
 	#[pallet::genesis_config]
 	#[derive(frame_support::DefaultNoBound)]
@@ -154,27 +172,52 @@ pub mod pallet {
 		NotOrgAdmin,
 		/// The node belongs to the consortium or another organisation.
 		NotOwner,
+		/// The PeerId is not an ed25519 identity: only governance allows such nodes, as the
+		/// chain cannot check their consent.
+		UnverifiablePeerId,
+		/// The signature is not the node identity key's over this chain, organisation and
+		/// PeerId: the node did not consent to the claim.
+		BadNodeSignature,
+		/// Governance removed this node; only governance allows it again.
+		RemovedByGovernance,
 	}
 
 	#[pallet::call]
 	impl<T: Config> Pallet<T> {
-		/// Allows `peer_id` on behalf of the consortium.
+		/// Allows `peer_id` on behalf of the consortium (also one governance removed).
 		#[pallet::call_index(0)]
 		#[pallet::weight(T::WeightInfo::add_node())]
 		pub fn add_node(origin: OriginFor<T>, peer_id: Vec<u8>) -> DispatchResult {
 			T::GovernanceOrigin::ensure_origin(origin)?;
 			let peer_id = Self::checked_peer_id(peer_id)?;
-			Self::insert(peer_id, NodeOwner::Consortium)
+			Self::insert(peer_id.clone(), NodeOwner::Consortium)?;
+			RemovedByGovernance::<T>::remove(&peer_id);
+			Ok(())
 		}
 
+		// Call index 1 (`claim_node` without the node's signature) is retired, never reused.
+
 		/// Allows `peer_id` as a node of the caller's organisation; the caller must be one of
-		/// its admins.
-		#[pallet::call_index(1)]
+		/// its admins, and `signature` the node identity key's over
+		/// [`iotchain_possession_proofs::node_claim_payload`] (`iotctl node prove` makes it).
+		#[pallet::call_index(3)]
 		#[pallet::weight(T::WeightInfo::claim_node())]
-		pub fn claim_node(origin: OriginFor<T>, peer_id: Vec<u8>) -> DispatchResult {
+		pub fn claim_node(
+			origin: OriginFor<T>,
+			peer_id: Vec<u8>,
+			signature: ed25519::Signature,
+		) -> DispatchResult {
 			let caller = ensure_signed(origin)?;
 			let org = T::Registry::active_admin_org_of(&caller).ok_or(Error::<T>::NotOrgAdmin)?;
 			let peer_id = Self::checked_peer_id(peer_id)?;
+			ensure!(
+				!RemovedByGovernance::<T>::contains_key(&peer_id),
+				Error::<T>::RemovedByGovernance
+			);
+			let identity =
+				Self::ed25519_identity(&peer_id).ok_or(Error::<T>::UnverifiablePeerId)?;
+			let payload = Self::claim_payload(org, &peer_id);
+			ensure!(signature.verify(&payload[..], &identity), Error::<T>::BadNodeSignature);
 			let claimed = ClaimedNodes::<T>::get(org);
 			ensure!(claimed < T::MaxNodesPerOrg::get(), Error::<T>::TooManyOrgNodes);
 			Self::insert(peer_id, NodeOwner::Organisation(org))?;
@@ -201,6 +244,9 @@ pub mod pallet {
 			if let NodeOwner::Organisation(org) = owner {
 				ClaimedNodes::<T>::mutate(org, |count| *count = count.saturating_sub(1));
 			}
+			if by_governance {
+				RemovedByGovernance::<T>::insert(&peer_id, ());
+			}
 			Self::deposit_event(Event::NodeRemoved { peer_id });
 			Ok(())
 		}
@@ -225,11 +271,35 @@ pub mod pallet {
 	}
 
 	impl<T: Config> Pallet<T> {
-		/// Every allowed PeerId, as the node's network takes them.
+		/// Every allowed PeerId, as the node's network takes them: the consortium's nodes and
+		/// those of active organisations (a suspended organisation's nodes are dropped until it
+		/// is resumed).
 		pub fn allowed_peer_ids() -> Vec<sp_core::OpaquePeerId> {
-			AllowedNodes::<T>::iter_keys()
-				.map(|peer_id| sp_core::OpaquePeerId(peer_id.into_inner()))
+			AllowedNodes::<T>::iter()
+				.filter(|(_, owner)| match owner {
+					NodeOwner::Consortium => true,
+					NodeOwner::Organisation(org) => T::Registry::active_org_roles(*org).is_some(),
+				})
+				.map(|(peer_id, _)| sp_core::OpaquePeerId(peer_id.into_inner()))
 				.collect()
+		}
+
+		/// The ed25519 public key a PeerId embeds: libp2p's identity multihash (code 0,
+		/// length 36) of the protobuf-encoded key (type 1 = Ed25519, 32 bytes of data).
+		pub fn ed25519_identity(peer_id: &[u8]) -> Option<ed25519::Public> {
+			let key = peer_id.strip_prefix(&ED25519_PEER_ID_PREFIX)?;
+			<[u8; 32]>::try_from(key).ok().map(ed25519::Public::from_raw)
+		}
+
+		/// This chain's genesis hash, which every node claim names.
+		fn genesis_hash() -> [u8; 32] {
+			let genesis = frame_system::Pallet::<T>::block_hash(BlockNumberFor::<T>::zero());
+			<[u8; 32]>::try_from(genesis.as_ref()).unwrap_or_default()
+		}
+
+		/// The bytes a node's identity key signs to consent to `org` claiming `peer_id`.
+		pub fn claim_payload(org: OrgId, peer_id: &[u8]) -> Vec<u8> {
+			iotchain_possession_proofs::node_claim_payload(&Self::genesis_hash(), org, peer_id)
 		}
 
 		fn checked_peer_id(peer_id: Vec<u8>) -> Result<PeerIdOf<T>, Error<T>> {

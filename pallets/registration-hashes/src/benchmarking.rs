@@ -18,14 +18,18 @@ fn assert_last_event<T: Config>(event: Event<T>) {
 	);
 }
 
-/// A certifier organisation whose admin acts, and an active device of another organisation.
-fn certifier_and_device<T: Config>() -> T::AccountId {
+/// A certifier organisation whose admin acts, and an active device of another organisation;
+/// returns the admin and how its registrations are recorded.
+fn certifier_and_device<T: Config>() -> (T::AccountId, Recorder) {
 	let certifier: T::AccountId = account("certifier", 0, 0);
 	let owner: T::AccountId = account("owner", 0, 0);
-	T::Registry::org_for_benchmark(&certifier, OrgRoles { certifier: true, ..Default::default() });
+	let org = T::Registry::org_for_benchmark(
+		&certifier,
+		OrgRoles { certifier: true, ..Default::default() },
+	);
 	T::Registry::org_for_benchmark(&owner, OrgRoles { manufacturer: true, ..Default::default() });
 	T::Registry::device_for_benchmark(&owner, DEVICE, &account("device", 0, 0));
-	certifier
+	(certifier, Recorder::Certifier(org))
 }
 
 fn hash_credential() -> Credential {
@@ -40,13 +44,14 @@ mod benchmarks {
 	/// A certifier (the longer authorisation path) adds the last version a pair may have.
 	#[benchmark]
 	fn register() {
-		let certifier = certifier_and_device::<T>();
+		let (certifier, recorder) = certifier_and_device::<T>();
 		for _ in 1..T::MaxVersions::get() {
 			Registrations::<T>::register_for_benchmark(
 				&certifier,
 				&DEVICE,
 				&USER_DEVICE,
 				hash_credential(),
+				recorder,
 			);
 		}
 		let version = T::MaxVersions::get();
@@ -60,12 +65,13 @@ mod benchmarks {
 	/// The device's owner (checked after the recorder) revokes.
 	#[benchmark]
 	fn revoke() {
-		let certifier = certifier_and_device::<T>();
+		let (certifier, recorder) = certifier_and_device::<T>();
 		Registrations::<T>::register_for_benchmark(
 			&certifier,
 			&DEVICE,
 			&USER_DEVICE,
 			hash_credential(),
+			recorder,
 		);
 		let owner: T::AccountId = account("owner", 0, 0);
 

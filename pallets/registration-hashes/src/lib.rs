@@ -17,7 +17,9 @@
 //!
 //! Registrations are recorded by a member of a certifier organisation, or by the IoT device
 //! itself relaying what the user device sent it (the paper's relay path), and only for active
-//! devices.
+//! devices. A pair belongs to its **recorder**: while its newest version stands (is not
+//! revoked), only the same certifier organisation (or the same device) records new versions,
+//! so no other certifier can supersede a registration or use up the pair's `MaxVersions`.
 //!
 //! ## Pallet API
 //!
@@ -103,7 +105,7 @@ pub mod pallet {
 			credential: Credential,
 			app_integrity_key: iotchain_certification_scheme::Hash,
 			recorder: Recorder,
-			recorded_by: T::AccountId,
+			by: T::AccountId,
 		},
 		/// A version of a pair's registration was revoked.
 		Revoked { device: DeviceId, user_device: UserDeviceId, version: Version, by: T::AccountId },
@@ -119,11 +121,18 @@ pub mod pallet {
 		/// revoke.
 		NotAllowedToRevoke,
 		/// The combination names no hash, or an unknown one.
-		InvalidCombination,
+		BadCombination,
+		/// The combination mixes only the third hash, which is stored on chain in clear: mix
+		/// the first or the second hash too.
+		PublicOnlyCombination,
 		/// The pair already has `MaxVersions` versions.
 		TooManyVersions,
 		/// The pair has no registration with this version.
-		UnknownRegistration,
+		RegistrationNotFound,
+		/// The pair's standing registration was recorded by another certifier organisation (or
+		/// by the device itself): only that recorder registers new versions until the
+		/// registration is revoked.
+		PairRecordedByAnother,
 		/// This version is already revoked.
 		AlreadyRevoked,
 	}
@@ -199,9 +208,17 @@ pub mod pallet {
 			recorder: Recorder,
 		) -> Result<Version, DispatchError> {
 			if let Credential::Hash { combination, .. } = credential {
-				ensure!(combination.is_valid(), Error::<T>::InvalidCombination);
+				ensure!(combination.is_valid(), Error::<T>::BadCombination);
+				ensure!(combination.mixes_private_input(), Error::<T>::PublicOnlyCombination);
 			}
-			let latest = LatestVersion::<T>::get(device, user_device).unwrap_or(0);
+			let latest = LatestVersion::<T>::get(device, user_device);
+			if let Some(standing) = latest
+				.and_then(|version| Registrations::<T>::get((device, user_device, version)))
+				.filter(|registration| registration.revoked.is_none())
+			{
+				ensure!(standing.recorder == recorder, Error::<T>::PairRecordedByAnother);
+			}
+			let latest = latest.unwrap_or(0);
 			ensure!(latest < T::MaxVersions::get(), Error::<T>::TooManyVersions);
 			let version = latest.saturating_add(1);
 			let registration = Registration {
@@ -221,7 +238,7 @@ pub mod pallet {
 				credential,
 				app_integrity_key,
 				recorder,
-				recorded_by,
+				by: recorded_by,
 			});
 			Ok(version)
 		}
@@ -234,7 +251,7 @@ pub mod pallet {
 		) -> DispatchResult {
 			let key = (device, user_device, version);
 			let mut registration =
-				Registrations::<T>::get(key).ok_or(Error::<T>::UnknownRegistration)?;
+				Registrations::<T>::get(key).ok_or(Error::<T>::RegistrationNotFound)?;
 			ensure!(registration.revoked.is_none(), Error::<T>::AlreadyRevoked);
 			ensure!(
 				Self::may_revoke(&caller, &device, &registration.recorder),
@@ -312,6 +329,7 @@ pub mod pallet {
 			Self::latest_registration(device, user_device).map(|(version, r)| LatestRegistration {
 				version,
 				credential: r.credential,
+				recorder: r.recorder,
 				revoked: r.revoked.is_some(),
 			})
 		}
@@ -322,6 +340,7 @@ pub mod pallet {
 			device: &DeviceId,
 			user_device: &UserDeviceId,
 			credential: Credential,
+			recorder: Recorder,
 		) {
 			Self::do_register(
 				recorded_by.clone(),
@@ -329,7 +348,7 @@ pub mod pallet {
 				*user_device,
 				credential,
 				[0; 32],
-				Recorder::Device,
+				recorder,
 			)
 			.expect("benchmark setup registers a fresh pair");
 		}

@@ -49,6 +49,8 @@ pub const CERTIFIER: u64 = 1;
 pub const OWNER: u64 = 2;
 /// Admin of an organisation that is neither.
 pub const OUTSIDER: u64 = 3;
+/// Admin of a second certifier organisation, which certified nothing for the tests' pair.
+pub const RIVAL_CERTIFIER: u64 = 4;
 /// An account no organisation knows.
 pub const STRANGER: u64 = 99;
 /// The signing account of device `n` is `DEVICE_ACCOUNT_BASE + n`.
@@ -65,14 +67,17 @@ fn create_org(admin: u64, roles: OrgRoles) {
 pub fn register_device(n: u8) -> DeviceId {
 	assert_ok!(Devices::register_device(
 		RuntimeOrigin::signed(OWNER),
-		DeviceRegistration {
-			id: [n; 32],
-			kind: DeviceKind::Device,
-			model: b"LOCK1".to_vec(),
-			account: DEVICE_ACCOUNT_BASE + n as u64,
-			metadata_hash: [0; 32],
-			firmware: FirmwareVersion { major: 1, minor: 0, patch: 0 },
-		}
+		pallet_device_registry::config_preludes::proven_for_tests::<Test>(
+			&OWNER,
+			DeviceRegistration {
+				id: [n; 32],
+				kind: DeviceKind::Device,
+				model: b"LOCK1".to_vec(),
+				account: DEVICE_ACCOUNT_BASE + n as u64,
+				metadata_hash: [0; 32],
+				firmware: FirmwareVersion { major: 1, minor: 0, patch: 0 },
+			}
+		)
 	));
 	[n; 32]
 }
@@ -89,6 +94,7 @@ pub fn new_test_ext() -> sp_io::TestExternalities {
 		create_org(CERTIFIER, role(true, false));
 		create_org(OWNER, role(false, true));
 		create_org(OUTSIDER, OrgRoles { operator: true, ..Default::default() });
+		create_org(RIVAL_CERTIFIER, role(true, false));
 		register_device(1);
 		System::reset_events();
 	});

@@ -17,11 +17,14 @@ fn origin(account: u64) -> RuntimeOrigin {
 
 /// A hash-mode credential as a user device computes it, with its secret.
 fn hash_credential() -> (Credential, scheme::Hash) {
-	let (combination, secret) = scheme::registration_secret(&UserHashes {
-		first: Some(scheme::first_hash(b"alice")),
-		second: Some(scheme::second_hash(b"phone-1")),
-		third: Some(APP_KEY),
-	})
+	let (combination, secret) = scheme::registration_secret(
+		&UserHashes {
+			first: Some(scheme::first_hash(b"alice")),
+			second: Some(scheme::second_hash(b"phone-1")),
+			third: Some(APP_KEY),
+		},
+		&[0x42; 32],
+	)
 	.expect("three hashes make a secret");
 	let registration_hash = scheme::registration_hash(&DEVICE, &USER_DEVICE, &secret);
 	(Credential::Hash { registration_hash, combination }, secret)
@@ -51,7 +54,7 @@ mod register {
 					credential,
 					app_integrity_key: APP_KEY,
 					recorder: Recorder::Certifier(CERTIFIER_ORG),
-					recorded_by: CERTIFIER,
+					by: CERTIFIER,
 				}
 				.into(),
 			);
@@ -99,9 +102,42 @@ mod register {
 				Some(LatestRegistration {
 					version: 2,
 					credential: key_credential(),
+					recorder: Recorder::Certifier(CERTIFIER_ORG),
 					revoked: false
 				})
 			);
+		});
+	}
+
+	/// The attack of a rogue certifier: supersede another certifier's registration, or use up
+	/// the pair's versions.
+	#[test]
+	fn another_certifier_cannot_supersede_a_standing_registration() {
+		run_test(|| {
+			let (credential, _) = hash_credential();
+			assert_ok!(register(CERTIFIER, credential));
+			for intruder in [RIVAL_CERTIFIER, DEVICE_ACCOUNT] {
+				assert_noop!(
+					register(intruder, key_credential()),
+					Error::<Test>::PairRecordedByAnother
+				);
+			}
+			// Once its recorder's registration is revoked, the pair is open again.
+			assert_ok!(RegistrationHashes::revoke(origin(OWNER), DEVICE, USER_DEVICE, 1));
+			assert_ok!(register(RIVAL_CERTIFIER, key_credential()));
+			assert_eq!(LatestVersion::<Test>::get(DEVICE, USER_DEVICE), Some(2));
+		});
+	}
+
+	#[test]
+	fn a_pair_the_device_registered_is_not_a_certifiers_to_supersede() {
+		run_test(|| {
+			assert_ok!(register(DEVICE_ACCOUNT, key_credential()));
+			assert_noop!(
+				register(CERTIFIER, key_credential()),
+				Error::<Test>::PairRecordedByAnother
+			);
+			assert_ok!(register(DEVICE_ACCOUNT, key_credential()));
 		});
 	}
 
@@ -207,11 +243,23 @@ mod register {
 			for bits in [0u8, 0b1000] {
 				let combination = codec::Decode::decode(&mut &[bits][..]).unwrap();
 				let credential = Credential::Hash { registration_hash: [1; 32], combination };
-				assert_noop!(register(CERTIFIER, credential), Error::<Test>::InvalidCombination);
+				assert_noop!(register(CERTIFIER, credential), Error::<Test>::BadCombination);
 			}
-			let single = Combination::from_bits(Combination::THIRD).unwrap();
+			let single = Combination::from_bits(Combination::FIRST).unwrap();
 			let credential = Credential::Hash { registration_hash: [1; 32], combination: single };
 			assert_ok!(register(CERTIFIER, credential));
+		});
+	}
+
+	/// The attack: the third hash is on chain in clear, so a secret mixing only it could be
+	/// recomputed by anyone (were it not salted) — such registrations are refused outright.
+	#[test]
+	fn refuses_a_combination_of_public_inputs_only() {
+		run_test(|| {
+			let public_only = Combination::from_bits(Combination::THIRD).unwrap();
+			let credential =
+				Credential::Hash { registration_hash: [1; 32], combination: public_only };
+			assert_noop!(register(CERTIFIER, credential), Error::<Test>::PublicOnlyCombination);
 		});
 	}
 
@@ -257,6 +305,7 @@ mod revoke {
 				Some(LatestRegistration {
 					version: 1,
 					credential: key_credential(),
+					recorder: Recorder::Certifier(CERTIFIER_ORG),
 					revoked: true
 				})
 			);
@@ -289,9 +338,9 @@ mod revoke {
 	#[test]
 	fn refuses_unknown_versions() {
 		run_test(|| {
-			assert_noop!(revoke(CERTIFIER, 1), Error::<Test>::UnknownRegistration);
+			assert_noop!(revoke(CERTIFIER, 1), Error::<Test>::RegistrationNotFound);
 			assert_ok!(register(CERTIFIER, key_credential()));
-			assert_noop!(revoke(CERTIFIER, 2), Error::<Test>::UnknownRegistration);
+			assert_noop!(revoke(CERTIFIER, 2), Error::<Test>::RegistrationNotFound);
 		});
 	}
 

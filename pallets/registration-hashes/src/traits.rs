@@ -1,7 +1,7 @@
 //! What the rest of the runtime may ask of the registration registry.
 
 #[cfg(feature = "runtime-benchmarks")]
-use crate::types::Credential;
+use crate::types::{Credential, Recorder};
 use crate::types::{LatestRegistration, UserDeviceId};
 use pallet_device_registry::DeviceId;
 
@@ -12,13 +12,14 @@ pub trait RegistrationLookup<AccountId> {
 	/// newest counts: an older version is superseded even when the newest is revoked.
 	fn latest(device: &DeviceId, user_device: &UserDeviceId) -> Option<LatestRegistration>;
 
-	/// Records a registration without any check, so another pallet's benchmarks can start from
-	/// one.
+	/// Records a registration by `recorder` without any authorisation, so another pallet's
+	/// benchmarks can start from one.
 	#[cfg(feature = "runtime-benchmarks")]
 	fn register_for_benchmark(
 		recorded_by: &AccountId,
 		device: &DeviceId,
 		user_device: &UserDeviceId,
 		credential: Credential,
+		recorder: Recorder,
 	);
 }

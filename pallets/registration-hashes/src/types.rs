@@ -99,7 +99,13 @@ pub struct Registration<AccountId, BlockNumber> {
 /// The newest registration of a pair, as other pallets see it.
 #[derive(Clone, PartialEq, Eq, Debug)]
 pub struct LatestRegistration {
+	/// Its version.
 	pub version: Version,
+	/// The registration hash or user-device key it registered.
 	pub credential: Credential,
+	/// Who recorded it: the certifier organisation that answers for the pair's hash-mode
+	/// logins, or the device.
+	pub recorder: Recorder,
+	/// Whether it was revoked.
 	pub revoked: bool,
 }

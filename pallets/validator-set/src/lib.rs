@@ -5,8 +5,8 @@
 //!
 //! ## Overview
 //!
-//! - [`Pallet::add_validator`] approves an account, [`Pallet::remove_validator`] withdraws it.
-//!   A removal that would leave fewer than `MinValidators` approved validators is refused.
+//! - [`Pallet::add_validator`] approves an account, [`Pallet::remove_validator`] withdraws it. A
+//!   removal that would leave fewer than `MinValidators` approved validators is refused.
 //! - An approved validator takes part once its operator has registered session keys with the
 //!   standard flow: `author_rotateKeys` on the validator's own node (so the keys are in the
 //!   keystore of the node that will use them), then `session.set_keys` signed by the validator's
@@ -146,7 +146,10 @@ pub mod pallet {
 		/// The removal would leave fewer than `MinValidators` approved validators.
 		TooFewValidators,
 		/// The minimum must be at least one and at most the number of approved validators.
-		InvalidMinimum,
+		BadMinimum,
+		/// The removal would leave fewer validators with session keys than the minimum, so the
+		/// next session plan could not enact it; wait until other validators have keys.
+		TooFewKeyedValidators,
 	}
 
 	#[pallet::call]
@@ -166,7 +169,9 @@ pub mod pallet {
 		}
 
 		/// Withdraws `validator`'s approval. It leaves the set planned at the next session
-		/// boundary and stops validating at the boundary after that.
+		/// boundary and stops validating at the boundary after that. Refused when fewer than
+		/// the minimum would remain, counting all approved validators or only those with
+		/// session keys (the ones a plan can enact).
 		#[pallet::call_index(1)]
 		#[pallet::weight(T::WeightInfo::remove_validator())]
 		pub fn remove_validator(origin: OriginFor<T>, validator: T::AccountId) -> DispatchResult {
@@ -176,11 +181,12 @@ pub mod pallet {
 					.iter()
 					.position(|approved| approved == &validator)
 					.ok_or(Error::<T>::NotValidator)?;
-				ensure!(
-					approved.len() > MinValidators::<T>::get() as usize,
-					Error::<T>::TooFewValidators
-				);
+				let minimum = MinValidators::<T>::get() as usize;
+				ensure!(approved.len() > minimum, Error::<T>::TooFewValidators);
 				approved.remove(position);
+				// Refused now rather than deferred silently at the next boundary.
+				let keyed = approved.iter().filter(|v| T::SessionKeys::is_registered(v)).count();
+				ensure!(keyed >= minimum, Error::<T>::TooFewKeyedValidators);
 				Ok::<_, DispatchError>(())
 			})?;
 			Self::deposit_event(Event::ValidatorRemoved { validator });
@@ -197,7 +203,7 @@ pub mod pallet {
 				min_validators >= 1
 					&& min_validators as usize
 						<= ApprovedValidators::<T>::decode_len().unwrap_or(0),
-				Error::<T>::InvalidMinimum
+				Error::<T>::BadMinimum
 			);
 			MinValidators::<T>::put(min_validators);
 			Self::deposit_event(Event::MinValidatorsSet { min_validators });

@@ -102,19 +102,38 @@ fn a_removal_cannot_go_below_the_minimum() {
 	});
 }
 
+/// A removal that leaves enough approved validators but too few with keys would only be
+/// deferred at the next boundary, leaving governance believing it took effect.
+#[test]
+fn a_removal_the_next_plan_could_not_enact_is_refused() {
+	new_test_ext().execute_with(|| {
+		assert_ok!(ValidatorSet::add_validator(RuntimeOrigin::root(), CANDIDATE));
+		assert_ok!(pallet_session::Pallet::<Test>::purge_keys(RuntimeOrigin::signed(3)));
+		// Four approved would remain after removing 4, but only two with keys.
+		assert_noop!(
+			ValidatorSet::remove_validator(RuntimeOrigin::root(), 4),
+			Error::<Test>::TooFewKeyedValidators
+		);
+		set_keys(CANDIDATE);
+		assert_ok!(ValidatorSet::remove_validator(RuntimeOrigin::root(), 4));
+		assert_invariants();
+	});
+}
+
 #[test]
 fn a_plan_below_the_minimum_is_deferred_until_keys_arrive() {
 	new_test_ext().execute_with(|| {
-		// Six approved, but the two newcomers have no keys yet.
+		// Five approved, but the two newcomers have no keys yet and 4 purged its own.
 		assert_ok!(ValidatorSet::add_validator(RuntimeOrigin::root(), 5));
 		assert_ok!(ValidatorSet::add_validator(RuntimeOrigin::root(), 6));
 		assert_ok!(ValidatorSet::remove_validator(RuntimeOrigin::root(), 3));
-		assert_ok!(ValidatorSet::remove_validator(RuntimeOrigin::root(), 4));
+		assert_ok!(pallet_session::Pallet::<Test>::purge_keys(RuntimeOrigin::signed(4)));
 
 		run_to_block(session_start(1));
 		System::assert_has_event(Event::PlanDeferred { session: 2, with_keys: 2 }.into());
 		run_to_block(session_start(2));
-		assert_eq!(active_validators(), GENESIS_VALIDATORS.to_vec());
+		// The old plan stands (3 included), less 4, which pallet-session skips without keys.
+		assert_eq!(active_validators(), vec![1, 2, 3]);
 
 		set_keys(5);
 		run_to_block(session_start(3));
@@ -202,11 +221,11 @@ fn set_min_validators_errors() {
 		);
 		assert_noop!(
 			ValidatorSet::set_min_validators(RuntimeOrigin::root(), 0),
-			Error::<Test>::InvalidMinimum
+			Error::<Test>::BadMinimum
 		);
 		assert_noop!(
 			ValidatorSet::set_min_validators(RuntimeOrigin::root(), 5),
-			Error::<Test>::InvalidMinimum
+			Error::<Test>::BadMinimum
 		);
 	});
 }

@@ -17,7 +17,7 @@ use frame_system::{
 use pallet_transaction_payment::{ConstFeeMultiplier, FungibleAdapter, Multiplier};
 use sp_consensus_aura::sr25519::AuthorityId as AuraId;
 use sp_runtime::{
-	traits::{ConvertInto, One, OpaqueKeys},
+	traits::{ConvertInto, One, OpaqueKeys, Verify},
 	Perbill,
 };
 use sp_version::RuntimeVersion;
@@ -26,8 +26,8 @@ use super::{
 	AccountId, Aura, Balance, Balances, Block, BlockNumber, Council, CouncilMembership,
 	DeviceRegistry, Hash, Nonce, OriginCaller, PalletInfo, RegistrationHashes, Runtime,
 	RuntimeCall, RuntimeEvent, RuntimeFreezeReason, RuntimeHoldReason, RuntimeOrigin, RuntimeTask,
-	Session, SessionKeys, System, ValidatorSet, DAYS, EXISTENTIAL_DEPOSIT, MINUTES, SESSION_PERIOD,
-	SLOT_DURATION, VERSION,
+	Session, SessionKeys, Signature, System, ValidatorSet, DAYS, EXISTENTIAL_DEPOSIT, MINUTES,
+	SESSION_PERIOD, SLOT_DURATION, VERSION,
 };
 
 /// Share of a block that ordinary transactions may fill; the rest stays free for operational
@@ -195,8 +195,52 @@ impl pallet_device_registry::Config for Runtime {
 	// A full batch stays well inside one block's weight (figures in docs/benchmarks.md).
 	type MaxBatchSize = ConstU32<256>;
 	type MaxKeyHistory = ConstU32<8>;
+	// A building's or a fleet depot's devices behind one gateway; a gateway's transfer
+	// unassigns them all in one call, whose weight this bounds.
+	type MaxDevicesPerGateway = ConstU32<1_024>;
+	// Device keys consent with the same signatures accounts sign transactions with.
+	type DeviceKeySignature = Signature;
+	type DeviceKeySigner = <Signature as Verify>::Signer;
+	type ReservedAccounts = GovernanceAccounts;
+	#[cfg(feature = "runtime-benchmarks")]
+	type BenchmarkHelper = BenchmarkDeviceKeys;
 	type WeightInfo = pallet_device_registry::weights::SubstrateWeight<Runtime>;
 }
+
+/// The council's and the validators' accounts: people's and nodes' keys, which must never be
+/// registered as a device (a revoked device's key is retired for good).
+pub struct GovernanceAccounts;
+
+impl frame_support::traits::Contains<AccountId> for GovernanceAccounts {
+	fn contains(account: &AccountId) -> bool {
+		CouncilMembership::contains(account) || ValidatorSet::is_approved(account)
+	}
+}
+
+/// Device keys for the registry's benchmarks: sr25519 keys in the benchmark keystore.
+#[cfg(feature = "runtime-benchmarks")]
+pub struct BenchmarkDeviceKeys;
+
+#[cfg(feature = "runtime-benchmarks")]
+impl pallet_device_registry::BenchmarkHelper<AccountId, Signature> for BenchmarkDeviceKeys {
+	fn device_account(seed: u32) -> AccountId {
+		let seed = alloc::format!("//benchmark-device-{seed}");
+		let public =
+			sp_io::crypto::sr25519_generate(BENCHMARK_DEVICE_KEYS, Some(seed.into_bytes()));
+		AccountId::from(public.0)
+	}
+
+	fn sign(account: &AccountId, payload: &[u8]) -> Signature {
+		let public = sp_core::sr25519::Public::from_raw(*account.as_ref());
+		sp_io::crypto::sr25519_sign(BENCHMARK_DEVICE_KEYS, &public, payload)
+			.map(Signature::Sr25519)
+			.expect("device_account put the key in the benchmark keystore; qed")
+	}
+}
+
+/// The keystore slot of the benchmarks' device keys.
+#[cfg(feature = "runtime-benchmarks")]
+const BENCHMARK_DEVICE_KEYS: sp_core::crypto::KeyTypeId = sp_core::crypto::KeyTypeId(*b"bdev");
 
 impl pallet_registration_hashes::Config for Runtime {
 	type Registry = DeviceRegistry;
@@ -220,6 +264,11 @@ impl pallet_login_records::Config for Runtime {
 
 impl pallet_firmware_releases::Config for Runtime {
 	type Registry = DeviceRegistry;
+	// The council assigns models already in use and sets single-approver exceptions.
+	type GovernanceOrigin = ConsortiumGovernance;
+	// A week for the other approvers of a release or approver change to sign off, across
+	// time zones and holidays; an unapproved release can then be cleared by anyone.
+	type ApprovalWindow = ConstU32<{ 7 * DAYS }>;
 	// The device registry's model bound, so every registered model can have releases.
 	type MaxModelLen = <Runtime as pallet_device_registry::Config>::MaxModelLen;
 	type MaxUriLen = ConstU32<256>;
@@ -246,6 +295,24 @@ pub type ConsortiumGovernance = EitherOfDiverse<
 	pallet_collective::EnsureProportionMoreThan<AccountId, CouncilInstance, 1, 2>,
 >;
 
+/// The council's default vote: a member who did not vote counts as a nay.
+///
+/// polkadot-sdk's defaults let the prime member's vote, or the majority of the votes cast,
+/// stand in for silent members when a motion closes at the end of its duration — so with five
+/// seats, the prime member and one other could pass a motion two of five organisations wanted.
+pub struct AbstentionsCountAgainst;
+
+impl pallet_collective::DefaultVote for AbstentionsCountAgainst {
+	fn default_vote(
+		_prime_vote: Option<bool>,
+		_yes_votes: pallet_collective::MemberCount,
+		_no_votes: pallet_collective::MemberCount,
+		_len: pallet_collective::MemberCount,
+	) -> bool {
+		false
+	}
+}
+
 parameter_types! {
 	/// A council motion may use at most half a block.
 	pub MaxCouncilProposalWeight: Weight =
@@ -260,9 +327,9 @@ impl pallet_collective::Config<CouncilInstance> for Runtime {
 	type MotionDuration = ConstU32<{ 3 * DAYS }>;
 	type MaxProposals = ConstU32<100>;
 	type MaxMembers = ConstU32<MAX_COUNCIL_MEMBERS>;
-	// Members who did not vote count as voting with the majority of those who did, then with
-	// the prime member, so a motion can close when some organisations stay silent.
-	type DefaultVote = pallet_collective::MoreThanMajorityThenPrimeDefaultVote;
+	// Members who did not vote count against the motion, whatever the prime member or the
+	// voters did: only ayes from more than half of all seats pass a motion.
+	type DefaultVote = AbstentionsCountAgainst;
 	type WeightInfo = crate::weights::pallet_collective::WeightInfo<Runtime>;
 	// Seats change only through `CouncilMembership`, which the council itself governs.
 	type SetMembersOrigin = EnsureRoot<AccountId>;

@@ -2,6 +2,7 @@ use super::*;
 use serde_json::Value;
 
 const VECTORS: &str = include_str!("../test-vectors.json");
+const SALT: Salt = [0x42; 32];
 
 fn vectors() -> Value {
 	serde_json::from_str(VECTORS).expect("test-vectors.json is valid JSON")
@@ -50,7 +51,8 @@ fn secrets_registration_and_certification_hashes_match_the_vectors() {
 	assert_eq!(cases.len(), 4);
 	for case in cases {
 		let bits = case["combination"].as_u64().unwrap() as u8;
-		let (combination, secret) = registration_secret(&user_hashes(&v, bits)).unwrap();
+		let salt = hex32(&v["inputs"]["salt"]);
+		let (combination, secret) = registration_secret(&user_hashes(&v, bits), &salt).unwrap();
 		assert_eq!(combination.bits(), bits);
 		assert_eq!(secret, hex32(&case["registration_secret"]), "secret, combination {bits:#05b}");
 		let registration = registration_hash(&device, &user_device, &secret);
@@ -90,11 +92,14 @@ fn a_tampered_secret_no_longer_matches_the_registration() {
 	let device = [1; 32];
 	let user_device = [2; 32];
 	let nonce = [3; 32];
-	let (_, secret) = registration_secret(&UserHashes {
-		first: Some(first_hash(b"alice")),
-		second: Some(second_hash(b"phone")),
-		third: None,
-	})
+	let (_, secret) = registration_secret(
+		&UserHashes {
+			first: Some(first_hash(b"alice")),
+			second: Some(second_hash(b"phone")),
+			third: None,
+		},
+		&SALT,
+	)
 	.unwrap();
 	let registration = registration_hash(&device, &user_device, &secret);
 	let mut tampered = secret;
@@ -112,7 +117,8 @@ fn a_tampered_secret_no_longer_matches_the_registration() {
 fn a_certification_hash_for_another_nonce_is_refused() {
 	let (device, user_device) = ([1; 32], [2; 32]);
 	let (_, secret) =
-		registration_secret(&UserHashes { third: Some([9; 32]), ..Default::default() }).unwrap();
+		registration_secret(&UserHashes { first: Some([9; 32]), ..Default::default() }, &SALT)
+			.unwrap();
 	let registration = registration_hash(&device, &user_device, &secret);
 	let answer_to_old_nonce = certification_hash(&secret, &[3; 32]);
 	assert_eq!(
@@ -140,12 +146,40 @@ fn a_registration_is_bound_to_its_pair() {
 fn the_combination_decides_the_secret() {
 	let all = UserHashes { first: Some([1; 32]), second: Some([2; 32]), third: Some([3; 32]) };
 	let two = UserHashes { third: None, ..all };
-	assert_ne!(registration_secret(&all).unwrap().1, registration_secret(&two).unwrap().1);
+	assert_ne!(
+		registration_secret(&all, &SALT).unwrap().1,
+		registration_secret(&two, &SALT).unwrap().1
+	);
+}
+
+/// Without the salt, whoever knows or guesses the inputs recomputes `k` (scheme v1's flaw);
+/// with it, the same public inputs make unrelated secrets.
+#[test]
+fn the_salt_decides_the_secret() {
+	let public_only = UserHashes { third: Some([3; 32]), ..Default::default() };
+	let other_salt = [0x5a; 32];
+	assert_ne!(
+		registration_secret(&public_only, &SALT).unwrap().1,
+		registration_secret(&public_only, &other_salt).unwrap().1
+	);
+}
+
+#[test]
+fn only_the_first_and_second_hashes_are_private_inputs() {
+	for (bits, private) in
+		[(0b001, true), (0b010, true), (0b100, false), (0b101, true), (0b111, true)]
+	{
+		assert_eq!(
+			Combination::from_bits(bits).unwrap().mixes_private_input(),
+			private,
+			"{bits:#05b}"
+		);
+	}
 }
 
 #[test]
 fn no_hash_makes_no_secret() {
-	assert_eq!(registration_secret(&UserHashes::default()), None);
+	assert_eq!(registration_secret(&UserHashes::default(), &SALT), None);
 }
 
 #[test]

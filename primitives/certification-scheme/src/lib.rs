@@ -1,22 +1,29 @@
 //! # The iotchain certification scheme
 //!
-//! How the values of the multi-security certification protocol (seed 001, sections 3.1 and 3.4)
-//! are computed. The runtime and the client (`iotctl`, certification centres, phone apps through
-//! test vectors) all use this one definition, so a value computed anywhere is checked the same
-//! way everywhere.
+//! How the values of the multi-security certification protocol (its registration and
+//! certification phases) are computed. The runtime and the client (`iotctl`, certification centres,
+//! phone apps through test vectors) all use this one definition, so a value computed anywhere is
+//! checked the same way everywhere.
 //!
 //! ## Hash mode (the paper's protocol)
-//! - The user device derives up to three hashes: the *first* from the user's identity, the
-//!   *second* from the user device's own information, the *third* from the IoT app's integrity
-//!   key (app version and checksum).
-//! - It mixes a non-empty subset of them (the [`Combination`]) into the registration secret
-//!   `k = H(SECRET ‖ combination ‖ chosen hashes)`.
+//! - The user device derives up to three hashes: the *first* from the user's identity, the *second*
+//!   from the user device's own information, the *third* from the IoT app's integrity key (app
+//!   version and checksum).
+//! - It draws a random 256-bit **salt** and mixes it with a subset of the hashes (the
+//!   [`Combination`]) into the registration secret `k = H(SECRET ‖ combination ‖ salt ‖ chosen
+//!   hashes)`. The salt never goes on chain; the user device and the certifier's database keep it
+//!   with `k`. The combination must mix the first or the second hash: the third is stored on chain
+//!   in clear, so alone it is public ([`Combination::mixes_private_input`]).
 //! - The chain records the registration hash `R = H(REGISTRATION ‖ device ‖ user device ‖ k)`,
-//!   write-once. `R` reveals nothing of `k`, and binds it to one (IoT device, user device) pair.
+//!   write-once, binding `k` to one (IoT device, user device) pair. `R` reveals nothing of `k`
+//!   because `k` is unpredictable: the salt alone has 256 bits of entropy, so guessing the user's
+//!   identity or device information offline does not yield `k`. (Scheme v1 had no salt: `k` was
+//!   only as hard to guess as those inputs, and a combination of the third hash alone could be
+//!   computed from the chain.)
 //! - At login the IoT device issues a fresh nonce `n`; the user device answers with the
 //!   certification hash `c = H(CERTIFICATION ‖ k ‖ n)`. A certifier holding `k` checks `c`, and
-//!   checks `k` against the on-chain `R` ([`verify_certification`]): a certification database
-//!   whose secret was altered no longer matches the chain.
+//!   checks `k` against the on-chain `R` ([`verify_certification`]): a certification database whose
+//!   secret was altered no longer matches the chain.
 //!
 //! ## Signature mode (beyond the paper)
 //! The user device registers a public key instead and signs [`login_payload`] (device, user
@@ -38,26 +45,30 @@ pub type Hash = [u8; 32];
 /// A challenge an IoT device issues for one login; it must be unpredictable.
 pub type Nonce = [u8; 32];
 
-/// The domain tag of every value the scheme hashes or signs. The `v1` is part of the tag: a
-/// future scheme gets new tags, so old and new values can never be confused.
+/// The domain tag of every value the scheme hashes or signs. The version is part of the tag:
+/// scheme v2 (salted secrets) has new tags, so v1 and v2 values can never be confused.
 pub mod domain {
 	/// First hash: the user's identity.
-	pub const USER_IDENTITY: &[u8] = b"iotchain/v1/user-identity";
+	pub const USER_IDENTITY: &[u8] = b"iotchain/v2/user-identity";
 	/// Second hash: the user device's own information.
-	pub const USER_DEVICE_INFO: &[u8] = b"iotchain/v1/user-device-info";
+	pub const USER_DEVICE_INFO: &[u8] = b"iotchain/v2/user-device-info";
 	/// Third hash: the IoT app's integrity key (version and checksum).
-	pub const APP_INTEGRITY: &[u8] = b"iotchain/v1/app-integrity";
+	pub const APP_INTEGRITY: &[u8] = b"iotchain/v2/app-integrity";
 	/// The public identifier of a user device on chain.
-	pub const USER_DEVICE_ID: &[u8] = b"iotchain/v1/user-device-id";
+	pub const USER_DEVICE_ID: &[u8] = b"iotchain/v2/user-device-id";
 	/// The registration secret `k`.
-	pub const REGISTRATION_SECRET: &[u8] = b"iotchain/v1/registration-secret";
+	pub const REGISTRATION_SECRET: &[u8] = b"iotchain/v2/registration-secret";
 	/// The registration hash `R` the chain records.
-	pub const REGISTRATION: &[u8] = b"iotchain/v1/registration";
+	pub const REGISTRATION: &[u8] = b"iotchain/v2/registration";
 	/// The certification hash `c` answering a nonce.
-	pub const CERTIFICATION: &[u8] = b"iotchain/v1/certification";
+	pub const CERTIFICATION: &[u8] = b"iotchain/v2/certification";
 	/// The payload a user device signs to log in (signature mode).
-	pub const LOGIN: &[u8] = b"iotchain/v1/login";
+	pub const LOGIN: &[u8] = b"iotchain/v2/login";
 }
+
+/// The random value a user device mixes into its registration secret: 256 bits from a
+/// cryptographically secure generator, never on chain.
+pub type Salt = [u8; 32];
 
 /// Which of the first, second and third hashes a registration secret mixes: a non-empty set,
 /// stored on chain with the registration (the paper's "combination method").
@@ -103,6 +114,12 @@ impl Combination {
 	/// How many hashes it mixes.
 	pub fn count(self) -> u32 {
 		(self.0 & Self::ALL).count_ones()
+	}
+
+	/// Whether it mixes an input that is not public: the first or the second hash. The third
+	/// (the app integrity key) is recorded on chain in clear with every registration.
+	pub fn mixes_private_input(self) -> bool {
+		self.0 & (Self::FIRST | Self::SECOND) != 0
 	}
 }
 
@@ -179,13 +196,16 @@ pub fn user_device_id(user_device_info: &[u8]) -> Hash {
 	tagged_hash(domain::USER_DEVICE_ID, &[&length_prefix(user_device_info), user_device_info])
 }
 
-/// The registration secret `k` and the combination it mixes; `None` when no hash is given.
-pub fn registration_secret(hashes: &UserHashes) -> Option<(Combination, Hash)> {
+/// The registration secret `k` and the combination it mixes, from the user device's `salt`;
+/// `None` when no hash is given. A combination without the first or second hash makes a
+/// secret too (the chain refuses to record it; see [`Combination::mixes_private_input`]).
+pub fn registration_secret(hashes: &UserHashes, salt: &Salt) -> Option<(Combination, Hash)> {
 	let combination = hashes.combination()?;
 	let chosen = [hashes.first, hashes.second, hashes.third];
 	let mut state = blake2b_simd::Params::new().hash_length(32).to_state();
 	state.update(domain::REGISTRATION_SECRET);
 	state.update(&[combination.bits()]);
+	state.update(salt);
 	for hash in chosen.iter().flatten() {
 		state.update(hash);
 	}

@@ -32,28 +32,30 @@ def main():
     nonce = bytes([0x22]) * 32
     genesis = bytes([0x33]) * 32
     challenge_block = 1234
+    salt = bytes(range(0x40, 0x60))
 
-    first = tagged_hash(b"iotchain/v1/user-identity", length_prefix(user_identity), user_identity)
-    second = tagged_hash(b"iotchain/v1/user-device-info", length_prefix(device_info), device_info)
-    third = tagged_hash(b"iotchain/v1/app-integrity", length_prefix(app_version), app_version,
+    first = tagged_hash(b"iotchain/v2/user-identity", length_prefix(user_identity), user_identity)
+    second = tagged_hash(b"iotchain/v2/user-device-info", length_prefix(device_info), device_info)
+    third = tagged_hash(b"iotchain/v2/app-integrity", length_prefix(app_version), app_version,
                         length_prefix(app_checksum), app_checksum)
-    user_device = tagged_hash(b"iotchain/v1/user-device-id", length_prefix(device_info), device_info)
+    user_device = tagged_hash(b"iotchain/v2/user-device-id", length_prefix(device_info), device_info)
 
     combinations = []
     for bits in (0b111, 0b011, 0b100, 0b101):
         chosen = [h for bit, h in ((0b001, first), (0b010, second), (0b100, third)) if bits & bit]
-        secret = tagged_hash(b"iotchain/v1/registration-secret", bytes([bits]), *chosen)
+        secret = tagged_hash(b"iotchain/v2/registration-secret", bytes([bits]), salt, *chosen)
         combinations.append({
             "combination": bits,
             "registration_secret": secret.hex(),
-            "registration_hash": tagged_hash(b"iotchain/v1/registration", device, user_device, secret).hex(),
-            "certification_hash": tagged_hash(b"iotchain/v1/certification", secret, nonce).hex(),
+            "registration_hash": tagged_hash(b"iotchain/v2/registration", device, user_device, secret).hex(),
+            "certification_hash": tagged_hash(b"iotchain/v2/certification", secret, nonce).hex(),
         })
 
-    login_payload = (b"iotchain/v1/login" + genesis + device + user_device + nonce
+    login_payload = (b"iotchain/v2/login" + genesis + device + user_device + nonce
                      + struct.pack("<I", challenge_block))
     vectors = {
         "_comment": "Written by make-test-vectors.py (Python hashlib, independent of the Rust code).",
+        "scheme": "v2 (salted registration secrets)",
         "hash": "BLAKE2b-256, unkeyed",
         "inputs": {
             "user_identity": user_identity.decode(),
@@ -64,6 +66,7 @@ def main():
             "nonce": nonce.hex(),
             "genesis": genesis.hex(),
             "challenge_block": challenge_block,
+            "salt": salt.hex(),
         },
         "first_hash": first.hex(),
         "second_hash": second.hex(),
