@@ -22,6 +22,7 @@ mod firmware;
 mod governance;
 mod input;
 mod logins;
+mod pipeline;
 mod registrations;
 mod render;
 

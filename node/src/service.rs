@@ -6,7 +6,7 @@ use iotchain_runtime::{apis::RuntimeApi, opaque::Block};
 use sc_client_api::{Backend, BlockBackend};
 use sc_consensus_aura::{ImportQueueParams, SlotProportion, StartAuraParams};
 use sc_consensus_grandpa::SharedVoterState;
-use sc_service::{error::Error as ServiceError, Configuration, TaskManager, WarpSyncConfig};
+use sc_service::{error::Error as ServiceError, Configuration, TaskManager};
 use sc_telemetry::{Telemetry, TelemetryWorker};
 use sc_transaction_pool_api::OffchainTransactionPoolFactory;
 use sp_consensus_aura::sr25519::{AuthorityId as AuraId, AuthorityPair as AuraPair};
@@ -137,9 +137,7 @@ pub fn new_partial(config: &Configuration) -> Result<Service, ServiceError> {
 }
 
 /// Builds and starts a full node; an authority also authors blocks and votes in GRANDPA.
-pub fn new_full<
-	N: sc_network::NetworkBackend<Block, <Block as sp_runtime::traits::Block>::Hash>,
->(
+pub fn new_full<N: crate::network::InboundQueues>(
 	config: Configuration,
 ) -> Result<TaskManager, ServiceError> {
 	let sc_service::PartialComponents {
@@ -181,22 +179,21 @@ pub fn new_full<
 		Vec::default(),
 	));
 
-	// The last element is a Bitswap client for storage chains; nothing here fetches over it.
-	let (network, system_rpc_tx, tx_handler_controller, sync_service, _bitswap) =
-		sc_service::build_network(sc_service::BuildNetworkParams {
-			config: &config,
-			net_config,
-			client: client.clone(),
-			transaction_pool: transaction_pool.clone(),
-			spawn_handle: task_manager.spawn_handle(),
-			spawn_essential_handle: task_manager.spawn_essential_handle(),
-			import_queue,
-			block_announce_validator_builder: None,
-			warp_sync_config: Some(WarpSyncConfig::WithProvider(warp_sync)),
-			block_relay: None,
-			metrics,
-			gap_sync_body_policy: None,
-		})?;
+	let crate::network::Network {
+		service: network,
+		system_rpc_tx,
+		tx_handler_controller,
+		sync_service,
+	} = crate::network::build(crate::network::NetworkParams {
+		config: &config,
+		net_config,
+		client: client.clone(),
+		transaction_pool: transaction_pool.clone(),
+		task_manager: &task_manager,
+		import_queue,
+		warp_proofs: warp_sync,
+		metrics,
+	})?;
 
 	if config.offchain_worker.enabled {
 		let offchain_workers =
@@ -235,7 +232,7 @@ pub fn new_full<
 	};
 
 	sc_service::spawn_tasks(sc_service::SpawnTasksParams {
-		network: Arc::new(network.clone()),
+		network: network.clone(),
 		client: client.clone(),
 		keystore: keystore_container.keystore(),
 		task_manager: &mut task_manager,

@@ -4,6 +4,7 @@
 //! removed by council vote while the others keep running.
 
 mod common;
+mod stranger;
 
 use codec::{Decode, Encode};
 use common::*;
@@ -328,6 +329,33 @@ fn a_four_organisation_consortium_is_governed_on_chain() {
 	assert_eq!(nonce, json!(0), "the remark was never included");
 	members[3].nonce = 0;
 	network.stop(intruder);
+
+	// Nor can a stranger read the chain by speaking the request protocols itself: every request
+	// from a PeerId not on the list is refused. (The same requests succeed on an open chain:
+	// `local_testnet: an_open_development_chain_answers_block_and_state_requests_from_anyone`.)
+	let genesis = network.nodes[0].rpc("chain_getBlockHash", json!([0])).expect("genesis");
+	let genesis = genesis.as_str().expect("a hex hash").trim_start_matches("0x").to_owned();
+	let first = network.nodes[0].rpc("chain_getBlockHash", json!([1])).expect("block 1");
+	let first: [u8; 32] = bytes_of(first.as_str().expect("a hex hash")).try_into().expect("32");
+	let address = network.nodes[0].multiaddr();
+	for (what, protocol, request) in [
+		("blocks", stranger::block_protocol(&genesis), stranger::block_request(1)),
+		("state", stranger::state_protocol(&genesis), stranger::state_request(&first)),
+	] {
+		let refusal = stranger::request(&address, &protocol, request)
+			.expect_err("a stranger's request is refused");
+		assert!(refusal.starts_with("Rejected"), "{what}: refused, not failed: {refusal}");
+	}
+	let refusal = stranger::request(
+		&address,
+		&stranger::light_client_protocol(&genesis),
+		stranger::block_request(1),
+	)
+	.expect_err("the light-client protocol is not served");
+	assert!(
+		refusal.starts_with("Rejected") || refusal == "UnsupportedProtocol",
+		"light client: {refusal}"
+	);
 
 	// A fifth organisation's validator joins: the council allows its node and approves its
 	// account in one motion, its node makes its session keys, the account registers them.

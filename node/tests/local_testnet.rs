@@ -3,6 +3,7 @@
 //! runtime APIs of a `--dev` node, and the command line.
 
 mod common;
+mod stranger;
 
 use common::*;
 use serde_json::Value;
@@ -128,6 +129,49 @@ fn the_iot_runtime_apis_answer_on_a_dev_node() {
 	);
 }
 
+/// The hash of block `number`, as a hex string without `0x`.
+fn block_hash_hex(rpc_port: u16, number: u64) -> String {
+	let hash = rpc(rpc_port, "chain_getBlockHash", serde_json::json!([number])).expect("a hash");
+	hash.as_str().expect("a hex string").trim_start_matches("0x").to_owned()
+}
+
+#[test]
+fn an_open_development_chain_answers_block_and_state_requests_from_anyone() {
+	// The dev chain lists no nodes, so its network is open: a stranger's requests are served.
+	// (This also shows the stranger speaks the protocols correctly, so the consortium test's
+	// refusals are the gate's and not a malformed request's.)
+	let node = DevNode::start();
+	assert_eq!(node.runtime_call("PeerAllowlistApi_allowed_peer_ids", &[]), "0x00", "no nodes");
+	wait_until(Duration::from_secs(60), "block 1", || {
+		let best = rpc(node.rpc_port, "chain_getHeader", serde_json::json!([]));
+		at_least(best.map(|header| hex_u64(&header["number"])), 1)
+	});
+	let genesis = block_hash_hex(node.rpc_port, 0);
+	let first = bytes_of(&block_hash_hex(node.rpc_port, 1));
+	let peer_id = rpc(node.rpc_port, "system_localPeerId", serde_json::json!([])).expect("PeerId");
+	let address =
+		format!("/ip4/127.0.0.1/tcp/{}/p2p/{}", node.p2p_port, peer_id.as_str().expect("a PeerId"));
+
+	let blocks = stranger::request(
+		&address,
+		&stranger::block_protocol(&genesis),
+		stranger::block_request(1),
+	)
+	.expect("a stranger gets blocks from an open chain");
+	assert!(
+		blocks.windows(32).any(|window| window == first.as_slice()),
+		"the response holds block 1"
+	);
+
+	let state = stranger::request(
+		&address,
+		&stranger::state_protocol(&genesis),
+		stranger::state_request(&first.try_into().expect("32 bytes")),
+	)
+	.expect("a stranger gets state from an open chain");
+	assert!(state.windows(5).any(|window| window == b":code"), "the response holds the runtime");
+}
+
 #[test]
 fn built_in_chain_specs_name_their_presets() {
 	for (chain, id, chain_type) in
@@ -169,4 +213,17 @@ fn key_insert_stores_validator_keys_in_the_keystore() {
 	// The file name is the hex key type followed by the hex public key.
 	assert!(entries.iter().any(|name| name.starts_with(&hex_of(b"aura"))), "{entries:?}");
 	let _ = fs::remove_dir_all(&dir);
+}
+
+#[test]
+fn serving_ipfs_is_refused_with_a_clear_error() {
+	// The node assembles its own networking (the allow-list gate) and serves no Bitswap.
+	let output = Command::new(&*NODE)
+		.args(["--dev", "--tmp", "--ipfs-server", "--no-mdns", "--no-telemetry", "--no-prometheus"])
+		.args(["--listen-addr", "/ip4/127.0.0.1/tcp/0", "--rpc-port", &free_port().to_string()])
+		.output()
+		.expect("iotchain-node runs");
+	assert!(!output.status.success());
+	let stderr = String::from_utf8_lossy(&output.stderr);
+	assert!(stderr.contains("do not serve IPFS"), "the refusal says why: {stderr}");
 }

@@ -22,8 +22,8 @@ use sp_version::RuntimeVersion;
 
 use super::{
 	AccountId, Aura, Balance, Block, BlockNumber, DeviceRegistry, Executive, FirmwareReleases,
-	Grandpa, InherentDataExt, LoginRecords, Nonce, RegistrationHashes, Runtime, RuntimeCall,
-	RuntimeGenesisConfig, SessionKeys, System, TransactionPayment, VERSION,
+	Grandpa, InherentDataExt, LoginRecords, Nonce, PeerAllowlist, RegistrationHashes, Runtime,
+	RuntimeCall, RuntimeGenesisConfig, SessionKeys, System, TransactionPayment, VERSION,
 };
 
 impl_runtime_apis! {
@@ -232,6 +232,12 @@ impl_runtime_apis! {
 			limit: u32,
 		) -> Vec<DeviceId> {
 			FirmwareReleases::devices_on_release(release, after, limit)
+		}
+	}
+
+	impl pallet_peer_allowlist::runtime_api::PeerAllowlistApi<Block> for Runtime {
+		fn allowed_peer_ids() -> Vec<sp_core::OpaquePeerId> {
+			PeerAllowlist::allowed_peer_ids()
 		}
 	}
 

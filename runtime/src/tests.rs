@@ -144,9 +144,13 @@ fn metadata_lists_the_runtime_pallets_at_their_indices() {
 #[test]
 fn metadata_lists_the_iot_runtime_apis() {
 	let apis: Vec<String> = latest_metadata().apis.iter().map(|api| api.name.clone()).collect();
-	for api in
-		["DeviceRegistryApi", "RegistrationHashesApi", "LoginRecordsApi", "FirmwareReleasesApi"]
-	{
+	for api in [
+		"DeviceRegistryApi",
+		"RegistrationHashesApi",
+		"LoginRecordsApi",
+		"FirmwareReleasesApi",
+		"PeerAllowlistApi",
+	] {
 		assert!(apis.iter().any(|name| name == api), "{api} is missing from {apis:?}");
 	}
 }
@@ -618,6 +622,18 @@ mod admission {
 		with_device(|device, _| {
 			assert_eq!(
 				validate(signed(&device, 0, transfer_to_alice())),
+				Err(InvalidTransaction::Payment.into())
+			);
+		});
+	}
+
+	/// The attack: a compromised device writes records about other devices, which fail at
+	/// dispatch, to fill blocks for free. Only records about itself are feeless.
+	#[test]
+	fn a_device_pays_for_records_about_another_device() {
+		with_device(|device, _| {
+			assert_eq!(
+				validate(signed(&device, 0, register_hash([0xee; 32], 0))),
 				Err(InvalidTransaction::Payment.into())
 			);
 		});

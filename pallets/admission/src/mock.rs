@@ -4,9 +4,7 @@
 
 use crate::{self as pallet_admission, AccountKind, KnownAccounts};
 use frame_support::{assert_ok, derive_impl, traits::ConstU32};
-use pallet_device_registry::{
-	DeviceId, DeviceKind, DeviceRegistration, DeviceRegistry, FirmwareVersion, OrgRoles,
-};
+use pallet_device_registry::{DeviceId, DeviceKind, DeviceRegistry, OrgRoles};
 use sp_runtime::BuildStorage;
 
 type Block = frame_system::mocking::MockBlock<Test>;
@@ -84,17 +82,6 @@ impl crate::BenchmarkHelper<u64> for TestAccounts {
 	}
 }
 
-fn registration(id: DeviceId, kind: DeviceKind, account: u64) -> DeviceRegistration<u64> {
-	DeviceRegistration {
-		id,
-		kind,
-		model: b"TH100".to_vec(),
-		account,
-		metadata_hash: [0; 32],
-		firmware: FirmwareVersion { major: 1, minor: 0, patch: 0 },
-	}
-}
-
 /// An organisation (admin `ORG_ADMIN`) with one active device and one active gateway.
 pub fn new_test_ext() -> sp_io::TestExternalities {
 	let storage = frame_system::GenesisConfig::<Test>::default().build_storage().unwrap();
@@ -111,12 +98,8 @@ pub fn new_test_ext() -> sp_io::TestExternalities {
 			(DEVICE, DeviceKind::Device, DEVICE_ACCOUNT),
 			(GATEWAY, DeviceKind::Gateway, GATEWAY_ACCOUNT),
 		] {
-			assert_ok!(Devices::register_device(
-				RuntimeOrigin::signed(ORG_ADMIN),
-				pallet_device_registry::config_preludes::proven_for_tests::<Test>(
-					&ORG_ADMIN,
-					registration(id, kind, account)
-				)
+			assert_ok!(pallet_device_registry::config_preludes::register_for_tests::<Test>(
+				ORG_ADMIN, id, kind, b"TH100", account,
 			));
 		}
 	});

@@ -53,7 +53,10 @@ extern crate alloc;
 pub use pallet::*;
 #[cfg(feature = "runtime-benchmarks")]
 pub use traits::BenchmarkHelper;
-pub use traits::{is_signed_by_active_device, ActiveDevice, DeviceRegistry};
+pub use traits::{
+	is_device_or_its_gateway, is_signed_by_device, is_signed_by_device_or_its_gateway, speaks_for,
+	ActiveDevice, DeviceRegistry,
+};
 pub use types::*;
 pub use weights::WeightInfo;
 
@@ -119,20 +122,36 @@ pub mod pallet {
 		/// Small bounds, so tests reach every limit with a handful of entries.
 		pub struct TestDefaultConfig;
 
-		/// `registration` with its key's test proof for joining the organisation `registrant`
-		/// acts for: how other pallets' tests register devices.
-		pub fn proven_for_tests<T>(
-			registrant: &u64,
-			registration: DeviceRegistration<u64>,
-		) -> ProvenRegistration<u64, sp_runtime::testing::TestSignature>
+		/// Registers device or gateway `id` of `model`, signing with `account` and leaving the
+		/// factory on firmware 1.0.0, for the organisation `registrant` acts for, with its key's
+		/// test proof: how other pallets' tests enrol devices.
+		pub fn register_for_tests<T>(
+			registrant: u64,
+			id: DeviceId,
+			kind: DeviceKind,
+			model: &[u8],
+			account: u64,
+		) -> frame_support::dispatch::DispatchResult
 		where
 			T: Config<AccountId = u64, DeviceKeySignature = sp_runtime::testing::TestSignature>,
 		{
 			let org = OrgOfAccount::<T>::get(registrant).unwrap_or_default();
-			let payload =
-				Pallet::<T>::key_proof_payload(org, &registration.id, &registration.account);
-			let key_proof = sp_runtime::testing::TestSignature(registration.account, payload);
-			ProvenRegistration { registration, key_proof }
+			let key_proof = sp_runtime::testing::TestSignature(
+				account,
+				Pallet::<T>::key_proof_payload(org, &id, &account),
+			);
+			let registration = DeviceRegistration {
+				id,
+				kind,
+				model: model.to_vec(),
+				account,
+				metadata_hash: [0; 32],
+				firmware: FirmwareVersion { major: 1, minor: 0, patch: 0 },
+			};
+			Pallet::<T>::register_device(
+				frame_system::RawOrigin::Signed(registrant).into(),
+				ProvenRegistration { registration, key_proof },
+			)
 		}
 
 		/// Test device keys: any `u64` account, "signing" with a test signature.

@@ -85,14 +85,54 @@ pub trait BenchmarkHelper<AccountId, Signature> {
 	fn sign(account: &AccountId, payload: &[u8]) -> Signature;
 }
 
-/// Whether `origin` is signed by an active device or gateway. Devices hold no tokens, so the
-/// calls they exist for are feeless for them (`#[pallet::feeless_if]`); the admission
-/// extension's per-block quota bounds how many they send.
-pub fn is_signed_by_active_device<T, R>(origin: &frame_system::pallet_prelude::OriginFor<T>) -> bool
+/// Whether the active device or gateway `signer` speaks for device `device`: it is that device
+/// itself, or the gateway of the device's own organisation assigned to it while the device is
+/// active.
+pub fn speaks_for<AccountId, R: DeviceRegistry<AccountId>>(
+	signer: &ActiveDevice,
+	device: &DeviceId,
+) -> bool {
+	signer.id == *device
+		|| (R::gateway_of(device) == Some(signer.id) && R::active_device(device).is_some())
+}
+
+/// Whether `account` is an active device or gateway that [`speaks_for`] `device`.
+pub fn is_device_or_its_gateway<AccountId, R: DeviceRegistry<AccountId>>(
+	account: &AccountId,
+	device: &DeviceId,
+) -> bool {
+	R::active_device_by_account(account).is_some_and(|signer| speaks_for::<_, R>(&signer, device))
+}
+
+/// The `#[pallet::feeless_if]` rule of the calls a device makes about itself. Devices hold no
+/// tokens, so those calls are feeless, but only when the signer is the active device `device`
+/// the call concerns: a device's call about another device pays fees like anyone's, which a
+/// device cannot, so the pool refuses it instead of including it for free. The admission
+/// extension's per-block quota bounds how many feeless calls a device sends.
+pub fn is_signed_by_device<T, R>(
+	origin: &frame_system::pallet_prelude::OriginFor<T>,
+	device: &DeviceId,
+) -> bool
+where
+	T: frame_system::Config,
+	R: DeviceRegistry<T::AccountId>,
+{
+	frame_system::ensure_signed(origin.clone()).is_ok_and(|account| {
+		R::active_device_by_account(&account).is_some_and(|own| own.id == *device)
+	})
+}
+
+/// The `#[pallet::feeless_if]` rule of the calls a device's gateway may relay for it: as
+/// [`is_signed_by_device`], and also when the signer is the active gateway of the device's own
+/// organisation assigned to `device`.
+pub fn is_signed_by_device_or_its_gateway<T, R>(
+	origin: &frame_system::pallet_prelude::OriginFor<T>,
+	device: &DeviceId,
+) -> bool
 where
 	T: frame_system::Config,
 	R: DeviceRegistry<T::AccountId>,
 {
 	frame_system::ensure_signed(origin.clone())
-		.is_ok_and(|account| R::active_device_by_account(&account).is_some())
+		.is_ok_and(|account| is_device_or_its_gateway::<_, R>(&account, device))
 }

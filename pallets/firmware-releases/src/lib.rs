@@ -377,8 +377,8 @@ pub mod pallet {
 		/// device's own organisation assigned to it.
 		#[pallet::call_index(4)]
 		#[pallet::weight(T::WeightInfo::report_update())]
-		#[pallet::feeless_if(|origin: &OriginFor<T>, _device: &DeviceId, _release: &ReleaseId, _outcome: &UpdateOutcome, _measured_sha256: &Sha256| -> bool {
-			pallet_device_registry::is_signed_by_active_device::<T, T::Registry>(origin)
+		#[pallet::feeless_if(|origin: &OriginFor<T>, device: &DeviceId, _release: &ReleaseId, _outcome: &UpdateOutcome, _measured_sha256: &Sha256| -> bool {
+			pallet_device_registry::is_signed_by_device_or_its_gateway::<T, T::Registry>(origin, device)
 		})]
 		pub fn report_update(
 			origin: OriginFor<T>,
@@ -829,10 +829,10 @@ pub mod pallet {
 			measured_sha256: Sha256,
 		) -> DispatchResult {
 			ensure!(T::Registry::active_device(&device).is_some(), Error::<T>::DeviceNotActive);
-			let reporter = T::Registry::active_device_by_account(&caller).map(|own| own.id);
 			ensure!(
-				reporter.is_some()
-					&& (reporter == Some(device) || reporter == T::Registry::gateway_of(&device)),
+				pallet_device_registry::is_device_or_its_gateway::<_, T::Registry>(
+					&caller, &device
+				),
 				Error::<T>::NotDeviceOrGateway
 			);
 			let record = Releases::<T>::get(release).ok_or(Error::<T>::ReleaseNotFound)?;

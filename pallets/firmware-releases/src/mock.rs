@@ -6,7 +6,7 @@ use frame_support::{
 	assert_ok, derive_impl,
 	traits::{ConstU32, ConstU64},
 };
-use pallet_device_registry::{DeviceId, DeviceKind, DeviceRegistration, FirmwareVersion, OrgRoles};
+use pallet_device_registry::{DeviceId, DeviceKind, FirmwareVersion, OrgRoles};
 use sp_runtime::BuildStorage;
 
 type Block = frame_system::mocking::MockBlock<Test>;
@@ -78,19 +78,12 @@ pub const GATEWAY: DeviceId = [9; 32];
 pub const GATEWAY_ACCOUNT: u64 = 109;
 
 fn register(n: u8, kind: DeviceKind, model: &[u8]) {
-	assert_ok!(Devices::register_device(
-		RuntimeOrigin::signed(OPERATOR),
-		pallet_device_registry::config_preludes::proven_for_tests::<Test>(
-			&OPERATOR,
-			DeviceRegistration {
-				id: [n; 32],
-				kind,
-				model: model.to_vec(),
-				account: 100 + n as u64,
-				metadata_hash: [0; 32],
-				firmware: FACTORY,
-			}
-		)
+	assert_ok!(pallet_device_registry::config_preludes::register_for_tests::<Test>(
+		OPERATOR,
+		[n; 32],
+		kind,
+		model,
+		100 + n as u64,
 	));
 }
 

@@ -855,6 +855,31 @@ mod report_update {
 		});
 	}
 
+	/// Reports are feeless only when they would be accepted from their signer: the device or
+	/// its assigned gateway. A device's or gateway's report about another device pays fees it
+	/// does not have, so the pool refuses it instead of including a failing call for free.
+	#[test]
+	fn is_feeless_only_for_the_device_and_its_gateway() {
+		use frame_support::dispatch::CheckIfFeeless;
+		run_test(|| {
+			let report = |device| Call::<Test>::report_update {
+				device,
+				release: 0,
+				outcome: UpdateOutcome::Installed,
+				measured_sha256: IMAGE,
+			};
+			assert!(report(DEVICE).is_feeless(&origin(DEVICE_ACCOUNT)));
+			assert!(report(DEVICE).is_feeless(&origin(GATEWAY_ACCOUNT)));
+			assert!(!report(SECOND_DEVICE).is_feeless(&origin(DEVICE_ACCOUNT)));
+			assert!(!report(SECOND_DEVICE).is_feeless(&origin(GATEWAY_ACCOUNT)));
+			assert!(!report(DEVICE).is_feeless(&origin(OPERATOR)));
+			// Once the gateway leaves the organisation, it no longer speaks for the device.
+			assert_ok!(Devices::offer_transfer(origin(OPERATOR), GATEWAY, 2));
+			assert_ok!(Devices::accept_transfer(origin(RIVAL), GATEWAY));
+			assert!(!report(DEVICE).is_feeless(&origin(GATEWAY_ACCOUNT)));
+		});
+	}
+
 	/// The attack: an organisation takes over a gateway that served another's devices and
 	/// reports updates for them.
 	#[test]

@@ -254,8 +254,8 @@ pub mod pallet {
 		/// organisation that recorded the pair's registration.
 		#[pallet::call_index(1)]
 		#[pallet::weight(T::WeightInfo::submit_signed_login())]
-		#[pallet::feeless_if(|origin: &OriginFor<T>, _device: &DeviceId, _user_device: &UserDeviceId, _nonce: &Nonce, _challenge_block: &BlockNumberFor<T>, _signature: &UserDeviceSignature| -> bool {
-			pallet_device_registry::is_signed_by_active_device::<T, T::Registry>(origin)
+		#[pallet::feeless_if(|origin: &OriginFor<T>, device: &DeviceId, _user_device: &UserDeviceId, _nonce: &Nonce, _challenge_block: &BlockNumberFor<T>, _signature: &UserDeviceSignature| -> bool {
+			pallet_device_registry::is_signed_by_device_or_its_gateway::<T, T::Registry>(origin, device)
 		})]
 		pub fn submit_signed_login(
 			origin: OriginFor<T>,
@@ -344,7 +344,7 @@ pub mod pallet {
 			registration: &LatestRegistration,
 		) -> bool {
 			if let Some(own) = T::Registry::active_device_by_account(caller) {
-				return own.id == *device || Some(own.id) == T::Registry::gateway_of(device);
+				return pallet_device_registry::speaks_for::<_, T::Registry>(&own, device);
 			}
 			matches!(registration.recorder, Recorder::Certifier(org)
 				if Self::certifier_org(caller) == Some(org))

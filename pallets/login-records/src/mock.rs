@@ -3,9 +3,7 @@
 
 use crate as pallet_login_records;
 use frame_support::{assert_ok, derive_impl, traits::ConstU32};
-use pallet_device_registry::{
-	DeviceId, DeviceKind, DeviceRegistration, FirmwareVersion, OrgId, OrgRoles,
-};
+use pallet_device_registry::{DeviceId, DeviceKind, OrgId, OrgRoles};
 use sp_keystore::{testing::MemoryKeystore, KeystoreExt};
 use sp_runtime::BuildStorage;
 
@@ -77,19 +75,12 @@ pub const CERTIFIER_ORG: OrgId = 0;
 
 /// Registers device `n` (signing account `DEVICE_ACCOUNT_BASE + n`) for the owner organisation.
 pub fn register_device(n: u8) -> DeviceId {
-	assert_ok!(Devices::register_device(
-		RuntimeOrigin::signed(OWNER),
-		pallet_device_registry::config_preludes::proven_for_tests::<Test>(
-			&OWNER,
-			DeviceRegistration {
-				id: [n; 32],
-				kind: DeviceKind::Device,
-				model: b"LOCK1".to_vec(),
-				account: DEVICE_ACCOUNT_BASE + n as u64,
-				metadata_hash: [0; 32],
-				firmware: FirmwareVersion { major: 1, minor: 0, patch: 0 },
-			}
-		)
+	assert_ok!(pallet_device_registry::config_preludes::register_for_tests::<Test>(
+		OWNER,
+		[n; 32],
+		DeviceKind::Device,
+		b"LOCK1",
+		DEVICE_ACCOUNT_BASE + n as u64,
 	));
 	[n; 32]
 }

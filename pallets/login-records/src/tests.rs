@@ -3,7 +3,7 @@
 use crate::{mock::*, *};
 use frame_support::{assert_noop, assert_ok};
 use iotchain_certification_scheme::{self as scheme, Nonce, UserHashes};
-use pallet_device_registry::DeviceId;
+use pallet_device_registry::{DeviceId, DeviceKind};
 use pallet_registration_hashes::{Credential, UserDeviceId, UserDeviceKey};
 use sp_core::{ed25519, sr25519, Pair};
 use sp_runtime::{DispatchError, DispatchResult};
@@ -618,6 +618,63 @@ mod submit_signed_login {
 					Error::<Test>::NotAllowedToSubmit
 				);
 			}
+		});
+	}
+
+	/// The gateway of the device's organisation assigned to `DEVICE`, signing as account 150.
+	fn assign_gateway() -> u64 {
+		let gateway = [50; 32];
+		assert_ok!(pallet_device_registry::config_preludes::register_for_tests::<Test>(
+			OWNER,
+			gateway,
+			DeviceKind::Gateway,
+			b"GW1",
+			150,
+		));
+		assert_ok!(Devices::assign_gateway(origin(OWNER), DEVICE, Some(gateway)));
+		150
+	}
+
+	#[test]
+	fn the_assigned_gateway_relays_for_its_device() {
+		run_test(|| {
+			let user = sr25519_user();
+			register_key(UserDeviceKey::Sr25519(user.public().0));
+			let gateway = assign_gateway();
+			assert_ok!(Logins::submit_signed_login(
+				origin(gateway),
+				DEVICE,
+				USER_DEVICE,
+				nonce(1),
+				1,
+				sign_login(&user, nonce(1), 1)
+			));
+			assert_eq!(last_outcome(), SUCCESS);
+		});
+	}
+
+	/// Feeless only when the signer is the device or its gateway, who alone relay without
+	/// fees; the same call about another device pays fees a device does not have, so the pool
+	/// refuses it rather than including a failing call for free.
+	#[test]
+	fn is_feeless_only_for_the_device_and_its_gateway() {
+		use frame_support::dispatch::CheckIfFeeless;
+		run_test(|| {
+			let gateway = assign_gateway();
+			let other_device = register_device(2);
+			let submit = |device| Call::<Test>::submit_signed_login {
+				device,
+				user_device: USER_DEVICE,
+				nonce: nonce(1),
+				challenge_block: 1,
+				signature: UserDeviceSignature::Sr25519(sr25519::Signature::from_raw([0; 64])),
+			};
+			assert!(submit(DEVICE).is_feeless(&origin(DEVICE_ACCOUNT)));
+			assert!(submit(DEVICE).is_feeless(&origin(gateway)));
+			assert!(!submit(other_device).is_feeless(&origin(DEVICE_ACCOUNT)));
+			assert!(!submit(other_device).is_feeless(&origin(gateway)));
+			assert!(!submit(DEVICE).is_feeless(&origin(DEVICE_ACCOUNT_BASE + 2)));
+			assert!(!submit(DEVICE).is_feeless(&origin(CERTIFIER)));
 		});
 	}
 

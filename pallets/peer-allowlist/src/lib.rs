@@ -19,10 +19,13 @@
 //!   organisation is resumed.
 //!
 //! Every node runs this pallet's offchain worker after each imported block; it hands the list to
-//! the node's network, which from then on connects only to listed peers and refuses everyone
-//! else (`reserved-only`). A node that is not on the list therefore cannot connect to, or sync
-//! from, the consortium. Validators run offchain workers by default; other nodes need
-//! `--offchain-worker always`. An empty list leaves the network open, as on development chains.
+//! the node's network, which from then on exchanges notifications (block announces,
+//! transactions, GRANDPA votes) only with listed peers (`reserved-only`). The node also reads the
+//! list through [`runtime_api::PeerAllowlistApi`] at each new best block and answers requests
+//! (blocks, state, finality proofs) only from listed peers. A node that is not on the list
+//! therefore cannot sync from, read from or send transactions to the consortium. Validators run
+//! offchain workers by default; other nodes need `--offchain-worker always`. An empty list leaves
+//! the network open, as on development chains.
 
 #![cfg_attr(not(feature = "std"), no_std)]
 
@@ -35,6 +38,7 @@ pub use weights::WeightInfo;
 mod benchmarking;
 #[cfg(test)]
 mod mock;
+pub mod runtime_api;
 #[cfg(test)]
 mod tests;
 pub mod weights;

@@ -151,8 +151,8 @@ pub mod pallet {
 		/// organisation's account or the active device itself.
 		#[pallet::call_index(0)]
 		#[pallet::weight(T::WeightInfo::register())]
-		#[pallet::feeless_if(|origin: &OriginFor<T>, _device: &DeviceId, _user_device: &UserDeviceId, _credential: &Credential, _app_integrity_key: &iotchain_certification_scheme::Hash| -> bool {
-			pallet_device_registry::is_signed_by_active_device::<T, T::Registry>(origin)
+		#[pallet::feeless_if(|origin: &OriginFor<T>, device: &DeviceId, _user_device: &UserDeviceId, _credential: &Credential, _app_integrity_key: &iotchain_certification_scheme::Hash| -> bool {
+			pallet_device_registry::is_signed_by_device::<T, T::Registry>(origin, device)
 		})]
 		pub fn register(
 			origin: OriginFor<T>,
@@ -171,8 +171,8 @@ pub mod pallet {
 		/// the device's organisation, or the device itself.
 		#[pallet::call_index(1)]
 		#[pallet::weight(T::WeightInfo::revoke())]
-		#[pallet::feeless_if(|origin: &OriginFor<T>, _device: &DeviceId, _user_device: &UserDeviceId, _version: &Version| -> bool {
-			pallet_device_registry::is_signed_by_active_device::<T, T::Registry>(origin)
+		#[pallet::feeless_if(|origin: &OriginFor<T>, device: &DeviceId, _user_device: &UserDeviceId, _version: &Version| -> bool {
+			pallet_device_registry::is_signed_by_device::<T, T::Registry>(origin, device)
 		})]
 		pub fn revoke(
 			origin: OriginFor<T>,

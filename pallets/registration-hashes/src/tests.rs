@@ -38,6 +38,50 @@ fn register(caller: u64, credential: Credential) -> DispatchResult {
 	RegistrationHashes::register(origin(caller), DEVICE, USER_DEVICE, credential, APP_KEY)
 }
 
+/// Devices hold no tokens: their records about themselves are feeless, anything about another
+/// device pays fees the device cannot, so the pool refuses it rather than including it free.
+mod feeless {
+	use super::*;
+	use frame_support::dispatch::CheckIfFeeless;
+
+	fn register_call(device: DeviceId) -> Call<Test> {
+		Call::register {
+			device,
+			user_device: USER_DEVICE,
+			credential: key_credential(),
+			app_integrity_key: APP_KEY,
+		}
+	}
+
+	fn revoke_call(device: DeviceId) -> Call<Test> {
+		Call::revoke { device, user_device: USER_DEVICE, version: 1 }
+	}
+
+	#[test]
+	fn only_for_the_device_the_call_concerns() {
+		run_test(|| {
+			let other = register_device(2);
+			for call in [register_call(DEVICE), revoke_call(DEVICE)] {
+				assert!(call.is_feeless(&origin(DEVICE_ACCOUNT)), "{call:?} by the device");
+			}
+			for call in [register_call(other), revoke_call(other)] {
+				assert!(!call.is_feeless(&origin(DEVICE_ACCOUNT)), "{call:?} about another");
+			}
+		});
+	}
+
+	#[test]
+	fn never_for_organisation_accounts_or_a_suspended_device() {
+		run_test(|| {
+			for caller in [CERTIFIER, OWNER, STRANGER] {
+				assert!(!register_call(DEVICE).is_feeless(&origin(caller)));
+			}
+			assert_ok!(Devices::suspend_device(origin(OWNER), DEVICE));
+			assert!(!register_call(DEVICE).is_feeless(&origin(DEVICE_ACCOUNT)));
+		});
+	}
+}
+
 mod register {
 	use super::*;
 
