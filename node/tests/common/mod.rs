@@ -11,7 +11,10 @@ use std::{
 	net::{TcpListener, TcpStream},
 	path::{Path, PathBuf},
 	process::{Child, Command, Stdio},
-	sync::LazyLock,
+	sync::{
+		atomic::{AtomicU16, Ordering},
+		LazyLock,
+	},
 	thread::sleep,
 	time::{Duration, Instant},
 };
@@ -37,12 +40,26 @@ pub static NODE: LazyLock<PathBuf> = LazyLock::new(|| {
 /// Aura slot of every iotchain chain.
 pub const SLOT: Duration = Duration::from_secs(2);
 
-/// A port nothing listens on right now.
+/// A port nothing listens on right now, and that no other call in this test process returns.
+///
+/// Ports come from below the kernel's ephemeral range (32768 and up on Linux): a port the kernel
+/// hands out for `bind(0)` or an outgoing connection is free again the moment it is dropped, and
+/// a node's outgoing connections or another test's listener could take it before the node under
+/// test binds it (CI once saw a dev node's RPC port answered by another process). Each test
+/// process starts at an offset drawn from its pid, so test binaries run one after another do not
+/// walk the same ports while a lingering node from the previous one still holds them.
 pub fn free_port() -> u16 {
-	TcpListener::bind("127.0.0.1:0")
-		.and_then(|listener| listener.local_addr())
-		.map(|addr| addr.port())
-		.expect("the loopback interface accepts a listener")
+	const FIRST: u16 = 20_000;
+	const COUNT: u16 = 12_000;
+	static NEXT: LazyLock<AtomicU16> =
+		LazyLock::new(|| AtomicU16::new((std::process::id() % u32::from(COUNT)) as u16));
+	for _ in 0..COUNT {
+		let port = FIRST + NEXT.fetch_add(1, Ordering::Relaxed) % COUNT;
+		if TcpListener::bind(("127.0.0.1", port)).is_ok() {
+			return port;
+		}
+	}
+	panic!("no free loopback port in {FIRST}..{}", FIRST + COUNT)
 }
 
 /// Runs a node subcommand to completion and returns its stdout and stderr.
@@ -328,6 +345,7 @@ impl Drop for Network {
 pub struct DevNode {
 	process: Child,
 	pub rpc_port: u16,
+	pub p2p_port: u16,
 }
 
 impl DevNode {
@@ -338,15 +356,16 @@ impl DevNode {
 
 	pub fn start() -> Self {
 		let rpc_port = free_port();
+		let p2p_port = free_port();
 		let process = Command::new(&*NODE)
 			.args(["--dev", "--tmp", "--no-mdns", "--no-telemetry", "--no-prometheus"])
-			.args(["--listen-addr", &format!("/ip4/127.0.0.1/tcp/{}", free_port())])
+			.args(["--listen-addr", &format!("/ip4/127.0.0.1/tcp/{p2p_port}")])
 			.args(["--rpc-port", &rpc_port.to_string()])
 			.stdout(Stdio::null())
 			.stderr(Stdio::null())
 			.spawn()
 			.expect("iotchain-node starts");
-		let node = DevNode { process, rpc_port };
+		let node = DevNode { process, rpc_port, p2p_port };
 		wait_until(Duration::from_secs(60), "the dev node's RPC answers", || {
 			rpc(node.rpc_port, "system_health", json!([]))
 		});
