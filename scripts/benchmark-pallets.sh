@@ -2,9 +2,9 @@
 # Runs pallet benchmarks on this machine and writes the weights the runtime uses:
 # - an iotchain pallet, named by its directory (`device-registry`), gets
 #   pallets/<dir>/src/weights.rs through scripts/templates/pallet-weights.hbs;
-# - a polkadot-sdk pallet the runtime measures itself, named as the runtime names it
-#   (`pallet_collective`), gets runtime/src/weights/<name>.rs through
-#   scripts/templates/runtime-weights.hbs.
+# - a polkadot-sdk pallet the runtime measures itself, named as runtime/src/benchmarks.rs names
+#   it (`pallet_collective`, `frame_system_extensions`), gets runtime/src/weights/<name>.rs
+#   through scripts/templates/runtime-weights.hbs.
 #
 #   scripts/benchmark-pallets.sh [PALLET ...]   e.g. scripts/benchmark-pallets.sh device-registry
 #
@@ -29,12 +29,12 @@ for name in "$@"; do
 		pallet="pallet_${name//-/_}"
 		template=scripts/templates/pallet-weights.hbs
 		output="pallets/$name/src/weights.rs"
-	elif [ -f "runtime/src/weights/$name.rs" ]; then
+	elif grep -q "^\s*\[$name," runtime/src/benchmarks.rs; then
 		pallet="$name"
 		template=scripts/templates/runtime-weights.hbs
 		output="runtime/src/weights/$name.rs"
 	else
-		echo "$name is neither a directory under pallets/ nor a file in runtime/src/weights/" >&2
+		echo "$name is neither a directory under pallets/ nor a pallet runtime/src/benchmarks.rs lists" >&2
 		exit 2
 	fi
 	echo "== $pallet"
@@ -48,4 +48,8 @@ for name in "$@"; do
 		--wasm-execution compiled \
 		--template "$template" \
 		--output "$output"
+	# frame_system's extension weights are a trait of frame_system, not of a crate of their own.
+	if [ "$pallet" = frame_system_extensions ]; then
+		sed -i 's/frame_system_extensions::WeightInfo for/frame_system::ExtensionsWeightInfo for/' "$output"
+	fi
 done

@@ -67,9 +67,10 @@ pub use runtime::runtime_types::{
 };
 
 /// How subxt sees the chain: a standard Substrate chain (32-byte account ids, multi-signatures,
-/// BLAKE2 hashes). The runtime's own transaction extensions (`CheckAdmission`, `CheckWeight`,
-/// `WeightReclaim`, `CheckNonZeroSender`) carry no bytes, so the default extension set encodes
-/// every transaction the runtime expects.
+/// BLAKE2 hashes). The runtime's admission check stands in for `CheckNonce`, under its
+/// identifier and with its encoding, and its other extensions (`CheckWeight`, `WeightReclaim`,
+/// `CheckNonZeroSender`) carry no bytes, so the default extension set encodes every transaction
+/// the runtime expects.
 pub type ChainConfig = subxt::SubstrateConfig;
 /// An account on chain (an sr25519 public key).
 pub type AccountId = subxt::utils::AccountId32;

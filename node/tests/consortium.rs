@@ -75,12 +75,11 @@ impl Chain {
 	fn sign(&self, signer: &mut Signer, call: RuntimeCall) -> UncheckedExtrinsic {
 		let extension: TxExtension = (
 			frame_system::CheckNonZeroSender::new(),
-			pallet_admission::CheckAdmission::new(),
+			pallet_admission::AdmitAndCheckNonce::from(signer.nonce),
 			frame_system::CheckSpecVersion::new(),
 			frame_system::CheckTxVersion::new(),
 			frame_system::CheckGenesis::new(),
 			frame_system::CheckEra::from(Era::Immortal),
-			frame_system::CheckNonce::from(signer.nonce),
 			frame_system::CheckWeight::new(),
 			pallet_transaction_payment::ChargeTransactionPayment::from(0).into(),
 			frame_metadata_hash_extension::CheckMetadataHash::new(false),
@@ -93,7 +92,6 @@ impl Chain {
 			self.transaction_version,
 			self.genesis,
 			self.genesis,
-			(),
 			(),
 			(),
 			None,
@@ -114,25 +112,25 @@ impl Chain {
 	/// Submits `call` from `signer` and waits until a block includes it.
 	fn execute(&self, node: &Node, signer: &mut Signer, call: RuntimeCall) {
 		self.submit(node, signer, call).expect("the pool accepts the extrinsic");
-		let account = signer.account();
-		let nonce = signer.nonce;
-		wait_until(Duration::from_secs(60), "the extrinsic is included", || {
-			let answer = node.rpc(
-				"state_call",
-				json!([
-					"AccountNonceApi_account_nonce",
-					format!("0x{}", hex_of(&account.encode()))
-				]),
-			)?;
-			let on_chain = u32::decode(&mut &bytes_of(answer.as_str().unwrap_or_default())[..])
-				.map_err(|e| e.to_string())?;
-			if on_chain >= nonce {
-				Ok(())
-			} else {
-				Err(format!("nonce {on_chain} of {nonce}"))
-			}
-		});
+		wait_for_nonce(node, &signer.account(), signer.nonce);
 	}
+}
+
+/// Waits until `account`'s nonce in `node`'s best block reaches `nonce`.
+fn wait_for_nonce(node: &Node, account: &AccountId, nonce: u32) {
+	wait_until(Duration::from_secs(60), "the extrinsics are included", || {
+		let answer = node.rpc(
+			"state_call",
+			json!(["AccountNonceApi_account_nonce", format!("0x{}", hex_of(&account.encode()))]),
+		)?;
+		let on_chain = u32::decode(&mut &bytes_of(answer.as_str().unwrap_or_default())[..])
+			.map_err(|e| e.to_string())?;
+		if on_chain >= nonce {
+			Ok(())
+		} else {
+			Err(format!("nonce {on_chain} of {nonce}"))
+		}
+	});
 }
 
 /// The consortium's council: organisations 1–3 make a majority of four.
@@ -172,6 +170,78 @@ impl Council {
 		});
 		chain.execute(node, &mut self.members[0], close);
 	}
+}
+
+/// The council creates an operator organisation (admin: the third member), which registers a
+/// device. The device — compromised, say — signs records far ahead of its nonce: the pool takes
+/// two blocks' worth of its quota and refuses the next with the admission code 2; once blocks
+/// include some, the window moves on.
+fn a_flooding_device_gets_no_more_than_its_window_into_the_pool(
+	chain: &Chain,
+	network: &Network,
+	council: &mut Council,
+) {
+	use pallet_device_registry::{DeviceKind, DeviceRegistration, FirmwareVersion, OrgRoles};
+	let node = &network.nodes[0];
+	let admin = council.members[2].account();
+	let create_org = RuntimeCall::DeviceRegistry(pallet_device_registry::Call::create_org {
+		name: b"fleet operator".to_vec(),
+		roles: OrgRoles { operator: true, ..Default::default() },
+		admin,
+	});
+	council.pass(chain, node, create_org);
+	// The chain's first organisation.
+	let org = 0;
+	let mut device = Signer::new(sr25519::Pair::generate().0);
+	let device_id = [0xd0; 32];
+	let payload = iotchain_possession_proofs::device_key_payload(
+		chain.genesis.as_fixed_bytes(),
+		org,
+		&device_id,
+		&device.account().encode(),
+	);
+	let register = RuntimeCall::DeviceRegistry(pallet_device_registry::Call::register_device {
+		registration: pallet_device_registry::ProvenRegistration {
+			registration: DeviceRegistration {
+				id: device_id,
+				kind: DeviceKind::Device,
+				model: b"TH100".to_vec(),
+				account: device.account(),
+				metadata_hash: [0; 32],
+				firmware: FirmwareVersion { major: 1, minor: 0, patch: 0 },
+			},
+			key_proof: device.pair.sign(&payload).into(),
+		},
+	});
+	chain.execute(node, &mut council.members[2], register);
+
+	let record = |n: u8| {
+		RuntimeCall::RegistrationHashes(pallet_registration_hashes::Call::register {
+			device: device_id,
+			user_device: [n; 32],
+			credential: pallet_registration_hashes::Credential::Key(
+				pallet_registration_hashes::UserDeviceKey::Sr25519([n; 32]),
+			),
+			app_integrity_key: [0; 32],
+		})
+	};
+	// Quota 4 a block, a window of 2 blocks: nonces 0..8 wait in the pool, 8 is refused.
+	let window = 8u8;
+	for n in 0..window {
+		chain
+			.submit(node, &mut device, record(n))
+			.expect("within the window: the pool takes it");
+	}
+	let refusal = chain.submit(node, &mut device, record(window)).expect_err("beyond the window");
+	assert!(
+		refusal.contains("1010") && refusal.contains("Custom error: 2"),
+		"refused as over quota (InvalidTransaction::Custom(2)): {refusal}"
+	);
+	device.nonce -= 1;
+	// The parked records go in, at most four a block, and the window moves with the nonce.
+	wait_for_nonce(node, &device.account(), 4);
+	chain.execute(node, &mut device, record(window));
+	assert_eq!(device.nonce, u32::from(window) + 1, "every record within the window was included");
 }
 
 fn storage_key(pallet: &str, item: &str) -> String {
@@ -368,6 +438,7 @@ fn a_four_organisation_consortium_is_governed_on_chain() {
 	let mut joiner = Signer::new(sr25519::Pair::generate().0);
 
 	let mut council = Council { members, motions: 0 };
+	a_flooding_device_gets_no_more_than_its_window_into_the_pool(&chain, &network, &mut council);
 	let fund = RuntimeCall::Balances(pallet_balances::Call::transfer_keep_alive {
 		dest: joiner.account().into(),
 		value: 10 * UNIT,

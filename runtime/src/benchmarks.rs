@@ -5,6 +5,7 @@ frame_benchmarking::define_benchmarks!(
 	[frame_system, SystemBench::<Runtime>]
 	[frame_system_extensions, SystemExtensionsBench::<Runtime>]
 	[pallet_balances, Balances]
+	[pallet_transaction_payment, TransactionPayment]
 	[pallet_timestamp, Timestamp]
 	[pallet_utility, Utility]
 	[pallet_sudo, Sudo]
@@ -18,3 +19,6 @@ frame_benchmarking::define_benchmarks!(
 	[pallet_login_records, LoginRecords]
 	[pallet_firmware_releases, FirmwareReleases]
 );
+
+// Fees go to no one (`FungibleAdapter<Balances, ()>`): nothing to set up before a benchmark.
+impl pallet_transaction_payment::benchmarking::Config for crate::Runtime {}

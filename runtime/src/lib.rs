@@ -131,13 +131,14 @@ pub type Block = generic::Block<Header, UncheckedExtrinsic>;
 /// The checks every signed transaction passes, in order.
 pub type TxExtension = (
 	frame_system::CheckNonZeroSender<Runtime>,
-	// Before the nonce and the fee: a stranger is refused before any state is touched for it.
-	pallet_admission::CheckAdmission<Runtime>,
+	// In place of `frame_system::CheckNonce` (same identifier and encoding), before the fee: a
+	// stranger is refused before any state is touched for it, and a device's nonce is held to
+	// its quota's window in the pool.
+	pallet_admission::AdmitAndCheckNonce<Runtime>,
 	frame_system::CheckSpecVersion<Runtime>,
 	frame_system::CheckTxVersion<Runtime>,
 	frame_system::CheckGenesis<Runtime>,
 	frame_system::CheckEra<Runtime>,
-	frame_system::CheckNonce<Runtime>,
 	frame_system::CheckWeight<Runtime>,
 	// Devices pay nothing for the records they exist to write (`#[pallet::feeless_if]`).
 	pallet_skip_feeless_payment::SkipCheckIfFeeless<

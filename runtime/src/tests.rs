@@ -192,12 +192,11 @@ fn fit_in_one_block(call: RuntimeCall) -> u64 {
 fn transaction_extension(nonce: u32) -> crate::TxExtension {
 	(
 		frame_system::CheckNonZeroSender::new(),
-		pallet_admission::CheckAdmission::new(),
+		pallet_admission::AdmitAndCheckNonce::from(nonce),
 		frame_system::CheckSpecVersion::new(),
 		frame_system::CheckTxVersion::new(),
 		frame_system::CheckGenesis::new(),
 		frame_system::CheckEra::from(sp_runtime::generic::Era::Immortal),
-		frame_system::CheckNonce::from(nonce),
 		frame_system::CheckWeight::new(),
 		pallet_transaction_payment::ChargeTransactionPayment::from(0).into(),
 		frame_metadata_hash_extension::CheckMetadataHash::new(false),
@@ -614,6 +613,25 @@ mod admission {
 			);
 			// The pool validates for the next block, where the device has its full quota again.
 			assert_eq!(validate(signed(&device, quota, register_hash(id, quota as u8))), Ok(()));
+		});
+	}
+
+	/// The attack on the pool: a compromised device signs records far ahead of its nonce so
+	/// they wait in the pool and crowd out honest devices. The pool takes two blocks' worth of
+	/// its quota; the rest is refused with the admission code.
+	#[test]
+	fn a_device_parks_at_most_two_blocks_of_its_quota_in_the_pool() {
+		with_device(|device, id| {
+			let quota: u32 = <Runtime as pallet_admission::Config>::DeviceQuota::get();
+			let window: u32 = <Runtime as pallet_admission::Config>::QuotaWindow::get();
+			let window = quota * window;
+			assert_eq!(window, 8, "the figure README.md and docs/security.md give");
+			let record = |nonce: u32| signed(&device, nonce, register_hash(id, nonce as u8));
+			for nonce in 0..window {
+				assert_eq!(validate(record(nonce)), Ok(()), "nonce {nonce}");
+			}
+			assert_eq!(validate(record(window)), refused(AdmissionError::QuotaExhausted));
+			assert_eq!(validate(record(10 * window)), refused(AdmissionError::QuotaExhausted));
 		});
 	}
 

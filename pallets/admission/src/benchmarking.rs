@@ -1,5 +1,6 @@
 //! The extension's benchmark, in its most expensive case: a device found along the runtime's
-//! costliest lookup path, its usage of this block read and rewritten.
+//! costliest lookup path, its nonce checked and spent, its usage of this block read and
+//! rewritten.
 
 use super::*;
 use alloc::vec;
@@ -20,7 +21,7 @@ mod benchmarks {
 	use super::*;
 
 	#[benchmark]
-	fn check_admission() -> Result<(), BenchmarkError> {
+	fn admit_and_check_nonce() -> Result<(), BenchmarkError> {
 		let account = T::BenchmarkHelper::costliest_quota_account();
 		// The framework moves a chain at block 0 to block 1 before the measured block; count
 		// in the block the check will run in.
@@ -29,12 +30,13 @@ mod benchmarks {
 		}
 		// An earlier transaction of this block, so the count is read and rewritten.
 		Pallet::<T>::note_transaction(&account);
+		let nonce = frame_system::Pallet::<T>::account_nonce(&account);
 		let call: T::RuntimeCall = frame_system::Call::<T>::remark { remark: vec![] }.into();
 		let info = DispatchInfo::default();
 
 		#[block]
 		{
-			CheckAdmission::<T>::new()
+			AdmitAndCheckNonce::<T>::from(nonce)
 				.test_run(RawOrigin::Signed(account.clone()).into(), &call, &info, 0, 0, |_| {
 					Ok(().into())
 				})
@@ -43,6 +45,7 @@ mod benchmarks {
 		}
 
 		assert_eq!(Pallet::<T>::used_this_block(&account), 2);
+		assert_eq!(frame_system::Pallet::<T>::account_nonce(&account), nonce + 1u32.into());
 		Ok(())
 	}
 

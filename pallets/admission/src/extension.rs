@@ -1,45 +1,64 @@
-//! [`CheckAdmission`], the transaction extension that keeps strangers out of the pool.
+//! [`AdmitAndCheckNonce`], the transaction extension that keeps strangers out of the pool and
+//! holds devices and gateways to their quota, in blocks and in the pool.
 
 use crate::{AdmissionError, Config, KnownAccounts, Pallet, WeightInfo};
 use codec::{Decode, DecodeWithMemTracking, Encode};
 use core::marker::PhantomData;
 use frame_support::{
-	dispatch::DispatchInfo, pallet_prelude::TransactionSource, CloneNoBound, EqNoBound,
-	PartialEqNoBound,
+	dispatch::DispatchInfo, pallet_prelude::TransactionSource, traits::Get, CloneNoBound,
+	EqNoBound, PartialEqNoBound,
 };
+use frame_system::CheckNonce;
 use scale_info::TypeInfo;
 use sp_runtime::{
 	traits::{
-		AsSystemOriginSigner, DispatchInfoOf, Dispatchable, PostDispatchInfoOf,
-		TransactionExtension, ValidateResult,
+		AsSystemOriginSigner, DispatchInfoOf, Dispatchable, PostDispatchInfoOf, Saturating,
+		TransactionExtension, UniqueSaturatedInto, ValidateResult,
 	},
-	transaction_validity::{TransactionValidityError, ValidTransaction},
+	transaction_validity::{
+		TransactionLongevity, TransactionPriority, TransactionValidityError, ValidTransaction,
+	},
 	DispatchResult, Weight,
 };
 
-/// Admits a signed transaction only from an account the chain knows, and a device's or
-/// gateway's only within its per-block quota. Carries no data: signers add nothing.
+/// Admits a signed transaction only from an account the chain knows, holds a device's or
+/// gateway's transactions to its quota, and checks the transaction's nonce.
+///
+/// It takes the place of `frame_system::CheckNonce`, under the same identifier (`CheckNonce`)
+/// and with the same encoding (the compact nonce), so wallets, subxt and Polkadot.js fill it in
+/// as they always do. It has to see the nonce because the quota is enforced twice:
+///
+/// - **in a block**: at most `DeviceQuota` (`GatewayQuota`) transactions of one device
+///   (gateway) per block, counted as they are included;
+/// - **in the pool**: a device's transaction is valid only if its nonce lies within
+///   `quota × QuotaWindow` of the account's nonce on chain, so the pool holds at most what the
+///   quota lets the next `QuotaWindow` blocks include — a compromised device flooding the pool
+///   is refused at submission with [`AdmissionError::QuotaExhausted`], not stored.
+///
+/// A device's transaction is prioritised by how close its nonce is to the chain's: each
+/// device's next transaction comes before anyone's second, so an honest device with one record
+/// to write is not queued behind a flooding device's backlog.
 #[derive(
 	Encode, Decode, DecodeWithMemTracking, CloneNoBound, EqNoBound, PartialEqNoBound, TypeInfo,
 )]
 #[scale_info(skip_type_params(T))]
-pub struct CheckAdmission<T: Config + Send + Sync>(PhantomData<T>);
+pub struct AdmitAndCheckNonce<T: Config + Send + Sync>(
+	/// The transaction's nonce.
+	#[codec(compact)]
+	pub T::Nonce,
+	PhantomData<T>,
+);
 
-impl<T: Config + Send + Sync> CheckAdmission<T> {
-	pub fn new() -> Self {
-		Self(PhantomData)
+impl<T: Config + Send + Sync> AdmitAndCheckNonce<T> {
+	/// The extension for a transaction with `nonce`.
+	pub fn from(nonce: T::Nonce) -> Self {
+		Self(nonce, PhantomData)
 	}
 }
 
-impl<T: Config + Send + Sync> Default for CheckAdmission<T> {
-	fn default() -> Self {
-		Self::new()
-	}
-}
-
-impl<T: Config + Send + Sync> core::fmt::Debug for CheckAdmission<T> {
+impl<T: Config + Send + Sync> core::fmt::Debug for AdmitAndCheckNonce<T> {
 	fn fmt(&self, f: &mut core::fmt::Formatter) -> core::fmt::Result {
-		write!(f, "CheckAdmission")
+		write!(f, "AdmitAndCheckNonce({:?})", self.0)
 	}
 }
 
@@ -48,7 +67,7 @@ pub enum Admitted<AccountId> {
 	/// Not a signed transaction: nothing was checked.
 	NotSigned,
 	/// A member account: no quota.
-	Member,
+	Member(AccountId),
 	/// A device or gateway whose transaction counts against its quota.
 	WithinQuota(AccountId),
 }
@@ -57,22 +76,23 @@ pub enum Admitted<AccountId> {
 pub enum Prepared {
 	/// Nothing was checked: the extension's weight is refunded.
 	NothingChecked,
-	/// The signer was checked (and counted, if it has a quota).
+	/// The signer was admitted and its nonce spent (and counted, if it has a quota).
 	Checked,
 }
 
-impl<T: Config + Send + Sync> TransactionExtension<T::RuntimeCall> for CheckAdmission<T>
+impl<T: Config + Send + Sync> TransactionExtension<T::RuntimeCall> for AdmitAndCheckNonce<T>
 where
 	T::RuntimeCall: Dispatchable<Info = DispatchInfo>,
 	<T::RuntimeCall as Dispatchable>::RuntimeOrigin: AsSystemOriginSigner<T::AccountId> + Clone,
 {
-	const IDENTIFIER: &'static str = "CheckAdmission";
+	// Wallets and clients know this identifier and put the nonce here.
+	const IDENTIFIER: &'static str = "CheckNonce";
 	type Implicit = ();
 	type Val = Admitted<T::AccountId>;
 	type Pre = Prepared;
 
 	fn weight(&self, _call: &T::RuntimeCall) -> Weight {
-		T::WeightInfo::check_admission()
+		T::WeightInfo::admit_and_check_nonce()
 	}
 
 	fn validate(
@@ -88,17 +108,32 @@ where
 		let Some(signer) = origin.as_system_origin_signer() else {
 			return Ok((ValidTransaction::default(), Admitted::NotSigned, origin));
 		};
+		// Admission first: a stranger is refused before any state is read for its nonce.
 		let kind = T::KnownAccounts::kind_of(signer).ok_or(AdmissionError::UnknownAccount)?;
-		let admitted = match Pallet::<T>::quota_of(kind) {
-			None => Admitted::Member,
+		let nonce = CheckNonce::<T>::validate_nonce_for_account(signer, self.0)?;
+		let (priority, admitted) = match Pallet::<T>::quota_of(kind) {
+			None => (0, Admitted::Member(signer.clone())),
 			Some(quota) => {
 				if Pallet::<T>::used_this_block(signer) >= quota {
 					return Err(AdmissionError::QuotaExhausted.into());
 				}
-				Admitted::WithinQuota(signer.clone())
+				let ahead = self.0.saturating_sub(frame_system::Pallet::<T>::account_nonce(signer));
+				let ahead: u64 = ahead.unique_saturated_into();
+				let window = u64::from(quota.saturating_mul(T::QuotaWindow::get()));
+				if ahead >= window {
+					return Err(AdmissionError::QuotaExhausted.into());
+				}
+				(window - ahead, Admitted::WithinQuota(signer.clone()))
 			},
 		};
-		Ok((ValidTransaction::default(), admitted, origin))
+		let validity = ValidTransaction {
+			priority: priority as TransactionPriority,
+			requires: nonce.requires,
+			provides: nonce.provides,
+			longevity: TransactionLongevity::MAX,
+			propagate: true,
+		};
+		Ok((validity, admitted, origin))
 	}
 
 	fn prepare(
@@ -111,14 +146,18 @@ where
 	) -> Result<Self::Pre, TransactionValidityError> {
 		// Counted here, not in `validate`: the pool validates without including, and only
 		// transactions that go into a block use up the quota.
-		Ok(match val {
-			Admitted::NotSigned => Prepared::NothingChecked,
-			Admitted::Member => Prepared::Checked,
-			Admitted::WithinQuota(account) => {
-				Pallet::<T>::note_transaction(&account);
-				Prepared::Checked
+		match val {
+			Admitted::NotSigned => Ok(Prepared::NothingChecked),
+			Admitted::Member(account) => {
+				CheckNonce::<T>::prepare_nonce_for_account(&account, self.0)?;
+				Ok(Prepared::Checked)
 			},
-		})
+			Admitted::WithinQuota(account) => {
+				CheckNonce::<T>::prepare_nonce_for_account(&account, self.0)?;
+				Pallet::<T>::note_transaction(&account);
+				Ok(Prepared::Checked)
+			},
+		}
 	}
 
 	fn post_dispatch_details(
@@ -129,7 +168,7 @@ where
 		_result: &DispatchResult,
 	) -> Result<Weight, TransactionValidityError> {
 		Ok(match pre {
-			Prepared::NothingChecked => T::WeightInfo::check_admission(),
+			Prepared::NothingChecked => T::WeightInfo::admit_and_check_nonce(),
 			Prepared::Checked => Weight::zero(),
 		})
 	}

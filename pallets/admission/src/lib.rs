@@ -2,15 +2,16 @@
 //!
 //! Who may put a transaction into the pool. A permissioned chain that lets any key submit
 //! transactions is permissioned in name only: a stranger could fill the pool and the blocks. This
-//! pallet's transaction extension, [`CheckAdmission`], runs at validation — before any fee is
+//! pallet's transaction extension, [`AdmitAndCheckNonce`], runs at validation — before any fee is
 //! taken and before the pool stores the transaction — and admits a signed transaction only from an
 //! account the chain knows, as the runtime's [`KnownAccounts`] answers:
 //!
 //! - a **member** account (council members, organisations' admins and members, validators) is
 //!   admitted and pays fees as usual;
 //! - an active **device** or **gateway** is admitted within a per-block quota (`DeviceQuota`,
-//!   `GatewayQuota`), so a compromised device cannot flood blocks; it holds no tokens, so the
-//!   calls it exists for are feeless (see the runtime);
+//!   `GatewayQuota`), so a compromised device cannot flood blocks, and the pool holds at most
+//!   `QuotaWindow` blocks' worth of its transactions, so it cannot flood the pool either; it
+//!   holds no tokens, so the calls it exists for are feeless (see the runtime);
 //! - everyone else is refused with [`AdmissionError::UnknownAccount`].
 //!
 //! Unsigned transactions and inherents pass untouched: the extension judges signers only.
@@ -19,13 +20,17 @@
 //!
 //! Refusals are `InvalidTransaction::Custom(code)` with the codes of [`AdmissionError`]:
 //! `1` — the signer is not an account the chain knows; `2` — the signing device or gateway
-//! has used its quota for this block (retry in a later block).
+//! has used its quota: of this block (when a block is built), or of the next `QuotaWindow`
+//! blocks (in the pool, where its earlier transactions wait). Retry once those are included.
+//!
+//! The extension also checks the transaction's nonce, in place of `frame_system::CheckNonce`,
+//! because the pool's share of the quota is counted in nonces (see [`AdmitAndCheckNonce`]).
 
 #![cfg_attr(not(feature = "std"), no_std)]
 
 extern crate alloc;
 
-pub use extension::CheckAdmission;
+pub use extension::AdmitAndCheckNonce;
 pub use pallet::*;
 pub use weights::WeightInfo;
 
@@ -59,14 +64,15 @@ pub trait KnownAccounts<AccountId> {
 	fn kind_of(account: &AccountId) -> Option<AccountKind>;
 }
 
-/// Why [`CheckAdmission`] refused a transaction: the `InvalidTransaction::Custom` code clients
+/// Why [`AdmitAndCheckNonce`] refused a transaction: the `InvalidTransaction::Custom` code clients
 /// see.
 #[derive(Clone, Copy, PartialEq, Eq, Debug)]
 #[repr(u8)]
 pub enum AdmissionError {
 	/// The signer is not an account the chain knows.
 	UnknownAccount = 1,
-	/// The signing device or gateway has used its quota for this block.
+	/// The signing device or gateway has used its quota for this block, or for the next
+	/// `QuotaWindow` blocks with the transactions it already has in the pool.
 	QuotaExhausted = 2,
 }
 
@@ -107,7 +113,13 @@ pub mod pallet {
 		#[pallet::constant]
 		type GatewayQuota: Get<u32>;
 
-		/// Weight of the extension's check, from its benchmark.
+		/// How many blocks' worth of a device's (gateway's) quota the pool holds: its
+		/// transactions with nonces more than `quota × QuotaWindow` ahead of its nonce on chain
+		/// are refused at submission.
+		#[pallet::constant]
+		type QuotaWindow: Get<u32>;
+
+		/// Weight of the extension's checks (admission and nonce), from its benchmark.
 		type WeightInfo: WeightInfo;
 
 		/// Creates the account the check costs most for, for the benchmark.

@@ -48,9 +48,10 @@ pub const GATEWAY_ACCOUNT: u64 = 101;
 pub const DEVICE: DeviceId = [1; 32];
 pub const GATEWAY: DeviceId = [2; 32];
 
-/// Per-block quotas in the tests.
+/// Per-block quotas in the tests, and how many blocks of them the pool holds.
 pub const DEVICE_QUOTA: u32 = 2;
 pub const GATEWAY_QUOTA: u32 = 3;
+pub const QUOTA_WINDOW: u32 = 2;
 
 /// The council, organisations' accounts, devices and gateways — as the runtime composes them.
 pub struct TestAccounts;
@@ -70,6 +71,7 @@ impl pallet_admission::Config for Test {
 	type KnownAccounts = TestAccounts;
 	type DeviceQuota = ConstU32<DEVICE_QUOTA>;
 	type GatewayQuota = ConstU32<GATEWAY_QUOTA>;
+	type QuotaWindow = ConstU32<QUOTA_WINDOW>;
 	type WeightInfo = ();
 	#[cfg(feature = "runtime-benchmarks")]
 	type BenchmarkHelper = TestAccounts;
@@ -88,6 +90,10 @@ pub fn new_test_ext() -> sp_io::TestExternalities {
 	let mut ext = sp_io::TestExternalities::new(storage);
 	ext.execute_with(|| {
 		System::set_block_number(1);
+		// Members pay fees, so they have accounts (a balance, in the runtime).
+		for member in [COUNCIL_MEMBER, ORG_ADMIN] {
+			System::inc_providers(&member);
+		}
 		assert_ok!(Devices::create_org(
 			RuntimeOrigin::root(),
 			b"acme".to_vec(),

@@ -1,8 +1,11 @@
 //! The gate at validation: known accounts in, strangers out with their code, devices and
-//! gateways within their per-block quotas, unsigned transactions untouched.
+//! gateways within their per-block quotas and their share of the pool, nonces checked, unsigned
+//! transactions untouched.
 
-use crate::{mock::*, AdmissionError, CheckAdmission, QuotaUsage};
-use frame_support::{assert_ok, dispatch::DispatchInfo, pallet_prelude::TransactionSource};
+use crate::{mock::*, AdmissionError, AdmitAndCheckNonce, QuotaUsage};
+use frame_support::{
+	assert_ok, dispatch::DispatchInfo, pallet_prelude::TransactionSource, traits::OriginTrait,
+};
 use sp_runtime::{
 	traits::DispatchTransaction,
 	transaction_validity::{InvalidTransaction, TransactionValidityError},
@@ -12,9 +15,20 @@ fn remark() -> RuntimeCall {
 	RuntimeCall::System(frame_system::Call::remark { remark: vec![] })
 }
 
-/// Validates as the transaction pool does: nothing is counted.
+/// The extension for `origin`'s next transaction.
+fn next(origin: &RuntimeOrigin) -> AdmitAndCheckNonce<Test> {
+	let nonce = origin.as_signer().map_or(0, System::account_nonce);
+	AdmitAndCheckNonce::from(nonce)
+}
+
+/// Validates `origin`'s next transaction as the transaction pool does: nothing is counted.
 fn validate(origin: RuntimeOrigin) -> Result<(), TransactionValidityError> {
-	CheckAdmission::<Test>::new()
+	validate_with_nonce(origin.clone(), next(&origin).0).map(|_| ())
+}
+
+/// Validates a transaction of `origin` with `nonce` as the pool does; its priority.
+fn validate_with_nonce(origin: RuntimeOrigin, nonce: u32) -> Result<u64, TransactionValidityError> {
+	AdmitAndCheckNonce::<Test>::from(nonce)
 		.validate_only(
 			origin,
 			&remark(),
@@ -23,12 +37,13 @@ fn validate(origin: RuntimeOrigin) -> Result<(), TransactionValidityError> {
 			TransactionSource::External,
 			0,
 		)
-		.map(|_| ())
+		.map(|(validity, _, _)| validity.priority)
 }
 
-/// Validates and prepares as block execution does, then dispatches the remark.
+/// Validates and prepares `origin`'s next transaction as block execution does, then dispatches
+/// the remark.
 fn include(origin: RuntimeOrigin) -> Result<(), TransactionValidityError> {
-	CheckAdmission::<Test>::new()
+	next(&origin)
 		.dispatch_transaction(origin, remark(), &DispatchInfo::default(), 0, 0)
 		.map(|result| {
 			assert_ok!(result);
@@ -57,6 +72,8 @@ fn members_are_admitted_without_a_quota() {
 	});
 }
 
+/// The stranger is refused as a stranger (code 1), before its nonce is looked at: it has no
+/// account, which frame_system would refuse as `Payment`.
 #[test]
 fn a_stranger_is_refused_at_validation() {
 	new_test_ext().execute_with(|| {
@@ -75,7 +92,7 @@ fn a_stranger_is_refused_at_validation() {
 /// refuse an unauthorised `None` origin before any extension matters).
 fn validate_directly(origin: RuntimeOrigin) -> crate::extension::Admitted<u64> {
 	use sp_runtime::traits::{TransactionExtension, TxBaseImplication};
-	CheckAdmission::<Test>::new()
+	AdmitAndCheckNonce::<Test>::from(0)
 		.validate(
 			origin,
 			&remark(),
@@ -141,6 +158,97 @@ fn pool_validation_does_not_use_up_the_quota() {
 	});
 }
 
+/// A compromised device signing transactions far ahead of its nonce cannot park them in the
+/// pool: only what its quota lets the next `QuotaWindow` blocks include is valid.
+#[test]
+fn the_pool_holds_a_devices_quota_for_the_window_and_refuses_the_rest() {
+	new_test_ext().execute_with(|| {
+		for (account, quota) in [(DEVICE_ACCOUNT, DEVICE_QUOTA), (GATEWAY_ACCOUNT, GATEWAY_QUOTA)] {
+			let window = quota * QUOTA_WINDOW;
+			for nonce in 0..window {
+				assert!(validate_with_nonce(RuntimeOrigin::signed(account), nonce).is_ok());
+			}
+			for nonce in [window, window + 1, u32::MAX] {
+				assert_eq!(
+					validate_with_nonce(RuntimeOrigin::signed(account), nonce).map(|_| ()),
+					refused_with(AdmissionError::QuotaExhausted),
+					"nonce {nonce} of account {account}"
+				);
+			}
+		}
+		// Members have no quota: any future nonce waits in the pool as usual.
+		assert!(validate_with_nonce(RuntimeOrigin::signed(ORG_ADMIN), 1_000).is_ok());
+	});
+}
+
+/// The window is counted from the nonce on chain, so it moves as transactions are included.
+#[test]
+fn the_pool_window_moves_as_transactions_are_included() {
+	new_test_ext().execute_with(|| {
+		let device = RuntimeOrigin::signed(DEVICE_ACCOUNT);
+		let window = DEVICE_QUOTA * QUOTA_WINDOW;
+		assert!(validate_with_nonce(device.clone(), window).is_err());
+		assert_eq!(include(device.clone()), Ok(()));
+		assert_eq!(System::account_nonce(DEVICE_ACCOUNT), 1);
+		assert!(validate_with_nonce(device.clone(), window).is_ok());
+		assert!(validate_with_nonce(device, window + 1).is_err());
+	});
+}
+
+/// Each device's next transaction outranks every device's later ones, so an honest device's
+/// single record is not queued behind a flooding device's backlog.
+#[test]
+fn a_devices_next_transaction_has_the_highest_priority() {
+	new_test_ext().execute_with(|| {
+		let window = u64::from(DEVICE_QUOTA * QUOTA_WINDOW);
+		let priority = |nonce| validate_with_nonce(RuntimeOrigin::signed(DEVICE_ACCOUNT), nonce);
+		assert_eq!(priority(0), Ok(window));
+		assert_eq!(priority(1), Ok(window - 1));
+		assert_eq!(priority(3), Ok(1));
+		assert_eq!(validate_with_nonce(RuntimeOrigin::signed(ORG_ADMIN), 0), Ok(0));
+	});
+}
+
+#[test]
+fn nonces_are_checked_as_frame_system_checks_them() {
+	new_test_ext().execute_with(|| {
+		let device = RuntimeOrigin::signed(DEVICE_ACCOUNT);
+		assert_eq!(include(device.clone()), Ok(()));
+		assert_eq!(
+			validate_with_nonce(device.clone(), 0),
+			Err(InvalidTransaction::Stale.into()),
+			"a replayed nonce"
+		);
+		// A future nonce is valid in the pool but cannot go into a block yet.
+		assert_eq!(
+			AdmitAndCheckNonce::<Test>::from(2)
+				.dispatch_transaction(device, remark(), &DispatchInfo::default(), 0, 0)
+				.map(|_| ()),
+			Err(InvalidTransaction::Future.into())
+		);
+		// The refused transaction used no quota.
+		assert_eq!(Admission::used_this_block(&DEVICE_ACCOUNT), 1);
+	});
+}
+
+/// The extension keeps frame_system's identifier and encoding, so clients that know
+/// `CheckNonce` put the nonce where the runtime reads it.
+#[test]
+fn it_encodes_as_frame_systems_nonce_check() {
+	use codec::Encode;
+	use sp_runtime::traits::TransactionExtension;
+	assert_eq!(
+		<AdmitAndCheckNonce<Test> as TransactionExtension<RuntimeCall>>::IDENTIFIER,
+		"CheckNonce"
+	);
+	for nonce in [0u32, 63, 64, 1 << 20, u32::MAX] {
+		assert_eq!(
+			AdmitAndCheckNonce::<Test>::from(nonce).encode(),
+			frame_system::CheckNonce::<Test>::from(nonce).encode()
+		);
+	}
+}
+
 #[test]
 fn a_suspended_or_revoked_device_is_a_stranger() {
 	new_test_ext().execute_with(|| {
@@ -165,10 +273,10 @@ fn the_weight_is_refunded_when_nothing_was_checked() {
 	use frame_support::dispatch::PostDispatchInfo;
 	use sp_runtime::traits::TransactionExtension;
 	new_test_ext().execute_with(|| {
-		let weight = <() as WeightInfo>::check_admission();
-		assert_eq!(CheckAdmission::<Test>::new().weight(&remark()), weight);
+		let weight = <() as WeightInfo>::admit_and_check_nonce();
+		assert_eq!(AdmitAndCheckNonce::<Test>::from(0).weight(&remark()), weight);
 		let refund = |pre| {
-			<CheckAdmission<Test> as TransactionExtension<RuntimeCall>>::post_dispatch_details(
+			<AdmitAndCheckNonce<Test> as TransactionExtension<RuntimeCall>>::post_dispatch_details(
 				pre,
 				&DispatchInfo::default(),
 				&PostDispatchInfo::default(),

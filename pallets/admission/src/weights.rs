@@ -39,7 +39,7 @@ use core::marker::PhantomData;
 
 /// Weight functions needed by `pallet_admission`.
 pub trait WeightInfo {
-	fn check_admission() -> Weight;
+	fn admit_and_check_nonce() -> Weight;
 }
 
 /// Weights measured for `pallet_admission`, with storage costs from the runtime's `DbWeight`.
@@ -59,7 +59,7 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Proof: `DeviceRegistry::Organisations` (`max_values`: None, `max_size`: Some(2393), added: 4868, mode: `MaxEncodedLen`)
 	/// Storage: `Admission::QuotaUsage` (r:1 w:1)
 	/// Proof: `Admission::QuotaUsage` (`max_values`: None, `max_size`: Some(56), added: 2531, mode: `MaxEncodedLen`)
-	fn check_admission() -> Weight {
+	fn admit_and_check_nonce() -> Weight {
 		// Proof Size summary in bytes:
 		//  Measured:  `927`
 		//  Estimated: `5858`
@@ -72,7 +72,7 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 
 /// The same measured weights with ParityDB's storage costs, for tests and mocks.
 impl WeightInfo for () {
-	fn check_admission() -> Weight {
+	fn admit_and_check_nonce() -> Weight {
 		Weight::from_parts(103_064_000, 5858)
 			.saturating_add(ParityDbWeight::get().reads(7_u64))
 			.saturating_add(ParityDbWeight::get().writes(1_u64))

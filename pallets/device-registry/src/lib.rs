@@ -54,8 +54,8 @@ pub use pallet::*;
 #[cfg(feature = "runtime-benchmarks")]
 pub use traits::BenchmarkHelper;
 pub use traits::{
-	is_device_or_its_gateway, is_signed_by_device, is_signed_by_device_or_its_gateway, speaks_for,
-	ActiveDevice, DeviceRegistry,
+	apply_each, is_device_or_its_gateway, is_signed_by_device, is_signed_by_device_or_its_gateway,
+	is_signed_for_all_by_device_or_gateway, speaks_for, ActiveDevice, DeviceRegistry,
 };
 pub use types::*;
 pub use weights::WeightInfo;
@@ -1369,6 +1369,12 @@ pub mod pallet {
 			account: &T::AccountId,
 		) {
 			Self::register_for_benchmark(admin, gateway, DeviceKind::Gateway, b"bench-gw", account);
+			Self::do_assign_gateway(admin, device, Some(gateway))
+				.expect("benchmark setup assigns the gateway");
+		}
+
+		#[cfg(feature = "runtime-benchmarks")]
+		fn assign_for_benchmark(admin: &T::AccountId, device: DeviceId, gateway: DeviceId) {
 			Self::do_assign_gateway(admin, device, Some(gateway))
 				.expect("benchmark setup assigns the gateway");
 		}

@@ -4,7 +4,8 @@
 //! on this pallet's storage, so the registry's layout can change without touching them.
 
 use crate::types::{DeviceId, DeviceKind, FirmwareVersion, OrgId, OrgRoles};
-use sp_runtime::DispatchResult;
+use frame_support::storage::{with_transaction, TransactionOutcome};
+use sp_runtime::{DispatchError, DispatchResult};
 
 /// An active device or gateway, as other pallets see it.
 #[derive(Clone, PartialEq, Eq, Debug)]
@@ -73,6 +74,11 @@ pub trait DeviceRegistry<AccountId> {
 		gateway: DeviceId,
 		account: &AccountId,
 	);
+
+	/// Assigns `device` to the existing gateway `gateway` of the organisation `admin` serves,
+	/// for another pallet's benchmarks of gateway batches.
+	#[cfg(feature = "runtime-benchmarks")]
+	fn assign_for_benchmark(admin: &AccountId, device: DeviceId, gateway: DeviceId);
 }
 
 /// Device keys and their proofs for the registry's benchmarks: the runtime holds real keys in
@@ -120,6 +126,48 @@ where
 	frame_system::ensure_signed(origin.clone()).is_ok_and(|account| {
 		R::active_device_by_account(&account).is_some_and(|own| own.id == *device)
 	})
+}
+
+/// The `#[pallet::feeless_if]` rule of a batch of records about `devices`: every item is
+/// about a device the signer [`speaks_for`] — the device itself or its assigned gateway of its
+/// own organisation. One item about any other device makes the whole batch pay, as that item
+/// alone would. An empty batch is never feeless.
+pub fn is_signed_for_all_by_device_or_gateway<'a, T, R>(
+	origin: &frame_system::pallet_prelude::OriginFor<T>,
+	mut devices: impl Iterator<Item = &'a DeviceId>,
+) -> bool
+where
+	T: frame_system::Config,
+	R: DeviceRegistry<T::AccountId>,
+{
+	let Some(signer) = frame_system::ensure_signed(origin.clone())
+		.ok()
+		.and_then(|account| R::active_device_by_account(&account))
+	else {
+		return false;
+	};
+	let Some(first) = devices.next() else { return false };
+	speaks_for::<_, R>(&signer, first) && devices.all(|device| speaks_for::<_, R>(&signer, device))
+}
+
+/// Applies each item of a batch on its own: an item's writes are kept if it succeeds and
+/// rolled back if it fails, and a failure is handed to `on_failure` with the item's index
+/// (for the pallet's `BatchItemFailed` event) instead of aborting the rest.
+pub fn apply_each<I>(
+	items: impl IntoIterator<Item = I>,
+	mut apply: impl FnMut(I) -> DispatchResult,
+	mut on_failure: impl FnMut(u32, DispatchError),
+) {
+	for (index, item) in items.into_iter().enumerate() {
+		let applied = with_transaction(|| match apply(item) {
+			Ok(()) => TransactionOutcome::Commit(Ok(())),
+			Err(error) => TransactionOutcome::Rollback(Err(error)),
+		});
+		if let Err(error) = applied {
+			// A batch is bounded far below u32::MAX items.
+			on_failure(index as u32, error);
+		}
+	}
 }
 
 /// The `#[pallet::feeless_if]` rule of the calls a device's gateway may relay for it: as

@@ -70,6 +70,19 @@ fn new_members<T: Config>(admin: &T::AccountId, n: u32) -> Vec<T::AccountId> {
 		.collect()
 }
 
+/// Two active releases of the model `device_for_benchmark` devices use, older and newer, and
+/// the admin of an operator organisation to own the devices; returns (older, newer, admin).
+fn two_releases_and_an_operator<T: Config>() -> (ReleaseId, ReleaseId, T::AccountId) {
+	let (_, maker, _) = manufacturer::<T>(1, 1);
+	let old = NextReleaseId::<T>::get();
+	publish_as::<T>(&maker, DEVICE_MODEL, version(1));
+	let new = NextReleaseId::<T>::get();
+	publish_as::<T>(&maker, DEVICE_MODEL, version(2));
+	let operator: T::AccountId = account("operator", 0, 0);
+	T::Registry::org_for_benchmark(&operator, OrgRoles { operator: true, ..Default::default() });
+	(old, new, operator)
+}
+
 fn publish_as<T: Config>(publisher: &T::AccountId, model: &[u8], version: FirmwareVersion) {
 	Firmware::<T>::publish(
 		RawOrigin::Signed(publisher.clone()).into(),
@@ -245,16 +258,7 @@ mod benchmarks {
 	/// The device's gateway reports an install that moves the device off an older release.
 	#[benchmark]
 	fn report_update() {
-		let (_, maker, _) = manufacturer::<T>(1, 1);
-		let old = NextReleaseId::<T>::get();
-		publish_as::<T>(&maker, DEVICE_MODEL, version(1));
-		let new = NextReleaseId::<T>::get();
-		publish_as::<T>(&maker, DEVICE_MODEL, version(2));
-		let operator: T::AccountId = account("operator", 0, 0);
-		T::Registry::org_for_benchmark(
-			&operator,
-			OrgRoles { operator: true, ..Default::default() },
-		);
+		let (old, new, operator) = two_releases_and_an_operator::<T>();
 		T::Registry::device_for_benchmark(&operator, DEVICE, &account("device", 0, 0));
 		let gateway: T::AccountId = account("gateway", 0, 0);
 		T::Registry::gateway_for_benchmark(&operator, DEVICE, GATEWAY, &gateway);
@@ -271,6 +275,46 @@ mod benchmarks {
 		_(RawOrigin::Signed(gateway), DEVICE, new, UpdateOutcome::Installed, IMAGE);
 
 		assert_eq!(InstalledRelease::<T>::get(DEVICE), Some(new));
+	}
+
+	/// A gateway reports `n` installs, each for another device it serves and each moving its
+	/// device off an older release, as in `report_update`.
+	#[benchmark]
+	fn report_updates(n: Linear<1, { T::MaxBatchSize::get() }>) {
+		let (old, new, operator) = two_releases_and_an_operator::<T>();
+		let gateway: T::AccountId = account("gateway", 0, 0);
+		let mut reports = Vec::new();
+		for i in 0..n {
+			let mut device = DEVICE;
+			device[..4].copy_from_slice(&i.to_le_bytes());
+			T::Registry::device_for_benchmark(&operator, device, &account("device", i, 0));
+			if i == 0 {
+				T::Registry::gateway_for_benchmark(&operator, device, GATEWAY, &gateway);
+			} else {
+				T::Registry::assign_for_benchmark(&operator, device, GATEWAY);
+			}
+			Firmware::<T>::report_update(
+				RawOrigin::Signed(gateway.clone()).into(),
+				device,
+				old,
+				UpdateOutcome::Installed,
+				IMAGE,
+			)
+			.expect("the first install is valid");
+			reports.push(UpdateReport {
+				device,
+				release: new,
+				outcome: UpdateOutcome::Installed,
+				measured_sha256: IMAGE,
+			});
+		}
+		let last = reports.last().expect("n is at least 1").device;
+
+		#[extrinsic_call]
+		_(RawOrigin::Signed(gateway), reports);
+
+		assert_eq!(InstalledRelease::<T>::get(last), Some(new));
+		assert_eq!(ReleaseDeviceCount::<T>::get(new), n);
 	}
 
 	impl_benchmark_test_suite!(Firmware, crate::mock::new_test_ext(), crate::mock::Test);

@@ -29,7 +29,9 @@
 //! - A device, or the gateway assigned to it, **reports** each update: the release, the outcome and
 //!   the SHA-256 it measured. Reports naming an inactive, expired or yanked release, another model,
 //!   a lower version than the device runs, or (for an install) another hash are refused. An install
-//!   updates the device's firmware version in the device registry.
+//!   updates the device's firmware version in the device registry. A gateway reports for many
+//!   devices in one transaction ([`Pallet::report_updates`]): each report is checked and recorded
+//!   on its own, and a refused one (a `BatchItemFailed` event) does not stop the rest.
 //! - **Fleet status** (runtime API): devices per release of a model, devices behind the latest
 //!   release, devices on yanked releases, and the devices on one release, paged.
 //!
@@ -44,7 +46,7 @@
 //!
 //! [`Pallet::claim_model`], [`Pallet::propose_approvers`], [`Pallet::approve_approver_change`],
 //! [`Pallet::publish`], [`Pallet::approve`], [`Pallet::withdraw`], [`Pallet::yank`],
-//! [`Pallet::report_update`]; governance: [`Pallet::force_set_approvers`],
+//! [`Pallet::report_update`], [`Pallet::report_updates`]; governance: [`Pallet::force_set_approvers`],
 //! [`Pallet::force_claim_model`]; runtime API in [`runtime_api`].
 
 #![cfg_attr(not(feature = "std"), no_std)]
@@ -130,6 +132,10 @@ pub mod pallet {
 		/// Most releases one model keeps (withdrawn pending releases free their place).
 		#[pallet::constant]
 		type MaxReleasesPerModel: Get<u32>;
+
+		/// Most reports in one [`Pallet::report_updates`] batch.
+		#[pallet::constant]
+		type MaxBatchSize: Get<u32>;
 
 		/// Weights of this pallet's calls, from its benchmarks.
 		type WeightInfo: WeightInfo;
@@ -229,6 +235,9 @@ pub mod pallet {
 			measured_sha256: Sha256,
 			by: T::AccountId,
 		},
+		/// The item at `index` of a batch was refused with `error` and nothing of it recorded;
+		/// the batch's other items were applied on their own.
+		BatchItemFailed { index: u32, error: DispatchError },
 	}
 
 	#[pallet::error]
@@ -306,6 +315,8 @@ pub mod pallet {
 		Downgrade,
 		/// The measured image hash is not the release's.
 		HashMismatch,
+		/// A batch is empty or larger than `MaxBatchSize`.
+		BadBatchSize,
 	}
 
 	#[pallet::hooks]
@@ -471,6 +482,39 @@ pub mod pallet {
 		pub fn withdraw(origin: OriginFor<T>, release: ReleaseId) -> DispatchResult {
 			let caller = ensure_signed(origin)?;
 			Self::do_withdraw(caller, release)
+		}
+
+		/// Report up to `MaxBatchSize` updates, each as [`Pallet::report_update`] would:
+		/// checked and recorded on its own. A refused report records nothing and is reported
+		/// by a `BatchItemFailed` event; the others go on. Feeless when every report concerns
+		/// the signing device itself or a device whose assigned gateway (of its own
+		/// organisation) signs.
+		#[pallet::call_index(11)]
+		#[pallet::weight(T::WeightInfo::report_updates(reports.len() as u32))]
+		#[pallet::feeless_if(|origin: &OriginFor<T>, reports: &Vec<UpdateReport>| -> bool {
+			pallet_device_registry::is_signed_for_all_by_device_or_gateway::<T, T::Registry>(
+				origin,
+				reports.iter().map(|report| &report.device),
+			)
+		})]
+		pub fn report_updates(origin: OriginFor<T>, reports: Vec<UpdateReport>) -> DispatchResult {
+			let caller = ensure_signed(origin)?;
+			let count = reports.len() as u32;
+			ensure!(count > 0 && count <= T::MaxBatchSize::get(), Error::<T>::BadBatchSize);
+			pallet_device_registry::apply_each(
+				reports,
+				|UpdateReport { device, release, outcome, measured_sha256 }| {
+					Self::do_report_update(
+						caller.clone(),
+						device,
+						release,
+						outcome,
+						measured_sha256,
+					)
+				},
+				|index, error| Self::deposit_event(Event::BatchItemFailed { index, error }),
+			);
+			Ok(())
 		}
 	}
 

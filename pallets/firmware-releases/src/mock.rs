@@ -37,6 +37,8 @@ impl pallet_device_registry::Config for Test {
 	type GovernanceOrigin = frame_system::EnsureRoot<u64>;
 	// Room for the benchmarks' approver changes: a full set plus a full set of new approvers.
 	type MaxMembers = ConstU32<8>;
+	// A gateway serving a whole batch of devices.
+	type MaxDevicesPerGateway = ConstU32<4>;
 }
 
 // Small bounds, so tests reach every limit with a handful of entries.
@@ -48,6 +50,7 @@ impl pallet_firmware_releases::Config for Test {
 	type MaxUriLen = ConstU32<16>;
 	type MaxApprovers = ConstU32<3>;
 	type MaxReleasesPerModel = ConstU32<4>;
+	type MaxBatchSize = ConstU32<3>;
 	type WeightInfo = ();
 }
 

@@ -2,7 +2,7 @@
 
 use crate::{mock::*, *};
 use frame_support::{assert_noop, assert_ok};
-use pallet_device_registry::{DeviceRegistry, FirmwareVersion};
+use pallet_device_registry::{DeviceId, DeviceRegistry, FirmwareVersion};
 use sp_runtime::{DispatchError, DispatchResult};
 
 const IMAGE: Sha256 = [0xaa; 32];
@@ -900,6 +900,104 @@ mod report_update {
 			let id = activate(v(1, 1, 0));
 			assert_ok!(Devices::suspend_device(origin(OPERATOR), DEVICE));
 			assert_noop!(install(GATEWAY_ACCOUNT, id), Error::<Test>::DeviceNotActive);
+		});
+	}
+}
+
+/// A gateway's batch of update reports: each checked and recorded on its own.
+mod report_updates {
+	use super::*;
+	use frame_support::dispatch::CheckIfFeeless;
+
+	fn installed(device: DeviceId, release: ReleaseId, measured_sha256: Sha256) -> UpdateReport {
+		UpdateReport { device, release, outcome: UpdateOutcome::Installed, measured_sha256 }
+	}
+
+	fn item_failed(index: u32, error: Error<Test>) -> RuntimeEvent {
+		Event::<Test>::BatchItemFailed { index, error: error.into() }.into()
+	}
+
+	fn serve_second_device() {
+		assert_ok!(Devices::assign_gateway(origin(OPERATOR), SECOND_DEVICE, Some(GATEWAY)));
+	}
+
+	#[test]
+	fn each_report_is_recorded_on_its_own_and_a_refused_one_does_not_stop_the_rest() {
+		run_test(|| {
+			two_of_two();
+			let id = activate(v(1, 1, 0));
+			serve_second_device();
+			assert_ok!(Firmware::report_updates(
+				origin(GATEWAY_ACCOUNT),
+				vec![
+					installed(DEVICE, id, IMAGE),
+					installed(SECOND_DEVICE, id, [0xbb; 32]),
+					installed(SECOND_DEVICE, id, IMAGE),
+				],
+			));
+			assert!(System::events()
+				.iter()
+				.any(|r| r.event == item_failed(1, Error::HashMismatch)));
+			assert_eq!(InstalledRelease::<Test>::get(DEVICE), Some(id));
+			assert_eq!(InstalledRelease::<Test>::get(SECOND_DEVICE), Some(id));
+			assert_eq!(ReleaseDeviceCount::<Test>::get(id), 2);
+		});
+	}
+
+	/// A gateway cannot slip in a device it does not serve: that report alone is refused.
+	#[test]
+	fn a_report_for_a_device_the_gateway_does_not_serve_is_refused_alone() {
+		run_test(|| {
+			two_of_two();
+			let id = activate(v(1, 1, 0));
+			assert_ok!(Firmware::report_updates(
+				origin(GATEWAY_ACCOUNT),
+				vec![installed(SECOND_DEVICE, id, IMAGE), installed(DEVICE, id, IMAGE)],
+			));
+			assert!(System::events()
+				.iter()
+				.any(|r| r.event == item_failed(0, Error::NotDeviceOrGateway)));
+			assert_eq!(InstalledRelease::<Test>::get(SECOND_DEVICE), None);
+			assert_eq!(InstalledRelease::<Test>::get(DEVICE), Some(id));
+		});
+	}
+
+	#[test]
+	fn refuses_empty_and_oversized_batches() {
+		run_test(|| {
+			assert_noop!(
+				Firmware::report_updates(origin(GATEWAY_ACCOUNT), vec![]),
+				Error::<Test>::BadBatchSize
+			);
+			assert_noop!(
+				Firmware::report_updates(
+					origin(GATEWAY_ACCOUNT),
+					vec![installed(DEVICE, 0, IMAGE); 4]
+				),
+				Error::<Test>::BadBatchSize
+			);
+			assert_noop!(
+				Firmware::report_updates(RuntimeOrigin::none(), vec![]),
+				DispatchError::BadOrigin
+			);
+		});
+	}
+
+	/// Feeless only when every report concerns a device the signer speaks for.
+	#[test]
+	fn is_feeless_only_when_every_report_concerns_a_device_the_signer_serves() {
+		run_test(|| {
+			let batch = |devices: &[DeviceId]| Call::<Test>::report_updates {
+				reports: devices.iter().map(|device| installed(*device, 0, IMAGE)).collect(),
+			};
+			assert!(batch(&[DEVICE, DEVICE]).is_feeless(&origin(GATEWAY_ACCOUNT)));
+			assert!(batch(&[DEVICE]).is_feeless(&origin(DEVICE_ACCOUNT)));
+			assert!(!batch(&[DEVICE, SECOND_DEVICE]).is_feeless(&origin(GATEWAY_ACCOUNT)));
+			assert!(!batch(&[SECOND_DEVICE]).is_feeless(&origin(DEVICE_ACCOUNT)));
+			assert!(!batch(&[]).is_feeless(&origin(GATEWAY_ACCOUNT)));
+			assert!(!batch(&[DEVICE]).is_feeless(&origin(OPERATOR)));
+			serve_second_device();
+			assert!(batch(&[DEVICE, SECOND_DEVICE]).is_feeless(&origin(GATEWAY_ACCOUNT)));
 		});
 	}
 }

@@ -2,7 +2,7 @@
 
 use codec::{Decode, DecodeWithMemTracking, Encode, MaxEncodedLen};
 use frame_support::{BoundedVec, CloneNoBound, DebugNoBound, EqNoBound, PartialEqNoBound};
-use pallet_device_registry::{FirmwareVersion, OrgId};
+use pallet_device_registry::{DeviceId, FirmwareVersion, OrgId};
 use scale_info::TypeInfo;
 use sp_runtime::traits::Get;
 
@@ -277,4 +277,14 @@ pub struct FleetStatus<BlockNumber> {
 	pub on_yanked: u32,
 	/// Every release of the model with the devices that run it, oldest first.
 	pub releases: alloc::vec::Vec<ReleaseFleet<BlockNumber>>,
+}
+
+/// One update report of a gateway's batch: what [`crate::Pallet::report_update`] takes for one
+/// device.
+#[derive(Encode, Decode, DecodeWithMemTracking, TypeInfo, Clone, PartialEq, Eq, Debug)]
+pub struct UpdateReport {
+	pub device: DeviceId,
+	pub release: ReleaseId,
+	pub outcome: UpdateOutcome,
+	pub measured_sha256: Sha256,
 }

@@ -49,11 +49,16 @@ pub trait WeightInfo {
 	fn approve() -> Weight;
 	fn yank() -> Weight;
 	fn report_update() -> Weight;
+	fn report_updates(n: u32, ) -> Weight;
 }
 
 /// Weights measured for `pallet_firmware_releases`, with storage costs from the runtime's `DbWeight`.
 pub struct SubstrateWeight<T>(PhantomData<T>);
 impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
+	// Until measured: the single call's weight per item.
+	fn report_updates(n: u32, ) -> Weight {
+		Self::report_update().saturating_mul(n.into())
+	}
 	/// Storage: `DeviceRegistry::OrgOfAccount` (r:17 w:0)
 	/// Proof: `DeviceRegistry::OrgOfAccount` (`max_values`: None, `max_size`: Some(52), added: 2527, mode: `MaxEncodedLen`)
 	/// Storage: `DeviceRegistry::Organisations` (r:1 w:0)
@@ -246,6 +251,10 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 
 /// The same measured weights with ParityDB's storage costs, for tests and mocks.
 impl WeightInfo for () {
+	// Until measured: the single call's weight per item.
+	fn report_updates(n: u32, ) -> Weight {
+		<() as WeightInfo>::report_update().saturating_mul(n.into())
+	}
 	fn propose_approvers(n: u32, ) -> Weight {
 		Weight::from_parts(37_510_505, 5858)
 			.saturating_add(Weight::from_parts(7_154_641, 0).saturating_mul(n.into()))

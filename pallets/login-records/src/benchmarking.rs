@@ -37,6 +37,11 @@ fn accounts<T: Config>() -> (T::AccountId, Recorder, T::AccountId, T::AccountId)
 /// The worst state an attempt meets: the pair's spent-nonce list one short of full (every
 /// entry scanned, none expired), a ring that has wrapped, and the pair one failure from locking.
 fn worst_case_history<T: Config>() {
+	worst_case_history_of::<T>(DEVICE, USER_DEVICE);
+}
+
+/// [`worst_case_history`] for the pair (`device`, `user_device`).
+fn worst_case_history_of<T: Config>(device: DeviceId, user_device: UserDeviceId) {
 	let far = frame_system::Pallet::<T>::block_number().saturating_add(T::ChallengeLifetime::get());
 	let spent: Vec<_> = (1..T::MaxLoginsPerChallengeLifetime::get())
 		.map(|i| {
@@ -45,11 +50,11 @@ fn worst_case_history<T: Config>() {
 			(nonce, far)
 		})
 		.collect();
-	SpentNonces::<T>::insert(DEVICE, USER_DEVICE, BoundedVec::truncate_from(spent));
-	AttemptCount::<T>::insert(DEVICE, u64::from(T::MaxRecentLogins::get()) * 3);
+	SpentNonces::<T>::insert(device, user_device, BoundedVec::truncate_from(spent));
+	AttemptCount::<T>::insert(device, u64::from(T::MaxRecentLogins::get()) * 3);
 	PairStates::<T>::insert(
-		DEVICE,
-		USER_DEVICE,
+		device,
+		user_device,
 		PairState {
 			consecutive_failures: T::MaxFailures::get().saturating_sub(1),
 			locked_since: None,
@@ -127,6 +132,66 @@ mod benchmarks {
 
 		let state = Logins::<T>::pair_state(&DEVICE, &USER_DEVICE);
 		assert!(state.locked_since.is_some());
+	}
+
+	/// A gateway relays `n` logins, each for another device it serves, each in the worst state
+	/// `submit_signed_login` meets: a full sr25519 verification that fails and locks the pair.
+	#[benchmark]
+	fn submit_signed_logins(n: Linear<1, { T::MaxBatchSize::get() }>) {
+		let operator: T::AccountId = account("operator", 0, 0);
+		T::Registry::org_for_benchmark(
+			&operator,
+			OrgRoles { operator: true, ..Default::default() },
+		);
+		let certifier: T::AccountId = account("certifier", 0, 0);
+		let certifier_org = T::Registry::org_for_benchmark(
+			&certifier,
+			OrgRoles { certifier: true, ..Default::default() },
+		);
+		let gateway: T::AccountId = account("gateway", 0, 0);
+		let public = sp_io::crypto::sr25519_generate(BENCHMARK_KEYS, None);
+		let challenge_block = now::<T>();
+		let mut logins = Vec::new();
+		for i in 0..n {
+			let mut device = DEVICE;
+			device[..4].copy_from_slice(&i.to_le_bytes());
+			T::Registry::device_for_benchmark(&operator, device, &account("device", i, 0));
+			if i == 0 {
+				T::Registry::gateway_for_benchmark(&operator, device, [0x9a; 32], &gateway);
+			} else {
+				T::Registry::assign_for_benchmark(&operator, device, [0x9a; 32]);
+			}
+			T::Registrations::register_for_benchmark(
+				&certifier,
+				&device,
+				&USER_DEVICE,
+				Credential::Key(UserDeviceKey::Sr25519(public.0)),
+				Recorder::Certifier(certifier_org),
+			);
+			worst_case_history_of::<T>(device, USER_DEVICE);
+			let other_nonce = login_payload(
+				&Logins::<T>::genesis_hash(),
+				&device,
+				&USER_DEVICE,
+				&[6; 32],
+				challenge_block.unique_saturated_into(),
+			);
+			let signature = sp_io::crypto::sr25519_sign(BENCHMARK_KEYS, &public, &other_nonce)
+				.expect("the key was just generated in the keystore");
+			logins.push(SignedLogin {
+				device,
+				user_device: USER_DEVICE,
+				nonce: [7; 32],
+				challenge_block,
+				signature: UserDeviceSignature::Sr25519(signature),
+			});
+		}
+		let last = logins.last().expect("n is at least 1").device;
+
+		#[extrinsic_call]
+		_(RawOrigin::Signed(gateway), logins);
+
+		assert!(Logins::<T>::pair_state(&last, &USER_DEVICE).locked_since.is_some());
 	}
 
 	#[benchmark]

@@ -31,6 +31,11 @@
 //!
 //! Each device keeps its `MaxRecentLogins` most recent records in storage (a ring); the
 //! `LoginRecorded` events hold the full history.
+//!
+//! A gateway relays many devices' signed logins in one transaction with
+//! [`Pallet::submit_signed_logins`]: each login is checked and recorded on its own, a refused
+//! one is reported by a `BatchItemFailed` event and does not stop the rest, and the batch is
+//! feeless when every login concerns a device the gateway serves.
 
 #![cfg_attr(not(feature = "std"), no_std)]
 
@@ -68,6 +73,8 @@ pub mod pallet {
 		LoginRecord<<T as frame_system::Config>::AccountId, BlockNumberFor<T>>;
 	/// A pair's failure state as this runtime stores it.
 	pub type PairStateOf<T> = PairState<BlockNumberFor<T>>;
+	/// A signed login of a batch as this runtime takes it.
+	pub type SignedLoginOf<T> = SignedLogin<BlockNumberFor<T>>;
 	/// The nonces a pair accepted and when each may be forgotten.
 	pub type SpentNoncesOf<T> =
 		BoundedVec<(Nonce, BlockNumberFor<T>), <T as Config>::MaxLoginsPerChallengeLifetime>;
@@ -99,6 +106,10 @@ pub mod pallet {
 		/// blocks.
 		#[pallet::constant]
 		type MaxLoginsPerChallengeLifetime: Get<u32>;
+
+		/// Most logins in one [`Pallet::submit_signed_logins`] batch.
+		#[pallet::constant]
+		type MaxBatchSize: Get<u32>;
 
 		/// Weights of this pallet's calls, from its benchmarks.
 		type WeightInfo: WeightInfo;
@@ -160,6 +171,9 @@ pub mod pallet {
 		PairLocked { device: DeviceId, user_device: UserDeviceId, failures: u32 },
 		/// The device's organisation unlocked a pair.
 		PairUnlocked { device: DeviceId, user_device: UserDeviceId, by: T::AccountId },
+		/// The item at `index` of a batch was refused with `error` and nothing of it recorded;
+		/// the batch's other items were applied on their own.
+		BatchItemFailed { index: u32, error: DispatchError },
 	}
 
 	#[pallet::error]
@@ -195,6 +209,8 @@ pub mod pallet {
 		PairLocked,
 		/// The pair is not locked.
 		NotLocked,
+		/// A batch is empty or larger than `MaxBatchSize`.
+		BadBatchSize,
 	}
 
 	#[pallet::hooks]
@@ -266,6 +282,79 @@ pub mod pallet {
 			signature: UserDeviceSignature,
 		) -> DispatchResult {
 			let caller = ensure_signed(origin)?;
+			Self::do_submit_signed(
+				caller,
+				SignedLogin { device, user_device, nonce, challenge_block, signature },
+			)
+		}
+
+		/// Unlock a pair and clear its failure count. An account of the device's organisation.
+		#[pallet::call_index(2)]
+		#[pallet::weight(T::WeightInfo::unlock())]
+		pub fn unlock(
+			origin: OriginFor<T>,
+			device: DeviceId,
+			user_device: UserDeviceId,
+		) -> DispatchResult {
+			let caller = ensure_signed(origin)?;
+			let owner = T::Registry::active_device(&device).ok_or(Error::<T>::DeviceNotActive)?;
+			ensure!(
+				T::Registry::active_org_of(&caller) == Some(owner.org),
+				Error::<T>::NotDeviceOrganisation
+			);
+			let state = PairStates::<T>::get(device, user_device).unwrap_or_default();
+			ensure!(state.locked_since.is_some(), Error::<T>::NotLocked);
+			PairStates::<T>::remove(device, user_device);
+			Self::deposit_event(Event::PairUnlocked { device, user_device, by: caller });
+			Ok(())
+		}
+
+		/// Submit up to `MaxBatchSize` signature-mode logins, each as
+		/// [`Pallet::submit_signed_login`] would: checked and recorded on its own. A refused
+		/// login records nothing and is reported by a `BatchItemFailed` event; the others go
+		/// on. Feeless when every login concerns the signing device itself or a device whose
+		/// assigned gateway (of its own organisation) signs.
+		#[pallet::call_index(3)]
+		#[pallet::weight(T::WeightInfo::submit_signed_logins(logins.len() as u32))]
+		#[pallet::feeless_if(|origin: &OriginFor<T>, logins: &Vec<SignedLoginOf<T>>| -> bool {
+			pallet_device_registry::is_signed_for_all_by_device_or_gateway::<T, T::Registry>(
+				origin,
+				logins.iter().map(|login| &login.device),
+			)
+		})]
+		pub fn submit_signed_logins(
+			origin: OriginFor<T>,
+			logins: Vec<SignedLoginOf<T>>,
+		) -> DispatchResult {
+			let caller = ensure_signed(origin)?;
+			let count = logins.len() as u32;
+			ensure!(count > 0 && count <= T::MaxBatchSize::get(), Error::<T>::BadBatchSize);
+			pallet_device_registry::apply_each(
+				logins,
+				|login| Self::do_submit_signed(caller.clone(), login),
+				|index, error| Self::deposit_event(Event::BatchItemFailed { index, error }),
+			);
+			Ok(())
+		}
+	}
+
+	/// One attempt, authorised and with its outcome decided, about to be recorded.
+	struct Attempt<T: Config> {
+		device: DeviceId,
+		user_device: UserDeviceId,
+		nonce: Nonce,
+		challenge_block: BlockNumberFor<T>,
+		outcome: LoginOutcome,
+		evidence: Evidence,
+		registration_version: Option<u32>,
+		certifier: Option<OrgId>,
+		submitted_by: T::AccountId,
+	}
+
+	impl<T: Config> Pallet<T> {
+		/// Checks who may submit `login`, judges its signature and records the outcome.
+		fn do_submit_signed(caller: T::AccountId, login: SignedLoginOf<T>) -> DispatchResult {
+			let SignedLogin { device, user_device, nonce, challenge_block, signature } = login;
 			Self::ensure_device_active(&device)?;
 			let registration = T::Registrations::latest(&device, &user_device)
 				.ok_or(Error::<T>::RegistrationNotFound)?;
@@ -294,42 +383,6 @@ pub mod pallet {
 			})
 		}
 
-		/// Unlock a pair and clear its failure count. An account of the device's organisation.
-		#[pallet::call_index(2)]
-		#[pallet::weight(T::WeightInfo::unlock())]
-		pub fn unlock(
-			origin: OriginFor<T>,
-			device: DeviceId,
-			user_device: UserDeviceId,
-		) -> DispatchResult {
-			let caller = ensure_signed(origin)?;
-			let owner = T::Registry::active_device(&device).ok_or(Error::<T>::DeviceNotActive)?;
-			ensure!(
-				T::Registry::active_org_of(&caller) == Some(owner.org),
-				Error::<T>::NotDeviceOrganisation
-			);
-			let state = PairStates::<T>::get(device, user_device).unwrap_or_default();
-			ensure!(state.locked_since.is_some(), Error::<T>::NotLocked);
-			PairStates::<T>::remove(device, user_device);
-			Self::deposit_event(Event::PairUnlocked { device, user_device, by: caller });
-			Ok(())
-		}
-	}
-
-	/// One attempt, authorised and with its outcome decided, about to be recorded.
-	struct Attempt<T: Config> {
-		device: DeviceId,
-		user_device: UserDeviceId,
-		nonce: Nonce,
-		challenge_block: BlockNumberFor<T>,
-		outcome: LoginOutcome,
-		evidence: Evidence,
-		registration_version: Option<u32>,
-		certifier: Option<OrgId>,
-		submitted_by: T::AccountId,
-	}
-
-	impl<T: Config> Pallet<T> {
 		/// The active certifier organisation `account` serves, if any.
 		fn certifier_org(account: &T::AccountId) -> Option<OrgId> {
 			T::Registry::active_org_of(account)

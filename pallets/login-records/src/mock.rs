@@ -36,11 +36,15 @@ impl frame_system::Config for Test {
 #[derive_impl(pallet_device_registry::config_preludes::TestDefaultConfig)]
 impl pallet_device_registry::Config for Test {
 	type GovernanceOrigin = frame_system::EnsureRoot<u64>;
+	// A gateway serving a whole batch of devices.
+	type MaxDevicesPerGateway = ConstU32<4>;
 }
 
 impl pallet_registration_hashes::Config for Test {
 	type Registry = Devices;
 	type MaxVersions = ConstU32<3>;
+	type MaxPairsPerDevice = ConstU32<8>;
+	type MaxBatchSize = ConstU32<3>;
 	type WeightInfo = ();
 }
 
@@ -55,6 +59,7 @@ impl pallet_login_records::Config for Test {
 	type MaxRecentLogins = ConstU32<4>;
 	type ChallengeLifetime = frame_support::traits::ConstU64<CHALLENGE_LIFETIME>;
 	type MaxLoginsPerChallengeLifetime = ConstU32<5>;
+	type MaxBatchSize = ConstU32<3>;
 	type WeightInfo = ();
 }
 

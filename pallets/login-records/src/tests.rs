@@ -622,7 +622,7 @@ mod submit_signed_login {
 	}
 
 	/// The gateway of the device's organisation assigned to `DEVICE`, signing as account 150.
-	fn assign_gateway() -> u64 {
+	pub(super) fn assign_gateway() -> u64 {
 		let gateway = [50; 32];
 		assert_ok!(pallet_device_registry::config_preludes::register_for_tests::<Test>(
 			OWNER,
@@ -701,6 +701,130 @@ mod submit_signed_login {
 				),
 				Error::<Test>::DeviceNotActive
 			);
+		});
+	}
+}
+
+/// A gateway's batch: every login checked and recorded on its own.
+mod submit_signed_logins {
+	use super::{submit_signed_login::assign_gateway, *};
+	use frame_support::dispatch::CheckIfFeeless;
+
+	fn login(device: DeviceId, signer: &sr25519::Pair, n: u8) -> SignedLogin<u64> {
+		let payload =
+			scheme::login_payload(&Logins::genesis_hash(), &device, &USER_DEVICE, &nonce(n), 1);
+		SignedLogin {
+			device,
+			user_device: USER_DEVICE,
+			nonce: nonce(n),
+			challenge_block: 1,
+			signature: UserDeviceSignature::Sr25519(signer.sign(&payload)),
+		}
+	}
+
+	fn item_failed(index: u32, error: Error<Test>) -> RuntimeEvent {
+		Event::<Test>::BatchItemFailed { index, error: error.into() }.into()
+	}
+
+	#[test]
+	fn each_login_is_recorded_on_its_own_and_a_refused_one_does_not_stop_the_rest() {
+		run_test(|| {
+			let user = sr25519_user();
+			register_key(UserDeviceKey::Sr25519(user.public().0));
+			let gateway = assign_gateway();
+			let forger = sr25519::Pair::from_seed(&[66; 32]);
+			assert_ok!(Logins::submit_signed_logins(
+				origin(gateway),
+				vec![login(DEVICE, &user, 1), login(DEVICE, &user, 1), login(DEVICE, &forger, 2)],
+			));
+			// The replayed nonce is refused and records nothing; the forged signature is a
+			// recorded failure, decided by the chain.
+			assert!(System::events()
+				.iter()
+				.any(|r| r.event == item_failed(1, Error::NonceAlreadyUsed)));
+			let records = Logins::recent_logins(&DEVICE, 10);
+			assert_eq!(records.len(), 2);
+			assert_eq!(records[1].outcome, SUCCESS);
+			assert_eq!(records[0].outcome, LoginOutcome::Failure(FailureReason::BadSignature));
+			assert_eq!(records[0].submitted_by, gateway);
+			assert_eq!(failures(), 1);
+		});
+	}
+
+	/// A gateway cannot slip a device it does not serve into its batch: that login alone is
+	/// refused, as it would be on its own.
+	#[test]
+	fn a_login_for_a_device_the_gateway_does_not_serve_is_refused_alone() {
+		run_test(|| {
+			let user = sr25519_user();
+			register_key(UserDeviceKey::Sr25519(user.public().0));
+			let other = register_device(2);
+			assert_ok!(RegistrationHashes::register(
+				origin(CERTIFIER),
+				other,
+				USER_DEVICE,
+				Credential::Key(UserDeviceKey::Sr25519(user.public().0)),
+				APP_KEY
+			));
+			let gateway = assign_gateway();
+			assert_ok!(Logins::submit_signed_logins(
+				origin(gateway),
+				vec![login(other, &user, 1), login(DEVICE, &user, 1)],
+			));
+			assert!(System::events()
+				.iter()
+				.any(|r| r.event == item_failed(0, Error::NotAllowedToSubmit)));
+			assert!(Logins::recent_logins(&other, 1).is_empty());
+			assert_eq!(last_outcome(), SUCCESS);
+		});
+	}
+
+	#[test]
+	fn refuses_empty_and_oversized_batches() {
+		run_test(|| {
+			let user = sr25519_user();
+			let gateway = assign_gateway();
+			assert_noop!(
+				Logins::submit_signed_logins(origin(gateway), vec![]),
+				Error::<Test>::BadBatchSize
+			);
+			let four = (1..=4).map(|n| login(DEVICE, &user, n)).collect();
+			assert_noop!(
+				Logins::submit_signed_logins(origin(gateway), four),
+				Error::<Test>::BadBatchSize
+			);
+		});
+	}
+
+	#[test]
+	fn refuses_unsigned_origins() {
+		run_test(|| {
+			assert_noop!(
+				Logins::submit_signed_logins(RuntimeOrigin::none(), vec![]),
+				DispatchError::BadOrigin
+			);
+		});
+	}
+
+	/// Feeless only when every login concerns a device the signer speaks for: one login about
+	/// another device makes the whole batch pay, which a gateway cannot.
+	#[test]
+	fn is_feeless_only_when_every_login_concerns_a_device_the_signer_serves() {
+		run_test(|| {
+			let user = sr25519_user();
+			let gateway = assign_gateway();
+			let other = register_device(2);
+			let batch = |devices: &[DeviceId]| Call::<Test>::submit_signed_logins {
+				logins: devices.iter().map(|device| login(*device, &user, 1)).collect(),
+			};
+			assert!(batch(&[DEVICE, DEVICE]).is_feeless(&origin(gateway)));
+			assert!(batch(&[DEVICE]).is_feeless(&origin(DEVICE_ACCOUNT)));
+			assert!(!batch(&[DEVICE, other]).is_feeless(&origin(gateway)));
+			assert!(!batch(&[other, DEVICE]).is_feeless(&origin(DEVICE_ACCOUNT)));
+			assert!(!batch(&[]).is_feeless(&origin(gateway)));
+			assert!(!batch(&[DEVICE]).is_feeless(&origin(CERTIFIER)));
+			assert_ok!(Devices::suspend_device(origin(OWNER), [50; 32]));
+			assert!(!batch(&[DEVICE]).is_feeless(&origin(gateway)), "a suspended gateway pays");
 		});
 	}
 }

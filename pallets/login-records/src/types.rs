@@ -2,7 +2,7 @@
 
 use codec::{Decode, DecodeWithMemTracking, Encode, MaxEncodedLen};
 use iotchain_certification_scheme::{Hash, Nonce};
-use pallet_device_registry::OrgId;
+use pallet_device_registry::{DeviceId, OrgId};
 use pallet_registration_hashes::{UserDeviceId, Version};
 use scale_info::TypeInfo;
 use sp_core::{ed25519, sr25519};
@@ -60,6 +60,17 @@ pub enum LoginOutcome {
 pub enum UserDeviceSignature {
 	Sr25519(sr25519::Signature),
 	Ed25519(ed25519::Signature),
+}
+
+/// One signature-mode login of a gateway's batch: what [`crate::Pallet::submit_signed_login`]
+/// takes for one attempt.
+#[derive(Encode, Decode, DecodeWithMemTracking, TypeInfo, Clone, PartialEq, Eq, Debug)]
+pub struct SignedLogin<BlockNumber> {
+	pub device: DeviceId,
+	pub user_device: UserDeviceId,
+	pub nonce: Nonce,
+	pub challenge_block: BlockNumber,
+	pub signature: UserDeviceSignature,
 }
 
 /// What the user device presented, kept with the record so an auditor can re-check it.

@@ -41,12 +41,17 @@ use core::marker::PhantomData;
 pub trait WeightInfo {
 	fn report_login() -> Weight;
 	fn submit_signed_login() -> Weight;
+	fn submit_signed_logins(n: u32, ) -> Weight;
 	fn unlock() -> Weight;
 }
 
 /// Weights measured for `pallet_login_records`, with storage costs from the runtime's `DbWeight`.
 pub struct SubstrateWeight<T>(PhantomData<T>);
 impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
+	// Until measured: the single call's weight per item.
+	fn submit_signed_logins(n: u32, ) -> Weight {
+		Self::submit_signed_login().saturating_mul(n.into())
+	}
 	/// Storage: `DeviceRegistry::OrgOfAccount` (r:1 w:0)
 	/// Proof: `DeviceRegistry::OrgOfAccount` (`max_values`: None, `max_size`: Some(52), added: 2527, mode: `MaxEncodedLen`)
 	/// Storage: `DeviceRegistry::Organisations` (r:2 w:0)
@@ -126,6 +131,10 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 
 /// The same measured weights with ParityDB's storage costs, for tests and mocks.
 impl WeightInfo for () {
+	// Until measured: the single call's weight per item.
+	fn submit_signed_logins(n: u32, ) -> Weight {
+		<() as WeightInfo>::submit_signed_login().saturating_mul(n.into())
+	}
 	fn report_login() -> Weight {
 		Weight::from_parts(75_813_000, 10726)
 			.saturating_add(ParityDbWeight::get().reads(9_u64))

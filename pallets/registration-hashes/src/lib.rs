@@ -15,6 +15,12 @@
 //! version; revoking marks one version. Every version stays readable, up to `MaxVersions` per
 //! pair. Only the newest version counts for logins, and only while it is not revoked.
 //!
+//! An IoT device has at most `MaxPairsPerDevice` pairs, whoever recorded them, so nobody — a
+//! compromised device registering a fresh random user device every block least of all — can make
+//! the chain store more than `MaxPairsPerDevice × MaxVersions` registrations for one device.
+//! Pairs are never deleted, so the cap is for the device's lifetime: a device that needs more
+//! user devices is registered again under a new id.
+//!
 //! Registrations are recorded by a member of a certifier organisation, or by the IoT device
 //! itself relaying what the user device sent it (the paper's relay path), and only for active
 //! devices. A pair belongs to its **recorder**: while its newest version stands (is not
@@ -23,7 +29,8 @@
 //!
 //! ## Pallet API
 //!
-//! [`Pallet::register`], [`Pallet::revoke`]. Other pallets use [`RegistrationLookup`]; clients
+//! [`Pallet::register`], [`Pallet::register_pairs`] (a batch, each pair recorded on its own),
+//! [`Pallet::revoke`]. Other pallets use [`RegistrationLookup`]; clients
 //! the runtime API in [`runtime_api`].
 
 #![cfg_attr(not(feature = "std"), no_std)]
@@ -71,6 +78,15 @@ pub mod pallet {
 		#[pallet::constant]
 		type MaxVersions: Get<u32>;
 
+		/// Most (IoT device, user device) pairs one IoT device can have, whoever recorded them.
+		/// Pairs are never deleted, so this bounds the device's registrations for its lifetime.
+		#[pallet::constant]
+		type MaxPairsPerDevice: Get<u32>;
+
+		/// Most pairs in one [`Pallet::register_pairs`] batch.
+		#[pallet::constant]
+		type MaxBatchSize: Get<u32>;
+
 		/// Weights of this pallet's calls, from its benchmarks.
 		type WeightInfo: WeightInfo;
 	}
@@ -94,6 +110,11 @@ pub mod pallet {
 	pub type LatestVersion<T: Config> =
 		StorageDoubleMap<_, Blake2_128Concat, DeviceId, Blake2_128Concat, UserDeviceId, Version>;
 
+	/// How many pairs each IoT device has, for the `MaxPairsPerDevice` cap.
+	// Blake2_128Concat: device ids are chosen by registrants.
+	#[pallet::storage]
+	pub type PairCount<T: Config> = StorageMap<_, Blake2_128Concat, DeviceId, u32, ValueQuery>;
+
 	#[pallet::event]
 	#[pallet::generate_deposit(pub(super) fn deposit_event)]
 	pub enum Event<T: Config> {
@@ -109,6 +130,9 @@ pub mod pallet {
 		},
 		/// A version of a pair's registration was revoked.
 		Revoked { device: DeviceId, user_device: UserDeviceId, version: Version, by: T::AccountId },
+		/// The item at `index` of a batch was refused with `error` and nothing of it recorded;
+		/// the batch's other items were applied on their own.
+		BatchItemFailed { index: u32, error: DispatchError },
 	}
 
 	#[pallet::error]
@@ -127,6 +151,9 @@ pub mod pallet {
 		PublicOnlyCombination,
 		/// The pair already has `MaxVersions` versions.
 		TooManyVersions,
+		/// The IoT device already has `MaxPairsPerDevice` pairs: a new user device needs the
+		/// IoT device registered again under a new id.
+		TooManyPairs,
 		/// The pair has no registration with this version.
 		RegistrationNotFound,
 		/// The pair's standing registration was recorded by another certifier organisation (or
@@ -135,6 +162,8 @@ pub mod pallet {
 		PairRecordedByAnother,
 		/// This version is already revoked.
 		AlreadyRevoked,
+		/// A batch is empty or larger than `MaxBatchSize`.
+		BadBatchSize,
 	}
 
 	#[pallet::hooks]
@@ -183,6 +212,43 @@ pub mod pallet {
 			let caller = ensure_signed(origin)?;
 			Self::do_revoke(caller, device, user_device, version)
 		}
+
+		/// Register up to `MaxBatchSize` pairs, each as [`Pallet::register`] would: authorised
+		/// and recorded on its own. A refused pair records nothing and is reported by a
+		/// `BatchItemFailed` event; the others go on. Feeless when the signer is the device
+		/// every pair names.
+		#[pallet::call_index(2)]
+		#[pallet::weight(T::WeightInfo::register_pairs(pairs.len() as u32))]
+		#[pallet::feeless_if(|origin: &OriginFor<T>, pairs: &Vec<PairRegistration>| -> bool {
+			!pairs.is_empty() && pairs.iter().all(|pair| {
+				pallet_device_registry::is_signed_by_device::<T, T::Registry>(origin, &pair.device)
+			})
+		})]
+		pub fn register_pairs(
+			origin: OriginFor<T>,
+			pairs: Vec<PairRegistration>,
+		) -> DispatchResult {
+			let caller = ensure_signed(origin)?;
+			let count = pairs.len() as u32;
+			ensure!(count > 0 && count <= T::MaxBatchSize::get(), Error::<T>::BadBatchSize);
+			pallet_device_registry::apply_each(
+				pairs,
+				|PairRegistration { device, user_device, credential, app_integrity_key }| {
+					let recorder = Self::recorder(&caller, &device)?;
+					Self::do_register(
+						caller.clone(),
+						device,
+						user_device,
+						credential,
+						app_integrity_key,
+						recorder,
+					)
+					.map(|_| ())
+				},
+				|index, error| Self::deposit_event(Event::BatchItemFailed { index, error }),
+			);
+			Ok(())
+		}
 	}
 
 	impl<T: Config> Pallet<T> {
@@ -218,6 +284,15 @@ pub mod pallet {
 			{
 				ensure!(standing.recorder == recorder, Error::<T>::PairRecordedByAnother);
 			}
+			// A new pair counts against its device's cap; the count is written with the pair.
+			let pairs_after = match latest {
+				Some(_) => None,
+				None => {
+					let pairs = PairCount::<T>::get(device);
+					ensure!(pairs < T::MaxPairsPerDevice::get(), Error::<T>::TooManyPairs);
+					Some(pairs.saturating_add(1))
+				},
+			};
 			let latest = latest.unwrap_or(0);
 			ensure!(latest < T::MaxVersions::get(), Error::<T>::TooManyVersions);
 			let version = latest.saturating_add(1);
@@ -231,6 +306,9 @@ pub mod pallet {
 			};
 			Registrations::<T>::insert((device, user_device, version), registration);
 			LatestVersion::<T>::insert(device, user_device, version);
+			if let Some(pairs) = pairs_after {
+				PairCount::<T>::insert(device, pairs);
+			}
 			Self::deposit_event(Event::Registered {
 				device,
 				user_device,
@@ -301,10 +379,19 @@ pub mod pallet {
 				.collect()
 		}
 
-		/// Checks that each pair's versions run from 1 to its newest, with nothing beyond.
+		/// Checks that each pair's versions run from 1 to its newest, with nothing beyond, and
+		/// that every device's pair count is its number of pairs, within the cap.
 		#[cfg(any(feature = "try-runtime", test))]
 		pub fn do_try_state() -> Result<(), sp_runtime::TryRuntimeError> {
+			for (device, pairs) in PairCount::<T>::iter() {
+				ensure!(pairs <= T::MaxPairsPerDevice::get(), "a device has more than MaxPairs");
+				ensure!(
+					LatestVersion::<T>::iter_prefix(device).count() == pairs as usize,
+					"a device's pair count is not its number of pairs"
+				);
+			}
 			for (device, user_device, latest) in LatestVersion::<T>::iter() {
+				ensure!(PairCount::<T>::get(device) > 0, "a pair its device's count misses");
 				ensure!(latest >= 1, "a pair's newest version is 0");
 				ensure!(latest <= T::MaxVersions::get(), "a pair has more than MaxVersions");
 				for version in 1..=latest {

@@ -34,10 +34,12 @@ impl pallet_device_registry::Config for Test {
 	type GovernanceOrigin = frame_system::EnsureRoot<u64>;
 }
 
-// Three versions per pair, so tests reach the limit quickly.
+// Three versions per pair and four pairs per device, so tests reach the limits quickly.
 impl pallet_registration_hashes::Config for Test {
 	type Registry = Devices;
 	type MaxVersions = ConstU32<3>;
+	type MaxPairsPerDevice = ConstU32<4>;
+	type MaxBatchSize = ConstU32<3>;
 	type WeightInfo = ();
 }
 

@@ -316,6 +316,191 @@ mod register {
 			assert_noop!(register(CERTIFIER, key_credential()), Error::<Test>::TooManyVersions);
 		});
 	}
+
+	/// A compromised device registering a fresh random user device every block stops at the
+	/// cap, and so does everyone else for that device: the cap bounds the device's state.
+	#[test]
+	fn a_device_flooding_new_pairs_stops_at_max_pairs() {
+		run_test(|| {
+			let register_pair = |caller, user_device| {
+				RegistrationHashes::register(
+					origin(caller),
+					DEVICE,
+					user_device,
+					key_credential(),
+					APP_KEY,
+				)
+			};
+			for n in 0..4u8 {
+				assert_ok!(register_pair(DEVICE_ACCOUNT, [0x70 + n; 32]));
+			}
+			assert_eq!(PairCount::<Test>::get(DEVICE), 4);
+			assert_noop!(register_pair(DEVICE_ACCOUNT, [0x7f; 32]), Error::<Test>::TooManyPairs);
+			assert_noop!(register_pair(CERTIFIER, [0x7f; 32]), Error::<Test>::TooManyPairs);
+			// Pairs already there still take new versions, and other devices have caps of
+			// their own.
+			assert_ok!(register_pair(DEVICE_ACCOUNT, [0x70; 32]));
+			let other = register_device(2);
+			assert_ok!(RegistrationHashes::register(
+				origin(CERTIFIER),
+				other,
+				[0x7f; 32],
+				key_credential(),
+				APP_KEY
+			));
+			assert_eq!(PairCount::<Test>::get(DEVICE), 4);
+			assert_eq!(PairCount::<Test>::get(other), 1);
+		});
+	}
+
+	/// Revoking frees no slot: history is never deleted, so the cap is for the device's life.
+	#[test]
+	fn revoking_a_pair_frees_no_slot() {
+		run_test(|| {
+			for n in 0..4u8 {
+				assert_ok!(RegistrationHashes::register(
+					origin(DEVICE_ACCOUNT),
+					DEVICE,
+					[0x70 + n; 32],
+					key_credential(),
+					APP_KEY
+				));
+			}
+			assert_ok!(RegistrationHashes::revoke(origin(OWNER), DEVICE, [0x70; 32], 1));
+			assert_noop!(
+				RegistrationHashes::register(
+					origin(DEVICE_ACCOUNT),
+					DEVICE,
+					[0x7f; 32],
+					key_credential(),
+					APP_KEY
+				),
+				Error::<Test>::TooManyPairs
+			);
+		});
+	}
+}
+
+/// A batch of pairs: each authorised and recorded on its own.
+mod register_pairs {
+	use super::*;
+	use frame_support::dispatch::CheckIfFeeless;
+
+	fn pair(device: DeviceId, user_device: u8) -> PairRegistration {
+		PairRegistration {
+			device,
+			user_device: [user_device; 32],
+			credential: key_credential(),
+			app_integrity_key: APP_KEY,
+		}
+	}
+
+	fn item_failed(index: u32, error: Error<Test>) -> RuntimeEvent {
+		Event::<Test>::BatchItemFailed { index, error: error.into() }.into()
+	}
+
+	#[test]
+	fn each_pair_is_recorded_on_its_own_and_a_refused_one_does_not_stop_the_rest() {
+		run_test(|| {
+			let other = register_device(2);
+			let bad = PairRegistration {
+				credential: Credential::Hash {
+					registration_hash: [1; 32],
+					combination: Combination::from_bits(Combination::THIRD).unwrap(),
+				},
+				..pair(DEVICE, 0x71)
+			};
+			assert_ok!(RegistrationHashes::register_pairs(
+				origin(CERTIFIER),
+				vec![pair(DEVICE, 0x70), bad, pair(other, 0x70)],
+			));
+			assert!(System::events()
+				.iter()
+				.any(|r| r.event == item_failed(1, Error::PublicOnlyCombination)));
+			assert_eq!(LatestVersion::<Test>::get(DEVICE, [0x70; 32]), Some(1));
+			assert_eq!(LatestVersion::<Test>::get(DEVICE, [0x71; 32]), None);
+			assert_eq!(LatestVersion::<Test>::get(other, [0x70; 32]), Some(1));
+			assert_eq!(PairCount::<Test>::get(DEVICE), 1, "the refused pair took no slot");
+		});
+	}
+
+	/// A device's batch may only name itself: a pair for another device is refused alone.
+	#[test]
+	fn a_device_cannot_register_pairs_of_another_device() {
+		run_test(|| {
+			let other = register_device(2);
+			assert_ok!(RegistrationHashes::register_pairs(
+				origin(DEVICE_ACCOUNT),
+				vec![pair(other, 0x70), pair(DEVICE, 0x70)],
+			));
+			assert!(System::events()
+				.iter()
+				.any(|r| r.event == item_failed(0, Error::NotCertifierOrDevice)));
+			assert_eq!(LatestVersion::<Test>::get(other, [0x70; 32]), None);
+			assert_eq!(LatestVersion::<Test>::get(DEVICE, [0x70; 32]), Some(1));
+		});
+	}
+
+	/// The cap holds within a batch too.
+	#[test]
+	fn a_batch_stops_at_max_pairs() {
+		run_test(|| {
+			for n in 0..3u8 {
+				assert_ok!(register_pair_of(DEVICE, 0x60 + n));
+			}
+			assert_ok!(RegistrationHashes::register_pairs(
+				origin(DEVICE_ACCOUNT),
+				vec![pair(DEVICE, 0x70), pair(DEVICE, 0x71)],
+			));
+			assert!(System::events()
+				.iter()
+				.any(|r| r.event == item_failed(1, Error::TooManyPairs)));
+			assert_eq!(PairCount::<Test>::get(DEVICE), 4);
+		});
+	}
+
+	fn register_pair_of(device: DeviceId, user_device: u8) -> DispatchResult {
+		RegistrationHashes::register(
+			origin(CERTIFIER),
+			device,
+			[user_device; 32],
+			key_credential(),
+			APP_KEY,
+		)
+	}
+
+	#[test]
+	fn refuses_empty_and_oversized_batches() {
+		run_test(|| {
+			assert_noop!(
+				RegistrationHashes::register_pairs(origin(CERTIFIER), vec![]),
+				Error::<Test>::BadBatchSize
+			);
+			let four = (0..4).map(|n| pair(DEVICE, n)).collect();
+			assert_noop!(
+				RegistrationHashes::register_pairs(origin(CERTIFIER), four),
+				Error::<Test>::BadBatchSize
+			);
+			assert_noop!(
+				RegistrationHashes::register_pairs(RuntimeOrigin::none(), vec![]),
+				DispatchError::BadOrigin
+			);
+		});
+	}
+
+	#[test]
+	fn is_feeless_only_when_the_device_names_itself_in_every_pair() {
+		run_test(|| {
+			let other = register_device(2);
+			let batch = |devices: &[DeviceId]| Call::<Test>::register_pairs {
+				pairs: devices.iter().map(|device| pair(*device, 0x70)).collect(),
+			};
+			assert!(batch(&[DEVICE, DEVICE]).is_feeless(&origin(DEVICE_ACCOUNT)));
+			assert!(!batch(&[DEVICE, other]).is_feeless(&origin(DEVICE_ACCOUNT)));
+			assert!(!batch(&[]).is_feeless(&origin(DEVICE_ACCOUNT)));
+			assert!(!batch(&[DEVICE]).is_feeless(&origin(CERTIFIER)));
+		});
+	}
 }
 
 mod revoke {
@@ -484,6 +669,15 @@ fn try_state_catches_a_gap_in_the_versions() {
 		assert_ok!(register(CERTIFIER, key_credential()));
 		assert_ok!(register(CERTIFIER, key_credential()));
 		pallet::Registrations::<Test>::remove((DEVICE, USER_DEVICE, 1));
+		assert!(RegistrationHashes::do_try_state().is_err());
+	});
+}
+
+#[test]
+fn try_state_catches_a_pair_count_that_disagrees() {
+	new_test_ext().execute_with(|| {
+		assert_ok!(register(CERTIFIER, key_credential()));
+		pallet::PairCount::<Test>::insert(DEVICE, 2);
 		assert!(RegistrationHashes::do_try_state().is_err());
 	});
 }

@@ -2,7 +2,7 @@
 
 use codec::{Decode, DecodeWithMemTracking, Encode, MaxEncodedLen};
 use iotchain_certification_scheme::{Combination, Hash};
-use pallet_device_registry::OrgId;
+use pallet_device_registry::{DeviceId, OrgId};
 use scale_info::TypeInfo;
 
 /// A user device's identifier on chain (see [`iotchain_certification_scheme::user_device_id`]).
@@ -108,4 +108,15 @@ pub struct LatestRegistration {
 	pub recorder: Recorder,
 	/// Whether it was revoked.
 	pub revoked: bool,
+}
+
+/// One pair of a batch (see [`crate::Pallet::register_pairs`]): what
+/// [`crate::Pallet::register`] takes for one pair.
+#[derive(Encode, Decode, DecodeWithMemTracking, TypeInfo, Clone, PartialEq, Eq, Debug)]
+pub struct PairRegistration {
+	pub device: DeviceId,
+	pub user_device: UserDeviceId,
+	pub credential: Credential,
+	/// The third hash: the integrity key of the app that registered.
+	pub app_integrity_key: Hash,
 }

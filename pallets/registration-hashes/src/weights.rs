@@ -40,12 +40,17 @@ use core::marker::PhantomData;
 /// Weight functions needed by `pallet_registration_hashes`.
 pub trait WeightInfo {
 	fn register() -> Weight;
+	fn register_pairs(n: u32, ) -> Weight;
 	fn revoke() -> Weight;
 }
 
 /// Weights measured for `pallet_registration_hashes`, with storage costs from the runtime's `DbWeight`.
 pub struct SubstrateWeight<T>(PhantomData<T>);
 impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
+	// Until measured: the single call's weight per item.
+	fn register_pairs(n: u32, ) -> Weight {
+		Self::register().saturating_mul(n.into())
+	}
 	/// Storage: `DeviceRegistry::Devices` (r:1 w:0)
 	/// Proof: `DeviceRegistry::Devices` (`max_values`: None, `max_size`: Some(231), added: 2706, mode: `MaxEncodedLen`)
 	/// Storage: `DeviceRegistry::Organisations` (r:2 w:0)
@@ -90,6 +95,10 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 
 /// The same measured weights with ParityDB's storage costs, for tests and mocks.
 impl WeightInfo for () {
+	// Until measured: the single call's weight per item.
+	fn register_pairs(n: u32, ) -> Weight {
+		<() as WeightInfo>::register().saturating_mul(n.into())
+	}
 	fn register() -> Weight {
 		Weight::from_parts(64_506_000, 10726)
 			.saturating_add(ParityDbWeight::get().reads(7_u64))

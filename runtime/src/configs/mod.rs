@@ -41,6 +41,11 @@ const MAX_BLOCK_EXECUTION_MILLIS: u64 = SLOT_DURATION / 3;
 /// Largest encoded block, in bytes.
 const MAX_BLOCK_LENGTH: u32 = 5 * 1024 * 1024;
 
+/// Most records in one gateway batch (logins, update reports, registrations). A gateway's 32
+/// transactions a block then carry up to 4,096 records, more than a block holds, so a gateway
+/// serving thousands of devices stays inside its quota; one batch stays a small share of a block.
+const MAX_RECORD_BATCH: u32 = 128;
+
 /// Maximum number of Aura and GRANDPA authorities (consortium validators).
 pub const MAX_AUTHORITIES: u32 = 32;
 
@@ -246,6 +251,11 @@ impl pallet_registration_hashes::Config for Runtime {
 	type Registry = DeviceRegistry;
 	// History is never deleted; a user device that re-registers this often needs a new id.
 	type MaxVersions = ConstU32<32>;
+	// A lock or a machine serves a household or a team, not a city: 256 user devices. With 32
+	// versions each, one device can never make the chain store more than 8,192 registrations
+	// (about 2.4 MB; see docs/security.md), whatever a compromised device submits.
+	type MaxPairsPerDevice = ConstU32<256>;
+	type MaxBatchSize = ConstU32<MAX_RECORD_BATCH>;
 	type WeightInfo = pallet_registration_hashes::weights::SubstrateWeight<Runtime>;
 }
 
@@ -259,6 +269,7 @@ impl pallet_login_records::Config for Runtime {
 	type ChallengeLifetime = ConstU32<{ 5 * MINUTES }>;
 	// At most 32 attempts per device per five minutes: ample for people, a wall for scripts.
 	type MaxLoginsPerChallengeLifetime = ConstU32<32>;
+	type MaxBatchSize = ConstU32<MAX_RECORD_BATCH>;
 	type WeightInfo = pallet_login_records::weights::SubstrateWeight<Runtime>;
 }
 
@@ -275,6 +286,7 @@ impl pallet_firmware_releases::Config for Runtime {
 	type MaxApprovers = ConstU32<16>;
 	// Monthly releases for over twenty years.
 	type MaxReleasesPerModel = ConstU32<256>;
+	type MaxBatchSize = ConstU32<MAX_RECORD_BATCH>;
 	type WeightInfo = pallet_firmware_releases::weights::SubstrateWeight<Runtime>;
 }
 
@@ -368,16 +380,19 @@ impl pallet_admission::KnownAccounts<AccountId> for ConsortiumAccounts {
 		use pallet_admission::AccountKind;
 		use pallet_device_registry::{DeviceKind, DeviceRegistry as _};
 
-		if CouncilMembership::contains(account)
-			|| ValidatorSet::is_approved(account)
-			|| DeviceRegistry::active_org_of(account).is_some()
-		{
-			return Some(AccountKind::Member);
+		// Devices first: they send most transactions, and are found in three reads instead of
+		// after every member lookup missed. The device registry keeps device keys apart from
+		// organisations', the council's and validators' keys, so the order decides nothing else.
+		if let Some(device) = DeviceRegistry::active_device_by_account(account) {
+			return Some(match device.kind {
+				DeviceKind::Device => AccountKind::Device,
+				DeviceKind::Gateway => AccountKind::Gateway,
+			});
 		}
-		DeviceRegistry::active_device_by_account(account).map(|device| match device.kind {
-			DeviceKind::Device => AccountKind::Device,
-			DeviceKind::Gateway => AccountKind::Gateway,
-		})
+		(CouncilMembership::contains(account)
+			|| ValidatorSet::is_approved(account)
+			|| DeviceRegistry::active_org_of(account).is_some())
+		.then_some(AccountKind::Member)
 	}
 }
 
@@ -389,6 +404,10 @@ impl pallet_admission::Config for Runtime {
 	type DeviceQuota = ConstU32<4>;
 	// A gateway reports for the devices behind it: 32 a block, under four percent of a block.
 	type GatewayQuota = ConstU32<32>;
+	// The pool holds two blocks' worth of each device's quota: enough that a device's next
+	// transactions are ready for the next block and the one after, too few for a compromised
+	// device to fill the pool (8 transactions per device, 64 per gateway).
+	type QuotaWindow = ConstU32<2>;
 	type WeightInfo = pallet_admission::weights::SubstrateWeight<Runtime>;
 	#[cfg(feature = "runtime-benchmarks")]
 	type BenchmarkHelper = ConsortiumAccounts;
@@ -399,7 +418,9 @@ impl pallet_admission::BenchmarkHelper<AccountId> for ConsortiumAccounts {
 	fn costliest_quota_account() -> AccountId {
 		use frame_benchmarking::account;
 		use pallet_device_registry::{DeviceRegistry as _, OrgRoles};
-		// A device is found last, after every member lookup has missed.
+		// A device: its quota usage is read and rewritten besides its nonce, which costs more
+		// than the longest member lookup (a member of an organisation, found after the device,
+		// council and validator lookups missed).
 		let admin: AccountId = account("admission-admin", 0, 0);
 		let device: AccountId = account("admission-device", 0, 0);
 		DeviceRegistry::org_for_benchmark(
