@@ -21,4 +21,4 @@ frame_benchmarking::define_benchmarks!(
 );
 
 // Fees go to no one (`FungibleAdapter<Balances, ()>`): nothing to set up before a benchmark.
-impl pallet_transaction_payment::benchmarking::Config for crate::Runtime {}
+impl pallet_transaction_payment::BenchmarkConfig for crate::Runtime {}

@@ -55,10 +55,6 @@ pub trait WeightInfo {
 /// Weights measured for `pallet_firmware_releases`, with storage costs from the runtime's `DbWeight`.
 pub struct SubstrateWeight<T>(PhantomData<T>);
 impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
-	// Until measured: the single call's weight per item.
-	fn report_updates(n: u32, ) -> Weight {
-		Self::report_update().saturating_mul(n.into())
-	}
 	/// Storage: `DeviceRegistry::OrgOfAccount` (r:17 w:0)
 	/// Proof: `DeviceRegistry::OrgOfAccount` (`max_values`: None, `max_size`: Some(52), added: 2527, mode: `MaxEncodedLen`)
 	/// Storage: `DeviceRegistry::Organisations` (r:1 w:0)
@@ -72,10 +68,10 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 		// Proof Size summary in bytes:
 		//  Measured:  `1597 + n * (91 ±0)`
 		//  Estimated: `5858 + n * (2527 ±0)`
-		// Minimum execution time: 47_320_000 picoseconds.
-		Weight::from_parts(37_510_505, 5858)
-			// Standard Error: 26_405
-			.saturating_add(Weight::from_parts(7_154_641, 0).saturating_mul(n.into()))
+		// Minimum execution time: 47_240_000 picoseconds.
+		Weight::from_parts(41_589_122, 5858)
+			// Standard Error: 34_742
+			.saturating_add(Weight::from_parts(7_032_879, 0).saturating_mul(n.into()))
 			.saturating_add(T::DbWeight::get().reads(3_u64))
 			.saturating_add(T::DbWeight::get().reads((1_u64).saturating_mul(n.into())))
 			.saturating_add(T::DbWeight::get().writes(1_u64))
@@ -94,10 +90,10 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 		// Proof Size summary in bytes:
 		//  Measured:  `161 + n * (89 ±0)`
 		//  Estimated: `5858 + n * (2527 ±0)`
-		// Minimum execution time: 21_041_000 picoseconds.
-		Weight::from_parts(18_756_762, 5858)
-			// Standard Error: 23_026
-			.saturating_add(Weight::from_parts(7_049_489, 0).saturating_mul(n.into()))
+		// Minimum execution time: 20_671_000 picoseconds.
+		Weight::from_parts(14_303_086, 5858)
+			// Standard Error: 3_568
+			.saturating_add(Weight::from_parts(6_605_765, 0).saturating_mul(n.into()))
 			.saturating_add(T::DbWeight::get().reads(1_u64))
 			.saturating_add(T::DbWeight::get().reads((1_u64).saturating_mul(n.into())))
 			.saturating_add(T::DbWeight::get().writes(2_u64))
@@ -115,8 +111,8 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 		// Proof Size summary in bytes:
 		//  Measured:  `3309`
 		//  Estimated: `5858`
-		// Minimum execution time: 38_046_000 picoseconds.
-		Weight::from_parts(61_401_000, 5858)
+		// Minimum execution time: 37_776_000 picoseconds.
+		Weight::from_parts(41_261_000, 5858)
 			.saturating_add(T::DbWeight::get().reads(4_u64))
 			.saturating_add(T::DbWeight::get().writes(2_u64))
 	}
@@ -132,8 +128,8 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 		// Proof Size summary in bytes:
 		//  Measured:  `312`
 		//  Estimated: `5858`
-		// Minimum execution time: 27_451_000 picoseconds.
-		Weight::from_parts(29_564_000, 5858)
+		// Minimum execution time: 27_311_000 picoseconds.
+		Weight::from_parts(29_544_000, 5858)
 			.saturating_add(T::DbWeight::get().reads(4_u64))
 			.saturating_add(T::DbWeight::get().writes(1_u64))
 	}
@@ -145,8 +141,8 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 		// Proof Size summary in bytes:
 		//  Measured:  `272`
 		//  Estimated: `5858`
-		// Minimum execution time: 17_305_000 picoseconds.
-		Weight::from_parts(19_068_000, 5858)
+		// Minimum execution time: 17_266_000 picoseconds.
+		Weight::from_parts(18_758_000, 5858)
 			.saturating_add(T::DbWeight::get().reads(2_u64))
 			.saturating_add(T::DbWeight::get().writes(1_u64))
 	}
@@ -162,8 +158,8 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 		// Proof Size summary in bytes:
 		//  Measured:  `784`
 		//  Estimated: `4444`
-		// Minimum execution time: 25_478_000 picoseconds.
-		Weight::from_parts(28_392_000, 4444)
+		// Minimum execution time: 25_498_000 picoseconds.
+		Weight::from_parts(27_451_000, 4444)
 			.saturating_add(T::DbWeight::get().reads(3_u64))
 			.saturating_add(T::DbWeight::get().writes(3_u64))
 	}
@@ -185,8 +181,8 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 		// Proof Size summary in bytes:
 		//  Measured:  `512`
 		//  Estimated: `5858`
-		// Minimum execution time: 40_219_000 picoseconds.
-		Weight::from_parts(43_144_000, 5858)
+		// Minimum execution time: 39_970_000 picoseconds.
+		Weight::from_parts(42_503_000, 5858)
 			.saturating_add(T::DbWeight::get().reads(5_u64))
 			.saturating_add(T::DbWeight::get().writes(4_u64))
 	}
@@ -204,8 +200,8 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 		// Proof Size summary in bytes:
 		//  Measured:  `2576`
 		//  Estimated: `5858`
-		// Minimum execution time: 39_118_000 picoseconds.
-		Weight::from_parts(43_535_000, 5858)
+		// Minimum execution time: 38_877_000 picoseconds.
+		Weight::from_parts(42_944_000, 5858)
 			.saturating_add(T::DbWeight::get().reads(5_u64))
 			.saturating_add(T::DbWeight::get().writes(2_u64))
 	}
@@ -219,8 +215,8 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 		// Proof Size summary in bytes:
 		//  Measured:  `770`
 		//  Estimated: `5858`
-		// Minimum execution time: 22_353_000 picoseconds.
-		Weight::from_parts(24_195_000, 5858)
+		// Minimum execution time: 22_443_000 picoseconds.
+		Weight::from_parts(24_566_000, 5858)
 			.saturating_add(T::DbWeight::get().reads(3_u64))
 			.saturating_add(T::DbWeight::get().writes(1_u64))
 	}
@@ -242,73 +238,107 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 		// Proof Size summary in bytes:
 		//  Measured:  `1581`
 		//  Estimated: `6402`
-		// Minimum execution time: 68_632_000 picoseconds.
-		Weight::from_parts(72_748_000, 6402)
+		// Minimum execution time: 73_099_000 picoseconds.
+		Weight::from_parts(77_515_000, 6402)
 			.saturating_add(T::DbWeight::get().reads(8_u64))
 			.saturating_add(T::DbWeight::get().writes(6_u64))
+	}
+	/// Storage: `DeviceRegistry::Devices` (r:129 w:128)
+	/// Proof: `DeviceRegistry::Devices` (`max_values`: None, `max_size`: Some(231), added: 2706, mode: `MaxEncodedLen`)
+	/// Storage: `DeviceRegistry::Organisations` (r:1 w:0)
+	/// Proof: `DeviceRegistry::Organisations` (`max_values`: None, `max_size`: Some(2393), added: 4868, mode: `MaxEncodedLen`)
+	/// Storage: `DeviceRegistry::DeviceOfAccount` (r:1 w:0)
+	/// Proof: `DeviceRegistry::DeviceOfAccount` (`max_values`: None, `max_size`: Some(80), added: 2555, mode: `MaxEncodedLen`)
+	/// Storage: `FirmwareReleases::Releases` (r:1 w:0)
+	/// Proof: `FirmwareReleases::Releases` (`max_values`: None, `max_size`: Some(979), added: 3454, mode: `MaxEncodedLen`)
+	/// Storage: `FirmwareReleases::InstalledRelease` (r:128 w:128)
+	/// Proof: `FirmwareReleases::InstalledRelease` (`max_values`: None, `max_size`: Some(52), added: 2527, mode: `MaxEncodedLen`)
+	/// Storage: `FirmwareReleases::ReleaseDeviceCount` (r:2 w:2)
+	/// Proof: `FirmwareReleases::ReleaseDeviceCount` (`max_values`: None, `max_size`: Some(16), added: 2491, mode: `MaxEncodedLen`)
+	/// Storage: `FirmwareReleases::ReleaseDevices` (r:0 w:256)
+	/// Proof: `FirmwareReleases::ReleaseDevices` (`max_values`: None, `max_size`: Some(60), added: 2535, mode: `MaxEncodedLen`)
+	/// The range of component `n` is `[1, 128]`.
+	fn report_updates(n: u32, ) -> Weight {
+		// Proof Size summary in bytes:
+		//  Measured:  `1644 + n * (239 ±0)`
+		//  Estimated: `5972 + n * (2706 ±0)`
+		// Minimum execution time: 78_647_000 picoseconds.
+		Weight::from_parts(79_759_000, 5972)
+			// Standard Error: 273_146
+			.saturating_add(Weight::from_parts(59_485_600, 0).saturating_mul(n.into()))
+			.saturating_add(T::DbWeight::get().reads(6_u64))
+			.saturating_add(T::DbWeight::get().reads((2_u64).saturating_mul(n.into())))
+			.saturating_add(T::DbWeight::get().writes(2_u64))
+			.saturating_add(T::DbWeight::get().writes((4_u64).saturating_mul(n.into())))
+			.saturating_add(Weight::from_parts(0, 2706).saturating_mul(n.into()))
 	}
 }
 
 /// The same measured weights with ParityDB's storage costs, for tests and mocks.
 impl WeightInfo for () {
-	// Until measured: the single call's weight per item.
-	fn report_updates(n: u32, ) -> Weight {
-		<() as WeightInfo>::report_update().saturating_mul(n.into())
-	}
 	fn propose_approvers(n: u32, ) -> Weight {
-		Weight::from_parts(37_510_505, 5858)
-			.saturating_add(Weight::from_parts(7_154_641, 0).saturating_mul(n.into()))
+		Weight::from_parts(41_589_122, 5858)
+			.saturating_add(Weight::from_parts(7_032_879, 0).saturating_mul(n.into()))
 			.saturating_add(ParityDbWeight::get().reads(3_u64))
 			.saturating_add(ParityDbWeight::get().reads((1_u64).saturating_mul(n.into())))
 			.saturating_add(ParityDbWeight::get().writes(1_u64))
 			.saturating_add(Weight::from_parts(0, 2527).saturating_mul(n.into()))
 	}
 	fn force_set_approvers(n: u32, ) -> Weight {
-		Weight::from_parts(18_756_762, 5858)
-			.saturating_add(Weight::from_parts(7_049_489, 0).saturating_mul(n.into()))
+		Weight::from_parts(14_303_086, 5858)
+			.saturating_add(Weight::from_parts(6_605_765, 0).saturating_mul(n.into()))
 			.saturating_add(ParityDbWeight::get().reads(1_u64))
 			.saturating_add(ParityDbWeight::get().reads((1_u64).saturating_mul(n.into())))
 			.saturating_add(ParityDbWeight::get().writes(2_u64))
 			.saturating_add(Weight::from_parts(0, 2527).saturating_mul(n.into()))
 	}
 	fn approve_approver_change() -> Weight {
-		Weight::from_parts(61_401_000, 5858)
+		Weight::from_parts(41_261_000, 5858)
 			.saturating_add(ParityDbWeight::get().reads(4_u64))
 			.saturating_add(ParityDbWeight::get().writes(2_u64))
 	}
 	fn claim_model() -> Weight {
-		Weight::from_parts(29_564_000, 5858)
+		Weight::from_parts(29_544_000, 5858)
 			.saturating_add(ParityDbWeight::get().reads(4_u64))
 			.saturating_add(ParityDbWeight::get().writes(1_u64))
 	}
 	fn force_claim_model() -> Weight {
-		Weight::from_parts(19_068_000, 5858)
+		Weight::from_parts(18_758_000, 5858)
 			.saturating_add(ParityDbWeight::get().reads(2_u64))
 			.saturating_add(ParityDbWeight::get().writes(1_u64))
 	}
 	fn withdraw() -> Weight {
-		Weight::from_parts(28_392_000, 4444)
+		Weight::from_parts(27_451_000, 4444)
 			.saturating_add(ParityDbWeight::get().reads(3_u64))
 			.saturating_add(ParityDbWeight::get().writes(3_u64))
 	}
 	fn publish() -> Weight {
-		Weight::from_parts(43_144_000, 5858)
+		Weight::from_parts(42_503_000, 5858)
 			.saturating_add(ParityDbWeight::get().reads(5_u64))
 			.saturating_add(ParityDbWeight::get().writes(4_u64))
 	}
 	fn approve() -> Weight {
-		Weight::from_parts(43_535_000, 5858)
+		Weight::from_parts(42_944_000, 5858)
 			.saturating_add(ParityDbWeight::get().reads(5_u64))
 			.saturating_add(ParityDbWeight::get().writes(2_u64))
 	}
 	fn yank() -> Weight {
-		Weight::from_parts(24_195_000, 5858)
+		Weight::from_parts(24_566_000, 5858)
 			.saturating_add(ParityDbWeight::get().reads(3_u64))
 			.saturating_add(ParityDbWeight::get().writes(1_u64))
 	}
 	fn report_update() -> Weight {
-		Weight::from_parts(72_748_000, 6402)
+		Weight::from_parts(77_515_000, 6402)
 			.saturating_add(ParityDbWeight::get().reads(8_u64))
 			.saturating_add(ParityDbWeight::get().writes(6_u64))
+	}
+	fn report_updates(n: u32, ) -> Weight {
+		Weight::from_parts(79_759_000, 5972)
+			.saturating_add(Weight::from_parts(59_485_600, 0).saturating_mul(n.into()))
+			.saturating_add(ParityDbWeight::get().reads(6_u64))
+			.saturating_add(ParityDbWeight::get().reads((2_u64).saturating_mul(n.into())))
+			.saturating_add(ParityDbWeight::get().writes(2_u64))
+			.saturating_add(ParityDbWeight::get().writes((4_u64).saturating_mul(n.into())))
+			.saturating_add(Weight::from_parts(0, 2706).saturating_mul(n.into()))
 	}
 }

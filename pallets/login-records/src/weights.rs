@@ -48,10 +48,6 @@ pub trait WeightInfo {
 /// Weights measured for `pallet_login_records`, with storage costs from the runtime's `DbWeight`.
 pub struct SubstrateWeight<T>(PhantomData<T>);
 impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
-	// Until measured: the single call's weight per item.
-	fn submit_signed_logins(n: u32, ) -> Weight {
-		Self::submit_signed_login().saturating_mul(n.into())
-	}
 	/// Storage: `DeviceRegistry::OrgOfAccount` (r:1 w:0)
 	/// Proof: `DeviceRegistry::OrgOfAccount` (`max_values`: None, `max_size`: Some(52), added: 2527, mode: `MaxEncodedLen`)
 	/// Storage: `DeviceRegistry::Organisations` (r:2 w:0)
@@ -72,10 +68,10 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Proof: `LoginRecords::RecentLogins` (`max_values`: None, `max_size`: Some(250), added: 2725, mode: `MaxEncodedLen`)
 	fn report_login() -> Weight {
 		// Proof Size summary in bytes:
-		//  Measured:  `2555`
+		//  Measured:  `2589`
 		//  Estimated: `10726`
-		// Minimum execution time: 71_226_000 picoseconds.
-		Weight::from_parts(75_813_000, 10726)
+		// Minimum execution time: 72_598_000 picoseconds.
+		Weight::from_parts(77_525_000, 10726)
 			.saturating_add(T::DbWeight::get().reads(9_u64))
 			.saturating_add(T::DbWeight::get().writes(4_u64))
 	}
@@ -103,12 +99,46 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Proof: `LoginRecords::RecentLogins` (`max_values`: None, `max_size`: Some(250), added: 2725, mode: `MaxEncodedLen`)
 	fn submit_signed_login() -> Weight {
 		// Proof Size summary in bytes:
-		//  Measured:  `2678`
+		//  Measured:  `2712`
 		//  Estimated: `10726`
-		// Minimum execution time: 144_564_000 picoseconds.
-		Weight::from_parts(158_776_000, 10726)
+		// Minimum execution time: 139_367_000 picoseconds.
+		Weight::from_parts(155_531_000, 10726)
 			.saturating_add(T::DbWeight::get().reads(11_u64))
 			.saturating_add(T::DbWeight::get().writes(4_u64))
+	}
+	/// Storage: `DeviceRegistry::Devices` (r:129 w:0)
+	/// Proof: `DeviceRegistry::Devices` (`max_values`: None, `max_size`: Some(231), added: 2706, mode: `MaxEncodedLen`)
+	/// Storage: `DeviceRegistry::Organisations` (r:1 w:0)
+	/// Proof: `DeviceRegistry::Organisations` (`max_values`: None, `max_size`: Some(2393), added: 4868, mode: `MaxEncodedLen`)
+	/// Storage: `RegistrationHashes::LatestVersion` (r:128 w:0)
+	/// Proof: `RegistrationHashes::LatestVersion` (`max_values`: None, `max_size`: Some(100), added: 2575, mode: `MaxEncodedLen`)
+	/// Storage: `RegistrationHashes::Registrations` (r:128 w:0)
+	/// Proof: `RegistrationHashes::Registrations` (`max_values`: None, `max_size`: Some(252), added: 2727, mode: `MaxEncodedLen`)
+	/// Storage: `DeviceRegistry::DeviceOfAccount` (r:1 w:0)
+	/// Proof: `DeviceRegistry::DeviceOfAccount` (`max_values`: None, `max_size`: Some(80), added: 2555, mode: `MaxEncodedLen`)
+	/// Storage: `LoginRecords::PairStates` (r:128 w:128)
+	/// Proof: `LoginRecords::PairStates` (`max_values`: None, `max_size`: Some(105), added: 2580, mode: `MaxEncodedLen`)
+	/// Storage: `System::BlockHash` (r:1 w:0)
+	/// Proof: `System::BlockHash` (`max_values`: None, `max_size`: Some(44), added: 2519, mode: `MaxEncodedLen`)
+	/// Storage: `LoginRecords::SpentNonces` (r:128 w:128)
+	/// Proof: `LoginRecords::SpentNonces` (`max_values`: None, `max_size`: Some(1249), added: 3724, mode: `MaxEncodedLen`)
+	/// Storage: `LoginRecords::AttemptCount` (r:128 w:128)
+	/// Proof: `LoginRecords::AttemptCount` (`max_values`: None, `max_size`: Some(56), added: 2531, mode: `MaxEncodedLen`)
+	/// Storage: `LoginRecords::RecentLogins` (r:0 w:128)
+	/// Proof: `LoginRecords::RecentLogins` (`max_values`: None, `max_size`: Some(250), added: 2725, mode: `MaxEncodedLen`)
+	/// The range of component `n` is `[1, 128]`.
+	fn submit_signed_logins(n: u32, ) -> Weight {
+		// Proof Size summary in bytes:
+		//  Measured:  `2470 + n * (735 ±0)`
+		//  Estimated: `5858 + n * (3724 ±0)`
+		// Minimum execution time: 151_395_000 picoseconds.
+		Weight::from_parts(159_267_000, 5858)
+			// Standard Error: 621_110
+			.saturating_add(Weight::from_parts(135_245_027, 0).saturating_mul(n.into()))
+			.saturating_add(T::DbWeight::get().reads(4_u64))
+			.saturating_add(T::DbWeight::get().reads((6_u64).saturating_mul(n.into())))
+			.saturating_add(T::DbWeight::get().writes((4_u64).saturating_mul(n.into())))
+			.saturating_add(Weight::from_parts(0, 3724).saturating_mul(n.into()))
 	}
 	/// Storage: `DeviceRegistry::Devices` (r:1 w:0)
 	/// Proof: `DeviceRegistry::Devices` (`max_values`: None, `max_size`: Some(231), added: 2706, mode: `MaxEncodedLen`)
@@ -122,8 +152,8 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 		// Proof Size summary in bytes:
 		//  Measured:  `796`
 		//  Estimated: `5858`
-		// Minimum execution time: 32_148_000 picoseconds.
-		Weight::from_parts(34_652_000, 5858)
+		// Minimum execution time: 32_057_000 picoseconds.
+		Weight::from_parts(35_222_000, 5858)
 			.saturating_add(T::DbWeight::get().reads(4_u64))
 			.saturating_add(T::DbWeight::get().writes(1_u64))
 	}
@@ -131,22 +161,26 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 
 /// The same measured weights with ParityDB's storage costs, for tests and mocks.
 impl WeightInfo for () {
-	// Until measured: the single call's weight per item.
-	fn submit_signed_logins(n: u32, ) -> Weight {
-		<() as WeightInfo>::submit_signed_login().saturating_mul(n.into())
-	}
 	fn report_login() -> Weight {
-		Weight::from_parts(75_813_000, 10726)
+		Weight::from_parts(77_525_000, 10726)
 			.saturating_add(ParityDbWeight::get().reads(9_u64))
 			.saturating_add(ParityDbWeight::get().writes(4_u64))
 	}
 	fn submit_signed_login() -> Weight {
-		Weight::from_parts(158_776_000, 10726)
+		Weight::from_parts(155_531_000, 10726)
 			.saturating_add(ParityDbWeight::get().reads(11_u64))
 			.saturating_add(ParityDbWeight::get().writes(4_u64))
 	}
+	fn submit_signed_logins(n: u32, ) -> Weight {
+		Weight::from_parts(159_267_000, 5858)
+			.saturating_add(Weight::from_parts(135_245_027, 0).saturating_mul(n.into()))
+			.saturating_add(ParityDbWeight::get().reads(4_u64))
+			.saturating_add(ParityDbWeight::get().reads((6_u64).saturating_mul(n.into())))
+			.saturating_add(ParityDbWeight::get().writes((4_u64).saturating_mul(n.into())))
+			.saturating_add(Weight::from_parts(0, 3724).saturating_mul(n.into()))
+	}
 	fn unlock() -> Weight {
-		Weight::from_parts(34_652_000, 5858)
+		Weight::from_parts(35_222_000, 5858)
 			.saturating_add(ParityDbWeight::get().reads(4_u64))
 			.saturating_add(ParityDbWeight::get().writes(1_u64))
 	}

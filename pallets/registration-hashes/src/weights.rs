@@ -47,10 +47,6 @@ pub trait WeightInfo {
 /// Weights measured for `pallet_registration_hashes`, with storage costs from the runtime's `DbWeight`.
 pub struct SubstrateWeight<T>(PhantomData<T>);
 impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
-	// Until measured: the single call's weight per item.
-	fn register_pairs(n: u32, ) -> Weight {
-		Self::register().saturating_mul(n.into())
-	}
 	/// Storage: `DeviceRegistry::Devices` (r:1 w:0)
 	/// Proof: `DeviceRegistry::Devices` (`max_values`: None, `max_size`: Some(231), added: 2706, mode: `MaxEncodedLen`)
 	/// Storage: `DeviceRegistry::Organisations` (r:2 w:0)
@@ -61,16 +57,46 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Proof: `DeviceRegistry::OrgOfAccount` (`max_values`: None, `max_size`: Some(52), added: 2527, mode: `MaxEncodedLen`)
 	/// Storage: `RegistrationHashes::LatestVersion` (r:1 w:1)
 	/// Proof: `RegistrationHashes::LatestVersion` (`max_values`: None, `max_size`: Some(100), added: 2575, mode: `MaxEncodedLen`)
-	/// Storage: `RegistrationHashes::Registrations` (r:1 w:1)
+	/// Storage: `RegistrationHashes::PairCount` (r:1 w:1)
+	/// Proof: `RegistrationHashes::PairCount` (`max_values`: None, `max_size`: Some(52), added: 2527, mode: `MaxEncodedLen`)
+	/// Storage: `RegistrationHashes::Registrations` (r:0 w:1)
 	/// Proof: `RegistrationHashes::Registrations` (`max_values`: None, `max_size`: Some(252), added: 2727, mode: `MaxEncodedLen`)
 	fn register() -> Weight {
 		// Proof Size summary in bytes:
-		//  Measured:  `1544`
+		//  Measured:  `750`
 		//  Estimated: `10726`
-		// Minimum execution time: 60_530_000 picoseconds.
-		Weight::from_parts(64_506_000, 10726)
+		// Minimum execution time: 47_841_000 picoseconds.
+		Weight::from_parts(50_786_000, 10726)
 			.saturating_add(T::DbWeight::get().reads(7_u64))
-			.saturating_add(T::DbWeight::get().writes(2_u64))
+			.saturating_add(T::DbWeight::get().writes(3_u64))
+	}
+	/// Storage: `DeviceRegistry::Devices` (r:128 w:0)
+	/// Proof: `DeviceRegistry::Devices` (`max_values`: None, `max_size`: Some(231), added: 2706, mode: `MaxEncodedLen`)
+	/// Storage: `DeviceRegistry::Organisations` (r:2 w:0)
+	/// Proof: `DeviceRegistry::Organisations` (`max_values`: None, `max_size`: Some(2393), added: 4868, mode: `MaxEncodedLen`)
+	/// Storage: `DeviceRegistry::DeviceOfAccount` (r:1 w:0)
+	/// Proof: `DeviceRegistry::DeviceOfAccount` (`max_values`: None, `max_size`: Some(80), added: 2555, mode: `MaxEncodedLen`)
+	/// Storage: `DeviceRegistry::OrgOfAccount` (r:1 w:0)
+	/// Proof: `DeviceRegistry::OrgOfAccount` (`max_values`: None, `max_size`: Some(52), added: 2527, mode: `MaxEncodedLen`)
+	/// Storage: `RegistrationHashes::LatestVersion` (r:128 w:128)
+	/// Proof: `RegistrationHashes::LatestVersion` (`max_values`: None, `max_size`: Some(100), added: 2575, mode: `MaxEncodedLen`)
+	/// Storage: `RegistrationHashes::PairCount` (r:128 w:128)
+	/// Proof: `RegistrationHashes::PairCount` (`max_values`: None, `max_size`: Some(52), added: 2527, mode: `MaxEncodedLen`)
+	/// Storage: `RegistrationHashes::Registrations` (r:0 w:128)
+	/// Proof: `RegistrationHashes::Registrations` (`max_values`: None, `max_size`: Some(252), added: 2727, mode: `MaxEncodedLen`)
+	/// The range of component `n` is `[1, 128]`.
+	fn register_pairs(n: u32, ) -> Weight {
+		// Proof Size summary in bytes:
+		//  Measured:  `907 + n * (206 ±0)`
+		//  Estimated: `10726 + n * (2706 ±0)`
+		// Minimum execution time: 55_652_000 picoseconds.
+		Weight::from_parts(57_516_000, 10726)
+			// Standard Error: 54_995
+			.saturating_add(Weight::from_parts(38_862_670, 0).saturating_mul(n.into()))
+			.saturating_add(T::DbWeight::get().reads(4_u64))
+			.saturating_add(T::DbWeight::get().reads((3_u64).saturating_mul(n.into())))
+			.saturating_add(T::DbWeight::get().writes((3_u64).saturating_mul(n.into())))
+			.saturating_add(Weight::from_parts(0, 2706).saturating_mul(n.into()))
 	}
 	/// Storage: `RegistrationHashes::Registrations` (r:1 w:1)
 	/// Proof: `RegistrationHashes::Registrations` (`max_values`: None, `max_size`: Some(252), added: 2727, mode: `MaxEncodedLen`)
@@ -84,10 +110,10 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Proof: `DeviceRegistry::DeviceOfAccount` (`max_values`: None, `max_size`: Some(80), added: 2555, mode: `MaxEncodedLen`)
 	fn revoke() -> Weight {
 		// Proof Size summary in bytes:
-		//  Measured:  `914`
+		//  Measured:  `947`
 		//  Estimated: `5858`
-		// Minimum execution time: 40_380_000 picoseconds.
-		Weight::from_parts(42_844_000, 5858)
+		// Minimum execution time: 41_021_000 picoseconds.
+		Weight::from_parts(43_795_000, 5858)
 			.saturating_add(T::DbWeight::get().reads(5_u64))
 			.saturating_add(T::DbWeight::get().writes(1_u64))
 	}
@@ -95,17 +121,21 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 
 /// The same measured weights with ParityDB's storage costs, for tests and mocks.
 impl WeightInfo for () {
-	// Until measured: the single call's weight per item.
-	fn register_pairs(n: u32, ) -> Weight {
-		<() as WeightInfo>::register().saturating_mul(n.into())
-	}
 	fn register() -> Weight {
-		Weight::from_parts(64_506_000, 10726)
+		Weight::from_parts(50_786_000, 10726)
 			.saturating_add(ParityDbWeight::get().reads(7_u64))
-			.saturating_add(ParityDbWeight::get().writes(2_u64))
+			.saturating_add(ParityDbWeight::get().writes(3_u64))
+	}
+	fn register_pairs(n: u32, ) -> Weight {
+		Weight::from_parts(57_516_000, 10726)
+			.saturating_add(Weight::from_parts(38_862_670, 0).saturating_mul(n.into()))
+			.saturating_add(ParityDbWeight::get().reads(4_u64))
+			.saturating_add(ParityDbWeight::get().reads((3_u64).saturating_mul(n.into())))
+			.saturating_add(ParityDbWeight::get().writes((3_u64).saturating_mul(n.into())))
+			.saturating_add(Weight::from_parts(0, 2706).saturating_mul(n.into()))
 	}
 	fn revoke() -> Weight {
-		Weight::from_parts(42_844_000, 5858)
+		Weight::from_parts(43_795_000, 5858)
 			.saturating_add(ParityDbWeight::get().reads(5_u64))
 			.saturating_add(ParityDbWeight::get().writes(1_u64))
 	}
