@@ -258,6 +258,61 @@ fn a_full_registration_batch_fits_in_one_transaction() {
 	let call = RuntimeCall::DeviceRegistry(pallet_device_registry::Call::register_devices {
 		registrations: batch,
 	});
+	assert_fits_in_one_transaction(call);
+}
+
+/// A gateway's full batch of each kind (`MAX_RECORD_BATCH` records) is one valid transaction.
+#[test]
+fn a_full_batch_of_records_fits_in_one_transaction() {
+	let items = <Runtime as pallet_login_records::Config>::MaxBatchSize::get();
+	let device = |i: u32| {
+		let mut id = [0u8; 32];
+		id[..4].copy_from_slice(&i.to_le_bytes());
+		id
+	};
+	let logins = (0..items)
+		.map(|i| pallet_login_records::SignedLogin {
+			device: device(i),
+			user_device: [2; 32],
+			nonce: [3; 32],
+			challenge_block: 1,
+			signature: pallet_login_records::UserDeviceSignature::Sr25519(
+				sp_core::sr25519::Signature::from_raw([0; 64]),
+			),
+		})
+		.collect();
+	assert_fits_in_one_transaction(RuntimeCall::LoginRecords(
+		pallet_login_records::Call::submit_signed_logins { logins },
+	));
+	let items = <Runtime as pallet_firmware_releases::Config>::MaxBatchSize::get();
+	let reports = (0..items)
+		.map(|i| pallet_firmware_releases::UpdateReport {
+			device: device(i),
+			release: 0,
+			outcome: pallet_firmware_releases::UpdateOutcome::Installed,
+			measured_sha256: [0; 32],
+		})
+		.collect();
+	assert_fits_in_one_transaction(RuntimeCall::FirmwareReleases(
+		pallet_firmware_releases::Call::report_updates { reports },
+	));
+	let items = <Runtime as pallet_registration_hashes::Config>::MaxBatchSize::get();
+	let pairs = (0..items)
+		.map(|i| pallet_registration_hashes::PairRegistration {
+			device: device(i),
+			user_device: [2; 32],
+			credential: pallet_registration_hashes::Credential::Key(
+				pallet_registration_hashes::UserDeviceKey::Sr25519([0; 32]),
+			),
+			app_integrity_key: [0; 32],
+		})
+		.collect();
+	assert_fits_in_one_transaction(RuntimeCall::RegistrationHashes(
+		pallet_registration_hashes::Call::register_pairs { pairs },
+	));
+}
+
+fn assert_fits_in_one_transaction(call: RuntimeCall) {
 	let weight = call.get_dispatch_info().call_weight;
 	let normal = RuntimeBlockWeights::get().get(DispatchClass::Normal).clone();
 	let limit = normal.max_extrinsic.expect("the normal class bounds one extrinsic");
