@@ -55,7 +55,8 @@ pub use pallet::*;
 pub use traits::BenchmarkHelper;
 pub use traits::{
 	apply_each, is_device_or_its_gateway, is_signed_by_device, is_signed_by_device_or_its_gateway,
-	is_signed_for_all_by_device_or_gateway, speaks_for, ActiveDevice, DeviceRegistry,
+	is_signed_for_all_by_device_or_gateway, signing_device, speaks_for, ActiveDevice,
+	DeviceRegistry,
 };
 pub use types::*;
 pub use weights::WeightInfo;

@@ -110,6 +110,20 @@ pub fn is_device_or_its_gateway<AccountId, R: DeviceRegistry<AccountId>>(
 	R::active_device_by_account(account).is_some_and(|signer| speaks_for::<_, R>(&signer, device))
 }
 
+/// The active device or gateway that signed `origin`, if any: what the `#[pallet::feeless_if]`
+/// rules below ask the registry once per transaction.
+pub fn signing_device<T, R>(
+	origin: &frame_system::pallet_prelude::OriginFor<T>,
+) -> Option<ActiveDevice>
+where
+	T: frame_system::Config,
+	R: DeviceRegistry<T::AccountId>,
+{
+	frame_system::ensure_signed(origin.clone())
+		.ok()
+		.and_then(|account| R::active_device_by_account(&account))
+}
+
 /// The `#[pallet::feeless_if]` rule of the calls a device makes about itself. Devices hold no
 /// tokens, so those calls are feeless, but only when the signer is the active device `device`
 /// the call concerns: a device's call about another device pays fees like anyone's, which a
@@ -123,9 +137,7 @@ where
 	T: frame_system::Config,
 	R: DeviceRegistry<T::AccountId>,
 {
-	frame_system::ensure_signed(origin.clone()).is_ok_and(|account| {
-		R::active_device_by_account(&account).is_some_and(|own| own.id == *device)
-	})
+	signing_device::<T, R>(origin).is_some_and(|own| own.id == *device)
 }
 
 /// The `#[pallet::feeless_if]` rule of a batch of records about `devices`: every item is
@@ -134,20 +146,16 @@ where
 /// alone would. An empty batch is never feeless.
 pub fn is_signed_for_all_by_device_or_gateway<'a, T, R>(
 	origin: &frame_system::pallet_prelude::OriginFor<T>,
-	mut devices: impl Iterator<Item = &'a DeviceId>,
+	devices: impl Iterator<Item = &'a DeviceId>,
 ) -> bool
 where
 	T: frame_system::Config,
 	R: DeviceRegistry<T::AccountId>,
 {
-	let Some(signer) = frame_system::ensure_signed(origin.clone())
-		.ok()
-		.and_then(|account| R::active_device_by_account(&account))
-	else {
-		return false;
-	};
-	let Some(first) = devices.next() else { return false };
-	speaks_for::<_, R>(&signer, first) && devices.all(|device| speaks_for::<_, R>(&signer, device))
+	let mut devices = devices.peekable();
+	devices.peek().is_some()
+		&& signing_device::<T, R>(origin)
+			.is_some_and(|signer| devices.all(|device| speaks_for::<_, R>(&signer, device)))
 }
 
 /// Applies each item of a batch on its own: an item's writes are kept if it succeeds and
@@ -181,6 +189,5 @@ where
 	T: frame_system::Config,
 	R: DeviceRegistry<T::AccountId>,
 {
-	frame_system::ensure_signed(origin.clone())
-		.is_ok_and(|account| is_device_or_its_gateway::<_, R>(&account, device))
+	signing_device::<T, R>(origin).is_some_and(|signer| speaks_for::<_, R>(&signer, device))
 }

@@ -220,9 +220,10 @@ pub mod pallet {
 		#[pallet::call_index(2)]
 		#[pallet::weight(T::WeightInfo::register_pairs(pairs.len() as u32))]
 		#[pallet::feeless_if(|origin: &OriginFor<T>, pairs: &Vec<PairRegistration>| -> bool {
-			!pairs.is_empty() && pairs.iter().all(|pair| {
-				pallet_device_registry::is_signed_by_device::<T, T::Registry>(origin, &pair.device)
-			})
+			// One lookup of the signer for the whole batch.
+			!pairs.is_empty()
+				&& pallet_device_registry::signing_device::<T, T::Registry>(origin)
+					.is_some_and(|own| pairs.iter().all(|pair| pair.device == own.id))
 		})]
 		pub fn register_pairs(
 			origin: OriginFor<T>,
