@@ -16,7 +16,8 @@ use sp_runtime::{
 		TransactionExtension, UniqueSaturatedInto, ValidateResult,
 	},
 	transaction_validity::{
-		TransactionLongevity, TransactionPriority, TransactionValidityError, ValidTransaction,
+		InvalidTransaction, TransactionLongevity, TransactionPriority, TransactionValidityError,
+		ValidTransaction,
 	},
 	DispatchResult, Weight,
 };
@@ -29,7 +30,9 @@ use sp_runtime::{
 /// as they always do. It has to see the nonce because the quota is enforced twice:
 ///
 /// - **in a block**: at most `DeviceQuota` (`GatewayQuota`) transactions of one device
-///   (gateway) per block, counted as they are included;
+///   (gateway) per block, counted as they are included; the next one is refused for this block
+///   as `ExhaustsResources`, which block builders skip and pools keep, so it waits for the
+///   next block;
 /// - **in the pool**: a device's transaction is valid only if its nonce lies within
 ///   `quota × QuotaWindow` of the account's nonce on chain, so the pool holds at most what the
 ///   quota lets the next `QuotaWindow` blocks include — a compromised device flooding the pool
@@ -114,8 +117,12 @@ where
 		let (priority, admitted) = match Pallet::<T>::quota_of(kind) {
 			None => (0, Admitted::Member(signer.clone())),
 			Some(quota) => {
+				// Its share of this block is used up: the block builder skips it and the pool
+				// keeps it for the next block. (A `Custom` refusal here would make the block
+				// builder drop it from the pool, and every later transaction of the device with
+				// it: an honest device's queued records would be lost.)
 				if Pallet::<T>::used_this_block(signer) >= quota {
-					return Err(AdmissionError::QuotaExhausted.into());
+					return Err(InvalidTransaction::ExhaustsResources.into());
 				}
 				let ahead = self.0.saturating_sub(frame_system::Pallet::<T>::account_nonce(signer));
 				let ahead: u64 = ahead.unique_saturated_into();

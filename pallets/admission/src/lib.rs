@@ -71,8 +71,9 @@ pub trait KnownAccounts<AccountId> {
 pub enum AdmissionError {
 	/// The signer is not an account the chain knows.
 	UnknownAccount = 1,
-	/// The signing device or gateway has used its quota for this block, or for the next
-	/// `QuotaWindow` blocks with the transactions it already has in the pool.
+	/// The transaction's nonce is beyond what the signing device's (gateway's) quota lets the
+	/// next `QuotaWindow` blocks include: the pool does not take it. (Within a block, a device
+	/// past its quota is refused as `ExhaustsResources`, so it waits for the next block.)
 	QuotaExhausted = 2,
 }
 

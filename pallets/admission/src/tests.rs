@@ -124,8 +124,10 @@ fn a_device_is_admitted_up_to_its_quota_per_block() {
 			assert_eq!(include(device.clone()), Ok(()));
 		}
 		assert_eq!(Admission::used_this_block(&DEVICE_ACCOUNT), DEVICE_QUOTA);
-		assert_eq!(validate(device.clone()), refused_with(AdmissionError::QuotaExhausted));
-		assert_eq!(include(device.clone()), refused_with(AdmissionError::QuotaExhausted));
+		// Past its quota it waits for the next block: skipped by the block builder, kept by
+		// the pool, not refused for good.
+		assert_eq!(validate(device.clone()), Err(InvalidTransaction::ExhaustsResources.into()));
+		assert_eq!(include(device.clone()), Err(InvalidTransaction::ExhaustsResources.into()));
 
 		// The next block starts a fresh count.
 		System::set_block_number(2);
@@ -142,7 +144,7 @@ fn a_gateway_has_its_own_quota() {
 		for _ in 0..GATEWAY_QUOTA {
 			assert_eq!(include(gateway.clone()), Ok(()));
 		}
-		assert_eq!(include(gateway), refused_with(AdmissionError::QuotaExhausted));
+		assert_eq!(include(gateway), Err(InvalidTransaction::ExhaustsResources.into()));
 		// Another account's quota is untouched.
 		assert_eq!(include(RuntimeOrigin::signed(DEVICE_ACCOUNT)), Ok(()));
 	});
