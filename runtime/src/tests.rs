@@ -176,7 +176,6 @@ fn metadata_keeps_documentation() {
 	assert!(types_with_docs > 0, "type docs are kept (frame-support/full-metadata-docs)");
 }
 
-/// How many dispatches of `call` fit in one block's share for ordinary transactions.
 /// How many signed transactions of `call` fit in one block: each pays its call, the base
 /// extrinsic weight and the transaction extensions' weight (the admission check among them).
 fn fit_in_one_block(call: RuntimeCall) -> u64 {
@@ -202,6 +201,34 @@ fn transaction_extension(nonce: u32) -> crate::TxExtension {
 		frame_metadata_hash_extension::CheckMetadataHash::new(false),
 		frame_system::WeightReclaim::new(),
 	)
+}
+
+#[test]
+fn the_extrinsic_base_is_a_measured_remark_less_its_extensions_and_its_call() {
+	use crate::weights::extrinsic_weights::{
+		EXTENSIONS_COMPUTE_NANOS, REMARK_NANOS, SIGNED_REMARK_NANOS,
+	};
+	use frame_support::weights::constants::{ParityDbWeight, WEIGHT_REF_TIME_PER_NANOS};
+	use sp_runtime::traits::TransactionExtension;
+	let remark = RuntimeCall::System(frame_system::Call::remark { remark: Vec::new() });
+	// The extensions' storage, priced apart: admission 5 reads and 2 writes, the fee 1 and 1.
+	let storage = ParityDbWeight::get().reads_writes(6, 3);
+	let compute = transaction_extension(0).weight(&remark).saturating_sub(storage);
+	assert_eq!(
+		compute.ref_time(),
+		EXTENSIONS_COMPUTE_NANOS * WEIGHT_REF_TIME_PER_NANOS,
+		"the extensions' weights were re-measured: derive the extrinsic base weight again"
+	);
+	let base = RuntimeBlockWeights::get().get(DispatchClass::Normal).base_extrinsic;
+	assert_eq!(
+		base.ref_time() + compute.ref_time() + REMARK_NANOS * WEIGHT_REF_TIME_PER_NANOS,
+		SIGNED_REMARK_NANOS * WEIGHT_REF_TIME_PER_NANOS,
+		"base + extensions + call is what a signed remark measured"
+	);
+	assert_eq!(
+		RuntimeBlockWeights::get().base_block,
+		crate::weights::block_weights::BlockExecutionWeight::get()
+	);
 }
 
 #[test]
@@ -664,7 +691,7 @@ mod admission {
 			}
 			assert_eq!(
 				Executive::apply_extrinsic(signed(&device, quota, register_hash(id, quota as u8))),
-				Err(InvalidTransaction::Custom(AdmissionError::QuotaExhausted as u8).into())
+				Err(InvalidTransaction::ExhaustsResources.into())
 			);
 			// The pool validates for the next block, where the device has its full quota again.
 			assert_eq!(validate(signed(&device, quota, register_hash(id, quota as u8))), Ok(()));

@@ -52,10 +52,7 @@ pub const MAX_AUTHORITIES: u32 = 32;
 parameter_types! {
 	pub const BlockHashCount: BlockNumber = 2400;
 	pub const Version: RuntimeVersion = VERSION;
-	pub RuntimeBlockWeights: BlockWeights = BlockWeights::with_sensible_defaults(
-		Weight::from_parts(MAX_BLOCK_EXECUTION_MILLIS * WEIGHT_REF_TIME_PER_MILLIS, u64::MAX),
-		NORMAL_DISPATCH_RATIO,
-	);
+	pub RuntimeBlockWeights: BlockWeights = block_weights();
 	pub RuntimeBlockLength: BlockLength = BlockLength::builder()
 		.max_length(MAX_BLOCK_LENGTH)
 		.modify_max_length_for_class(DispatchClass::Normal, |max| {
@@ -64,6 +61,27 @@ parameter_types! {
 		.build();
 	/// The generic Substrate address format, until the consortium registers its own prefix.
 	pub const SS58Prefix: u16 = 42;
+}
+
+/// The block's weight limits, with the base costs of a block and of an extrinsic measured on
+/// this project's machine (`crate::weights::{block_weights, extrinsic_weights}`) in place of
+/// polkadot-sdk's reference-hardware defaults; the shares are `with_sensible_defaults`'s.
+fn block_weights() -> BlockWeights {
+	let max_block =
+		Weight::from_parts(MAX_BLOCK_EXECUTION_MILLIS * WEIGHT_REF_TIME_PER_MILLIS, u64::MAX);
+	let max_normal = NORMAL_DISPATCH_RATIO * max_block;
+	BlockWeights::builder()
+		.base_block(crate::weights::block_weights::BlockExecutionWeight::get())
+		.for_class(DispatchClass::all(), |weights| {
+			weights.base_extrinsic = crate::weights::extrinsic_weights::ExtrinsicBaseWeight::get();
+		})
+		.for_class(DispatchClass::Normal, |weights| weights.max_total = Some(max_normal))
+		.for_class(DispatchClass::Operational, |weights| {
+			weights.max_total = Some(max_block);
+			weights.reserved = Some(max_block - max_normal);
+		})
+		.avg_block_initialization(Perbill::from_percent(10))
+		.build_or_panic()
 }
 
 #[derive_impl(frame_system::config_preludes::SolochainDefaultConfig)]
@@ -78,6 +96,7 @@ impl frame_system::Config for Runtime {
 	// The node stores its state in ParityDB (see the node's CLI), so storage access is priced
 	// with ParityDB's measured costs.
 	type DbWeight = ParityDbWeight;
+	type SystemWeightInfo = crate::weights::frame_system::WeightInfo<Runtime>;
 	type Version = Version;
 	type AccountData = pallet_balances::AccountData<Balance>;
 	type SS58Prefix = SS58Prefix;
