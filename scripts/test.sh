@@ -9,6 +9,12 @@ source scripts/env.sh
 scripts/setup.sh
 cargo test --release --locked --workspace "$@"
 
+# The device path under load, short form (about 2 minutes): a dev node, 100 honest devices, the
+# four scenarios of docs/benchmarks.md. It fails if the pool accepted a transaction that no
+# finalised block included. The full run: `cargo bench --workspace --bench throughput`.
+IOTCHAIN_BENCH_CHAINS=dev IOTCHAIN_BENCH_DEVICES=100 \
+	cargo bench --locked --workspace --bench throughput
+
 # Benchmarks need the runtime-benchmarks feature, which must stay out of the node's build:
 # this second run compiles its own variant of the pallets' dependencies, once for all pallets.
 pallets=()

@@ -151,4 +151,24 @@ impl Client {
 		}
 		Pipeline::new(self, wait, calls.len(), progress).run(calls).await
 	}
+
+	/// Sends `items` in calls of at most `per_extrinsic` each, made by `batch`, all pipelined
+	/// through [`Client::submit_all`]. Returns, per extrinsic, the items it carried and its
+	/// outcome; `progress` counts items settled.
+	pub(crate) async fn submit_in_batches<Item: Clone, Call: Payload>(
+		&self,
+		items: Vec<Item>,
+		per_extrinsic: usize,
+		batch: impl Fn(Vec<Item>) -> Call,
+		wait: Wait,
+		progress: impl Fn(usize),
+	) -> Result<Vec<(Vec<Item>, Result<Receipt>)>> {
+		let per_extrinsic = per_extrinsic.max(1);
+		let chunks: Vec<Vec<Item>> = items.chunks(per_extrinsic).map(<[_]>::to_vec).collect();
+		let calls: Vec<Call> = chunks.iter().cloned().map(batch).collect();
+		let items_settled =
+			|extrinsics: usize| progress((extrinsics * per_extrinsic).min(items.len()));
+		let outcomes = self.submit_all(&calls, wait, items_settled).await?;
+		Ok(chunks.into_iter().zip(outcomes).collect())
+	}
 }

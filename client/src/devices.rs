@@ -108,30 +108,21 @@ impl Client {
 		wait: Wait,
 		progress: impl Fn(usize),
 	) -> Result<Vec<(Vec<DeviceId>, Result<Receipt>)>> {
-		let per_extrinsic = per_extrinsic.max(1);
-		let chunks: Vec<Vec<ProvenRegistrationOf>> =
-			registrations.chunks(per_extrinsic).map(<[_]>::to_vec).collect();
-		let devices_settled =
-			|extrinsics: usize| progress((extrinsics * per_extrinsic).min(registrations.len()));
-		let outcomes = if per_extrinsic == 1 {
-			let calls: Vec<_> = registrations
-				.iter()
-				.map(|registration| {
-					runtime::tx().device_registry().register_device(registration.clone())
-				})
-				.collect();
-			self.submit_all(&calls, wait, devices_settled).await?
+		let outcomes = if per_extrinsic <= 1 {
+			let register = |mut one: Vec<ProvenRegistrationOf>| {
+				runtime::tx().device_registry().register_device(one.remove(0))
+			};
+			self.submit_in_batches(registrations, 1, register, wait, progress).await?
 		} else {
-			let calls: Vec<_> = chunks
-				.iter()
-				.map(|chunk| runtime::tx().device_registry().register_devices(chunk.clone()))
-				.collect();
-			self.submit_all(&calls, wait, devices_settled).await?
+			let register = |batch| runtime::tx().device_registry().register_devices(batch);
+			self.submit_in_batches(registrations, per_extrinsic, register, wait, progress)
+				.await?
 		};
-		Ok(chunks
+		Ok(outcomes
 			.into_iter()
-			.map(|chunk| chunk.into_iter().map(|proven| proven.registration.id).collect())
-			.zip(outcomes)
+			.map(|(batch, outcome)| {
+				(batch.into_iter().map(|proven| proven.registration.id).collect(), outcome)
+			})
 			.collect())
 	}
 

@@ -3,7 +3,7 @@
 
 use crate::{
 	runtime, AccountId, Client, DeviceId, Error, FirmwareVersion, FleetStatus, Receipt, Release,
-	ReleaseId, Result, UpdateOutcome, Wait, YankReason,
+	ReleaseId, Result, UpdateOutcome, UpdateReport, Wait, YankReason,
 };
 use sha2::{Digest, Sha256};
 use std::{io::Read, path::Path};
@@ -134,6 +134,22 @@ impl Client {
 			measured_sha256,
 		);
 		self.submit(&call, wait).await
+	}
+
+	/// Reports many update attempts, up to `per_extrinsic` in each `report_updates` call, all
+	/// pipelined: a gateway reporting for its devices (feeless when every report in a call is of
+	/// a device assigned to it). Each report is recorded or refused on its own; a refused one
+	/// leaves a `BatchItemFailed` event with its index. Returns, per extrinsic, the reports it
+	/// carried and its outcome.
+	pub async fn report_updates(
+		&self,
+		reports: Vec<UpdateReport>,
+		per_extrinsic: usize,
+		wait: Wait,
+		progress: impl Fn(usize),
+	) -> Result<Vec<(Vec<UpdateReport>, Result<Receipt>)>> {
+		let report = |batch| runtime::tx().firmware_releases().report_updates(batch);
+		self.submit_in_batches(reports, per_extrinsic, report, wait, progress).await
 	}
 
 	/// A release by id.

@@ -57,12 +57,15 @@ pub use runtime::runtime_types::{
 		Organisation, ProvenRegistration,
 	},
 	pallet_firmware_releases::types::{
-		FleetStatus, Release, ReleaseStatus, UpdateFailure, UpdateOutcome, YankReason,
+		FleetStatus, Release, ReleaseStatus, UpdateFailure, UpdateOutcome, UpdateReport, YankReason,
 	},
 	pallet_login_records::types::{
-		Evidence, FailureReason, LoginOutcome, LoginRecord, PairState, UserDeviceSignature,
+		Evidence, FailureReason, LoginOutcome, LoginRecord, PairState, SignedLogin,
+		UserDeviceSignature,
 	},
-	pallet_registration_hashes::types::{Credential, Registration, UserDeviceKey},
+	pallet_registration_hashes::types::{
+		Credential, PairRegistration, Registration, UserDeviceKey,
+	},
 	sp_runtime::MultiSignature as KeyProof,
 };
 

@@ -3,7 +3,7 @@
 
 use crate::{
 	runtime, AccountId, Client, DeviceId, Error, LoginOutcome, LoginRecord, PairState, Receipt,
-	Result, UserDeviceId, UserDeviceSignature, Wait,
+	Result, SignedLogin, UserDeviceId, UserDeviceSignature, Wait,
 };
 use iotchain_certification_scheme as scheme;
 
@@ -140,6 +140,22 @@ impl Client {
 			signature,
 		);
 		self.submit(&call, wait).await
+	}
+
+	/// Submits many signature-mode logins, up to `per_extrinsic` in each `submit_signed_logins`
+	/// call, all pipelined: a gateway relaying its devices' logins (feeless when every login in
+	/// a call is of a device assigned to it). Each login is verified and recorded on its own; a
+	/// refused one leaves a `BatchItemFailed` event with its index. Returns, per extrinsic, the
+	/// logins it carried and its outcome.
+	pub async fn submit_signed_logins(
+		&self,
+		logins: Vec<SignedLogin<u32>>,
+		per_extrinsic: usize,
+		wait: Wait,
+		progress: impl Fn(usize),
+	) -> Result<Vec<(Vec<SignedLogin<u32>>, Result<Receipt>)>> {
+		let submit = |batch| runtime::tx().login_records().submit_signed_logins(batch);
+		self.submit_in_batches(logins, per_extrinsic, submit, wait, progress).await
 	}
 
 	/// Unlocks a locked pair and clears its failures. An account of the device's organisation.

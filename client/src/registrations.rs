@@ -2,8 +2,8 @@
 //! pair registered, and the certification values computed from it off chain.
 
 use crate::{
-	runtime, AccountId, Client, Combination, Credential, DeviceId, Receipt, Registration, Result,
-	UserDeviceId, Wait,
+	runtime, AccountId, Client, Combination, Credential, DeviceId, PairRegistration, Receipt,
+	Registration, Result, UserDeviceId, Wait,
 };
 use iotchain_certification_scheme as scheme;
 
@@ -90,6 +90,22 @@ impl Client {
 			app_integrity_key,
 		);
 		self.submit(&call, wait).await
+	}
+
+	/// Records many pairs' registrations, up to `per_extrinsic` in each `register_pairs` call,
+	/// all pipelined: a gateway's path for the devices assigned to it (feeless when every pair
+	/// in a call is of such a device). Each pair is recorded or refused on its own; a refused
+	/// one leaves a `BatchItemFailed` event with its index in the receipt. Returns, per
+	/// extrinsic, the pairs it carried and its outcome.
+	pub async fn register_pairs(
+		&self,
+		pairs: Vec<PairRegistration>,
+		per_extrinsic: usize,
+		wait: Wait,
+		progress: impl Fn(usize),
+	) -> Result<Vec<(Vec<PairRegistration>, Result<Receipt>)>> {
+		let register = |batch| runtime::tx().registration_hashes().register_pairs(batch);
+		self.submit_in_batches(pairs, per_extrinsic, register, wait, progress).await
 	}
 
 	/// Revokes one version of a pair's registration.

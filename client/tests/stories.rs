@@ -526,6 +526,85 @@ async fn a_release_reaches_its_threshold_and_a_gateway_reports_the_fleet_update(
 	assert!(text.starts_with("ACME-TH: no installable release\n"), "{text}");
 }
 
+/// The free balance of the client's signing account.
+async fn free_balance(client: &iotchain_client::Client) -> u128 {
+	let account = client.signer_account().unwrap();
+	let at = client.api().at_current_block().await.unwrap();
+	let address = iotchain_client::runtime::storage().system().account();
+	at.storage()
+		.fetch(address, (account,))
+		.await
+		.unwrap()
+		.decode()
+		.unwrap()
+		.data
+		.free
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_device_records_its_pairs_in_batches_and_a_foreign_one_fails_alone() {
+	use iotchain_client::{runtime, Client, Combination, Credential, PairRegistration, Wait};
+	let node = DevNode::start();
+	create_org(&node, "Operator", "operator", OPERATOR).await;
+	let (own, other) = (device_id("lock-1"), device_id("lock-2"));
+	register_device(&node, &own, "device", "LOCK-1", "//lock-1").await;
+	register_device(&node, &other, "device", "LOCK-1", "//lock-2").await;
+
+	let phone = |label: &str| iotchain_certification_scheme::user_device_id(label.as_bytes());
+	let pair = |device: &str, user: &str| PairRegistration {
+		device: parse_hash32("device", device).unwrap(),
+		user_device: phone(user),
+		credential: Credential::Hash {
+			registration_hash: phone("R"),
+			combination: Combination(0b101),
+		},
+		app_integrity_key: [7; 32],
+	};
+	let lock = Client::connect(&node.ws_url())
+		.await
+		.unwrap()
+		.with_signer(signer_from_suri("//lock-1").unwrap());
+
+	// Three pairs of its own, two to a call: feeless, though the device holds nothing.
+	let pairs = vec![pair(&own, "phone-1"), pair(&own, "phone-2"), pair(&own, "phone-3")];
+	let outcomes = lock.register_pairs(pairs, 2, Wait::Finalised, |_| {}).await.unwrap();
+	assert_eq!(outcomes.iter().map(|(pairs, _)| pairs.len()).collect::<Vec<_>>(), [2, 1]);
+	for (pairs, outcome) in &outcomes {
+		let receipt = outcome.as_ref().unwrap();
+		let registered = receipt.events.iter().filter(|event| event.name == "Registered");
+		assert_eq!(registered.count(), pairs.len(), "{receipt:?}");
+	}
+	assert_eq!(free_balance(&lock).await, 0);
+
+	// A call naming another device pays: unfunded, the pool refuses it.
+	let mixed = vec![pair(&own, "phone-4"), pair(&other, "phone-5")];
+	let refused = lock.register_pairs(mixed.clone(), 2, Wait::Finalised, |_| {}).await.unwrap();
+	let error = refused[0].1.as_ref().unwrap_err().to_string();
+	assert!(error.contains("balance too low"), "{error}");
+
+	// Funded, the same call is included and paid for; the foreign pair alone is refused.
+	let alice = Client::connect(&node.ws_url())
+		.await
+		.unwrap()
+		.with_signer(signer_from_suri(ALICE).unwrap());
+	let fund = runtime::tx()
+		.balances()
+		.transfer_keep_alive(lock.signer_account().unwrap().into(), 1_000_000_000_000);
+	alice.submit(&fund, Wait::Finalised).await.unwrap();
+	let funded = free_balance(&lock).await;
+	let outcomes = lock.register_pairs(mixed, 2, Wait::Finalised, |_| {}).await.unwrap();
+	let receipt = outcomes[0].1.as_ref().unwrap();
+	let failed: Vec<_> =
+		receipt.events.iter().filter(|event| event.name == "BatchItemFailed").collect();
+	assert_eq!(failed.len(), 1, "{receipt:?}");
+	assert_eq!(failed[0].fields["index"], 1, "{failed:?}");
+	assert!(free_balance(&lock).await < funded);
+	let own_id = parse_hash32("device", &own).unwrap();
+	let other_id = parse_hash32("device", &other).unwrap();
+	assert!(lock.latest_registration(own_id, phone("phone-4")).await.unwrap().is_some());
+	assert!(lock.latest_registration(other_id, phone("phone-5")).await.unwrap().is_none());
+}
+
 #[tokio::test(flavor = "multi_thread")]
 async fn bad_input_and_refusals_give_one_clear_line() {
 	let node = DevNode::start();

@@ -9,31 +9,6 @@ use common::*;
 use serde_json::Value;
 use std::{collections::BTreeSet, fs, process::Command, thread::sleep, time::Duration};
 
-/// The local chain's validators in genesis order; Aura gives slot `s` to validator `s % 3`.
-const VALIDATORS: [&str; 3] = ["alice", "bob", "charlie"];
-
-/// The three validators of the `local` chain, each with the development keys of its name.
-fn local_testnet(test_name: &str) -> Network {
-	let mut network = Network::new(test_name);
-	let (raw_spec, _) =
-		node_command(&["build-spec", "--chain", "local", "--raw", "--disable-default-bootnode"]);
-	fs::write(&network.chain_spec, raw_spec).expect("write chain spec");
-	let spec = network.chain_spec.to_str().expect("utf8 path").to_owned();
-	for name in VALIDATORS {
-		let base_path = network.dir.join(name);
-		let suri = format!("//{}{}", name[..1].to_uppercase(), &name[1..]);
-		for (scheme, key_type) in [("sr25519", "aura"), ("ed25519", "gran")] {
-			insert_key(base_path.to_str().expect("utf8 path"), &spec, scheme, &suri, key_type);
-		}
-		let node_key_file = network.dir.join(format!("{name}.node-key"));
-		network.nodes.push(Node::new(&network.dir, name, base_path, node_key_file));
-	}
-	for index in 0..network.nodes.len() {
-		network.start(index);
-	}
-	network
-}
-
 fn blocks_and_finality_of_three_validators(testnet: &mut Network) {
 	let alice = 0;
 	// Round-robin authorship: every validator has authored within the first blocks.
@@ -65,7 +40,7 @@ fn blocks_and_finality_of_three_validators(testnet: &mut Network) {
 
 #[test]
 fn three_validators_author_in_turn_and_finality_needs_all_of_them() {
-	let mut testnet = local_testnet("consensus");
+	let mut testnet = Network::local_testnet("consensus");
 	blocks_and_finality_of_three_validators(&mut testnet);
 
 	// GRANDPA needs more than 2/3 of the voters: with 3 voters that is all 3, so stopping one

@@ -322,7 +322,38 @@ impl Network {
 	pub fn stop(&mut self, index: usize) {
 		self.nodes[index].stop();
 	}
+
+	/// The three validators of the `local` chain, each with the development keys of its name
+	/// ([`LOCAL_VALIDATORS`]), started.
+	pub fn local_testnet(test_name: &str) -> Self {
+		let mut network = Network::new(test_name);
+		let (raw_spec, _) = node_command(&[
+			"build-spec",
+			"--chain",
+			"local",
+			"--raw",
+			"--disable-default-bootnode",
+		]);
+		fs::write(&network.chain_spec, raw_spec).expect("write chain spec");
+		let spec = network.chain_spec.to_str().expect("utf8 path").to_owned();
+		for name in LOCAL_VALIDATORS {
+			let base_path = network.dir.join(name);
+			let suri = format!("//{}{}", name[..1].to_uppercase(), &name[1..]);
+			for (scheme, key_type) in [("sr25519", "aura"), ("ed25519", "gran")] {
+				insert_key(base_path.to_str().expect("utf8 path"), &spec, scheme, &suri, key_type);
+			}
+			let node_key_file = network.dir.join(format!("{name}.node-key"));
+			network.nodes.push(Node::new(&network.dir, name, base_path, node_key_file));
+		}
+		for index in 0..network.nodes.len() {
+			network.start(index);
+		}
+		network
+	}
 }
+
+/// The `local` chain's validators in genesis order; Aura gives slot `s` to validator `s % 3`.
+pub const LOCAL_VALIDATORS: [&str; 3] = ["alice", "bob", "charlie"];
 
 impl Drop for Network {
 	fn drop(&mut self) {
