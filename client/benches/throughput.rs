@@ -34,7 +34,7 @@ use iotchain_client::{
 use std::{
 	collections::HashMap,
 	sync::{
-		atomic::{AtomicU64, Ordering},
+		atomic::{AtomicBool, AtomicU64, Ordering},
 		Arc, Mutex,
 	},
 	time::{Duration, Instant, SystemTime, UNIX_EPOCH},
@@ -552,7 +552,7 @@ impl Observer {
 			}
 		}
 		let blocks = Arc::new(Mutex::new(std::collections::BTreeMap::<u64, FinalisedBlock>::new()));
-		let submitting = Arc::new(AtomicU64::new(1));
+		let submitting = Arc::new(AtomicBool::new(true));
 		let follower = tokio::spawn(follow_finalised(
 			self.nodes[0].clone(),
 			fates.clone(),
@@ -561,7 +561,7 @@ impl Observer {
 		));
 		let hostile_refusals = Arc::new(AtomicU64::new(0));
 		let honest_retries = Arc::new(AtomicU64::new(0));
-		let stop_hostile = Arc::new(AtomicU64::new(0));
+		let stop_hostile = Arc::new(AtomicBool::new(false));
 		let permits = Arc::new(tokio::sync::Semaphore::new(CONCURRENT_SUBMISSIONS));
 		let mut honest_tasks = Vec::new();
 		let mut hostile_tasks = Vec::new();
@@ -600,11 +600,11 @@ impl Observer {
 		for task in honest_tasks {
 			task.await.expect("sender");
 		}
-		stop_hostile.store(1, Ordering::SeqCst);
+		stop_hostile.store(true, Ordering::SeqCst);
 		for task in hostile_tasks {
 			task.await.expect("sender");
 		}
-		submitting.store(0, Ordering::SeqCst);
+		submitting.store(false, Ordering::SeqCst);
 		let remaining = SCENARIO_DEADLINE.saturating_sub(started.elapsed());
 		let _ = tokio::time::timeout(remaining, follower).await;
 
@@ -628,7 +628,7 @@ async fn follow_finalised(
 	node: Arc<Client>,
 	fates: Arc<Mutex<HashMap<Hash, Fate>>>,
 	blocks: Arc<Mutex<std::collections::BTreeMap<u64, FinalisedBlock>>>,
-	submitting: Arc<AtomicU64>,
+	submitting: Arc<AtomicBool>,
 ) {
 	let mut finalised = node.api().stream_blocks().await.expect("finalised blocks");
 	let mut next = None;
@@ -668,16 +668,10 @@ async fn follow_finalised(
 			lock(&blocks).insert(number, block);
 		}
 		next = Some(block.number() + 1);
-		if std::env::var_os("IOTCHAIN_BENCH_TRACE").is_some() {
-			let fates = lock(&fates);
-			let submitted = fates.values().filter(|fate| fate.submitted.is_some()).count();
-			let finalised = fates.values().filter(|fate| fate.finalised.is_some()).count();
-			eprintln!("finalised #{}: {submitted} submitted, {finalised} found", block.number());
-		}
 		let outstanding = lock(&fates)
 			.values()
 			.any(|fate| fate.submitted.is_some() && fate.finalised.is_none());
-		if submitting.load(Ordering::SeqCst) == 0 && !outstanding {
+		if !submitting.load(Ordering::SeqCst) && !outstanding {
 			break;
 		}
 	}
@@ -692,7 +686,7 @@ struct Sender {
 	/// Refusals for the quota window: attempts a compromised device wasted, or an honest
 	/// sender's retries.
 	refusals: Arc<AtomicU64>,
-	stop: Arc<AtomicU64>,
+	stop: Arc<AtomicBool>,
 	hostile: bool,
 }
 
@@ -700,7 +694,7 @@ impl Sender {
 	async fn send(self, transactions: Vec<Transaction>) {
 		for transaction in transactions {
 			loop {
-				if self.hostile && self.stop.load(Ordering::SeqCst) == 1 {
+				if self.hostile && self.stop.load(Ordering::SeqCst) {
 					return;
 				}
 				let answer = {
