@@ -1,4 +1,4 @@
-# The iotchain node, built from this tree.
+# The iotchain node and gateway, built from this tree.
 #
 #   docker build -t iotchain-node .
 #
@@ -11,7 +11,7 @@ RUN apt-get update \
 RUN rustup target add wasm32v1-none && rustup component add rust-src
 WORKDIR /iotchain
 COPY . .
-RUN cargo build --release --locked -p iotchain-node
+RUN cargo build --release --locked -p iotchain-node -p iotchain-gateway
 
 FROM docker.io/library/debian:bookworm-slim
 RUN apt-get update \
@@ -20,6 +20,7 @@ RUN apt-get update \
 	&& useradd --create-home --uid 1000 --user-group --home-dir /iotchain iotchain \
 	&& mkdir /data && chown iotchain:iotchain /data
 COPY --from=builder /iotchain/target/release/iotchain-node /usr/local/bin/iotchain-node
+COPY --from=builder /iotchain/target/release/iotchain-gateway /usr/local/bin/iotchain-gateway
 USER iotchain
 # p2p, RPC (WebSocket and HTTP), Prometheus
 EXPOSE 30333 9944 9615

@@ -13,6 +13,7 @@ APT_PACKAGES=(
 	jq
 	python3          # scripts/local-testnet.sh edits chain specs without losing u128 precision
 	git
+	mosquitto        # the MQTT broker the gateway subscribes to (its tests start their own)
 )
 
 missing=()

@@ -25,6 +25,7 @@ mod logins;
 mod pipeline;
 mod registrations;
 mod render;
+mod telemetry;
 
 pub use chain::{BlockEvents, ChainInfo, Validators};
 pub use client::{BlockAt, Client, Receipt, Wait};
@@ -41,6 +42,10 @@ pub use input::{
 pub use logins::{Challenge, LoginRecordOf};
 pub use registrations::{fresh_salt, HashRegistration, RegistrationOf};
 pub use render::{value_to_json, EventRecord};
+pub use telemetry::{
+	verify_envelope_signature, verify_envelope_signatures, AnchorBatch, AnchoredBatch,
+	DeviceAnchor, DeviceRange, ReadingProof, VerifiedReading,
+};
 
 /// The runtime's calls, storage, events, errors and runtime APIs, generated from the committed
 /// metadata.

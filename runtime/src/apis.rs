@@ -10,6 +10,7 @@ use pallet_firmware_releases::{FleetStatus, ReleaseId, ReleaseOf};
 use pallet_grandpa::AuthorityId as GrandpaId;
 use pallet_login_records::{LoginRecordOf, PairState};
 use pallet_registration_hashes::{RegistrationOf, UserDeviceId, Version};
+use pallet_telemetry_anchors::{AnchoredBatchOf, DeviceAnchor};
 use sp_api::impl_runtime_apis;
 use sp_consensus_aura::sr25519::AuthorityId as AuraId;
 use sp_core::{crypto::KeyTypeId, OpaqueMetadata};
@@ -23,7 +24,8 @@ use sp_version::RuntimeVersion;
 use super::{
 	AccountId, Aura, Balance, Block, BlockNumber, DeviceRegistry, Executive, FirmwareReleases,
 	Grandpa, InherentDataExt, LoginRecords, Nonce, PeerAllowlist, RegistrationHashes, Runtime,
-	RuntimeCall, RuntimeGenesisConfig, SessionKeys, System, TransactionPayment, VERSION,
+	RuntimeCall, RuntimeGenesisConfig, SessionKeys, System, TelemetryAnchors, TransactionPayment,
+	VERSION,
 };
 
 impl_runtime_apis! {
@@ -232,6 +234,20 @@ impl_runtime_apis! {
 			limit: u32,
 		) -> Vec<DeviceId> {
 			FirmwareReleases::devices_on_release(release, after, limit)
+		}
+	}
+
+	impl pallet_telemetry_anchors::runtime_api::TelemetryAnchorsApi<Block, BlockNumber> for Runtime {
+		fn batch(gateway: DeviceId, sequence: u64) -> Option<AnchoredBatchOf<Runtime>> {
+			TelemetryAnchors::batch(gateway, sequence)
+		}
+
+		fn next_batch(gateway: DeviceId) -> u64 {
+			TelemetryAnchors::next_batch(gateway)
+		}
+
+		fn device_anchor(device: DeviceId) -> Option<DeviceAnchor> {
+			TelemetryAnchors::device_anchor(device)
 		}
 	}
 

@@ -17,6 +17,7 @@ frame_benchmarking::define_benchmarks!(
 	[pallet_device_registry, DeviceRegistry]
 	[pallet_registration_hashes, RegistrationHashes]
 	[pallet_login_records, LoginRecords]
+	[pallet_telemetry_anchors, TelemetryAnchors]
 	[pallet_firmware_releases, FirmwareReleases]
 );
 

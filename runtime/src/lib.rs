@@ -248,6 +248,9 @@ mod runtime {
 	#[runtime::pallet_index(43)]
 	pub type FirmwareReleases = pallet_firmware_releases;
 
+	#[runtime::pallet_index(44)]
+	pub type TelemetryAnchors = pallet_telemetry_anchors;
+
 	// Only the development preset sets a sudo key; on every other chain the pallet holds none
 	// and no account can use it.
 	#[runtime::pallet_index(99)]

@@ -10,6 +10,7 @@ mod hash;
 mod login;
 mod org;
 mod output;
+mod telemetry;
 
 use crate::{Client, Governance, Wait};
 use clap::{Args, CommandFactory, Parser, Subcommand, ValueEnum};
@@ -75,6 +76,9 @@ pub enum Command {
 	/// Firmware releases, approvals, update reports and fleet status.
 	#[command(subcommand)]
 	Firmware(firmware::Command),
+	/// Telemetry anchored by gateways: verify a reading, a device's or a gateway's anchors.
+	#[command(subcommand)]
+	Telemetry(telemetry::Command),
 	/// The chain: identity, validators, events as they finalise.
 	#[command(subcommand)]
 	Chain(chain::Command),
@@ -145,6 +149,7 @@ pub async fn run(cli: Cli, out: &mut impl Write) -> anyhow::Result<()> {
 		Command::Hash(command) => hash::run(command, &client, wait, &mut output).await,
 		Command::Login(command) => login::run(command, &client, wait, &mut output).await,
 		Command::Firmware(command) => firmware::run(command, &client, wait, &mut output).await,
+		Command::Telemetry(command) => telemetry::run(command, &client, &mut output).await,
 		Command::Chain(command) => chain::run(command, &client, &mut output).await,
 		Command::Validator(command) => {
 			governance::run_validator(command, &client, wait, &mut output).await

@@ -386,10 +386,32 @@ impl DevNode {
 	}
 
 	pub fn start() -> Self {
-		let rpc_port = free_port();
-		let p2p_port = free_port();
-		let process = Command::new(&*NODE)
-			.args(["--dev", "--tmp", "--no-mdns", "--no-telemetry", "--no-prometheus"])
+		Self::launch(None, free_port(), free_port())
+	}
+
+	/// A dev node keeping its chain in `base_path`, so it can be stopped and started again
+	/// ([`DevNode::restart`]) with its blocks.
+	pub fn start_at(base_path: &Path) -> Self {
+		Self::launch(Some(base_path), free_port(), free_port())
+	}
+
+	/// Stops the node and starts it again on the same ports and base path (a node started
+	/// with [`DevNode::start_at`]); `pause` is how long it stays down.
+	pub fn restart(self, base_path: &Path, pause: Duration) -> Self {
+		let (rpc_port, p2p_port) = (self.rpc_port, self.p2p_port);
+		drop(self);
+		sleep(pause);
+		Self::launch(Some(base_path), rpc_port, p2p_port)
+	}
+
+	fn launch(base_path: Option<&Path>, rpc_port: u16, p2p_port: u16) -> Self {
+		let mut command = Command::new(&*NODE);
+		command.args(["--dev", "--no-mdns", "--no-telemetry", "--no-prometheus"]);
+		match base_path {
+			Some(path) => command.arg("--base-path").arg(path),
+			None => command.arg("--tmp"),
+		};
+		let process = command
 			.args(["--listen-addr", &format!("/ip4/127.0.0.1/tcp/{p2p_port}")])
 			.args(["--rpc-port", &rpc_port.to_string()])
 			.stdout(Stdio::null())

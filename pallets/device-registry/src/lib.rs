@@ -1324,6 +1324,10 @@ pub mod pallet {
 				.map(|org| org.roles)
 		}
 
+		fn org_of(id: &DeviceId) -> Option<OrgId> {
+			Devices::<T>::get(id).map(|device| device.org)
+		}
+
 		fn model_of(id: &DeviceId) -> Option<Vec<u8>> {
 			Devices::<T>::get(id).map(|device| device.model.into_inner())
 		}

@@ -42,6 +42,9 @@ pub trait DeviceRegistry<AccountId> {
 	/// The roles of organisation `org`, if it exists and is active.
 	fn active_org_roles(org: OrgId) -> Option<OrgRoles>;
 
+	/// The organisation that owns device `id`, whatever its status.
+	fn org_of(id: &DeviceId) -> Option<OrgId>;
+
 	/// The model of device `id`, whatever its status.
 	fn model_of(id: &DeviceId) -> Option<alloc::vec::Vec<u8>>;
 

@@ -314,6 +314,16 @@ impl pallet_firmware_releases::Config for Runtime {
 	type WeightInfo = pallet_firmware_releases::weights::SubstrateWeight<Runtime>;
 }
 
+impl pallet_telemetry_anchors::Config for Runtime {
+	type Registry = DeviceRegistry;
+	// A batch may name every device one gateway serves.
+	type MaxDevicesPerBatch = <Runtime as pallet_device_registry::Config>::MaxDevicesPerGateway;
+	// A block's worth of readings at the gateway's 5,000 per second target, with room to spare;
+	// an inclusion proof is then at most 16 hashes.
+	type MaxLeavesPerBatch = ConstU32<65_536>;
+	type WeightInfo = pallet_telemetry_anchors::weights::SubstrateWeight<Runtime>;
+}
+
 /// The council's instance of `pallet_collective` (and of the membership pallet that feeds it).
 pub type CouncilInstance = frame_support::instances::Instance1;
 

@@ -1,0 +1,314 @@
+//! The gateway's view of the chain: the connection (re-established when the node comes back),
+//! the gateway's own registration, and devices as of the latest finalised block.
+//!
+//! Devices are looked up once and kept. A finalised block's `DeviceRegistry` events (a
+//! registration, key rotation, suspension, revocation, transfer, an organisation's suspension)
+//! have the devices they concern looked up again, so the next message of such a device is
+//! checked against the registry as that block left it; devices they do not concern stay known,
+//! and the gateway keeps serving them while the node is away. Unknown ids are remembered too
+//! (up to a bound), so a flood of made-up ids costs the node one lookup each.
+
+use crate::metrics::Metrics;
+use iotchain_client::{Client, DeviceKind, DeviceStatus, EventRecord, OrgStatus, Signer};
+use iotchain_gateway_protocol::envelope::DeviceId;
+use std::{
+	collections::{HashMap, HashSet},
+	sync::{Arc, Mutex, RwLock},
+	time::Duration,
+};
+use tokio::sync::watch;
+
+/// Most unknown ids remembered before the memory of them is cleared.
+const MAX_REMEMBERED_UNKNOWN: usize = 100_000;
+/// How long to wait before dialling the node again.
+const RECONNECT_DELAY: Duration = Duration::from_secs(2);
+
+/// A device as the gateway checks messages against it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct DeviceView {
+	/// The public key the device signs with.
+	pub key: [u8; 32],
+	pub org: u32,
+	pub is_gateway: bool,
+	/// The device is active and so is its organisation.
+	pub active: bool,
+	pub gateway: Option<DeviceId>,
+}
+
+/// The gateway's own registration.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Identity {
+	pub id: DeviceId,
+	pub org: u32,
+	pub active: bool,
+}
+
+/// Why a device could not be looked up.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Lookup {
+	Found,
+	Unknown,
+	Unavailable,
+}
+
+/// The connection to the chain and what the gateway knows from it.
+pub struct Chain {
+	url: String,
+	signer: Signer,
+	client: RwLock<Option<Arc<Client>>>,
+	genesis: [u8; 32],
+	identity: RwLock<Identity>,
+	devices: Mutex<HashMap<DeviceId, Option<DeviceView>>>,
+	org_active: Mutex<HashMap<u32, bool>>,
+	/// The latest finalised block number the gateway has seen.
+	finalised: watch::Sender<u32>,
+	metrics: Arc<Metrics>,
+}
+
+impl Chain {
+	/// Connects to the node (waiting for it, however long) and reads the gateway's own
+	/// registration; fails if the signer is not a registered gateway.
+	pub async fn connect(url: &str, signer: Signer, metrics: Arc<Metrics>) -> anyhow::Result<Self> {
+		let client = loop {
+			match Client::connect(url).await {
+				Ok(client) => break client.with_signer(signer.clone()),
+				Err(error) => {
+					tracing::warn!(%url, %error, "the node is unreachable; retrying");
+					tokio::time::sleep(RECONNECT_DELAY).await;
+				},
+			}
+		};
+		let genesis = client.genesis();
+		let identity = read_identity(&client).await?;
+		tracing::info!(
+			gateway = %hex::encode(identity.id),
+			org = identity.org,
+			active = identity.active,
+			"connected to the chain"
+		);
+		metrics.node_connected.set(1);
+		Ok(Chain {
+			url: url.to_owned(),
+			signer,
+			client: RwLock::new(Some(Arc::new(client))),
+			genesis,
+			identity: RwLock::new(identity),
+			devices: Mutex::new(HashMap::new()),
+			org_active: Mutex::new(HashMap::new()),
+			finalised: watch::channel(0).0,
+			metrics,
+		})
+	}
+
+	pub fn genesis(&self) -> [u8; 32] {
+		self.genesis
+	}
+
+	pub fn identity(&self) -> Identity {
+		*self.identity.read().expect("not poisoned")
+	}
+
+	/// The connection, if the node is reachable.
+	pub fn client(&self) -> Option<Arc<Client>> {
+		self.client.read().expect("not poisoned").clone()
+	}
+
+	/// Follows finalised blocks as they come.
+	pub fn finalised(&self) -> watch::Receiver<u32> {
+		self.finalised.subscribe()
+	}
+
+	/// Reports the connection as broken; [`Chain::follow`] dials again.
+	pub fn lost(&self) {
+		if self.client.write().expect("not poisoned").take().is_some() {
+			tracing::warn!(url = %self.url, "lost the node");
+			self.metrics.node_connected.set(0);
+		}
+	}
+
+	/// The device `id`, from what the gateway knows or from the registry.
+	pub async fn device(&self, id: &DeviceId) -> (Lookup, Option<DeviceView>) {
+		if let Some(known) = self.devices.lock().expect("not poisoned").get(id) {
+			return match known {
+				Some(view) => (Lookup::Found, Some(view.clone())),
+				None => (Lookup::Unknown, None),
+			};
+		}
+		let Some(client) = self.client() else { return (Lookup::Unavailable, None) };
+		let device = match client.device(*id).await {
+			Ok(device) => device,
+			Err(error) => {
+				tracing::warn!(%error, "device lookup failed");
+				self.lost();
+				return (Lookup::Unavailable, None);
+			},
+		};
+		let view = match device {
+			Some(device) => {
+				let Some(org_active) = self.org_active(&client, device.org).await else {
+					return (Lookup::Unavailable, None);
+				};
+				Some(DeviceView {
+					key: device.account.0,
+					org: device.org,
+					is_gateway: matches!(device.kind, DeviceKind::Gateway),
+					active: org_active && matches!(device.status, DeviceStatus::Active),
+					gateway: device.gateway,
+				})
+			},
+			None => None,
+		};
+		let mut devices = self.devices.lock().expect("not poisoned");
+		if view.is_none() && devices.len() >= MAX_REMEMBERED_UNKNOWN {
+			devices.retain(|_, known| known.is_some());
+		}
+		devices.insert(*id, view.clone());
+		(if view.is_some() { Lookup::Found } else { Lookup::Unknown }, view)
+	}
+
+	async fn org_active(&self, client: &Client, org: u32) -> Option<bool> {
+		if let Some(active) = self.org_active.lock().expect("not poisoned").get(&org) {
+			return Some(*active);
+		}
+		let active = match client.organisation(org).await {
+			Ok(organisation) => organisation.is_some_and(|o| matches!(o.status, OrgStatus::Active)),
+			Err(_) => {
+				self.lost();
+				return None;
+			},
+		};
+		self.org_active.lock().expect("not poisoned").insert(org, active);
+		Some(active)
+	}
+
+	/// Brings what the gateway knows up to date with a finalised block's registry events:
+	/// every device an event names is looked up again (forgotten, if the node cannot answer),
+	/// and an organisation's suspension or resumption, or a gateway's devices being
+	/// unassigned, has every known device looked up again. Devices the events do not touch stay
+	/// known, so the gateway keeps serving them while the node is away.
+	async fn registry_changed(&self, client: &Client, events: &[EventRecord]) {
+		let mut everything = false;
+		let mut named = HashSet::new();
+		for event in events.iter().filter(|event| event.pallet == "DeviceRegistry") {
+			if matches!(
+				event.name.as_str(),
+				"OrgSuspended" | "OrgResumed" | "GatewayDevicesUnassigned"
+			) {
+				everything = true;
+			}
+			for field in ["device", "gateway"] {
+				let id = event.fields.get(field).and_then(|value| value.as_str());
+				if let Some(id) = id.and_then(|id| iotchain_client::parse_hash32("device", id).ok())
+				{
+					named.insert(id);
+				}
+			}
+		}
+		if everything {
+			self.org_active.lock().expect("not poisoned").clear();
+		}
+		let targets: Vec<DeviceId> = {
+			let devices = self.devices.lock().expect("not poisoned");
+			if everything {
+				devices.keys().copied().collect()
+			} else {
+				named.into_iter().filter(|id| devices.contains_key(id)).collect()
+			}
+		};
+		self.look_up_again(targets).await;
+		self.reread_identity(client).await;
+	}
+
+	/// Forgets `ids` and looks the ones that were registered up again.
+	async fn look_up_again(&self, ids: Vec<DeviceId>) {
+		for id in ids {
+			let known = self.devices.lock().expect("not poisoned").remove(&id);
+			if matches!(known, Some(Some(_))) {
+				self.device(&id).await;
+			}
+		}
+	}
+
+	async fn reread_identity(&self, client: &Client) {
+		match read_identity(client).await {
+			Ok(identity) => *self.identity.write().expect("not poisoned") = identity,
+			Err(error) => tracing::error!(%error, "the gateway's own registration is gone"),
+		}
+	}
+
+	/// After the node was away, blocks were missed: every known device and organisation is
+	/// looked up again.
+	async fn reconnected(&self, client: &Client) {
+		self.org_active.lock().expect("not poisoned").clear();
+		let known: Vec<DeviceId> =
+			self.devices.lock().expect("not poisoned").keys().copied().collect();
+		self.look_up_again(known).await;
+		self.reread_identity(client).await;
+	}
+
+	/// Follows finalised blocks for ever: registry changes clear what the gateway knows, and
+	/// each block's number is published to [`Chain::finalised`]. When the node goes away it
+	/// dials again every few seconds; what the gateway knew is cleared on return, since
+	/// blocks were missed.
+	pub async fn follow(self: Arc<Self>) {
+		loop {
+			let client = match self.client() {
+				Some(client) => client,
+				None => match Client::connect(&self.url).await {
+					Ok(client) => {
+						let client = Arc::new(client.with_signer(self.signer.clone()));
+						*self.client.write().expect("not poisoned") = Some(client.clone());
+						self.reconnected(&client).await;
+						self.metrics.node_connected.set(1);
+						tracing::info!(url = %self.url, "reconnected to the node");
+						client
+					},
+					Err(_) => {
+						tokio::time::sleep(RECONNECT_DELAY).await;
+						continue;
+					},
+				},
+			};
+			let (blocks_tx, mut blocks_rx) = tokio::sync::mpsc::unbounded_channel();
+			let watcher = {
+				let client = client.clone();
+				tokio::spawn(async move {
+					let result =
+						client.watch_finalised(|block| Ok(blocks_tx.send(block).is_ok())).await;
+					if let Err(error) = result {
+						tracing::warn!(%error, "following finalised blocks stopped");
+					}
+				})
+			};
+			while let Some(block) = blocks_rx.recv().await {
+				if block.events.iter().any(|event| event.pallet == "DeviceRegistry") {
+					self.registry_changed(&client, &block.events).await;
+				}
+				// Block numbers fit u32 on this chain.
+				self.finalised.send_replace(block.block.number as u32);
+			}
+			watcher.abort();
+			self.lost();
+			tokio::time::sleep(RECONNECT_DELAY).await;
+		}
+	}
+}
+
+async fn read_identity(client: &Client) -> anyhow::Result<Identity> {
+	let account = client.signer_account()?;
+	let (id, device) = client.device_by_account(account.clone()).await?.ok_or_else(|| {
+		anyhow::anyhow!("the signing account {account} is not a registered device or gateway")
+	})?;
+	if !matches!(device.kind, DeviceKind::Gateway) {
+		anyhow::bail!("the signing account {account} is a device, not a gateway");
+	}
+	let org_active = client
+		.organisation(device.org)
+		.await?
+		.is_some_and(|o| matches!(o.status, OrgStatus::Active));
+	Ok(Identity {
+		id,
+		org: device.org,
+		active: org_active && matches!(device.status, DeviceStatus::Active),
+	})
+}

@@ -1,0 +1,138 @@
+//! The gateway's configuration: a TOML file, every field optional, overridden by flags.
+
+use serde::Deserialize;
+use std::{net::SocketAddr, path::PathBuf};
+
+/// Everything the gateway is told. Defaults suit a gateway beside a dev node and a local
+/// mosquitto.
+#[derive(Clone, Debug, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct Config {
+	/// The node the gateway reads devices from and submits anchors to.
+	pub node_url: String,
+	/// The gateway's own chain key, as a secret URI (`//Alice`, a mnemonic, a hex seed), or
+	/// `@FILE`; its account must be a registered, active gateway.
+	pub suri: Option<String>,
+	/// The gateway's key as a file (a node key file's JSON or a secret URI), mode 600.
+	pub key_file: Option<PathBuf>,
+	/// Where the durable store lives.
+	pub data_dir: PathBuf,
+	/// Where HTTP and WebSocket listen.
+	pub http_listen: SocketAddr,
+	pub mqtt: MqttConfig,
+	pub limits: Limits,
+	pub anchoring: Anchoring,
+}
+
+#[derive(Clone, Debug, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct MqttConfig {
+	/// Whether to subscribe to a broker at all.
+	pub enabled: bool,
+	pub host: String,
+	pub port: u16,
+	/// The gateway's MQTT client id; the broker keeps its subscription across reconnects.
+	pub client_id: String,
+	/// Devices publish to `{prefix}/{device hex}/messages` and read acknowledgements on
+	/// `{prefix}/{device hex}/acks`.
+	pub topic_prefix: String,
+}
+
+/// Limits, the same on every transport.
+#[derive(Clone, Debug, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct Limits {
+	/// Largest payload of one message, in bytes.
+	pub max_payload_bytes: u32,
+	/// Most messages one HTTP request carries.
+	pub max_messages_per_request: usize,
+	/// Messages per second a device may send, on average.
+	pub device_rate_per_second: f64,
+	/// Messages a device may send at once above its rate.
+	pub device_burst: f64,
+	/// Most WebSocket connections at once.
+	pub max_websocket_connections: usize,
+	/// Most messages the gateway holds that are not yet in a finalised anchor; beyond it,
+	/// devices are told to retry later.
+	pub max_unanchored: u64,
+}
+
+#[derive(Clone, Debug, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct Anchoring {
+	/// How often a batch is closed (a block time by default).
+	pub batch_interval_ms: u64,
+	/// Most readings in one batch (the chain allows 65,536).
+	pub max_batch_leaves: u32,
+	/// Most devices in one batch (the chain allows 1,024).
+	pub max_batch_devices: u32,
+	/// How long a submitted batch may go unfinalised before it is submitted again.
+	pub resubmit_after_ms: u64,
+}
+
+impl Default for Config {
+	fn default() -> Self {
+		Config {
+			node_url: "ws://127.0.0.1:9944".into(),
+			suri: None,
+			key_file: None,
+			data_dir: PathBuf::from("gateway-data"),
+			http_listen: "127.0.0.1:8080".parse().expect("a valid address"),
+			mqtt: MqttConfig::default(),
+			limits: Limits::default(),
+			anchoring: Anchoring::default(),
+		}
+	}
+}
+
+impl Default for MqttConfig {
+	fn default() -> Self {
+		MqttConfig {
+			enabled: true,
+			host: "127.0.0.1".into(),
+			port: 1883,
+			client_id: "iotchain-gateway".into(),
+			topic_prefix: "iotchain/v1/devices".into(),
+		}
+	}
+}
+
+impl Default for Limits {
+	fn default() -> Self {
+		Limits {
+			max_payload_bytes: 16 * 1024,
+			max_messages_per_request: 1024,
+			device_rate_per_second: 50.0,
+			device_burst: 200.0,
+			max_websocket_connections: 4096,
+			max_unanchored: 1_000_000,
+		}
+	}
+}
+
+impl Default for Anchoring {
+	fn default() -> Self {
+		Anchoring {
+			batch_interval_ms: 2_000,
+			max_batch_leaves: 65_536,
+			max_batch_devices: 1_024,
+			resubmit_after_ms: 30_000,
+		}
+	}
+}
+
+impl Config {
+	/// Reads a TOML file; fields it leaves out keep their defaults.
+	pub fn from_file(path: &std::path::Path) -> anyhow::Result<Self> {
+		let text = std::fs::read_to_string(path)
+			.map_err(|error| anyhow::anyhow!("reading {}: {error}", path.display()))?;
+		toml::from_str(&text).map_err(|error| anyhow::anyhow!("{}: {error}", path.display()))
+	}
+
+	/// The largest envelope on the wire, from the payload limit.
+	pub fn max_envelope_bytes(&self) -> usize {
+		iotchain_gateway_protocol::envelope::HEADER_LEN
+			+ self.limits.max_payload_bytes as usize
+			+ iotchain_gateway_protocol::envelope::TRAILER_LEN
+	}
+}

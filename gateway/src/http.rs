@@ -1,0 +1,277 @@
+//! HTTP and WebSocket: `POST /v1/messages`, `/v1/stream`, `GET /v1/proofs/{device}/{seq}`,
+//! `/healthz` and `/metrics`.
+
+use crate::{
+	chain::Chain,
+	config::Limits,
+	ingest::{Ingest, Progress, Transport},
+	metrics::Metrics,
+	refusal::{Ack, Outcome, Refusal},
+	store::Store,
+};
+use axum::{
+	body::Bytes,
+	extract::{
+		ws::{Message, WebSocket, WebSocketUpgrade},
+		DefaultBodyLimit, Path, State,
+	},
+	http::{header, StatusCode},
+	response::{IntoResponse, Response},
+	routing::{get, post},
+	Json, Router,
+};
+use futures::{SinkExt, StreamExt};
+use iotchain_client::ReadingProof;
+use iotchain_gateway_protocol::{envelope::Envelope, merkle};
+use serde::Serialize;
+use std::sync::Arc;
+use tokio::sync::Semaphore;
+
+/// Acknowledgements a WebSocket connection may have outstanding before it stops reading.
+const WEBSOCKET_IN_FLIGHT: usize = 1024;
+/// What a 503 tells a device to wait, in seconds.
+const RETRY_AFTER_SECONDS: &str = "1";
+
+#[derive(Clone)]
+pub struct HttpState {
+	pub ingest: Ingest,
+	pub store: Arc<Store>,
+	pub chain: Arc<Chain>,
+	pub metrics: Arc<Metrics>,
+	pub progress: Arc<Progress>,
+	pub limits: Limits,
+	pub max_envelope_bytes: usize,
+	pub websocket_slots: Arc<Semaphore>,
+}
+
+pub fn router(state: HttpState) -> Router {
+	let body_limit = state.max_envelope_bytes * state.limits.max_messages_per_request;
+	Router::new()
+		.route("/v1/messages", post(post_messages))
+		.route("/v1/stream", get(stream))
+		.route("/v1/proofs/{device}/{sequence}", get(proof))
+		.route("/healthz", get(healthz))
+		.route("/metrics", get(metrics))
+		.layer(DefaultBodyLimit::max(body_limit))
+		.with_state(state)
+}
+
+#[derive(Serialize)]
+struct Results {
+	results: Vec<Ack>,
+}
+
+#[derive(Serialize)]
+struct ErrorBody {
+	error: &'static str,
+	detail: String,
+}
+
+fn error(status: StatusCode, code: &'static str, detail: String) -> Response {
+	(status, Json(ErrorBody { error: code, detail })).into_response()
+}
+
+/// One or many envelopes, concatenated, as `application/octet-stream`. The answer lists, in
+/// order, each message's outcome; it is a 503 with Retry-After when any was refused for a
+/// reason that passes (the device retries those; the others were stored or are final).
+async fn post_messages(State(state): State<HttpState>, body: Bytes) -> Response {
+	let mut frames = Vec::new();
+	let mut rest: &[u8] = &body;
+	let mut malformed_tail = false;
+	while !rest.is_empty() {
+		if frames.len() == state.limits.max_messages_per_request {
+			return error(
+				StatusCode::PAYLOAD_TOO_LARGE,
+				Refusal::TooLarge.as_str(),
+				format!("at most {} messages per request", state.limits.max_messages_per_request),
+			);
+		}
+		// Frames are cut without the payload limit, so an oversized message is refused on its
+		// own (`too-large`) and the ones after it are still read.
+		match Envelope::decode_prefix(rest, u32::MAX) {
+			Ok((_, used)) => {
+				frames.push(rest[..used].to_vec());
+				rest = &rest[used..];
+			},
+			Err(_) => {
+				malformed_tail = true;
+				break;
+			},
+		}
+	}
+	let outcomes = futures::future::join_all(
+		frames
+			.into_iter()
+			.map(|frame| state.ingest.submit(frame, Transport::Http, None)),
+	)
+	.await;
+	let mut results: Vec<Ack> =
+		outcomes.into_iter().map(|(identity, outcome)| outcome.ack(identity)).collect();
+	if malformed_tail {
+		results.push(Outcome::Refused(Refusal::Malformed).ack(None));
+		state
+			.metrics
+			.refused
+			.with_label_values(&["http", Refusal::Malformed.as_str()])
+			.inc();
+	}
+	let transient = results.iter().any(|ack| ack.reason.is_some_and(Refusal::is_transient));
+	if transient {
+		(
+			StatusCode::SERVICE_UNAVAILABLE,
+			[(header::RETRY_AFTER, RETRY_AFTER_SECONDS)],
+			Json(Results { results }),
+		)
+			.into_response()
+	} else {
+		Json(Results { results }).into_response()
+	}
+}
+
+/// A WebSocket on which each binary frame is one envelope, answered by a text frame with its
+/// acknowledgement (in the order outcomes are known, each naming its device and sequence).
+async fn stream(State(state): State<HttpState>, upgrade: WebSocketUpgrade) -> Response {
+	let Ok(slot) = state.websocket_slots.clone().try_acquire_owned() else {
+		state
+			.metrics
+			.refused
+			.with_label_values(&["websocket", Refusal::TooManyConnections.as_str()])
+			.inc();
+		return (
+			StatusCode::SERVICE_UNAVAILABLE,
+			[(header::RETRY_AFTER, RETRY_AFTER_SECONDS)],
+			Json(Outcome::Refused(Refusal::TooManyConnections).ack(None)),
+		)
+			.into_response();
+	};
+	upgrade
+		.max_message_size(state.max_envelope_bytes)
+		.on_upgrade(move |socket| async move {
+			serve_stream(state, socket).await;
+			drop(slot);
+		})
+}
+
+async fn serve_stream(state: HttpState, socket: WebSocket) {
+	let (mut sink, mut source) = socket.split();
+	let (acks, mut pending_acks) = tokio::sync::mpsc::channel::<Ack>(WEBSOCKET_IN_FLIGHT);
+	let writer = tokio::spawn(async move {
+		while let Some(ack) = pending_acks.recv().await {
+			let text = serde_json::to_string(&ack).expect("acks serialise");
+			if sink.send(Message::Text(text.into())).await.is_err() {
+				break;
+			}
+		}
+	});
+	let in_flight = Arc::new(Semaphore::new(WEBSOCKET_IN_FLIGHT));
+	while let Some(Ok(message)) = source.next().await {
+		let frame = match message {
+			Message::Binary(bytes) => bytes.to_vec(),
+			Message::Text(_) => {
+				let _ = acks.send(Outcome::Refused(Refusal::Malformed).ack(None)).await;
+				continue;
+			},
+			Message::Close(_) => break,
+			_ => continue,
+		};
+		let Ok(permit) = in_flight.clone().acquire_owned().await else { break };
+		let (ingest, acks) = (state.ingest.clone(), acks.clone());
+		tokio::spawn(async move {
+			let (identity, outcome) = ingest.submit(frame, Transport::WebSocket, None).await;
+			let _ = acks.send(outcome.ack(identity)).await;
+			drop(permit);
+		});
+	}
+	drop(acks);
+	// Outstanding acknowledgements are still written before the connection closes.
+	let _ = writer.await;
+}
+
+/// A reading's proof: its envelope, its batch, the audit path and whether the batch's anchor
+/// is finalised.
+#[derive(Serialize)]
+struct ProofResponse {
+	#[serde(flatten)]
+	proof: ReadingProof,
+	/// `finalised` once the anchor is in a finalised block the gateway saw, else `submitted`.
+	status: &'static str,
+	#[serde(skip_serializing_if = "Option::is_none")]
+	finalised_in: Option<u32>,
+}
+
+async fn proof(
+	State(state): State<HttpState>,
+	Path((device, sequence)): Path<(String, u64)>,
+) -> Response {
+	let device = if device.starts_with("0x") { device } else { format!("0x{device}") };
+	let Ok(device) = iotchain_client::parse_hash32("device", &device) else {
+		return error(
+			StatusCode::BAD_REQUEST,
+			"malformed",
+			"the device id is not 32 bytes of hex".into(),
+		);
+	};
+	let store = state.store.clone();
+	let located = tokio::task::spawn_blocking(move || store.locate(&device, sequence)).await;
+	let located = match located {
+		Ok(Ok(Some(located))) => located,
+		Ok(Ok(None)) => {
+			return error(
+				StatusCode::NOT_FOUND,
+				"not-found",
+				"this gateway accepted no such message".into(),
+			)
+		},
+		Ok(Err(failure)) => {
+			return error(StatusCode::INTERNAL_SERVER_ERROR, "store", failure.to_string())
+		},
+		Err(_) => return error(StatusCode::INTERNAL_SERVER_ERROR, "store", "lookup failed".into()),
+	};
+	let Some((batch, leaves)) = located.batch else {
+		return (
+			StatusCode::ACCEPTED,
+			[(header::RETRY_AFTER, RETRY_AFTER_SECONDS)],
+			Json(serde_json::json!({
+				"status": "pending",
+				"detail": "accepted and stored; its batch is not closed yet",
+			})),
+		)
+			.into_response();
+	};
+	let position = (located.index - batch.first) as usize;
+	let Some(path) = merkle::inclusion_proof(&leaves, position) else {
+		return error(StatusCode::INTERNAL_SERVER_ERROR, "store", "the batch lost a leaf".into());
+	};
+	let identity = state.chain.identity();
+	Json(ProofResponse {
+		proof: ReadingProof {
+			gateway: iotchain_client::to_hex(&identity.id),
+			batch: batch.sequence,
+			leaf_index: position as u64,
+			leaf_count: batch.leaf_count(),
+			root: iotchain_client::to_hex(&batch.root),
+			proof: path.iter().map(|hash| iotchain_client::to_hex(hash)).collect(),
+			envelope: iotchain_client::to_hex(&located.wire),
+		},
+		status: if batch.finalised_in.is_some() { "finalised" } else { "submitted" },
+		finalised_in: batch.finalised_in,
+	})
+	.into_response()
+}
+
+async fn healthz(State(state): State<HttpState>) -> Response {
+	let identity = state.chain.identity();
+	let connected = state.chain.client().is_some();
+	Json(serde_json::json!({
+		"status": "ok",
+		"gateway": iotchain_client::to_hex(&identity.id),
+		"gateway_active": identity.active,
+		"node_connected": connected,
+		"unanchored": state.progress.unanchored(),
+	}))
+	.into_response()
+}
+
+async fn metrics(State(state): State<HttpState>) -> Response {
+	([(header::CONTENT_TYPE, "text/plain; version=0.0.4")], state.metrics.render()).into_response()
+}

@@ -1,0 +1,364 @@
+//! Every transport hands its messages here; nothing is acknowledged before it is stored.
+//!
+//! One task takes whatever messages are waiting (up to a group), checks them all, verifies
+//! their signatures in batches, stores the accepted ones in one durable transaction, and only
+//! then answers each. Under load, groups grow and the fsync is shared by thousands of
+//! messages; when idle, a lone message is stored at once.
+//!
+//! A message is accepted only when all of these hold, checked in this order (the first that
+//! fails is the reason): it decodes within the size limit; on MQTT, it names the device of its
+//! topic; its kind is served; the gateway is active; the device is registered, a device (not
+//! a gateway), of the gateway's organisation and active (with its organisation); an update
+//! report's device is assigned to this gateway; the signature verifies with the device's
+//! current key; the sequence number is above the last accepted from the device; the device
+//! is within its rate; the gateway holds fewer unanchored messages than its bound.
+//!
+//! A retried message (same device, sequence and bytes as one stored) is answered "accepted"
+//! again, marked as a duplicate, and stored once. The rate limit is applied after the
+//! signature check, so nobody can use up an honest device's rate with forged messages.
+
+use crate::{
+	chain::{Chain, Lookup},
+	config::Limits,
+	metrics::Metrics,
+	refusal::{Outcome, Refusal},
+	store::{Accepted, Store},
+};
+use iotchain_gateway_protocol::envelope::{DecodeError, DeviceId, Envelope, Kind};
+use std::{
+	collections::{HashMap, VecDeque},
+	sync::{
+		atomic::{AtomicU64, Ordering},
+		Arc, Mutex,
+	},
+	time::Instant,
+};
+use tokio::sync::{mpsc, oneshot};
+
+/// Most messages checked and stored together.
+const MAX_GROUP: usize = 4096;
+/// Messages waiting for the ingest task before transports wait for room.
+const QUEUE: usize = 16 * 1024;
+
+/// Which transport a message came by, for metrics and logs.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Transport {
+	Http,
+	WebSocket,
+	Mqtt,
+}
+
+impl Transport {
+	pub fn as_str(self) -> &'static str {
+		match self {
+			Transport::Http => "http",
+			Transport::WebSocket => "websocket",
+			Transport::Mqtt => "mqtt",
+		}
+	}
+}
+
+/// The device and sequence number of a message that decoded.
+pub type Identity = Option<(DeviceId, u64)>;
+
+struct Submission {
+	wire: Vec<u8>,
+	transport: Transport,
+	/// The device an MQTT topic names.
+	topic_device: Option<DeviceId>,
+	reply: oneshot::Sender<(Identity, Outcome)>,
+}
+
+/// How far readings have got: shared by the ingest task, the anchor and the metrics.
+#[derive(Default)]
+pub struct Progress {
+	/// Readings ever accepted (the next log index).
+	pub accepted: AtomicU64,
+	/// Readings in batches known anchored in finalised blocks.
+	pub finalised: AtomicU64,
+	/// When each reading not yet finalised was accepted, by log index, oldest first.
+	pub accepted_at: Mutex<VecDeque<(u64, Instant)>>,
+}
+
+impl Progress {
+	/// Accepted readings not yet in a finalised anchor.
+	pub fn unanchored(&self) -> u64 {
+		self.accepted
+			.load(Ordering::Acquire)
+			.saturating_sub(self.finalised.load(Ordering::Acquire))
+	}
+}
+
+/// The handle transports submit through.
+#[derive(Clone)]
+pub struct Ingest {
+	queue: mpsc::Sender<Submission>,
+}
+
+impl Ingest {
+	/// Checks and stores one message; returns once it is stored or refused.
+	pub async fn submit(
+		&self,
+		wire: Vec<u8>,
+		transport: Transport,
+		topic_device: Option<DeviceId>,
+	) -> (Identity, Outcome) {
+		let (reply, answer) = oneshot::channel();
+		let submission = Submission { wire, transport, topic_device, reply };
+		if self.queue.send(submission).await.is_err() {
+			return (None, Outcome::Refused(Refusal::Overloaded));
+		}
+		answer.await.unwrap_or((None, Outcome::Refused(Refusal::Overloaded)))
+	}
+}
+
+/// A device's token bucket.
+struct Bucket {
+	tokens: f64,
+	at: Instant,
+}
+
+/// The ingest task's state.
+pub struct Ingestor {
+	chain: Arc<Chain>,
+	store: Arc<Store>,
+	limits: Limits,
+	metrics: Arc<Metrics>,
+	progress: Arc<Progress>,
+	last_sequence: HashMap<DeviceId, u64>,
+	buckets: HashMap<DeviceId, Bucket>,
+}
+
+/// A message that passed the checks before its signature.
+struct Candidate {
+	slot: usize,
+	envelope: Envelope,
+	key: [u8; 32],
+}
+
+impl Ingestor {
+	/// Starts the ingest task; `last_sequence` is what the store holds.
+	pub fn start(
+		chain: Arc<Chain>,
+		store: Arc<Store>,
+		limits: Limits,
+		metrics: Arc<Metrics>,
+		progress: Arc<Progress>,
+		last_sequence: HashMap<DeviceId, u64>,
+	) -> Ingest {
+		let (queue, receiver) = mpsc::channel(QUEUE);
+		let ingestor = Ingestor {
+			chain,
+			store,
+			limits,
+			metrics,
+			progress,
+			last_sequence,
+			buckets: HashMap::new(),
+		};
+		tokio::spawn(ingestor.run(receiver));
+		Ingest { queue }
+	}
+
+	async fn run(mut self, mut receiver: mpsc::Receiver<Submission>) {
+		while let Some(first) = receiver.recv().await {
+			let mut group = vec![first];
+			while group.len() < MAX_GROUP {
+				match receiver.try_recv() {
+					Ok(next) => group.push(next),
+					Err(_) => break,
+				}
+			}
+			self.process(group).await;
+		}
+	}
+
+	async fn process(&mut self, group: Vec<Submission>) {
+		let mut outcomes: Vec<(Identity, Option<Outcome>)> = vec![(None, None); group.len()];
+		let mut candidates = Vec::new();
+		let identity = self.chain.identity();
+		for (slot, submission) in group.iter().enumerate() {
+			match self.precheck(submission, identity).await {
+				Ok((envelope, key)) => {
+					outcomes[slot].0 = Some((envelope.device, envelope.sequence));
+					candidates.push(Candidate { slot, envelope, key });
+				},
+				Err((id, refusal)) => outcomes[slot] = (id, Some(Outcome::Refused(refusal))),
+			}
+		}
+
+		let genesis = self.chain.genesis();
+		let candidates = tokio::task::spawn_blocking(move || {
+			let pairs: Vec<_> = candidates.iter().map(|c| (&c.envelope, c.key)).collect();
+			let valid = iotchain_client::verify_envelope_signatures(&pairs, &genesis);
+			(candidates, valid)
+		})
+		.await;
+		let (candidates, valid) = match candidates {
+			Ok(checked) => checked,
+			Err(_) => {
+				tracing::error!("signature verification panicked");
+				return self.answer(group, outcomes);
+			},
+		};
+
+		let mut accepted = Vec::new();
+		let mut accepted_slots = Vec::new();
+		let mut pending: HashMap<DeviceId, u64> = HashMap::new();
+		let now = Instant::now();
+		let mut room = self.limits.max_unanchored.saturating_sub(self.progress.unanchored());
+		for (candidate, valid) in candidates.into_iter().zip(valid) {
+			let slot = candidate.slot;
+			let envelope = candidate.envelope;
+			if !valid {
+				outcomes[slot].1 = Some(Outcome::Refused(Refusal::BadSignature));
+				continue;
+			}
+			let wire = &group[slot].wire;
+			let last = pending
+				.get(&envelope.device)
+				.or_else(|| self.last_sequence.get(&envelope.device))
+				.copied();
+			if last.is_some_and(|last| envelope.sequence <= last) {
+				let outcome = if self.is_retry(&envelope, wire, &accepted) {
+					Outcome::Accepted { duplicate: true }
+				} else {
+					Outcome::Refused(Refusal::ReplayedSequence)
+				};
+				outcomes[slot].1 = Some(outcome);
+				continue;
+			}
+			if !self.take_token(&envelope.device, now) {
+				outcomes[slot].1 = Some(Outcome::Refused(Refusal::RateLimited));
+				continue;
+			}
+			if room == 0 {
+				outcomes[slot].1 = Some(Outcome::Refused(Refusal::Overloaded));
+				continue;
+			}
+			room -= 1;
+			pending.insert(envelope.device, envelope.sequence);
+			accepted.push(Accepted {
+				device: envelope.device,
+				sequence: envelope.sequence,
+				wire: wire.clone(),
+			});
+			accepted_slots.push(slot);
+		}
+
+		if !accepted.is_empty() {
+			let store = self.store.clone();
+			let count = accepted.len() as u64;
+			let stored = tokio::task::spawn_blocking(move || store.append(&accepted)).await;
+			match stored {
+				Ok(Ok(first)) => {
+					self.last_sequence.extend(pending);
+					let stored_at = Instant::now();
+					{
+						let mut times = self.progress.accepted_at.lock().expect("not poisoned");
+						times.extend((first..first + count).map(|index| (index, stored_at)));
+					}
+					self.progress.accepted.store(first + count, Ordering::Release);
+					self.metrics.queue_depth.set(self.progress.unanchored() as i64);
+					for slot in accepted_slots {
+						outcomes[slot].1 = Some(Outcome::Accepted { duplicate: false });
+					}
+				},
+				Ok(Err(error)) => tracing::error!(%error, "storing accepted messages failed"),
+				Err(_) => tracing::error!("storing accepted messages panicked"),
+			}
+		}
+		self.answer(group, outcomes);
+	}
+
+	/// Answers every submission; anything left without an outcome (a store failure) is told
+	/// to retry.
+	fn answer(&self, group: Vec<Submission>, outcomes: Vec<(Identity, Option<Outcome>)>) {
+		for (submission, (identity, outcome)) in group.into_iter().zip(outcomes) {
+			let outcome = outcome.unwrap_or(Outcome::Refused(Refusal::Overloaded));
+			let transport = submission.transport.as_str();
+			match outcome {
+				Outcome::Accepted { .. } => {
+					self.metrics.accepted.with_label_values(&[transport, "telemetry"]).inc()
+				},
+				Outcome::Refused(reason) => {
+					self.metrics.refused.with_label_values(&[transport, reason.as_str()]).inc()
+				},
+			}
+			let _ = submission.reply.send((identity, outcome));
+		}
+	}
+
+	/// The checks before the signature: size, encoding, topic, kind, the gateway's and the
+	/// device's standing.
+	async fn precheck(
+		&self,
+		submission: &Submission,
+		gateway: crate::chain::Identity,
+	) -> Result<(Envelope, [u8; 32]), (Identity, Refusal)> {
+		let envelope =
+			Envelope::decode(&submission.wire, self.limits.max_payload_bytes).map_err(|error| {
+				match error {
+					DecodeError::PayloadTooLarge { .. } => (None, Refusal::TooLarge),
+					_ => (None, Refusal::Malformed),
+				}
+			})?;
+		let id = Some((envelope.device, envelope.sequence));
+		if submission.topic_device.is_some_and(|topic| topic != envelope.device) {
+			return Err((id, Refusal::WrongTopic));
+		}
+		if envelope.kind != Kind::Telemetry {
+			return Err((id, Refusal::KindNotServed));
+		}
+		if !gateway.active {
+			return Err((id, Refusal::GatewayNotActive));
+		}
+		let device = match self.chain.device(&envelope.device).await {
+			(Lookup::Found, Some(device)) => device,
+			(Lookup::Unavailable, _) => return Err((id, Refusal::ChainUnavailable)),
+			_ => return Err((id, Refusal::UnknownDevice)),
+		};
+		if device.is_gateway {
+			return Err((id, Refusal::NotADevice));
+		}
+		if device.org != gateway.org {
+			return Err((id, Refusal::OtherOrganisation));
+		}
+		if !device.active {
+			return Err((id, Refusal::DeviceNotActive));
+		}
+		if envelope.kind == Kind::UpdateReport && device.gateway != Some(gateway.id) {
+			return Err((id, Refusal::NotAssigned));
+		}
+		Ok((envelope, device.key))
+	}
+
+	/// Whether a message at or below the device's last sequence number is a retry of one
+	/// stored (or accepted earlier in this group) with the same bytes.
+	fn is_retry(&self, envelope: &Envelope, wire: &[u8], group: &[Accepted]) -> bool {
+		if group
+			.iter()
+			.any(|a| a.device == envelope.device && a.sequence == envelope.sequence)
+		{
+			return group.iter().any(|a| {
+				a.device == envelope.device && a.sequence == envelope.sequence && a.wire == wire
+			});
+		}
+		matches!(self.store.stored(&envelope.device, envelope.sequence), Ok(Some(stored)) if stored == wire)
+	}
+
+	/// Takes one message's worth from the device's bucket, if there is one.
+	fn take_token(&mut self, device: &DeviceId, now: Instant) -> bool {
+		let (rate, burst) = (self.limits.device_rate_per_second, self.limits.device_burst);
+		let bucket = self.buckets.entry(*device).or_insert(Bucket { tokens: burst, at: now });
+		let elapsed = now.saturating_duration_since(bucket.at).as_secs_f64();
+		bucket.tokens = (bucket.tokens + elapsed * rate).min(burst);
+		bucket.at = now;
+		if bucket.tokens >= 1.0 {
+			bucket.tokens -= 1.0;
+			true
+		} else {
+			false
+		}
+	}
+}

@@ -1,0 +1,74 @@
+//! # iotchain-gateway
+//!
+//! The half of iotchain that devices touch. Devices send signed envelopes
+//! (`iotchain-gateway-protocol`) over HTTP (`POST /v1/messages`), WebSocket (`/v1/stream`) or
+//! MQTT (through a broker such as mosquitto). The gateway checks each against the device
+//! registry as of the latest finalised block, stores the accepted ones durably before it
+//! answers, closes them into batches, and anchors each batch's Merkle root on chain
+//! (`pallet-telemetry-anchors`). It serves each reading's inclusion proof
+//! (`GET /v1/proofs/{device}/{seq}`), which `iotctl telemetry verify` checks against the chain.
+//!
+//! docs/gateway-protocol.md specifies the envelope, the transports and the reason codes.
+
+pub mod anchor;
+pub mod chain;
+pub mod config;
+pub mod http;
+pub mod ingest;
+pub mod metrics;
+pub mod mqtt;
+pub mod refusal;
+pub mod simulate;
+pub mod store;
+
+use std::sync::Arc;
+
+/// Runs a gateway with `config` until the process is stopped.
+pub async fn serve(config: config::Config) -> anyhow::Result<()> {
+	let signer = match (&config.suri, &config.key_file) {
+		(Some(suri), _) => iotchain_client::signer_from_suri(&iotchain_client::read_secret(suri)?)?,
+		(None, Some(path)) => iotchain_client::signer_from_key_file(path)?,
+		(None, None) => anyhow::bail!("the gateway needs its key: --suri or --key-file"),
+	};
+	let metrics = Arc::new(metrics::Metrics::new());
+	let store = Arc::new(store::Store::open(&config.data_dir)?);
+	let chain = Arc::new(chain::Chain::connect(&config.node_url, signer, metrics.clone()).await?);
+	let progress = Arc::new(ingest::Progress::default());
+	anchor::Anchor::start(
+		chain.clone(),
+		store.clone(),
+		config.anchoring.clone(),
+		metrics.clone(),
+		progress.clone(),
+	)
+	.await?;
+	tokio::spawn(chain.clone().follow());
+	let (_, last_sequence) = store.position()?;
+	let ingest = ingest::Ingestor::start(
+		chain.clone(),
+		store.clone(),
+		config.limits.clone(),
+		metrics.clone(),
+		progress.clone(),
+		last_sequence,
+	);
+	if config.mqtt.enabled {
+		tokio::spawn(mqtt::run(config.mqtt.clone(), ingest.clone(), config.max_envelope_bytes()));
+	}
+	let state = http::HttpState {
+		ingest,
+		store,
+		chain,
+		metrics,
+		progress,
+		limits: config.limits.clone(),
+		max_envelope_bytes: config.max_envelope_bytes(),
+		websocket_slots: Arc::new(tokio::sync::Semaphore::new(
+			config.limits.max_websocket_connections,
+		)),
+	};
+	let listener = tokio::net::TcpListener::bind(config.http_listen).await?;
+	tracing::info!(listen = %config.http_listen, "serving HTTP and WebSocket");
+	axum::serve(listener, http::router(state)).await?;
+	Ok(())
+}

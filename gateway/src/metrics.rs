@@ -1,0 +1,114 @@
+//! Prometheus metrics, served at `/metrics`.
+
+use prometheus::{
+	Encoder, Histogram, HistogramOpts, IntCounterVec, IntGauge, Opts, Registry, TextEncoder,
+};
+
+/// Everything the gateway counts.
+pub struct Metrics {
+	registry: Registry,
+	/// Accepted messages, by transport and kind.
+	pub accepted: IntCounterVec,
+	/// Refused messages, by transport and reason code.
+	pub refused: IntCounterVec,
+	/// Accepted readings not yet in a finalised anchor.
+	pub queue_depth: IntGauge,
+	/// Batches closed and not yet known finalised.
+	pub pending_batches: IntGauge,
+	/// Seconds from a batch's closing to its anchor's finality.
+	pub batch_latency: Histogram,
+	/// Seconds from a reading's acceptance to its anchor's finality.
+	pub anchor_latency: Histogram,
+	/// Readings per anchoring transaction.
+	pub batch_size: Histogram,
+	/// Whether the node is reachable (1) or not (0).
+	pub node_connected: IntGauge,
+}
+
+impl Metrics {
+	pub fn new() -> Self {
+		let registry = Registry::new();
+		let accepted = IntCounterVec::new(
+			Opts::new("gateway_messages_accepted_total", "Messages stored, by transport and kind"),
+			&["transport", "kind"],
+		)
+		.expect("valid metric");
+		let refused = IntCounterVec::new(
+			Opts::new(
+				"gateway_messages_refused_total",
+				"Messages refused, by transport and reason",
+			),
+			&["transport", "reason"],
+		)
+		.expect("valid metric");
+		let queue_depth =
+			IntGauge::new("gateway_queue_depth", "Accepted readings not yet in a finalised anchor")
+				.expect("valid metric");
+		let pending_batches =
+			IntGauge::new("gateway_pending_batches", "Batches closed and not yet finalised")
+				.expect("valid metric");
+		let latency_buckets = vec![0.5, 1.0, 2.0, 3.0, 4.0, 6.0, 8.0, 10.0, 15.0, 20.0, 30.0, 60.0];
+		let batch_latency = Histogram::with_opts(
+			HistogramOpts::new(
+				"gateway_batch_latency_seconds",
+				"From a batch's closing to its anchor's finality",
+			)
+			.buckets(latency_buckets.clone()),
+		)
+		.expect("valid metric");
+		let anchor_latency = Histogram::with_opts(
+			HistogramOpts::new(
+				"gateway_anchor_latency_seconds",
+				"From a reading's acceptance to its anchor's finality",
+			)
+			.buckets(latency_buckets),
+		)
+		.expect("valid metric");
+		let batch_size = Histogram::with_opts(
+			HistogramOpts::new("gateway_batch_readings", "Readings per anchoring transaction")
+				.buckets(prometheus::exponential_buckets(1.0, 4.0, 9).expect("valid buckets")),
+		)
+		.expect("valid metric");
+		let node_connected =
+			IntGauge::new("gateway_node_connected", "Whether the node is reachable")
+				.expect("valid metric");
+		for collector in [
+			Box::new(accepted.clone()) as Box<dyn prometheus::core::Collector>,
+			Box::new(refused.clone()),
+			Box::new(queue_depth.clone()),
+			Box::new(pending_batches.clone()),
+			Box::new(batch_latency.clone()),
+			Box::new(anchor_latency.clone()),
+			Box::new(batch_size.clone()),
+			Box::new(node_connected.clone()),
+		] {
+			registry.register(collector).expect("each metric registered once");
+		}
+		Metrics {
+			registry,
+			accepted,
+			refused,
+			queue_depth,
+			pending_batches,
+			batch_latency,
+			anchor_latency,
+			batch_size,
+			node_connected,
+		}
+	}
+
+	/// The text exposition format.
+	pub fn render(&self) -> String {
+		let mut buffer = Vec::new();
+		TextEncoder::new()
+			.encode(&self.registry.gather(), &mut buffer)
+			.expect("encoding to memory cannot fail");
+		String::from_utf8(buffer).expect("the text format is UTF-8")
+	}
+}
+
+impl Default for Metrics {
+	fn default() -> Self {
+		Self::new()
+	}
+}

@@ -1,0 +1,143 @@
+//! What the gateway answers for each message, the same on every transport.
+
+use serde::Serialize;
+
+/// Why a message was refused. The code (`as_str`) is what devices see on every transport and
+/// what the metrics count; docs/gateway-protocol.md lists them.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Refusal {
+	/// The bytes are not an envelope.
+	Malformed,
+	/// The envelope or its payload is over the gateway's size limit.
+	TooLarge,
+	/// No device with this id is registered.
+	UnknownDevice,
+	/// The device, or its organisation, is suspended or revoked.
+	DeviceNotActive,
+	/// The device belongs to another organisation than the gateway.
+	OtherOrganisation,
+	/// An update report from a device not assigned to this gateway.
+	NotAssigned,
+	/// A gateway or other non-device id signed as a device.
+	NotADevice,
+	/// The signature does not verify with the device's current key.
+	BadSignature,
+	/// The sequence number is not above the last one accepted from the device.
+	ReplayedSequence,
+	/// The device sent faster than its rate limit.
+	RateLimited,
+	/// An MQTT message on another device's topic.
+	WrongTopic,
+	/// The gateway holds as many unanchored messages as it may; retry later.
+	Overloaded,
+	/// The gateway cannot reach the chain to look the device up; retry later.
+	ChainUnavailable,
+	/// The gateway serves no more connections of this transport; retry later.
+	TooManyConnections,
+	/// This gateway does not relay messages of this kind.
+	KindNotServed,
+	/// The gateway itself, or its organisation, is suspended or revoked: it accepts nothing.
+	GatewayNotActive,
+}
+
+impl Refusal {
+	/// Every refusal, for metrics and documents.
+	pub const ALL: [Refusal; 16] = [
+		Refusal::Malformed,
+		Refusal::TooLarge,
+		Refusal::UnknownDevice,
+		Refusal::DeviceNotActive,
+		Refusal::OtherOrganisation,
+		Refusal::NotAssigned,
+		Refusal::NotADevice,
+		Refusal::BadSignature,
+		Refusal::ReplayedSequence,
+		Refusal::RateLimited,
+		Refusal::WrongTopic,
+		Refusal::Overloaded,
+		Refusal::ChainUnavailable,
+		Refusal::TooManyConnections,
+		Refusal::KindNotServed,
+		Refusal::GatewayNotActive,
+	];
+
+	/// The reason code devices see.
+	pub fn as_str(self) -> &'static str {
+		match self {
+			Refusal::Malformed => "malformed",
+			Refusal::TooLarge => "too-large",
+			Refusal::UnknownDevice => "unknown-device",
+			Refusal::DeviceNotActive => "device-not-active",
+			Refusal::OtherOrganisation => "other-organisation",
+			Refusal::NotAssigned => "not-assigned",
+			Refusal::NotADevice => "not-a-device",
+			Refusal::BadSignature => "bad-signature",
+			Refusal::ReplayedSequence => "replayed-sequence",
+			Refusal::RateLimited => "rate-limited",
+			Refusal::WrongTopic => "wrong-topic",
+			Refusal::Overloaded => "overloaded",
+			Refusal::ChainUnavailable => "chain-unavailable",
+			Refusal::TooManyConnections => "too-many-connections",
+			Refusal::KindNotServed => "kind-not-served",
+			Refusal::GatewayNotActive => "gateway-not-active",
+		}
+	}
+
+	/// Whether the same message may succeed later: the device should retry it (HTTP 503 with
+	/// Retry-After, a withheld MQTT acknowledgement) rather than drop it.
+	pub fn is_transient(self) -> bool {
+		matches!(
+			self,
+			Refusal::Overloaded
+				| Refusal::ChainUnavailable
+				| Refusal::TooManyConnections
+				| Refusal::RateLimited
+		)
+	}
+}
+
+/// The answer for one message.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct Ack {
+	/// The device, `0x` and hex; absent when the bytes did not decode.
+	#[serde(skip_serializing_if = "Option::is_none")]
+	pub device: Option<String>,
+	#[serde(skip_serializing_if = "Option::is_none")]
+	pub sequence: Option<u64>,
+	/// `accepted` or `refused`.
+	pub status: &'static str,
+	/// The refusal's reason code.
+	#[serde(skip_serializing_if = "Option::is_none")]
+	pub reason: Option<Refusal>,
+	/// The message was accepted before (a retry): nothing new was stored.
+	#[serde(skip_serializing_if = "std::ops::Not::not")]
+	pub duplicate: bool,
+}
+
+/// What became of a message.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Outcome {
+	/// Durably stored (`duplicate`: it had been before).
+	Accepted {
+		duplicate: bool,
+	},
+	Refused(Refusal),
+}
+
+impl Outcome {
+	/// The acknowledgement for the message from `device` numbered `sequence`, where known.
+	pub fn ack(self, identity: Option<([u8; 32], u64)>) -> Ack {
+		let (status, reason, duplicate) = match self {
+			Outcome::Accepted { duplicate } => ("accepted", None, duplicate),
+			Outcome::Refused(reason) => ("refused", Some(reason), false),
+		};
+		Ack {
+			device: identity.map(|(device, _)| format!("0x{}", hex::encode(device))),
+			sequence: identity.map(|(_, sequence)| sequence),
+			status,
+			reason,
+			duplicate,
+		}
+	}
+}

@@ -1,0 +1,480 @@
+//! The durable store: what the gateway acknowledged, the batches it closed, and how far the
+//! chain has anchored them.
+//!
+//! An embedded redb database (pure Rust, copy-on-write B-trees, ACID): a write transaction's
+//! commit returns only after its pages and the new root are fsynced, so a message is
+//! acknowledged only once it survives `kill -9` and power loss. One transaction stores a whole
+//! group of messages, so the fsync is paid per group, not per message.
+//!
+//! - `log`: accepted readings in acceptance order, by index: the leaves of the batches.
+//! - `by_device`: (device, sequence) → log index, to find a reading's proof and to recognise a
+//!   retried message.
+//! - `last_sequence`: the last sequence number accepted from each device.
+//! - `batches`: each closed batch: its log range, root, leaf count, time range, and the block
+//!   that finalised its anchor once known. `batch_starts` maps a batch's first index to it.
+//! - `meta`: the next log index, the end of the last closed batch, the next batch's number.
+
+use iotchain_gateway_protocol::{
+	envelope::{DeviceId, Envelope},
+	merkle, Hash,
+};
+use redb::{Database, ReadableTable, ReadableTableMetadata, TableDefinition};
+use std::{
+	collections::{BTreeMap, HashMap},
+	path::Path,
+};
+
+const LOG: TableDefinition<u64, &[u8]> = TableDefinition::new("log");
+const BY_DEVICE: TableDefinition<&[u8], u64> = TableDefinition::new("by_device");
+const LAST_SEQUENCE: TableDefinition<&[u8], u64> = TableDefinition::new("last_sequence");
+const BATCHES: TableDefinition<u64, &[u8]> = TableDefinition::new("batches");
+const BATCH_STARTS: TableDefinition<u64, u64> = TableDefinition::new("batch_starts");
+const META: TableDefinition<&str, u64> = TableDefinition::new("meta");
+
+const NEXT_INDEX: &str = "next_index";
+const CLOSED_UPTO: &str = "closed_upto";
+const NEXT_BATCH: &str = "next_batch";
+const FINALISED_BATCHES: &str = "finalised_batches";
+
+/// A store failure: the disk, or a database the gateway did not write.
+#[derive(Debug, thiserror::Error)]
+#[error("the gateway's store: {0}")]
+pub struct StoreError(String);
+
+macro_rules! impl_from_redb {
+	($($error:ty),*) => {$(
+		impl From<$error> for StoreError {
+			fn from(error: $error) -> Self {
+				StoreError(error.to_string())
+			}
+		}
+	)*};
+}
+impl_from_redb!(
+	redb::DatabaseError,
+	redb::TransactionError,
+	redb::TableError,
+	redb::StorageError,
+	redb::CommitError
+);
+
+pub type Result<T> = std::result::Result<T, StoreError>;
+
+/// A message that passed every check, about to be stored.
+pub struct Accepted {
+	pub device: DeviceId,
+	pub sequence: u64,
+	pub wire: Vec<u8>,
+}
+
+/// One device's sequence numbers in a batch.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Range {
+	pub device: DeviceId,
+	pub first: u64,
+	pub last: u64,
+}
+
+/// A closed batch: log indices `first..end`, and what is anchored of it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct BatchRecord {
+	pub sequence: u64,
+	pub first: u64,
+	pub end: u64,
+	pub root: Hash,
+	pub first_timestamp_ms: u64,
+	pub last_timestamp_ms: u64,
+	/// The block whose finality anchored it, once the gateway saw it.
+	pub finalised_in: Option<u32>,
+}
+
+impl BatchRecord {
+	pub fn leaf_count(&self) -> u32 {
+		// Batches are bounded far below u32::MAX leaves.
+		(self.end - self.first) as u32
+	}
+
+	fn encode(&self) -> Vec<u8> {
+		let mut bytes = Vec::with_capacity(8 * 5 + 32 + 4);
+		for field in [self.first, self.end, self.first_timestamp_ms, self.last_timestamp_ms] {
+			bytes.extend_from_slice(&field.to_le_bytes());
+		}
+		bytes.extend_from_slice(&self.root);
+		bytes.extend_from_slice(&self.finalised_in.map_or(u32::MAX, |b| b).to_le_bytes());
+		bytes
+	}
+
+	fn decode(sequence: u64, bytes: &[u8]) -> Result<Self> {
+		if bytes.len() != 8 * 4 + 32 + 4 {
+			return Err(StoreError(format!("batch {sequence}'s record is corrupt")));
+		}
+		let u64_at = |i: usize| u64::from_le_bytes(bytes[i * 8..i * 8 + 8].try_into().unwrap());
+		let block = u32::from_le_bytes(bytes[64..68].try_into().unwrap());
+		Ok(BatchRecord {
+			sequence,
+			first: u64_at(0),
+			end: u64_at(1),
+			first_timestamp_ms: u64_at(2),
+			last_timestamp_ms: u64_at(3),
+			root: bytes[32..64].try_into().unwrap(),
+			finalised_in: (block != u32::MAX).then_some(block),
+		})
+	}
+}
+
+/// What the anchor needs to know of a batch's readings.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct BatchContents {
+	pub leaves: Vec<Hash>,
+	pub ranges: Vec<Range>,
+	pub first_timestamp_ms: u64,
+	pub last_timestamp_ms: u64,
+}
+
+/// Where the store stands, read at start.
+#[derive(Clone, Debug, Default)]
+pub struct Position {
+	/// The next log index: how many readings were ever accepted.
+	pub next_index: u64,
+	/// Readings below this index are in closed batches.
+	pub closed_upto: u64,
+	/// The next batch's number: how many batches were closed.
+	pub next_batch: u64,
+	/// Batches below this number are known anchored in finalised blocks.
+	pub finalised_batches: u64,
+}
+
+/// A reading with what places it in its batch, for a proof.
+pub struct Located {
+	pub wire: Vec<u8>,
+	pub index: u64,
+	/// Its batch and the batch's leaves, once the batch is closed.
+	pub batch: Option<(BatchRecord, Vec<Hash>)>,
+}
+
+fn device_key(device: &DeviceId, sequence: u64) -> [u8; 40] {
+	let mut key = [0u8; 40];
+	key[..32].copy_from_slice(device);
+	key[32..].copy_from_slice(&sequence.to_be_bytes());
+	key
+}
+
+/// The durable store.
+pub struct Store {
+	db: Database,
+}
+
+impl Store {
+	/// Opens (or creates) the store in `dir`.
+	pub fn open(dir: &Path) -> Result<Self> {
+		std::fs::create_dir_all(dir)
+			.map_err(|error| StoreError(format!("{}: {error}", dir.display())))?;
+		let db = Database::create(dir.join("gateway.redb"))?;
+		let tx = db.begin_write()?;
+		{
+			tx.open_table(LOG)?;
+			tx.open_table(BY_DEVICE)?;
+			tx.open_table(LAST_SEQUENCE)?;
+			tx.open_table(BATCHES)?;
+			tx.open_table(BATCH_STARTS)?;
+			tx.open_table(META)?;
+		}
+		tx.commit()?;
+		Ok(Store { db })
+	}
+
+	/// Where the store stands, and the last sequence number of every device.
+	pub fn position(&self) -> Result<(Position, HashMap<DeviceId, u64>)> {
+		let tx = self.db.begin_read()?;
+		let meta = tx.open_table(META)?;
+		let get = |key: &str| -> Result<u64> { Ok(meta.get(key)?.map_or(0, |v| v.value())) };
+		let position = Position {
+			next_index: get(NEXT_INDEX)?,
+			closed_upto: get(CLOSED_UPTO)?,
+			next_batch: get(NEXT_BATCH)?,
+			finalised_batches: get(FINALISED_BATCHES)?,
+		};
+		let mut last = HashMap::new();
+		for entry in tx.open_table(LAST_SEQUENCE)?.iter()? {
+			let (device, sequence) = entry?;
+			if let Ok(device) = <DeviceId>::try_from(device.value()) {
+				last.insert(device, sequence.value());
+			}
+		}
+		Ok((position, last))
+	}
+
+	/// Stores `accepted` in one durable transaction; returns the log index of the first.
+	pub fn append(&self, accepted: &[Accepted]) -> Result<u64> {
+		let tx = self.db.begin_write()?;
+		let first;
+		{
+			let mut meta = tx.open_table(META)?;
+			let mut log = tx.open_table(LOG)?;
+			let mut by_device = tx.open_table(BY_DEVICE)?;
+			let mut last = tx.open_table(LAST_SEQUENCE)?;
+			first = meta.get(NEXT_INDEX)?.map_or(0, |v| v.value());
+			let mut index = first;
+			for message in accepted {
+				log.insert(index, message.wire.as_slice())?;
+				by_device
+					.insert(device_key(&message.device, message.sequence).as_slice(), index)?;
+				last.insert(message.device.as_slice(), message.sequence)?;
+				index += 1;
+			}
+			meta.insert(NEXT_INDEX, index)?;
+		}
+		tx.commit()?;
+		Ok(first)
+	}
+
+	/// The wire form of the reading `device` sent as `sequence`, if the gateway stored it.
+	pub fn stored(&self, device: &DeviceId, sequence: u64) -> Result<Option<Vec<u8>>> {
+		let tx = self.db.begin_read()?;
+		let Some(index) = tx.open_table(BY_DEVICE)?.get(device_key(device, sequence).as_slice())?
+		else {
+			return Ok(None);
+		};
+		let log = tx.open_table(LOG)?;
+		let wire = log.get(index.value())?.map(|v| v.value().to_vec());
+		Ok(wire)
+	}
+
+	/// Closes the next batch: the readings after the last closed batch, up to `max_leaves`
+	/// readings of at most `max_devices` devices. Stored before it is submitted, so after a
+	/// restart the same batch is submitted again, never another one under its number.
+	pub fn close_batch(&self, max_leaves: u32, max_devices: u32) -> Result<Option<BatchRecord>> {
+		let tx = self.db.begin_write()?;
+		let record;
+		{
+			let mut meta = tx.open_table(META)?;
+			let get = |meta: &redb::Table<&str, u64>, key: &str| -> Result<u64> {
+				Ok(meta.get(key)?.map_or(0, |v| v.value()))
+			};
+			let (closed_upto, next_index, sequence) =
+				(get(&meta, CLOSED_UPTO)?, get(&meta, NEXT_INDEX)?, get(&meta, NEXT_BATCH)?);
+			if closed_upto == next_index {
+				return Ok(None);
+			}
+			let log = tx.open_table(LOG)?;
+			let mut devices = std::collections::HashSet::new();
+			let mut end = closed_upto;
+			for entry in log.range(closed_upto..next_index)? {
+				let (_, wire) = entry?;
+				let device = device_of(wire.value())?;
+				if end - closed_upto == u64::from(max_leaves)
+					|| (!devices.contains(&device) && devices.len() == max_devices as usize)
+				{
+					break;
+				}
+				devices.insert(device);
+				end += 1;
+			}
+			let contents = contents(&log, closed_upto, end)?;
+			record = BatchRecord {
+				sequence,
+				first: closed_upto,
+				end,
+				root: merkle::root(&contents.leaves),
+				first_timestamp_ms: contents.first_timestamp_ms,
+				last_timestamp_ms: contents.last_timestamp_ms,
+				finalised_in: None,
+			};
+			tx.open_table(BATCHES)?.insert(sequence, record.encode().as_slice())?;
+			tx.open_table(BATCH_STARTS)?.insert(closed_upto, sequence)?;
+			meta.insert(CLOSED_UPTO, end)?;
+			meta.insert(NEXT_BATCH, sequence + 1)?;
+		}
+		tx.commit()?;
+		Ok(Some(record))
+	}
+
+	/// Batch `sequence`, if closed.
+	pub fn batch(&self, sequence: u64) -> Result<Option<BatchRecord>> {
+		let tx = self.db.begin_read()?;
+		let batches = tx.open_table(BATCHES)?;
+		let record = batches.get(sequence)?;
+		record.map(|bytes| BatchRecord::decode(sequence, bytes.value())).transpose()
+	}
+
+	/// The readings of a closed batch: leaf hashes, device ranges, time range.
+	pub fn batch_contents(&self, record: &BatchRecord) -> Result<BatchContents> {
+		let tx = self.db.begin_read()?;
+		contents(&tx.open_table(LOG)?, record.first, record.end)
+	}
+
+	/// Records that batches below `upto` are anchored in finalised blocks, the ones not yet
+	/// known so in `block`.
+	pub fn mark_finalised(&self, upto: u64, block: u32) -> Result<()> {
+		let tx = self.db.begin_write()?;
+		{
+			let mut meta = tx.open_table(META)?;
+			let from = meta.get(FINALISED_BATCHES)?.map_or(0, |v| v.value());
+			if upto <= from {
+				return Ok(());
+			}
+			let mut batches = tx.open_table(BATCHES)?;
+			for sequence in from..upto {
+				let Some(bytes) = batches.get(sequence)?.map(|v| v.value().to_vec()) else {
+					break;
+				};
+				let mut record = BatchRecord::decode(sequence, &bytes)?;
+				record.finalised_in = Some(block);
+				batches.insert(sequence, record.encode().as_slice())?;
+			}
+			meta.insert(FINALISED_BATCHES, upto)?;
+		}
+		tx.commit()?;
+		Ok(())
+	}
+
+	/// The reading `device` sent as `sequence`, with its batch's leaves once it is batched.
+	pub fn locate(&self, device: &DeviceId, sequence: u64) -> Result<Option<Located>> {
+		let tx = self.db.begin_read()?;
+		let Some(index) = tx.open_table(BY_DEVICE)?.get(device_key(device, sequence).as_slice())?
+		else {
+			return Ok(None);
+		};
+		let index = index.value();
+		let log = tx.open_table(LOG)?;
+		let Some(wire) = log.get(index)?.map(|v| v.value().to_vec()) else {
+			return Err(StoreError(format!("log entry {index} is missing")));
+		};
+		let starts = tx.open_table(BATCH_STARTS)?;
+		let batch_number = starts.range(..=index)?.next_back().transpose()?.map(|(_, b)| b.value());
+		let batches = tx.open_table(BATCHES)?;
+		let batch = match batch_number {
+			Some(number) => match batches.get(number)? {
+				Some(bytes) => {
+					let record = BatchRecord::decode(number, bytes.value())?;
+					(index < record.end).then_some(record)
+				},
+				None => None,
+			},
+			None => None,
+		};
+		let batch = match batch {
+			Some(record) => {
+				let leaves = contents(&log, record.first, record.end)?.leaves;
+				Some((record, leaves))
+			},
+			None => None,
+		};
+		Ok(Some(Located { wire, index, batch }))
+	}
+
+	/// How many readings the log holds.
+	pub fn log_len(&self) -> Result<u64> {
+		let tx = self.db.begin_read()?;
+		Ok(tx.open_table(LOG)?.len()?)
+	}
+}
+
+fn device_of(wire: &[u8]) -> Result<DeviceId> {
+	wire.get(2..34)
+		.and_then(|bytes| bytes.try_into().ok())
+		.ok_or_else(|| StoreError("a stored envelope is corrupt".into()))
+}
+
+fn contents(
+	log: &impl ReadableTable<u64, &'static [u8]>,
+	first: u64,
+	end: u64,
+) -> Result<BatchContents> {
+	let mut leaves = Vec::with_capacity((end - first) as usize);
+	let mut ranges: BTreeMap<DeviceId, (u64, u64)> = BTreeMap::new();
+	let (mut earliest, mut latest) = (u64::MAX, 0);
+	for entry in log.range(first..end)? {
+		let (_, wire) = entry?;
+		let wire = wire.value();
+		let envelope = Envelope::decode(wire, u32::MAX)
+			.map_err(|error| StoreError(format!("a stored envelope does not decode: {error}")))?;
+		leaves.push(merkle::leaf_hash(wire));
+		let range = ranges.entry(envelope.device).or_insert((envelope.sequence, envelope.sequence));
+		range.0 = range.0.min(envelope.sequence);
+		range.1 = range.1.max(envelope.sequence);
+		earliest = earliest.min(envelope.timestamp_ms);
+		latest = latest.max(envelope.timestamp_ms);
+	}
+	Ok(BatchContents {
+		leaves,
+		ranges: ranges
+			.into_iter()
+			.map(|(device, (first, last))| Range { device, first, last })
+			.collect(),
+		first_timestamp_ms: earliest.min(latest),
+		last_timestamp_ms: latest,
+	})
+}
+
+#[cfg(test)]
+mod tests {
+	use super::*;
+	use iotchain_gateway_protocol::envelope::{KeyType, Kind};
+
+	fn reading(device: u8, sequence: u64) -> Accepted {
+		let envelope = Envelope {
+			kind: Kind::Telemetry,
+			device: [device; 32],
+			sequence,
+			timestamp_ms: 1_000 + sequence,
+			payload: vec![device],
+			key_type: KeyType::Ed25519,
+			signature: [0; 64],
+		};
+		Accepted { device: [device; 32], sequence, wire: envelope.encode() }
+	}
+
+	#[test]
+	fn batches_close_over_what_was_stored_and_survive_reopening() {
+		let dir = tempfile::tempdir().unwrap();
+		{
+			let store = Store::open(dir.path()).unwrap();
+			assert_eq!(store.append(&[reading(1, 1), reading(2, 1), reading(1, 2)]).unwrap(), 0);
+			assert_eq!(store.append(&[reading(3, 7)]).unwrap(), 3);
+			// Three devices in all, two per batch: the first batch stops before device 3.
+			let first = store.close_batch(100, 2).unwrap().unwrap();
+			assert_eq!((first.sequence, first.first, first.end), (0, 0, 3));
+			let contents = store.batch_contents(&first).unwrap();
+			assert_eq!(
+				contents.ranges,
+				vec![
+					Range { device: [1; 32], first: 1, last: 2 },
+					Range { device: [2; 32], first: 1, last: 1 }
+				]
+			);
+			assert_eq!((contents.first_timestamp_ms, contents.last_timestamp_ms), (1_001, 1_002));
+			assert_eq!(first.root, merkle::root(&contents.leaves));
+			store.mark_finalised(1, 42).unwrap();
+		}
+		let store = Store::open(dir.path()).unwrap();
+		let (position, last) = store.position().unwrap();
+		assert_eq!(position.next_index, 4);
+		assert_eq!(position.closed_upto, 3);
+		assert_eq!((position.next_batch, position.finalised_batches), (1, 1));
+		assert_eq!(last[&[1; 32]], 2);
+		assert_eq!(store.batch(0).unwrap().unwrap().finalised_in, Some(42));
+		let second = store.close_batch(100, 2).unwrap().unwrap();
+		assert_eq!((second.sequence, second.first, second.end), (1, 3, 4));
+		assert_eq!(store.close_batch(100, 2).unwrap(), None);
+		// Proofs: a reading knows its batch and the batch's leaves.
+		let located = store.locate(&[1; 32], 2).unwrap().unwrap();
+		assert_eq!(located.index, 2);
+		let (record, leaves) = located.batch.unwrap();
+		assert_eq!(record.sequence, 0);
+		assert_eq!(leaves.len(), 3);
+		assert_eq!(store.locate(&[1; 32], 3).unwrap().map(|l| l.index), None);
+		assert_eq!(store.stored(&[3; 32], 7).unwrap(), Some(reading(3, 7).wire));
+	}
+
+	#[test]
+	fn a_batch_stops_at_its_leaf_limit() {
+		let dir = tempfile::tempdir().unwrap();
+		let store = Store::open(dir.path()).unwrap();
+		store.append(&(1..=5).map(|s| reading(1, s)).collect::<Vec<_>>()).unwrap();
+		let batch = store.close_batch(2, 10).unwrap().unwrap();
+		assert_eq!(batch.leaf_count(), 2);
+		let located = store.locate(&[1; 32], 5).unwrap().unwrap();
+		assert!(located.batch.is_none(), "not batched yet");
+	}
+}

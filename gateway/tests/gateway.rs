@@ -1,0 +1,350 @@
+//! The gateway as devices, operators and auditors meet it: real processes (a dev node,
+//! mosquitto, the `iotchain-gateway` binary), real signatures, real transports.
+
+#[path = "../../node/tests/common/mod.rs"]
+mod common;
+mod support;
+
+use common::DevNode;
+use iotchain_client::{cli, device_key_proof, signer_from_suri, KeyProof, ReadingProof, Wait};
+use iotchain_gateway::simulate::{self, ReceivedAck, SimDevice};
+use iotchain_gateway_protocol::envelope::Kind;
+use serde_json::Value;
+use std::time::{Duration, Instant};
+use support::{connect, setup, Broker, Gateway, PREFIX};
+
+fn all_accepted(what: &str, acks: &[ReceivedAck]) {
+	let tally = simulate::tally(acks);
+	assert_eq!(tally.keys().collect::<Vec<_>>(), vec!["accepted"], "{what}: {tally:?}");
+}
+
+/// Sends one message over HTTP and returns its acknowledgement.
+async fn send_one(gateway: &Gateway, wire: Vec<u8>) -> ReceivedAck {
+	let (mut acks, _) = simulate::send_http(&gateway.base(), vec![wire], 1, 1)
+		.await
+		.expect("the gateway answers");
+	acks.pop().expect("one acknowledgement")
+}
+
+fn reason(ack: &ReceivedAck) -> &str {
+	ack.reason.as_deref().unwrap_or(&ack.status)
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_thousand_devices_send_over_http_websocket_and_mqtt_and_every_reading_proves() {
+	let node = DevNode::start();
+	let broker = Broker::start();
+	let mut setup = setup(&node, "fleet", 1_000).await;
+	let dir = tempfile::tempdir().unwrap();
+	let gateway = Gateway::start(&node.ws_url(), broker.port, &dir.path().join("gw"), &[]);
+	let genesis = setup.genesis;
+
+	// Sequence 1 over HTTP, 2 over WebSocket, 3 over MQTT, for every device.
+	let http: Vec<_> = setup.devices.iter_mut().map(|d| d.reading(&genesis)).collect();
+	let (acks, statuses) = simulate::send_http(&gateway.base(), http, 100, 4).await.unwrap();
+	all_accepted("HTTP", &acks);
+	assert_eq!(statuses.keys().collect::<Vec<_>>(), vec![&200]);
+	let websocket: Vec<_> = setup.devices.iter_mut().map(|d| d.reading(&genesis)).collect();
+	let ws_base = gateway.base().replacen("http", "ws", 1);
+	all_accepted("WebSocket", &simulate::send_websocket(&ws_base, websocket).await.unwrap());
+	let mqtt: Vec<_> = setup.devices.iter_mut().map(|d| (d.id, d.reading(&genesis))).collect();
+	let acks = simulate::send_mqtt("127.0.0.1", broker.port, PREFIX, mqtt, 4).await.unwrap();
+	all_accepted("MQTT", &acks);
+
+	gateway.wait_anchored(Duration::from_secs(120)).await;
+	let metrics = gateway.metrics().await;
+	for transport in ["http", "websocket", "mqtt"] {
+		let line = format!(
+			"gateway_messages_accepted_total{{kind=\"telemetry\",transport=\"{transport}\"}} 1000"
+		);
+		assert!(metrics.contains(&line), "{line} in\n{metrics}");
+	}
+
+	// On chain, every device's readings are anchored up to sequence 3.
+	for device in &setup.devices {
+		let anchor = setup.bob.device_anchor(device.id).await.unwrap().expect("anchored");
+		assert_eq!(anchor.last_sequence, 3);
+	}
+
+	// Proofs verify against the finalised anchors, for a sample of devices and every transport.
+	for device in setup.devices.iter().step_by(97) {
+		for sequence in 1..=3 {
+			let (status, body) = gateway.proof(&device.id, sequence).await;
+			assert_eq!(status, 200, "{body}");
+			assert_eq!(body["status"], "finalised");
+			let proof: ReadingProof = serde_json::from_value(body).unwrap();
+			let verified = setup.bob.verify_reading(&proof).await.expect("the reading verifies");
+			assert_eq!((verified.sequence, verified.signed_by.as_str()), (sequence, "current"));
+		}
+	}
+
+	// `iotctl telemetry verify` reads the proof from a file.
+	let (_, body) = gateway.proof(&setup.devices[0].id, 2).await;
+	let proof_file = dir.path().join("proof.json");
+	std::fs::write(&proof_file, body.to_string()).unwrap();
+	let url = node.ws_url();
+	let args =
+		["iotctl", "--url", &url, "--json", "telemetry", "verify", proof_file.to_str().unwrap()];
+	let mut out = Vec::new();
+	cli::run(<cli::Cli as clap::Parser>::parse_from(args), &mut out)
+		.await
+		.expect("iotctl verifies");
+	let verified: Value = serde_json::from_slice(&out).unwrap();
+	assert_eq!(verified["sequence"], 2);
+	assert_eq!(verified["device"], iotchain_client::to_hex(&setup.devices[0].id));
+
+	// A reading altered, moved or dropped after acceptance no longer proves.
+	let original: ReadingProof = serde_json::from_value(body).unwrap();
+	let mut altered = original.clone();
+	let last = altered.envelope.len() - 200;
+	let flipped = if &altered.envelope[last..last + 1] == "0" { "1" } else { "0" };
+	altered.envelope.replace_range(last..last + 1, flipped);
+	let mut moved = original.clone();
+	moved.leaf_index = (moved.leaf_index + 1) % u64::from(moved.leaf_count);
+	let mut dropped = original.clone();
+	dropped.leaf_count -= 1;
+	for (what, tampered) in [("altered", altered), ("moved", moved), ("dropped", dropped)] {
+		let error = setup.bob.verify_reading(&tampered).await.expect_err(what);
+		assert!(
+			matches!(error, iotchain_client::Error::Invalid { what: "reading", .. }),
+			"{what}: {error}"
+		);
+	}
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn every_bad_message_is_refused_with_its_reason_and_a_key_rotation_takes_effect() {
+	let node = DevNode::start();
+	let broker = Broker::start();
+	let mut setup = setup(&node, "refusals", 3).await;
+	let dir = tempfile::tempdir().unwrap();
+	let gateway = Gateway::start(&node.ws_url(), broker.port, &dir.path().join("gw"), &[]);
+	let genesis = setup.genesis;
+
+	let first = setup.devices[0].reading(&genesis);
+	assert!(send_one(&gateway, first.clone()).await.accepted());
+	// A retry of the same message: accepted again, stored once.
+	let retry = send_one(&gateway, first.clone()).await;
+	assert!(retry.accepted() && retry.duplicate, "{retry:?}");
+	// Another message under a used sequence number: a replay.
+	setup.devices[0].next_sequence = 1;
+	let replay = setup.devices[0].reading(&genesis);
+	assert_eq!(reason(&send_one(&gateway, replay).await), "replayed-sequence");
+
+	// A forged signature.
+	let mut forged = setup.devices[1].reading(&genesis);
+	let at = forged.len() - 10;
+	forged[at] ^= 1;
+	assert_eq!(reason(&send_one(&gateway, forged).await), "bad-signature");
+	// Signed for another chain.
+	let other_chain = setup.devices[1].reading(&[9; 32]);
+	assert_eq!(reason(&send_one(&gateway, other_chain).await), "bad-signature");
+	// An unknown device, a device of another organisation, a gateway posing as a device.
+	let mut stranger = SimDevice::new("stranger", 0);
+	assert_eq!(reason(&send_one(&gateway, stranger.reading(&genesis)).await), "unknown-device");
+	let rival = setup.rival_device.reading(&genesis);
+	assert_eq!(reason(&send_one(&gateway, rival).await), "other-organisation");
+	let posing = SimDevice::new("gateway", 0).reading(&genesis);
+	assert_eq!(reason(&send_one(&gateway, posing).await), "not-a-device");
+	// Oversized, malformed, and a kind this gateway does not relay.
+	let oversized = setup.devices[1]
+		.sign(&genesis, Kind::Telemetry, vec![7; 16 * 1024 + 1])
+		.encode();
+	assert_eq!(reason(&send_one(&gateway, oversized).await), "too-large");
+	assert_eq!(reason(&send_one(&gateway, b"not an envelope".to_vec()).await), "malformed");
+	let login = setup.devices[1].sign(&genesis, Kind::Login, vec![1]).encode();
+	assert_eq!(reason(&send_one(&gateway, login).await), "kind-not-served");
+	// Over MQTT, a message on another device's topic.
+	let wire = setup.devices[1].reading(&genesis);
+	let acks =
+		simulate::send_mqtt("127.0.0.1", broker.port, PREFIX, vec![(setup.devices[2].id, wire)], 1)
+			.await
+			.unwrap();
+	assert_eq!(reason(&acks[0]), "wrong-topic");
+	// The same refusal codes over WebSocket.
+	let ws_base = gateway.base().replacen("http", "ws", 1);
+	let acks = simulate::send_websocket(&ws_base, vec![stranger.reading(&genesis)])
+		.await
+		.unwrap();
+	assert_eq!(reason(&acks[0]), "unknown-device");
+
+	// The device's key is rotated: once finalised, the old key's messages are forged ones.
+	let new_key = signer_from_suri("//iotchain-sim//refusals//rotated").unwrap();
+	let org = setup.bob.signer_organisation().await.unwrap();
+	let (account, proof) = device_key_proof(&new_key, &genesis, org, &setup.devices[0].id);
+	setup
+		.bob
+		.rotate_device_key(setup.devices[0].id, account, KeyProof::Sr25519(proof), Wait::Finalised)
+		.await
+		.expect("rotate the key");
+	let refused = wait_for_reason(&gateway, &mut setup.devices[0], &genesis, "bad-signature").await;
+	assert!(refused, "the old key is refused after the rotation");
+	setup.devices[0].key = new_key;
+	assert!(send_one(&gateway, setup.devices[0].reading(&genesis)).await.accepted());
+
+	// A revoked device is refused once the revocation is final.
+	setup
+		.bob
+		.revoke_device(setup.devices[1].id, Wait::Finalised)
+		.await
+		.expect("revoke");
+	let refused =
+		wait_for_reason(&gateway, &mut setup.devices[1], &genesis, "device-not-active").await;
+	assert!(refused, "the revoked device is refused");
+
+	let metrics = gateway.metrics().await;
+	assert!(metrics.contains("reason=\"bad-signature\",transport=\"http\""), "{metrics}");
+}
+
+/// Sends fresh readings of `device` until one is refused with `expected` (the gateway follows
+/// finalised blocks, so a registry change reaches it a block or two after it is final).
+async fn wait_for_reason(
+	gateway: &Gateway,
+	device: &mut SimDevice,
+	genesis: &[u8; 32],
+	expected: &str,
+) -> bool {
+	let deadline = Instant::now() + Duration::from_secs(30);
+	while Instant::now() < deadline {
+		let ack = send_one(gateway, device.reading(genesis)).await;
+		if reason(&ack) == expected {
+			return true;
+		}
+		tokio::time::sleep(Duration::from_millis(500)).await;
+	}
+	false
+}
+
+/// Sends `rounds` readings per device over HTTP, each request retried (same bytes) until it is
+/// answered without a transient refusal; returns the acknowledgements.
+async fn stream_with_retries(
+	base: String,
+	mut devices: Vec<SimDevice>,
+	genesis: [u8; 32],
+	rounds: usize,
+) -> Vec<ReceivedAck> {
+	let mut acks = Vec::new();
+	for _ in 0..rounds {
+		let round: Vec<_> = devices.iter_mut().map(|d| d.reading(&genesis)).collect();
+		for chunk in round.chunks(50) {
+			loop {
+				match simulate::send_http(&base, chunk.to_vec(), 50, 1).await {
+					Ok((answers, _))
+						if !answers.iter().any(|a| {
+							matches!(a.reason.as_deref(), Some("overloaded" | "chain-unavailable"))
+						}) =>
+					{
+						acks.extend(answers);
+						break;
+					},
+					_ => tokio::time::sleep(Duration::from_millis(200)).await,
+				}
+			}
+		}
+	}
+	acks
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_gateway_killed_mid_stream_loses_nothing_and_anchors_nothing_twice() {
+	let node = DevNode::start();
+	let broker = Broker::start();
+	let setup = setup(&node, "crash", 100).await;
+	let dir = tempfile::tempdir().unwrap();
+	let mut gateway = Gateway::start(&node.ws_url(), broker.port, &dir.path().join("gw"), &[]);
+	let (ids, rounds) = (setup.devices.iter().map(|d| d.id).collect::<Vec<_>>(), 30);
+	let sender =
+		tokio::spawn(stream_with_retries(gateway.base(), setup.devices, setup.genesis, rounds));
+	tokio::time::sleep(Duration::from_secs(3)).await;
+	gateway.kill_and_restart();
+	tokio::time::sleep(Duration::from_secs(3)).await;
+	gateway.kill_and_restart();
+	let acks = sender.await.unwrap();
+	all_accepted("the stream", &acks);
+	assert_eq!(acks.len(), ids.len() * rounds);
+	gateway.wait_anchored(Duration::from_secs(120)).await;
+
+	// Every acknowledged reading is anchored, each exactly once: the anchored batches hold
+	// exactly as many leaves as distinct readings were acknowledged.
+	let gw = SimDevice::new("gateway", 0).id;
+	let batches = setup.bob.next_anchor_batch(gw).await.unwrap();
+	let mut leaves = 0u64;
+	for sequence in 0..batches {
+		let batch = setup.bob.anchored_batch(gw, sequence).await.unwrap().expect("gap-free");
+		leaves += u64::from(batch.leaf_count);
+	}
+	assert_eq!(leaves, (ids.len() * rounds) as u64, "anchored leaves = acknowledged readings");
+	for id in &ids {
+		let anchor = setup.bob.device_anchor(*id).await.unwrap().expect("anchored");
+		assert_eq!(anchor.last_sequence, rounds as u64);
+	}
+	for (id, sequence) in [(ids[0], 1), (ids[50], 15), (ids[99], rounds as u64)] {
+		let (_, body) = gateway.proof(&id, sequence).await;
+		let proof: ReadingProof = serde_json::from_value(body).unwrap();
+		setup.bob.verify_reading(&proof).await.expect("verifies after the crashes");
+	}
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn with_the_node_down_the_gateway_keeps_accepting_up_to_its_bound_then_catches_up() {
+	let chain_dir = tempfile::tempdir().unwrap();
+	let node = DevNode::start_at(chain_dir.path());
+	let url = node.ws_url();
+	let broker = Broker::start();
+	let mut setup = setup(&node, "outage", 50).await;
+	let dir = tempfile::tempdir().unwrap();
+	let config = dir.path().join("gateway.toml");
+	std::fs::write(&config, "[limits]\nmax_unanchored = 300\n").unwrap();
+	let gateway = Gateway::start(
+		&node.ws_url(),
+		broker.port,
+		&dir.path().join("gw"),
+		&["--config", config.to_str().unwrap()],
+	);
+	let genesis = setup.genesis;
+	// Every device is known to the gateway before the node goes away.
+	let first: Vec<_> = setup.devices.iter_mut().map(|d| d.reading(&genesis)).collect();
+	all_accepted("before", &simulate::send_http(&gateway.base(), first, 50, 1).await.unwrap().0);
+	gateway.wait_anchored(Duration::from_secs(60)).await;
+
+	let restarting = {
+		let path = chain_dir.path().to_owned();
+		tokio::task::spawn_blocking(move || node.restart(&path, Duration::from_secs(15)))
+	};
+	tokio::time::sleep(Duration::from_secs(2)).await;
+	// Store and forward: 300 readings are accepted while the node is down...
+	let mut down: Vec<Vec<u8>> = Vec::new();
+	for _ in 0..8 {
+		down.extend(setup.devices.iter_mut().map(|d| d.reading(&genesis)));
+	}
+	let (acks, statuses) =
+		simulate::send_http(&gateway.base(), down[..300].to_vec(), 50, 1).await.unwrap();
+	all_accepted("while the node is down", &acks);
+	assert_eq!(statuses.keys().collect::<Vec<_>>(), vec![&200]);
+	// ...and beyond the bound the gateway pushes back with 503 and Retry-After.
+	let response = reqwest::Client::new()
+		.post(format!("{}/v1/messages", gateway.base()))
+		.body(down[300..].concat())
+		.send()
+		.await
+		.unwrap();
+	assert_eq!(response.status().as_u16(), 503);
+	assert_eq!(response.headers()["retry-after"], "1");
+	let body: Value = response.json().await.unwrap();
+	let results = body["results"].as_array().unwrap();
+	assert_eq!(results.len(), 100);
+	assert!(results.iter().all(|r| r["reason"] == "overloaded"), "{body}");
+
+	let _node = restarting.await.unwrap();
+	gateway.wait_anchored(Duration::from_secs(120)).await;
+	// Caught up: the pushed-back readings go in now.
+	let (acks, _) =
+		simulate::send_http(&gateway.base(), down[300..].to_vec(), 50, 1).await.unwrap();
+	all_accepted("after the node returned", &acks);
+	gateway.wait_anchored(Duration::from_secs(60)).await;
+	let bob = connect(&url, "//Bob").await;
+	for device in &setup.devices {
+		let anchor = bob.device_anchor(device.id).await.unwrap().expect("anchored");
+		assert_eq!(anchor.last_sequence, 9);
+	}
+}

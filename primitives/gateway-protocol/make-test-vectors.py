@@ -1,0 +1,123 @@
+#!/usr/bin/env python3
+"""A second, independent implementation of the gateway protocol (Python's hashlib and the
+`cryptography` package's Ed25519), which writes test-vectors.json. The Rust crate's tests, and
+any other implementation (device firmware in C, a gateway of another make), must reproduce
+these values.
+
+    python3 make-test-vectors.py   # rewrites test-vectors.json next to this file
+"""
+import hashlib
+import json
+import os
+import struct
+
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+from cryptography.hazmat.primitives import serialization
+
+DOMAIN = b"iotchain/v1/device-message"
+KINDS = {"telemetry": 0, "login": 1, "update-report": 2}
+
+
+def sha256(*parts):
+    state = hashlib.sha256()
+    for part in parts:
+        state.update(part)
+    return state.digest()
+
+
+def signing_payload(genesis, device, sequence, timestamp_ms, kind, payload):
+    return (DOMAIN + genesis + device + struct.pack("<QQ", sequence, timestamp_ms)
+            + bytes([KINDS[kind]]) + sha256(payload))
+
+
+def envelope(key, genesis, device, sequence, timestamp_ms, kind, payload):
+    signature = key.sign(signing_payload(genesis, device, sequence, timestamp_ms, kind, payload))
+    return (bytes([1, KINDS[kind]]) + device + struct.pack("<QQI", sequence, timestamp_ms,
+            len(payload)) + payload + bytes([0]) + signature)
+
+
+def leaf_hash(data):
+    return sha256(b"\x00", data)
+
+
+def node_hash(left, right):
+    return sha256(b"\x01", left, right)
+
+
+def split(n):
+    k = 1
+    while k * 2 < n:
+        k *= 2
+    return k
+
+
+def root(leaves):
+    if not leaves:
+        return sha256()
+    if len(leaves) == 1:
+        return leaves[0]
+    k = split(len(leaves))
+    return node_hash(root(leaves[:k]), root(leaves[k:]))
+
+
+def path(leaves, index):
+    if len(leaves) <= 1:
+        return []
+    k = split(len(leaves))
+    if index < k:
+        return path(leaves[:k], index) + [root(leaves[k:])]
+    return path(leaves[k:], index - k) + [root(leaves[:k])]
+
+
+def main():
+    seed = bytes(range(32))
+    key = Ed25519PrivateKey.from_private_bytes(seed)
+    public = key.public_key().public_bytes(serialization.Encoding.Raw,
+                                           serialization.PublicFormat.Raw)
+    genesis = bytes([0x33]) * 32
+    device = bytes([0x11]) * 32
+    base_time = 1_790_000_000_000
+
+    messages = []
+    for sequence in range(1, 14):
+        kind = ["telemetry", "telemetry", "login", "update-report"][sequence % 4]
+        payload = json.dumps({"temperature_mc": 21000 + sequence}).encode()
+        timestamp_ms = base_time + 1000 * sequence
+        wire = envelope(key, genesis, device, sequence, timestamp_ms, kind, payload)
+        messages.append({
+            "sequence": sequence,
+            "timestamp_ms": timestamp_ms,
+            "kind": kind,
+            "payload": payload.hex(),
+            "signing_payload": signing_payload(genesis, device, sequence, timestamp_ms, kind,
+                                               payload).hex(),
+            "envelope": wire.hex(),
+            "leaf_hash": leaf_hash(wire).hex(),
+        })
+
+    leaves = [bytes.fromhex(m["leaf_hash"]) for m in messages]
+    trees = []
+    for size in range(0, len(leaves) + 1):
+        tree = {"size": size, "root": root(leaves[:size]).hex(), "proofs": []}
+        for index in range(size):
+            tree["proofs"].append([p.hex() for p in path(leaves[:size], index)])
+        trees.append(tree)
+
+    vectors = {
+        "about": "Written by make-test-vectors.py (Python hashlib + cryptography); see "
+                 "docs/gateway-protocol.md.",
+        "ed25519_seed": seed.hex(),
+        "ed25519_public": public.hex(),
+        "genesis": genesis.hex(),
+        "device": device.hex(),
+        "messages": messages,
+        "trees": trees,
+    }
+    out = os.path.join(os.path.dirname(os.path.abspath(__file__)), "test-vectors.json")
+    with open(out, "w") as f:
+        json.dump(vectors, f, indent=1)
+        f.write("\n")
+
+
+if __name__ == "__main__":
+    main()

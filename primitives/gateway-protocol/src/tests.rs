@@ -1,0 +1,172 @@
+use crate::{
+	envelope::{DecodeError, Envelope, KeyType, Kind, HEADER_LEN, TRAILER_LEN},
+	merkle::{inclusion_proof, leaf_hash, root, verify_inclusion},
+	Hash,
+};
+use serde_json::Value;
+
+fn vectors() -> Value {
+	serde_json::from_str(include_str!("../test-vectors.json")).expect("the vectors are JSON")
+}
+
+fn bytes(value: &Value) -> Vec<u8> {
+	hex::decode(value.as_str().expect("a hex string")).expect("valid hex")
+}
+
+fn hash(value: &Value) -> Hash {
+	bytes(value).try_into().expect("32 bytes")
+}
+
+fn sample() -> Envelope {
+	Envelope {
+		kind: Kind::Telemetry,
+		device: [7; 32],
+		sequence: 42,
+		timestamp_ms: 1_790_000_000_000,
+		payload: b"reading".to_vec(),
+		key_type: KeyType::Sr25519,
+		signature: [9; 64],
+	}
+}
+
+#[test]
+fn envelopes_match_the_independent_implementation() {
+	let vectors = vectors();
+	let genesis = hash(&vectors["genesis"]);
+	let device = hash(&vectors["device"]);
+	for message in vectors["messages"].as_array().unwrap() {
+		let wire = bytes(&message["envelope"]);
+		let envelope = Envelope::decode(&wire, 1024).expect("the vector decodes");
+		assert_eq!(envelope.device, device);
+		assert_eq!(envelope.sequence, message["sequence"].as_u64().unwrap());
+		assert_eq!(envelope.timestamp_ms, message["timestamp_ms"].as_u64().unwrap());
+		assert_eq!(envelope.kind.name(), message["kind"].as_str().unwrap());
+		assert_eq!(envelope.payload, bytes(&message["payload"]));
+		assert_eq!(envelope.key_type, KeyType::Ed25519);
+		assert_eq!(envelope.signing_payload(&genesis).to_vec(), bytes(&message["signing_payload"]));
+		assert_eq!(envelope.encode(), wire);
+		assert_eq!(leaf_hash(&wire), hash(&message["leaf_hash"]));
+	}
+}
+
+#[test]
+fn trees_and_proofs_match_the_independent_implementation() {
+	let vectors = vectors();
+	let leaves: Vec<Hash> = vectors["messages"]
+		.as_array()
+		.unwrap()
+		.iter()
+		.map(|m| hash(&m["leaf_hash"]))
+		.collect();
+	for tree in vectors["trees"].as_array().unwrap() {
+		let size = tree["size"].as_u64().unwrap() as usize;
+		let expected_root = hash(&tree["root"]);
+		assert_eq!(root(&leaves[..size]), expected_root, "root of {size} leaves");
+		for (index, proof) in tree["proofs"].as_array().unwrap().iter().enumerate() {
+			let expected: Vec<Hash> = proof.as_array().unwrap().iter().map(hash).collect();
+			assert_eq!(inclusion_proof(&leaves[..size], index), Some(expected.clone()));
+			assert!(verify_inclusion(
+				&leaves[index],
+				index as u64,
+				size as u64,
+				&expected,
+				&expected_root
+			));
+		}
+	}
+}
+
+#[test]
+fn an_altered_dropped_or_moved_leaf_no_longer_proves() {
+	let leaves: Vec<Hash> = (0u8..13).map(|i| leaf_hash(&[i])).collect();
+	let anchored = root(&leaves);
+	let proof = inclusion_proof(&leaves, 5).unwrap();
+	assert!(verify_inclusion(&leaves[5], 5, 13, &proof, &anchored));
+	// Altered: another reading under the same index.
+	assert!(!verify_inclusion(&leaf_hash(&[99]), 5, 13, &proof, &anchored));
+	// Moved: the same reading claimed at another index, or in a tree of another shape. (The
+	// size a verifier uses is the anchored leaf count, never the prover's claim.)
+	assert!(!verify_inclusion(&leaves[5], 4, 13, &proof, &anchored));
+	assert!(!verify_inclusion(&leaves[5], 5, 8, &proof, &anchored));
+	// Dropped: a tree without it has another root, against which nothing of the old proves.
+	let mut without = leaves.clone();
+	without.remove(5);
+	assert_ne!(root(&without), anchored);
+	let shifted = inclusion_proof(&without, 5).unwrap();
+	assert!(!verify_inclusion(&without[5], 5, 13, &shifted, &anchored));
+	// Outside the tree, and a proof with a hash too many or too few.
+	assert_eq!(inclusion_proof(&leaves, 13), None);
+	assert!(!verify_inclusion(&leaves[5], 13, 13, &proof, &anchored));
+	let mut longer = proof.clone();
+	longer.push(anchored);
+	assert!(!verify_inclusion(&leaves[5], 5, 13, &longer, &anchored));
+	assert!(!verify_inclusion(&leaves[5], 5, 13, &proof[..proof.len() - 1], &anchored));
+}
+
+#[test]
+fn a_leaf_never_passes_for_a_node() {
+	let (left, right) = (leaf_hash(b"a"), leaf_hash(b"b"));
+	let mut node_input = left.to_vec();
+	node_input.extend_from_slice(&right);
+	assert_ne!(leaf_hash(&node_input), root(&[left, right]));
+}
+
+#[test]
+fn concatenated_envelopes_read_one_after_another() {
+	let first = sample();
+	let mut second = sample();
+	second.sequence = 43;
+	second.payload = vec![1; 300];
+	let mut stream = first.encode();
+	stream.extend(second.encode());
+	let (read, used) = Envelope::decode_prefix(&stream, 1024).unwrap();
+	assert_eq!(read, first);
+	assert_eq!(used, HEADER_LEN + 7 + TRAILER_LEN);
+	assert_eq!(Envelope::decode(&stream[used..], 1024), Ok(second));
+	assert_eq!(Envelope::decode(&stream, 1024), Err(DecodeError::TrailingBytes));
+}
+
+#[test]
+fn bad_bytes_are_refused_with_their_reason() {
+	let wire = sample().encode();
+	for cut in [0, 1, HEADER_LEN - 1, HEADER_LEN + 3, wire.len() - 1] {
+		assert_eq!(Envelope::decode(&wire[..cut], 1024), Err(DecodeError::Truncated), "cut {cut}");
+	}
+	let mut bad = wire.clone();
+	bad[0] = 2;
+	assert_eq!(Envelope::decode(&bad, 1024), Err(DecodeError::UnknownVersion(2)));
+	let mut bad = wire.clone();
+	bad[1] = 3;
+	assert_eq!(Envelope::decode(&bad, 1024), Err(DecodeError::UnknownKind(3)));
+	let mut bad = wire.clone();
+	bad[HEADER_LEN + 7] = 2;
+	assert_eq!(Envelope::decode(&bad, 1024), Err(DecodeError::UnknownKeyType(2)));
+	assert_eq!(Envelope::decode(&wire, 6), Err(DecodeError::PayloadTooLarge { length: 7, max: 6 }));
+	// A length claiming gigabytes is refused by the limit before anything is read.
+	let mut huge = wire.clone();
+	huge[HEADER_LEN - 4..HEADER_LEN].copy_from_slice(&u32::MAX.to_le_bytes());
+	assert_eq!(
+		Envelope::decode(&huge, 1024),
+		Err(DecodeError::PayloadTooLarge { length: u32::MAX, max: 1024 })
+	);
+	assert_eq!(Envelope::decode(&huge, u32::MAX), Err(DecodeError::Truncated));
+}
+
+#[test]
+fn every_signed_field_changes_the_signing_payload() {
+	let genesis = [3; 32];
+	let base = sample();
+	let signed = base.signing_payload(&genesis);
+	assert_ne!(signed, base.signing_payload(&[4; 32]));
+	for change in [
+		(|e: &mut Envelope| e.device = [8; 32]) as fn(&mut Envelope),
+		|e| e.sequence += 1,
+		|e| e.timestamp_ms += 1,
+		|e| e.kind = Kind::Login,
+		|e| e.payload.push(0),
+	] {
+		let mut changed = base.clone();
+		change(&mut changed);
+		assert_ne!(changed.signing_payload(&genesis), signed);
+	}
+}
