@@ -7,6 +7,7 @@ use crate::{
 	ingest::{Ingest, Progress, Transport},
 	metrics::Metrics,
 	refusal::{Ack, Outcome, Refusal},
+	relay::OutcomeHub,
 	store::Store,
 };
 use axum::{
@@ -22,7 +23,10 @@ use axum::{
 };
 use futures::{SinkExt, StreamExt};
 use iotchain_client::ReadingProof;
-use iotchain_gateway_protocol::{envelope::Envelope, merkle};
+use iotchain_gateway_protocol::{
+	envelope::{Envelope, Kind},
+	merkle,
+};
 use serde::Serialize;
 use std::sync::Arc;
 use tokio::sync::Semaphore;
@@ -42,6 +46,7 @@ pub struct HttpState {
 	pub limits: Limits,
 	pub max_envelope_bytes: usize,
 	pub websocket_slots: Arc<Semaphore>,
+	pub outcomes: Arc<OutcomeHub>,
 }
 
 pub fn router(state: HttpState) -> Router {
@@ -50,6 +55,7 @@ pub fn router(state: HttpState) -> Router {
 		.route("/v1/messages", post(post_messages))
 		.route("/v1/stream", get(stream))
 		.route("/v1/proofs/{device}/{sequence}", get(proof))
+		.route("/v1/outcomes/{device}/{sequence}", get(outcome))
 		.route("/healthz", get(healthz))
 		.route("/metrics", get(metrics))
 		.layer(DefaultBodyLimit::max(body_limit))
@@ -129,7 +135,8 @@ async fn post_messages(State(state): State<HttpState>, body: Bytes) -> Response 
 }
 
 /// A WebSocket on which each binary frame is one envelope, answered by a text frame with its
-/// acknowledgement (in the order outcomes are known, each naming its device and sequence).
+/// acknowledgement (in the order outcomes are known, each naming its device and sequence). A
+/// login or update report accepted gets a second text frame later: its outcome on chain.
 async fn stream(State(state): State<HttpState>, upgrade: WebSocketUpgrade) -> Response {
 	let Ok(slot) = state.websocket_slots.clone().try_acquire_owned() else {
 		state
@@ -154,31 +161,39 @@ async fn stream(State(state): State<HttpState>, upgrade: WebSocketUpgrade) -> Re
 
 async fn serve_stream(state: HttpState, socket: WebSocket) {
 	let (mut sink, mut source) = socket.split();
-	let (acks, mut pending_acks) = tokio::sync::mpsc::channel::<Ack>(WEBSOCKET_IN_FLIGHT);
+	let (acks, mut pending_acks) = tokio::sync::mpsc::channel::<String>(WEBSOCKET_IN_FLIGHT);
 	let writer = tokio::spawn(async move {
-		while let Some(ack) = pending_acks.recv().await {
-			let text = serde_json::to_string(&ack).expect("acks serialise");
+		while let Some(text) = pending_acks.recv().await {
 			if sink.send(Message::Text(text.into())).await.is_err() {
 				break;
 			}
 		}
 	});
+	let text = |ack: Ack| serde_json::to_string(&ack).expect("acks serialise");
 	let in_flight = Arc::new(Semaphore::new(WEBSOCKET_IN_FLIGHT));
 	while let Some(Ok(message)) = source.next().await {
 		let frame = match message {
 			Message::Binary(bytes) => bytes.to_vec(),
 			Message::Text(_) => {
-				let _ = acks.send(Outcome::Refused(Refusal::Malformed).ack(None)).await;
+				let _ = acks.send(text(Outcome::Refused(Refusal::Malformed).ack(None))).await;
 				continue;
 			},
 			Message::Close(_) => break,
 			_ => continue,
 		};
 		let Ok(permit) = in_flight.clone().acquire_owned().await else { break };
-		let (ingest, acks) = (state.ingest.clone(), acks.clone());
+		let (ingest, acks, hub) = (state.ingest.clone(), acks.clone(), state.outcomes.clone());
+		let relayed = frame.get(1).is_some_and(|kind| *kind != Kind::Telemetry as u8);
 		tokio::spawn(async move {
 			let (identity, outcome) = ingest.submit(frame, Transport::WebSocket, None).await;
-			let _ = acks.send(outcome.ack(identity)).await;
+			if let (Some((device, sequence)), Outcome::Accepted { duplicate: false }) =
+				(identity, outcome)
+			{
+				if relayed {
+					hub.wait_on_websocket(device, sequence, acks.clone());
+				}
+			}
+			let _ = acks.send(text(outcome.ack(identity))).await;
 			drop(permit);
 		});
 	}
@@ -227,6 +242,13 @@ async fn proof(
 		},
 		Err(_) => return error(StatusCode::INTERNAL_SERVER_ERROR, "store", "lookup failed".into()),
 	};
+	if located.relayed {
+		return error(
+			StatusCode::NOT_FOUND,
+			"not-a-reading",
+			"logins and update reports are relayed, not anchored: see /v1/outcomes".into(),
+		);
+	}
 	let Some((batch, leaves)) = located.batch else {
 		return (
 			StatusCode::ACCEPTED,
@@ -259,6 +281,48 @@ async fn proof(
 	.into_response()
 }
 
+/// The chain's outcome of a relayed login or update report: `200` with it once recorded, `202`
+/// while it is on its way, `404` for a message this gateway did not accept.
+async fn outcome(
+	State(state): State<HttpState>,
+	Path((device, sequence)): Path<(String, u64)>,
+) -> Response {
+	let device = if device.starts_with("0x") { device } else { format!("0x{device}") };
+	let Ok(device) = iotchain_client::parse_hash32("device", &device) else {
+		return error(
+			StatusCode::BAD_REQUEST,
+			"malformed",
+			"the device id is not 32 bytes of hex".into(),
+		);
+	};
+	let store = state.store.clone();
+	let found = tokio::task::spawn_blocking(move || {
+		Ok::<_, crate::store::StoreError>((
+			store.outcome(&device, sequence)?,
+			store.stored(&device, sequence)?,
+		))
+	})
+	.await;
+	match found {
+		Ok(Ok((Some(outcome), _))) => {
+			([(header::CONTENT_TYPE, "application/json")], outcome).into_response()
+		},
+		Ok(Ok((None, Some(_)))) => (
+			StatusCode::ACCEPTED,
+			[(header::RETRY_AFTER, RETRY_AFTER_SECONDS)],
+			Json(serde_json::json!({"status": "pending"})),
+		)
+			.into_response(),
+		Ok(Ok((None, None))) => error(
+			StatusCode::NOT_FOUND,
+			"not-found",
+			"this gateway accepted no such message".into(),
+		),
+		Ok(Err(failure)) => error(StatusCode::INTERNAL_SERVER_ERROR, "store", failure.to_string()),
+		Err(_) => error(StatusCode::INTERNAL_SERVER_ERROR, "store", "lookup failed".into()),
+	}
+}
+
 async fn healthz(State(state): State<HttpState>) -> Response {
 	let identity = state.chain.identity();
 	let connected = state.chain.client().is_some();
@@ -268,6 +332,7 @@ async fn healthz(State(state): State<HttpState>) -> Response {
 		"gateway_active": identity.active,
 		"node_connected": connected,
 		"unanchored": state.progress.unanchored(),
+		"unrelayed": state.progress.unrelayed(),
 	}))
 	.into_response()
 }

@@ -7,11 +7,13 @@
 //!
 //! A message is accepted only when all of these hold, checked in this order (the first that
 //! fails is the reason): it decodes within the size limit; on MQTT, it names the device of its
-//! topic; its kind is served; the gateway is active; the device is registered, a device (not
-//! a gateway), of the gateway's organisation and active (with its organisation); an update
-//! report's device is assigned to this gateway; the signature verifies with the device's
-//! current key; the sequence number is above the last accepted from the device; the device
-//! is within its rate; the gateway holds fewer unanchored messages than its bound.
+//! topic; a login's or update report's payload is the chain's record of it, about this device;
+//! the gateway is active; the device is registered, a device (not a gateway), of the gateway's
+//! organisation and active (with its organisation); a login's or update report's device is
+//! assigned to this gateway (the chain takes them from its gateway only); the signature
+//! verifies with the device's current key; the sequence number is above the last accepted from
+//! the device; the device is within its rate; the gateway holds fewer unanchored readings and
+//! unrelayed messages than its bound.
 //!
 //! A retried message (same device, sequence and bytes as one stored) is answered "accepted"
 //! again, marked as a duplicate, and stored once. The rate limit is applied after the
@@ -78,6 +80,10 @@ pub struct Progress {
 	pub finalised: AtomicU64,
 	/// When each reading not yet finalised was accepted, by log index, oldest first.
 	pub accepted_at: Mutex<VecDeque<(u64, Instant)>>,
+	/// Logins and update reports ever accepted (the next relay index).
+	pub relay_accepted: AtomicU64,
+	/// Logins and update reports whose outcome on chain is recorded.
+	pub relay_done: AtomicU64,
 }
 
 impl Progress {
@@ -86,6 +92,13 @@ impl Progress {
 		self.accepted
 			.load(Ordering::Acquire)
 			.saturating_sub(self.finalised.load(Ordering::Acquire))
+	}
+
+	/// Accepted logins and update reports whose outcome is not yet known.
+	pub fn unrelayed(&self) -> u64 {
+		self.relay_accepted
+			.load(Ordering::Acquire)
+			.saturating_sub(self.relay_done.load(Ordering::Acquire))
 	}
 }
 
@@ -127,6 +140,8 @@ pub struct Ingestor {
 	progress: Arc<Progress>,
 	last_sequence: HashMap<DeviceId, u64>,
 	buckets: HashMap<DeviceId, Bucket>,
+	/// Wakes the relay when logins or update reports were stored.
+	relay_waiting: Arc<tokio::sync::Notify>,
 }
 
 /// A message that passed the checks before its signature.
@@ -145,6 +160,7 @@ impl Ingestor {
 		metrics: Arc<Metrics>,
 		progress: Arc<Progress>,
 		last_sequence: HashMap<DeviceId, u64>,
+		relay_waiting: Arc<tokio::sync::Notify>,
 	) -> Ingest {
 		let (queue, receiver) = mpsc::channel(QUEUE);
 		let ingestor = Ingestor {
@@ -155,6 +171,7 @@ impl Ingestor {
 			progress,
 			last_sequence,
 			buckets: HashMap::new(),
+			relay_waiting,
 		};
 		tokio::spawn(ingestor.run(receiver));
 		Ingest { queue }
@@ -175,6 +192,11 @@ impl Ingestor {
 
 	async fn process(&mut self, group: Vec<Submission>) {
 		let mut outcomes: Vec<(Identity, Option<Outcome>)> = vec![(None, None); group.len()];
+		// The kind byte of each submission, for the metrics (telemetry when it did not decode).
+		let kinds: Vec<Kind> = group
+			.iter()
+			.map(|s| s.wire.get(1).and_then(|k| Kind::from_byte(*k)).unwrap_or(Kind::Telemetry))
+			.collect();
 		let mut candidates = Vec::new();
 		let identity = self.chain.identity();
 		for (slot, submission) in group.iter().enumerate() {
@@ -198,7 +220,7 @@ impl Ingestor {
 			Ok(checked) => checked,
 			Err(_) => {
 				tracing::error!("signature verification panicked");
-				return self.answer(group, outcomes);
+				return self.answer(group, &kinds, outcomes);
 			},
 		};
 
@@ -206,7 +228,8 @@ impl Ingestor {
 		let mut accepted_slots = Vec::new();
 		let mut pending: HashMap<DeviceId, u64> = HashMap::new();
 		let now = Instant::now();
-		let mut room = self.limits.max_unanchored.saturating_sub(self.progress.unanchored());
+		let held = self.progress.unanchored() + self.progress.unrelayed();
+		let mut room = self.limits.max_unanchored.saturating_sub(held);
 		for (candidate, valid) in candidates.into_iter().zip(valid) {
 			let slot = candidate.slot;
 			let envelope = candidate.envelope;
@@ -242,23 +265,28 @@ impl Ingestor {
 				device: envelope.device,
 				sequence: envelope.sequence,
 				wire: wire.clone(),
+				relayed: envelope.kind != Kind::Telemetry,
 			});
 			accepted_slots.push(slot);
 		}
 
 		if !accepted.is_empty() {
 			let store = self.store.clone();
-			let count = accepted.len() as u64;
 			let stored = tokio::task::spawn_blocking(move || store.append(&accepted)).await;
 			match stored {
-				Ok(Ok(first)) => {
+				Ok(Ok(appended)) => {
 					self.last_sequence.extend(pending);
 					let stored_at = Instant::now();
+					let (first, readings) = (appended.first_log, appended.readings);
 					{
 						let mut times = self.progress.accepted_at.lock().expect("not poisoned");
-						times.extend((first..first + count).map(|index| (index, stored_at)));
+						times.extend((first..first + readings).map(|index| (index, stored_at)));
 					}
-					self.progress.accepted.store(first + count, Ordering::Release);
+					self.progress.accepted.store(first + readings, Ordering::Release);
+					self.progress.relay_accepted.fetch_add(appended.relayed, Ordering::AcqRel);
+					if appended.relayed > 0 {
+						self.relay_waiting.notify_one();
+					}
 					self.metrics.queue_depth.set(self.progress.unanchored() as i64);
 					for slot in accepted_slots {
 						outcomes[slot].1 = Some(Outcome::Accepted { duplicate: false });
@@ -268,18 +296,24 @@ impl Ingestor {
 				Err(_) => tracing::error!("storing accepted messages panicked"),
 			}
 		}
-		self.answer(group, outcomes);
+		self.answer(group, &kinds, outcomes);
 	}
 
 	/// Answers every submission; anything left without an outcome (a store failure) is told
 	/// to retry.
-	fn answer(&self, group: Vec<Submission>, outcomes: Vec<(Identity, Option<Outcome>)>) {
-		for (submission, (identity, outcome)) in group.into_iter().zip(outcomes) {
+	fn answer(
+		&self,
+		group: Vec<Submission>,
+		kinds: &[Kind],
+		outcomes: Vec<(Identity, Option<Outcome>)>,
+	) {
+		for ((submission, kind), (identity, outcome)) in group.into_iter().zip(kinds).zip(outcomes)
+		{
 			let outcome = outcome.unwrap_or(Outcome::Refused(Refusal::Overloaded));
 			let transport = submission.transport.as_str();
 			match outcome {
 				Outcome::Accepted { .. } => {
-					self.metrics.accepted.with_label_values(&[transport, "telemetry"]).inc()
+					self.metrics.accepted.with_label_values(&[transport, kind.name()]).inc()
 				},
 				Outcome::Refused(reason) => {
 					self.metrics.refused.with_label_values(&[transport, reason.as_str()]).inc()
@@ -307,8 +341,8 @@ impl Ingestor {
 		if submission.topic_device.is_some_and(|topic| topic != envelope.device) {
 			return Err((id, Refusal::WrongTopic));
 		}
-		if envelope.kind != Kind::Telemetry {
-			return Err((id, Refusal::KindNotServed));
+		if !crate::relay::payload_is_about(&envelope) {
+			return Err((id, Refusal::BadPayload));
 		}
 		if !gateway.active {
 			return Err((id, Refusal::GatewayNotActive));
@@ -327,7 +361,7 @@ impl Ingestor {
 		if !device.active {
 			return Err((id, Refusal::DeviceNotActive));
 		}
-		if envelope.kind == Kind::UpdateReport && device.gateway != Some(gateway.id) {
+		if envelope.kind != Kind::Telemetry && device.gateway != Some(gateway.id) {
 			return Err((id, Refusal::NotAssigned));
 		}
 		Ok((envelope, device.key))

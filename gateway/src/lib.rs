@@ -5,7 +5,8 @@
 //! MQTT (through a broker such as mosquitto). The gateway checks each against the device
 //! registry as of the latest finalised block, stores the accepted ones durably before it
 //! answers, closes them into batches, and anchors each batch's Merkle root on chain
-//! (`pallet-telemetry-anchors`). It serves each reading's inclusion proof
+//! (`pallet-telemetry-anchors`). Logins and update reports go on chain through the batch
+//! calls, and each device gets the chain's outcome back. It serves each reading's inclusion proof
 //! (`GET /v1/proofs/{device}/{seq}`), which `iotctl telemetry verify` checks against the chain.
 //!
 //! docs/gateway-protocol.md specifies the envelope, the transports and the reason codes.
@@ -18,6 +19,7 @@ pub mod ingest;
 pub mod metrics;
 pub mod mqtt;
 pub mod refusal;
+pub mod relay;
 pub mod simulate;
 pub mod store;
 
@@ -43,7 +45,15 @@ pub async fn serve(config: config::Config) -> anyhow::Result<()> {
 	)
 	.await?;
 	tokio::spawn(chain.clone().follow());
-	let (_, last_sequence) = store.position()?;
+	let (position, last_sequence) = store.position()?;
+	progress
+		.relay_accepted
+		.store(position.relay_next, std::sync::atomic::Ordering::Release);
+	progress
+		.relay_done
+		.store(position.relay_done, std::sync::atomic::Ordering::Release);
+	let relay_waiting = Arc::new(tokio::sync::Notify::new());
+	let outcomes = Arc::new(relay::OutcomeHub::default());
 	let ingest = ingest::Ingestor::start(
 		chain.clone(),
 		store.clone(),
@@ -51,9 +61,23 @@ pub async fn serve(config: config::Config) -> anyhow::Result<()> {
 		metrics.clone(),
 		progress.clone(),
 		last_sequence,
+		relay_waiting.clone(),
 	);
+	relay::Relay {
+		chain: chain.clone(),
+		store: store.clone(),
+		hub: outcomes.clone(),
+		progress: progress.clone(),
+		waiting: relay_waiting,
+	}
+	.start();
 	if config.mqtt.enabled {
-		tokio::spawn(mqtt::run(config.mqtt.clone(), ingest.clone(), config.max_envelope_bytes()));
+		tokio::spawn(mqtt::run(
+			config.mqtt.clone(),
+			ingest.clone(),
+			config.max_envelope_bytes(),
+			outcomes.clone(),
+		));
 	}
 	let state = http::HttpState {
 		ingest,
@@ -66,6 +90,7 @@ pub async fn serve(config: config::Config) -> anyhow::Result<()> {
 		websocket_slots: Arc::new(tokio::sync::Semaphore::new(
 			config.limits.max_websocket_connections,
 		)),
+		outcomes,
 	};
 	let listener = tokio::net::TcpListener::bind(config.http_listen).await?;
 	tracing::info!(listen = %config.http_listen, "serving HTTP and WebSocket");

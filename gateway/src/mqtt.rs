@@ -2,6 +2,8 @@
 //! the device's acknowledgement topic.
 //!
 //! - Devices publish envelopes with QoS 1 to `{prefix}/{device hex}/messages`.
+//! - The chain's outcome of a relayed login or update report follows on
+//!   `{prefix}/{device hex}/outcomes`.
 //! - The gateway answers each on `{prefix}/{device hex}/acks` with the same JSON as HTTP, and
 //!   only then acknowledges the publish to the broker (manual acks). A message the gateway has
 //!   not stored is therefore never acknowledged: if the gateway dies, the broker still holds it
@@ -35,7 +37,12 @@ pub fn topic_device(prefix: &str, topic: &str) -> Option<DeviceId> {
 
 /// Runs the MQTT side for ever: connects (again, after any failure), subscribes, and hands
 /// every message to `ingest`.
-pub async fn run(config: MqttConfig, ingest: Ingest, max_envelope_bytes: usize) {
+pub async fn run(
+	config: MqttConfig,
+	ingest: Ingest,
+	max_envelope_bytes: usize,
+	outcomes: Arc<crate::relay::OutcomeHub>,
+) {
 	let mut options = MqttOptions::new(&config.client_id, &config.host, config.port);
 	options
 		.set_keep_alive(Duration::from_secs(30))
@@ -46,6 +53,7 @@ pub async fn run(config: MqttConfig, ingest: Ingest, max_envelope_bytes: usize) 
 		.set_inflight(1024)
 		.set_request_channel_capacity(IN_FLIGHT * 2);
 	let (client, mut events) = AsyncClient::new(options, IN_FLIGHT * 2);
+	outcomes.publish_on(client.clone(), config.topic_prefix.clone());
 	let filter = format!("{}/+/messages", config.topic_prefix);
 	let in_flight = Arc::new(Semaphore::new(IN_FLIGHT));
 	let prefix: Arc<str> = config.topic_prefix.clone().into();

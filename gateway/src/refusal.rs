@@ -17,7 +17,7 @@ pub enum Refusal {
 	DeviceNotActive,
 	/// The device belongs to another organisation than the gateway.
 	OtherOrganisation,
-	/// An update report from a device not assigned to this gateway.
+	/// A login or update report from a device not assigned to this gateway.
 	NotAssigned,
 	/// A gateway or other non-device id signed as a device.
 	NotADevice,
@@ -35,8 +35,9 @@ pub enum Refusal {
 	ChainUnavailable,
 	/// The gateway serves no more connections of this transport; retry later.
 	TooManyConnections,
-	/// This gateway does not relay messages of this kind.
-	KindNotServed,
+	/// A login's or update report's payload is not the chain's record of one, or is about
+	/// another device.
+	BadPayload,
 	/// The gateway itself, or its organisation, is suspended or revoked: it accepts nothing.
 	GatewayNotActive,
 }
@@ -58,7 +59,7 @@ impl Refusal {
 		Refusal::Overloaded,
 		Refusal::ChainUnavailable,
 		Refusal::TooManyConnections,
-		Refusal::KindNotServed,
+		Refusal::BadPayload,
 		Refusal::GatewayNotActive,
 	];
 
@@ -79,7 +80,7 @@ impl Refusal {
 			Refusal::Overloaded => "overloaded",
 			Refusal::ChainUnavailable => "chain-unavailable",
 			Refusal::TooManyConnections => "too-many-connections",
-			Refusal::KindNotServed => "kind-not-served",
+			Refusal::BadPayload => "bad-payload",
 			Refusal::GatewayNotActive => "gateway-not-active",
 		}
 	}

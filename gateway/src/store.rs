@@ -12,7 +12,10 @@
 //! - `last_sequence`: the last sequence number accepted from each device.
 //! - `batches`: each closed batch: its log range, root, leaf count, time range, and the block
 //!   that finalised its anchor once known. `batch_starts` maps a batch's first index to it.
-//! - `meta`: the next log index, the end of the last closed batch, the next batch's number.
+//! - `relay`: accepted logins and update reports, in acceptance order, until the chain's
+//!   outcome for each is recorded in `outcomes` ((device, sequence) → the outcome's JSON).
+//! - `meta`: the next log index, the end of the last closed batch, the next batch's number,
+//!   the next relay index and how far relay outcomes are recorded.
 
 use iotchain_gateway_protocol::{
 	envelope::{DeviceId, Envelope},
@@ -30,11 +33,18 @@ const LAST_SEQUENCE: TableDefinition<&[u8], u64> = TableDefinition::new("last_se
 const BATCHES: TableDefinition<u64, &[u8]> = TableDefinition::new("batches");
 const BATCH_STARTS: TableDefinition<u64, u64> = TableDefinition::new("batch_starts");
 const META: TableDefinition<&str, u64> = TableDefinition::new("meta");
+const RELAY: TableDefinition<u64, &[u8]> = TableDefinition::new("relay");
+const OUTCOMES: TableDefinition<&[u8], &[u8]> = TableDefinition::new("outcomes");
+
+/// Marks a `by_device` entry as an index into `relay` rather than `log`.
+const RELAY_FLAG: u64 = 1 << 63;
 
 const NEXT_INDEX: &str = "next_index";
 const CLOSED_UPTO: &str = "closed_upto";
 const NEXT_BATCH: &str = "next_batch";
 const FINALISED_BATCHES: &str = "finalised_batches";
+const RELAY_NEXT: &str = "relay_next";
+const RELAY_DONE: &str = "relay_done";
 
 /// A store failure: the disk, or a database the gateway did not write.
 #[derive(Debug, thiserror::Error)]
@@ -65,6 +75,17 @@ pub struct Accepted {
 	pub device: DeviceId,
 	pub sequence: u64,
 	pub wire: Vec<u8>,
+	/// A login or update report, relayed to the chain rather than anchored.
+	pub relayed: bool,
+}
+
+/// Where an [`Store::append`] put its messages.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Appended {
+	/// The log index of the first reading; readings took the indices that follow.
+	pub first_log: u64,
+	pub readings: u64,
+	pub relayed: u64,
 }
 
 /// One device's sequence numbers in a batch.
@@ -142,10 +163,16 @@ pub struct Position {
 	pub next_batch: u64,
 	/// Batches below this number are known anchored in finalised blocks.
 	pub finalised_batches: u64,
+	/// The next relay index: how many logins and update reports were ever accepted.
+	pub relay_next: u64,
+	/// Relayed messages below this index have their outcome recorded.
+	pub relay_done: u64,
 }
 
 /// A reading with what places it in its batch, for a proof.
 pub struct Located {
+	/// A login or update report: relayed, not anchored, so it has no proof.
+	pub relayed: bool,
 	pub wire: Vec<u8>,
 	pub index: u64,
 	/// Its batch and the batch's leaves, once the batch is closed.
@@ -178,6 +205,8 @@ impl Store {
 			tx.open_table(BATCHES)?;
 			tx.open_table(BATCH_STARTS)?;
 			tx.open_table(META)?;
+			tx.open_table(RELAY)?;
+			tx.open_table(OUTCOMES)?;
 		}
 		tx.commit()?;
 		Ok(Store { db })
@@ -193,6 +222,8 @@ impl Store {
 			closed_upto: get(CLOSED_UPTO)?,
 			next_batch: get(NEXT_BATCH)?,
 			finalised_batches: get(FINALISED_BATCHES)?,
+			relay_next: get(RELAY_NEXT)?,
+			relay_done: get(RELAY_DONE)?,
 		};
 		let mut last = HashMap::new();
 		for entry in tx.open_table(LAST_SEQUENCE)?.iter()? {
@@ -204,39 +235,58 @@ impl Store {
 		Ok((position, last))
 	}
 
-	/// Stores `accepted` in one durable transaction; returns the log index of the first.
-	pub fn append(&self, accepted: &[Accepted]) -> Result<u64> {
+	/// Stores `accepted` in one durable transaction: readings go to the log, logins and
+	/// update reports to the relay queue.
+	pub fn append(&self, accepted: &[Accepted]) -> Result<Appended> {
 		let tx = self.db.begin_write()?;
-		let first;
+		let appended;
 		{
 			let mut meta = tx.open_table(META)?;
 			let mut log = tx.open_table(LOG)?;
+			let mut relay = tx.open_table(RELAY)?;
 			let mut by_device = tx.open_table(BY_DEVICE)?;
 			let mut last = tx.open_table(LAST_SEQUENCE)?;
-			first = meta.get(NEXT_INDEX)?.map_or(0, |v| v.value());
-			let mut index = first;
+			let first_log = meta.get(NEXT_INDEX)?.map_or(0, |v| v.value());
+			let first_relay = meta.get(RELAY_NEXT)?.map_or(0, |v| v.value());
+			let (mut next_log, mut next_relay) = (first_log, first_relay);
 			for message in accepted {
-				log.insert(index, message.wire.as_slice())?;
-				by_device
-					.insert(device_key(&message.device, message.sequence).as_slice(), index)?;
+				let at = if message.relayed {
+					relay.insert(next_relay, message.wire.as_slice())?;
+					next_relay += 1;
+					(next_relay - 1) | RELAY_FLAG
+				} else {
+					log.insert(next_log, message.wire.as_slice())?;
+					next_log += 1;
+					next_log - 1
+				};
+				by_device.insert(device_key(&message.device, message.sequence).as_slice(), at)?;
 				last.insert(message.device.as_slice(), message.sequence)?;
-				index += 1;
 			}
-			meta.insert(NEXT_INDEX, index)?;
+			meta.insert(NEXT_INDEX, next_log)?;
+			meta.insert(RELAY_NEXT, next_relay)?;
+			appended = Appended {
+				first_log,
+				readings: next_log - first_log,
+				relayed: next_relay - first_relay,
+			};
 		}
 		tx.commit()?;
-		Ok(first)
+		Ok(appended)
 	}
 
 	/// The wire form of the reading `device` sent as `sequence`, if the gateway stored it.
 	pub fn stored(&self, device: &DeviceId, sequence: u64) -> Result<Option<Vec<u8>>> {
 		let tx = self.db.begin_read()?;
-		let Some(index) = tx.open_table(BY_DEVICE)?.get(device_key(device, sequence).as_slice())?
+		let Some(at) = tx.open_table(BY_DEVICE)?.get(device_key(device, sequence).as_slice())?
 		else {
 			return Ok(None);
 		};
-		let log = tx.open_table(LOG)?;
-		let wire = log.get(index.value())?.map(|v| v.value().to_vec());
+		let at = at.value();
+		let wire = if at & RELAY_FLAG != 0 {
+			tx.open_table(RELAY)?.get(at & !RELAY_FLAG)?.map(|v| v.value().to_vec())
+		} else {
+			tx.open_table(LOG)?.get(at)?.map(|v| v.value().to_vec())
+		};
 		Ok(wire)
 	}
 
@@ -336,6 +386,10 @@ impl Store {
 			return Ok(None);
 		};
 		let index = index.value();
+		if index & RELAY_FLAG != 0 {
+			let wire = tx.open_table(RELAY)?.get(index & !RELAY_FLAG)?.map(|v| v.value().to_vec());
+			return Ok(wire.map(|wire| Located { relayed: true, wire, index, batch: None }));
+		}
 		let log = tx.open_table(LOG)?;
 		let Some(wire) = log.get(index)?.map(|v| v.value().to_vec()) else {
 			return Err(StoreError(format!("log entry {index} is missing")));
@@ -360,7 +414,45 @@ impl Store {
 			},
 			None => None,
 		};
-		Ok(Some(Located { wire, index, batch }))
+		Ok(Some(Located { relayed: false, wire, index, batch }))
+	}
+
+	/// Up to `limit` relayed messages whose outcome is not recorded yet, oldest first, with
+	/// their relay index.
+	pub fn pending_relay(&self, limit: usize) -> Result<Vec<(u64, Vec<u8>)>> {
+		let tx = self.db.begin_read()?;
+		let done = tx.open_table(META)?.get(RELAY_DONE)?.map_or(0, |v| v.value());
+		let relay = tx.open_table(RELAY)?;
+		let mut pending = Vec::new();
+		for entry in relay.range(done..)?.take(limit) {
+			let (index, wire) = entry?;
+			pending.push((index.value(), wire.value().to_vec()));
+		}
+		Ok(pending)
+	}
+
+	/// Records the chain's outcome of each relayed message below `upto`, as JSON by (device,
+	/// sequence), and removes them from the queue.
+	pub fn record_outcomes(&self, upto: u64, outcomes: &[(DeviceId, u64, Vec<u8>)]) -> Result<()> {
+		let tx = self.db.begin_write()?;
+		{
+			let mut table = tx.open_table(OUTCOMES)?;
+			for (device, sequence, outcome) in outcomes {
+				table.insert(device_key(device, *sequence).as_slice(), outcome.as_slice())?;
+			}
+			let mut meta = tx.open_table(META)?;
+			let done = meta.get(RELAY_DONE)?.map_or(0, |v| v.value());
+			meta.insert(RELAY_DONE, upto.max(done))?;
+		}
+		tx.commit()?;
+		Ok(())
+	}
+
+	/// The chain's outcome of the relayed message `device` sent as `sequence`, once recorded.
+	pub fn outcome(&self, device: &DeviceId, sequence: u64) -> Result<Option<Vec<u8>>> {
+		let tx = self.db.begin_read()?;
+		let outcome = tx.open_table(OUTCOMES)?.get(device_key(device, sequence).as_slice())?;
+		Ok(outcome.map(|v| v.value().to_vec()))
 	}
 
 	/// How many readings the log holds.
@@ -422,7 +514,7 @@ mod tests {
 			key_type: KeyType::Ed25519,
 			signature: [0; 64],
 		};
-		Accepted { device: [device; 32], sequence, wire: envelope.encode() }
+		Accepted { device: [device; 32], sequence, wire: envelope.encode(), relayed: false }
 	}
 
 	#[test]
@@ -430,8 +522,9 @@ mod tests {
 		let dir = tempfile::tempdir().unwrap();
 		{
 			let store = Store::open(dir.path()).unwrap();
-			assert_eq!(store.append(&[reading(1, 1), reading(2, 1), reading(1, 2)]).unwrap(), 0);
-			assert_eq!(store.append(&[reading(3, 7)]).unwrap(), 3);
+			let appended = store.append(&[reading(1, 1), reading(2, 1), reading(1, 2)]).unwrap();
+			assert_eq!(appended, Appended { first_log: 0, readings: 3, relayed: 0 });
+			assert_eq!(store.append(&[reading(3, 7)]).unwrap().first_log, 3);
 			// Three devices in all, two per batch: the first batch stops before device 3.
 			let first = store.close_batch(100, 2).unwrap().unwrap();
 			assert_eq!((first.sequence, first.first, first.end), (0, 0, 3));
@@ -465,6 +558,27 @@ mod tests {
 		assert_eq!(leaves.len(), 3);
 		assert_eq!(store.locate(&[1; 32], 3).unwrap().map(|l| l.index), None);
 		assert_eq!(store.stored(&[3; 32], 7).unwrap(), Some(reading(3, 7).wire));
+	}
+
+	#[test]
+	fn relayed_messages_queue_apart_from_readings_until_their_outcome_is_recorded() {
+		let dir = tempfile::tempdir().unwrap();
+		let store = Store::open(dir.path()).unwrap();
+		let mut login = reading(4, 1);
+		login.relayed = true;
+		let wire = login.wire.clone();
+		let appended = store.append(&[reading(1, 1), login]).unwrap();
+		assert_eq!(appended, Appended { first_log: 0, readings: 1, relayed: 1 });
+		assert_eq!(store.log_len().unwrap(), 1);
+		assert_eq!(store.stored(&[4; 32], 1).unwrap(), Some(wire.clone()));
+		assert!(store.locate(&[4; 32], 1).unwrap().unwrap().relayed);
+		assert_eq!(store.pending_relay(10).unwrap(), vec![(0, wire)]);
+		assert_eq!(store.outcome(&[4; 32], 1).unwrap(), None);
+		store.record_outcomes(1, &[([4; 32], 1, b"{}".to_vec())]).unwrap();
+		assert!(store.pending_relay(10).unwrap().is_empty());
+		assert_eq!(store.outcome(&[4; 32], 1).unwrap(), Some(b"{}".to_vec()));
+		// Only the reading is a leaf.
+		assert_eq!(store.close_batch(10, 10).unwrap().unwrap().leaf_count(), 1);
 	}
 
 	#[test]

@@ -153,7 +153,7 @@ async fn every_bad_message_is_refused_with_its_reason_and_a_key_rotation_takes_e
 	assert_eq!(reason(&send_one(&gateway, oversized).await), "too-large");
 	assert_eq!(reason(&send_one(&gateway, b"not an envelope".to_vec()).await), "malformed");
 	let login = setup.devices[1].sign(&genesis, Kind::Login, vec![1]).encode();
-	assert_eq!(reason(&send_one(&gateway, login).await), "kind-not-served");
+	assert_eq!(reason(&send_one(&gateway, login).await), "bad-payload");
 	// Over MQTT, a message on another device's topic.
 	let wire = setup.devices[1].reading(&genesis);
 	let acks =
@@ -194,6 +194,20 @@ async fn every_bad_message_is_refused_with_its_reason_and_a_key_rotation_takes_e
 
 	let metrics = gateway.metrics().await;
 	assert!(metrics.contains("reason=\"bad-signature\",transport=\"http\""), "{metrics}");
+
+	// A gateway started with the same key on an empty store would reuse the batch numbers the
+	// chain already holds: it refuses to start.
+	gateway.wait_anchored(Duration::from_secs(60)).await;
+	let url = node.ws_url();
+	let fresh = dir.path().join("empty-store");
+	let stray = std::process::Command::new(env!("CARGO_BIN_EXE_iotchain-gateway"))
+		.args(["serve", "--node-url", &url, "--suri", support::GATEWAY_SURI, "--no-mqtt"])
+		.args(["--http-listen", "127.0.0.1:0", "--data-dir", fresh.to_str().unwrap()])
+		.output()
+		.expect("the gateway runs");
+	assert!(!stray.status.success());
+	let stderr = String::from_utf8_lossy(&stray.stderr);
+	assert!(stderr.contains("not the store those batches came from"), "{stderr}");
 }
 
 /// Sends fresh readings of `device` until one is refused with `expected` (the gateway follows
@@ -286,7 +300,7 @@ async fn a_gateway_killed_mid_stream_loses_nothing_and_anchors_nothing_twice() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn with_the_node_down_the_gateway_keeps_accepting_up_to_its_bound_then_catches_up() {
+async fn the_gateway_holds_its_limits_and_rides_out_a_node_outage() {
 	let chain_dir = tempfile::tempdir().unwrap();
 	let node = DevNode::start_at(chain_dir.path());
 	let url = node.ws_url();
@@ -294,7 +308,12 @@ async fn with_the_node_down_the_gateway_keeps_accepting_up_to_its_bound_then_cat
 	let mut setup = setup(&node, "outage", 50).await;
 	let dir = tempfile::tempdir().unwrap();
 	let config = dir.path().join("gateway.toml");
-	std::fs::write(&config, "[limits]\nmax_unanchored = 300\n").unwrap();
+	std::fs::write(
+		&config,
+		"[limits]\nmax_unanchored = 300\ndevice_rate_per_second = 2.0\ndevice_burst = 20.0\n\
+		 max_websocket_connections = 1\n",
+	)
+	.unwrap();
 	let gateway = Gateway::start(
 		&node.ws_url(),
 		broker.port,
@@ -347,4 +366,154 @@ async fn with_the_node_down_the_gateway_keeps_accepting_up_to_its_bound_then_cat
 		let anchor = bob.device_anchor(device.id).await.unwrap().expect("anchored");
 		assert_eq!(anchor.last_sequence, 9);
 	}
+
+	// A device bursting past its rate: the burst of 20 goes in, the rest is told to retry.
+	let burst: Vec<_> = (0..25).map(|_| setup.devices[0].reading(&genesis)).collect();
+	let (acks, statuses) = simulate::send_http(&gateway.base(), burst, 25, 1).await.unwrap();
+	let tally = simulate::tally(&acks);
+	assert!(tally["accepted"] >= 20 && tally["rate-limited"] >= 4, "{tally:?}");
+	assert_eq!(statuses.keys().collect::<Vec<_>>(), vec![&503]);
+	// One WebSocket at a time: a second is refused while the first is open.
+	let ws = format!("ws://127.0.0.1:{}/v1/stream", gateway.http_port);
+	let (_first, _) = tokio_tungstenite::connect_async(&ws).await.expect("the first stream");
+	let second = tokio_tungstenite::connect_async(&ws).await.expect_err("no second stream");
+	assert!(second.to_string().contains("503"), "{second}");
+}
+
+/// Reads text frames from a WebSocket until one satisfies `wanted`.
+async fn next_frame<S>(source: &mut S, wanted: impl Fn(&Value) -> bool) -> Value
+where
+	S: futures::Stream<
+			Item = Result<
+				tokio_tungstenite::tungstenite::Message,
+				tokio_tungstenite::tungstenite::Error,
+			>,
+		> + Unpin,
+{
+	use futures::StreamExt;
+	let deadline = Duration::from_secs(60);
+	loop {
+		let frame = tokio::time::timeout(deadline, source.next())
+			.await
+			.expect("a frame in time")
+			.expect("the stream is open")
+			.expect("a frame");
+		if let tokio_tungstenite::tungstenite::Message::Text(text) = frame {
+			let value: Value = serde_json::from_str(&text).expect("JSON");
+			if wanted(&value) {
+				return value;
+			}
+		}
+	}
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn logins_and_update_reports_are_relayed_and_each_device_gets_its_outcome() {
+	use codec::Encode;
+	use futures::SinkExt;
+	use iotchain_client::{
+		Client, Credential, PairRegistration, SignedLogin, UpdateOutcome, UpdateReport,
+		UserDeviceKey,
+	};
+	let node = DevNode::start();
+	let broker = Broker::start();
+	let mut setup = setup(&node, "relay", 2).await;
+	let dir = tempfile::tempdir().unwrap();
+	let gateway = Gateway::start(&node.ws_url(), broker.port, &dir.path().join("gw"), &[]);
+	let genesis = setup.genesis;
+	let gateway_id = SimDevice::new("gateway", 0).id;
+	let (lock, unassigned) = (setup.devices[0].id, setup.devices[1].id);
+	setup
+		.bob
+		.assign_gateway(lock, Some(gateway_id), Wait::Finalised)
+		.await
+		.expect("assign");
+
+	// A phone registers with the lock in signature mode; the lock records the pair itself.
+	let phone_key = signer_from_suri("//relay-phone").unwrap();
+	let phone = iotchain_certification_scheme::user_device_id(b"relay-phone");
+	let lock_client = Client::connect(&node.ws_url())
+		.await
+		.unwrap()
+		.with_signer(setup.devices[0].key.clone());
+	let pair = PairRegistration {
+		device: lock,
+		user_device: phone,
+		credential: Credential::Key(UserDeviceKey::Sr25519(phone_key.public_key().0)),
+		app_integrity_key: [7; 32],
+	};
+	let outcomes = lock_client
+		.register_pairs(vec![pair], 1, Wait::Finalised, |_| {})
+		.await
+		.unwrap();
+	assert!(outcomes.iter().all(|(_, outcome)| outcome.is_ok()), "{outcomes:?}");
+
+	// The phone answers a challenge; the lock sends the signed login to its gateway over
+	// WebSocket: acknowledged at once, then the chain's outcome on the same socket.
+	let challenge = lock_client.challenge().await.unwrap();
+	let signature = lock_client.sign_login(&phone_key, lock, phone, challenge.clone());
+	let login = SignedLogin {
+		device: lock,
+		user_device: phone,
+		nonce: challenge.nonce,
+		challenge_block: challenge.block,
+		signature,
+	};
+	let envelope = setup.devices[0].sign(&genesis, Kind::Login, login.encode());
+	let ws = format!("ws://127.0.0.1:{}/v1/stream", gateway.http_port);
+	let (mut socket, _) = tokio_tungstenite::connect_async(ws).await.unwrap();
+	socket
+		.send(tokio_tungstenite::tungstenite::Message::Binary(envelope.encode().into()))
+		.await
+		.unwrap();
+	let ack =
+		next_frame(&mut socket, |v| v.get("reason").is_some() || v["status"] == "accepted").await;
+	assert_eq!(ack["status"], "accepted", "{ack}");
+	let outcome = next_frame(&mut socket, |v| v.get("kind").is_some()).await;
+	assert_eq!(outcome["kind"], "login");
+	assert_eq!(outcome["status"], "recorded", "{outcome}");
+	assert!(outcome["event"]["outcome"].to_string().contains("Success"), "{outcome}");
+	let records = setup.bob.recent_logins(lock, 1).await.unwrap();
+	assert_eq!(records.len(), 1, "the login is on chain");
+
+	// The same outcome over HTTP.
+	let url = format!("{}/v1/outcomes/{}/{}", gateway.base(), hex::encode(lock), envelope.sequence);
+	let polled: Value = reqwest::get(&url).await.unwrap().json().await.unwrap();
+	assert_eq!(polled, outcome);
+
+	// An update report naming no release: relayed, and refused by the chain for that item.
+	let report = UpdateReport {
+		device: lock,
+		release: 999,
+		outcome: UpdateOutcome::Installed,
+		measured_sha256: [0; 32],
+	};
+	let envelope = setup.devices[0].sign(&genesis, Kind::UpdateReport, report.encode());
+	assert!(send_one(&gateway, envelope.encode()).await.accepted());
+	let url = format!("{}/v1/outcomes/{}/{}", gateway.base(), hex::encode(lock), envelope.sequence);
+	let deadline = Instant::now() + Duration::from_secs(60);
+	let refused = loop {
+		let response = reqwest::get(&url).await.unwrap();
+		if response.status().as_u16() == 200 {
+			break response.json::<Value>().await.unwrap();
+		}
+		assert!(Instant::now() < deadline, "no outcome for the update report");
+		tokio::time::sleep(Duration::from_millis(500)).await;
+	};
+	assert_eq!(
+		(refused["kind"].as_str(), refused["status"].as_str()),
+		(Some("update-report"), Some("refused"))
+	);
+	assert_eq!(refused["error_name"], "FirmwareReleases::ReleaseNotFound", "{refused}");
+
+	// A device not assigned to this gateway cannot have it relay; a payload about another
+	// device is refused before anything else.
+	let login_of_other = setup.devices[1].sign(&genesis, Kind::Login, login.encode());
+	assert_eq!(reason(&send_one(&gateway, login_of_other.encode()).await), "bad-payload");
+	let own = SignedLogin { device: unassigned, ..login };
+	let login_unassigned = setup.devices[1].sign(&genesis, Kind::Login, own.encode());
+	assert_eq!(reason(&send_one(&gateway, login_unassigned.encode()).await), "not-assigned");
+	// A relayed message has no proof: it is not a reading.
+	let (status, _) = gateway.proof(&lock, envelope.sequence).await;
+	assert_eq!(status, 404);
 }

@@ -130,6 +130,7 @@ fn metadata_lists_the_runtime_pallets_at_their_indices() {
 		("RegistrationHashes", 41),
 		("LoginRecords", 42),
 		("FirmwareReleases", 43),
+		("TelemetryAnchors", 44),
 		("Sudo", 99),
 	];
 	assert_eq!(
@@ -611,6 +612,29 @@ mod admission {
 
 	/// The local testnet at block 1 with an operator organisation (admin Dave) and one
 	/// active device that holds no tokens; returns the device's key and id.
+	/// Registers `id` of `kind` for Dave's organisation (0), signing with the key `seed`
+	/// derives, and returns that key.
+	fn register_for_dave(kind: DeviceKind, seed: &str, id: [u8; 32]) -> sr25519::Pair {
+		let key = sr25519::Pair::from_string(seed, None).expect("a valid derivation");
+		let account = account_of(&key);
+		let payload = crate::DeviceRegistry::key_proof_payload(0, &id, &account);
+		assert_ok!(crate::DeviceRegistry::register_device(
+			crate::RuntimeOrigin::signed(Dave.to_account_id()),
+			ProvenRegistration {
+				registration: DeviceRegistration {
+					id,
+					kind,
+					model: b"TH100".to_vec(),
+					account,
+					metadata_hash: [0; 32],
+					firmware: FirmwareVersion { major: 1, minor: 0, patch: 0 },
+				},
+				key_proof: sp_runtime::MultiSignature::Sr25519(key.sign(&payload)),
+			}
+		));
+		key
+	}
+
 	fn with_device(test: impl FnOnce(sr25519::Pair, [u8; 32])) {
 		sp_io::TestExternalities::new(genesis_storage(LOCAL_TESTNET_RUNTIME_PRESET)).execute_with(
 			|| {
@@ -621,31 +645,15 @@ mod admission {
 					frame_system::Pallet::<Runtime>::block_hash(0),
 					Default::default(),
 				));
-				let device_key = sr25519::Pair::from_string("//iotchain-test-device", None)
-					.expect("a valid derivation");
-				let device_id = [0xd1; 32];
 				assert_ok!(crate::DeviceRegistry::create_org(
 					crate::RuntimeOrigin::root(),
 					b"acme".to_vec(),
 					OrgRoles { operator: true, ..Default::default() },
 					Dave.to_account_id(),
 				));
-				let account = account_of(&device_key);
-				let payload = crate::DeviceRegistry::key_proof_payload(0, &device_id, &account);
-				assert_ok!(crate::DeviceRegistry::register_device(
-					crate::RuntimeOrigin::signed(Dave.to_account_id()),
-					ProvenRegistration {
-						registration: DeviceRegistration {
-							id: device_id,
-							kind: DeviceKind::Device,
-							model: b"TH100".to_vec(),
-							account,
-							metadata_hash: [0; 32],
-							firmware: FirmwareVersion { major: 1, minor: 0, patch: 0 },
-						},
-						key_proof: sp_runtime::MultiSignature::Sr25519(device_key.sign(&payload)),
-					}
-				));
+				let device_id = [0xd1; 32];
+				let device_key =
+					register_for_dave(DeviceKind::Device, "//iotchain-test-device", device_id);
 				test(device_key, device_id)
 			},
 		)
@@ -714,6 +722,40 @@ mod admission {
 			}
 			assert_eq!(validate(record(window)), refused(AdmissionError::QuotaExhausted));
 			assert_eq!(validate(record(10 * window)), refused(AdmissionError::QuotaExhausted));
+		});
+	}
+
+	/// A gateway anchors telemetry without tokens; a device signing the same call would pay,
+	/// which it cannot, so the pool refuses it.
+	#[test]
+	fn a_gateway_anchors_telemetry_without_tokens_and_a_device_cannot() {
+		with_device(|device, id| {
+			let gateway_id = [0xd2; 32];
+			let gateway =
+				register_for_dave(DeviceKind::Gateway, "//iotchain-test-gateway", gateway_id);
+			assert_eq!(pallet_balances::Pallet::<Runtime>::free_balance(account_of(&gateway)), 0);
+			let anchor = RuntimeCall::TelemetryAnchors(pallet_telemetry_anchors::Call::anchor {
+				batch: pallet_telemetry_anchors::Batch {
+					sequence: 0,
+					root: [1; 32],
+					leaf_count: 10,
+					first_timestamp_ms: 1,
+					last_timestamp_ms: 2,
+					devices: vec![pallet_telemetry_anchors::DeviceRange {
+						device: id,
+						first: 1,
+						last: 10,
+					}],
+				},
+			});
+			assert_eq!(
+				validate(signed(&device, 0, anchor.clone())),
+				Err(InvalidTransaction::Payment.into())
+			);
+			let applied = Executive::apply_extrinsic(signed(&gateway, 0, anchor))
+				.expect("admitted and feeless");
+			assert_ok!(applied);
+			assert_eq!(crate::TelemetryAnchors::next_batch(gateway_id), 1);
 		});
 	}
 
