@@ -105,12 +105,13 @@ async fn post_messages(State(state): State<HttpState>, body: Bytes) -> Response 
 			},
 		}
 	}
-	let outcomes = futures::future::join_all(
-		frames
-			.into_iter()
-			.map(|frame| state.ingest.submit(frame, Transport::Http, None)),
-	)
-	.await;
+	// Enqueued one after another, so a device's messages are checked in the order sent.
+	let mut answers = Vec::with_capacity(frames.len());
+	for frame in frames {
+		answers.push(state.ingest.enqueue(frame, Transport::Http, None).await);
+	}
+	let outcomes =
+		futures::future::join_all(answers.into_iter().map(|answer| answer.outcome())).await;
 	let mut results: Vec<Ack> =
 		outcomes.into_iter().map(|(identity, outcome)| outcome.ack(identity)).collect();
 	if malformed_tail {
@@ -182,10 +183,12 @@ async fn serve_stream(state: HttpState, socket: WebSocket) {
 			_ => continue,
 		};
 		let Ok(permit) = in_flight.clone().acquire_owned().await else { break };
-		let (ingest, acks, hub) = (state.ingest.clone(), acks.clone(), state.outcomes.clone());
+		let (acks, hub) = (acks.clone(), state.outcomes.clone());
 		let relayed = frame.get(1).is_some_and(|kind| *kind != Kind::Telemetry as u8);
+		// Enqueued here, in the order the frames came, and answered in a task of its own.
+		let answer = state.ingest.enqueue(frame, Transport::WebSocket, None).await;
 		tokio::spawn(async move {
-			let (identity, outcome) = ingest.submit(frame, Transport::WebSocket, None).await;
+			let (identity, outcome) = answer.outcome().await;
 			if let (Some((device, sequence)), Outcome::Accepted { duplicate: false }) =
 				(identity, outcome)
 			{
@@ -214,17 +217,21 @@ struct ProofResponse {
 	finalised_in: Option<u32>,
 }
 
+/// The device id of a path, with or without `0x`; a `400` when it is not one.
+fn device_in_path(device: &str) -> Result<[u8; 32], Response> {
+	let device = if device.starts_with("0x") { device.to_owned() } else { format!("0x{device}") };
+	iotchain_client::parse_hash32("device", &device).map_err(|_| {
+		error(StatusCode::BAD_REQUEST, "malformed", "the device id is not 32 bytes of hex".into())
+	})
+}
+
 async fn proof(
 	State(state): State<HttpState>,
 	Path((device, sequence)): Path<(String, u64)>,
 ) -> Response {
-	let device = if device.starts_with("0x") { device } else { format!("0x{device}") };
-	let Ok(device) = iotchain_client::parse_hash32("device", &device) else {
-		return error(
-			StatusCode::BAD_REQUEST,
-			"malformed",
-			"the device id is not 32 bytes of hex".into(),
-		);
+	let device = match device_in_path(&device) {
+		Ok(device) => device,
+		Err(refusal) => return refusal,
 	};
 	let store = state.store.clone();
 	let located = tokio::task::spawn_blocking(move || store.locate(&device, sequence)).await;
@@ -287,13 +294,9 @@ async fn outcome(
 	State(state): State<HttpState>,
 	Path((device, sequence)): Path<(String, u64)>,
 ) -> Response {
-	let device = if device.starts_with("0x") { device } else { format!("0x{device}") };
-	let Ok(device) = iotchain_client::parse_hash32("device", &device) else {
-		return error(
-			StatusCode::BAD_REQUEST,
-			"malformed",
-			"the device id is not 32 bytes of hex".into(),
-		);
+	let device = match device_in_path(&device) {
+		Ok(device) => device,
+		Err(refusal) => return refusal,
 	};
 	let store = state.store.clone();
 	let found = tokio::task::spawn_blocking(move || {

@@ -116,12 +116,38 @@ impl Ingest {
 		transport: Transport,
 		topic_device: Option<DeviceId>,
 	) -> (Identity, Outcome) {
+		self.enqueue(wire, transport, topic_device).await.outcome().await
+	}
+
+	/// Hands one message to the ingest task and returns at once with its [`Answer`] to come:
+	/// messages enqueued one after another are checked in that order, so a transport that
+	/// enqueues a connection's messages in order and awaits the answers concurrently keeps
+	/// each device's sequence numbers in order.
+	pub async fn enqueue(
+		&self,
+		wire: Vec<u8>,
+		transport: Transport,
+		topic_device: Option<DeviceId>,
+	) -> Answer {
 		let (reply, answer) = oneshot::channel();
 		let submission = Submission { wire, transport, topic_device, reply };
-		if self.queue.send(submission).await.is_err() {
-			return (None, Outcome::Refused(Refusal::Overloaded));
+		match self.queue.send(submission).await {
+			Ok(()) => Answer(Some(answer)),
+			Err(_) => Answer(None),
 		}
-		answer.await.unwrap_or((None, Outcome::Refused(Refusal::Overloaded)))
+	}
+}
+
+/// The outcome of an enqueued message, once it is stored or refused.
+pub struct Answer(Option<oneshot::Receiver<(Identity, Outcome)>>);
+
+impl Answer {
+	pub async fn outcome(self) -> (Identity, Outcome) {
+		let refused = (None, Outcome::Refused(Refusal::Overloaded));
+		match self.0 {
+			Some(answer) => answer.await.unwrap_or(refused),
+			None => refused,
+		}
 	}
 }
 

@@ -68,8 +68,19 @@ pub async fn run(
 			Ok(Event::Incoming(Packet::Publish(publish))) => {
 				let Ok(permit) = in_flight.clone().acquire_owned().await else { return };
 				let (client, ingest, prefix) = (client.clone(), ingest.clone(), prefix.clone());
+				// Enqueued here, in the order the broker delivered, so each device's messages
+				// are checked in order; answered in a task of its own.
+				let device = topic_device(&prefix, &publish.topic);
+				let answer = match device {
+					Some(device) => Some(
+						ingest
+							.enqueue(publish.payload.to_vec(), Transport::Mqtt, Some(device))
+							.await,
+					),
+					None => None,
+				};
 				tokio::spawn(async move {
-					handle(&client, &ingest, &prefix, publish).await;
+					handle(&client, &ingest, &prefix, publish, device, answer).await;
 					drop(permit);
 				});
 			},
@@ -82,22 +93,26 @@ pub async fn run(
 	}
 }
 
-async fn handle(client: &AsyncClient, ingest: &Ingest, prefix: &str, publish: Publish) {
-	let Some(device) = topic_device(prefix, &publish.topic) else {
+async fn handle(
+	client: &AsyncClient,
+	ingest: &Ingest,
+	prefix: &str,
+	publish: Publish,
+	device: Option<DeviceId>,
+	answer: Option<crate::ingest::Answer>,
+) {
+	let (Some(device), Some(answer)) = (device, answer) else {
 		// Not a device topic of ours: nobody to answer.
 		let _ = client.ack(&publish).await;
 		return;
 	};
-	let (identity, outcome) = loop {
-		let (identity, outcome) =
-			ingest.submit(publish.payload.to_vec(), Transport::Mqtt, Some(device)).await;
-		match outcome {
-			Outcome::Refused(Refusal::Overloaded | Refusal::ChainUnavailable) => {
-				tokio::time::sleep(RETRY_DELAY).await
-			},
-			_ => break (identity, outcome),
-		}
-	};
+	let mut answer = answer.outcome().await;
+	// Withheld while the gateway cannot take it; tried again until it can.
+	while matches!(answer.1, Outcome::Refused(Refusal::Overloaded | Refusal::ChainUnavailable)) {
+		tokio::time::sleep(RETRY_DELAY).await;
+		answer = ingest.submit(publish.payload.to_vec(), Transport::Mqtt, Some(device)).await;
+	}
+	let (identity, outcome) = answer;
 	let ack = outcome.ack(identity);
 	let ack_topic = format!("{prefix}/{}/acks", hex::encode(device));
 	let body = serde_json::to_vec(&ack).expect("acks serialise");

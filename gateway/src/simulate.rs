@@ -126,8 +126,10 @@ struct HttpResults {
 	results: Vec<ReceivedAck>,
 }
 
-/// Posts `messages` to `POST {base}/v1/messages`, `per_request` to a request, `concurrency`
-/// requests at a time; returns each message's acknowledgement and the HTTP statuses seen.
+/// Posts `messages` to `POST {base}/v1/messages`, `per_request` to a request, over
+/// `concurrency` lanes at once; returns each message's acknowledgement and the HTTP statuses
+/// seen. A device's messages all go by one lane, one request after another, so they arrive in
+/// the order given (the gateway refuses a sequence number below one it accepted).
 pub async fn send_http(
 	base: &str,
 	messages: Vec<Vec<u8>>,
@@ -136,31 +138,39 @@ pub async fn send_http(
 ) -> anyhow::Result<(Vec<ReceivedAck>, HashMap<u16, usize>)> {
 	let client = reqwest::Client::new();
 	let url = format!("{base}/v1/messages");
-	let bodies: Vec<Vec<u8>> =
-		messages.chunks(per_request.max(1)).map(|chunk| chunk.concat()).collect();
-	let answers = futures::stream::iter(bodies.into_iter().map(|body| {
+	let lanes_count = concurrency.max(1);
+	let mut lanes: Vec<Vec<Vec<u8>>> = vec![Vec::new(); lanes_count];
+	for message in messages {
+		// Byte 2 starts the device id (docs/gateway-protocol.md); malformed input goes to lane 0.
+		let lane = message.get(2).map_or(0, |byte| *byte as usize % lanes_count);
+		lanes[lane].push(message);
+	}
+	let answers = futures::future::join_all(lanes.into_iter().map(|lane| {
 		let (client, url) = (client.clone(), url.clone());
 		async move {
-			let response = client
-				.post(&url)
-				.header("content-type", "application/octet-stream")
-				.body(body)
-				.send()
-				.await?;
-			let status = response.status().as_u16();
-			let results: HttpResults = response.json().await?;
-			anyhow::Ok((status, results.results))
+			let mut answers = Vec::new();
+			for chunk in lane.chunks(per_request.max(1)) {
+				let response = client
+					.post(&url)
+					.header("content-type", "application/octet-stream")
+					.body(chunk.concat())
+					.send()
+					.await?;
+				let status = response.status().as_u16();
+				let results: HttpResults = response.json().await?;
+				answers.push((status, results.results));
+			}
+			anyhow::Ok(answers)
 		}
 	}))
-	.buffered(concurrency.max(1))
-	.collect::<Vec<_>>()
 	.await;
 	let mut acks = Vec::new();
 	let mut statuses = HashMap::new();
-	for answer in answers {
-		let (status, results) = answer?;
-		*statuses.entry(status).or_insert(0) += 1;
-		acks.extend(results);
+	for lane in answers {
+		for (status, results) in lane? {
+			*statuses.entry(status).or_insert(0) += 1;
+			acks.extend(results);
+		}
 	}
 	Ok((acks, statuses))
 }

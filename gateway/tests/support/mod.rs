@@ -119,6 +119,13 @@ impl Gateway {
 			.expect("iotchain-gateway starts")
 	}
 
+	/// The last lines the gateway logged.
+	pub fn log_tail(&self) -> String {
+		let log = std::fs::read_to_string(&self.log).unwrap_or_default();
+		let lines: Vec<&str> = log.lines().collect();
+		lines[lines.len().saturating_sub(30)..].join("\n")
+	}
+
 	pub fn base(&self) -> String {
 		format!("http://127.0.0.1:{}", self.http_port)
 	}
