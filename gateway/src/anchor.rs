@@ -47,7 +47,7 @@ impl Anchor {
 		metrics: Arc<Metrics>,
 		progress: Arc<Progress>,
 	) -> anyhow::Result<()> {
-		let (position, _) = store.position()?;
+		let position = store.position()?;
 		let gateway = chain.identity().id;
 		let client = chain.client().ok_or_else(|| anyhow::anyhow!("the node is unreachable"))?;
 		let chain_next = client.next_anchor_batch(gateway).await?;
@@ -131,7 +131,7 @@ impl Anchor {
 	}
 
 	fn update_pending(&self) {
-		let closed = self.store.position().map(|(p, _)| p.next_batch).unwrap_or(self.chain_next);
+		let closed = self.store.position().map(|p| p.next_batch).unwrap_or(self.chain_next);
 		self.metrics.pending_batches.set(closed.saturating_sub(self.chain_next) as i64);
 	}
 
@@ -213,7 +213,7 @@ impl Anchor {
 			self.in_flight.clear();
 		}
 		let closed = match self.store.position() {
-			Ok((position, _)) => position.next_batch,
+			Ok(position) => position.next_batch,
 			Err(_) => return,
 		};
 		for sequence in self.chain_next..closed {

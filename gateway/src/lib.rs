@@ -45,7 +45,7 @@ pub async fn serve(config: config::Config) -> anyhow::Result<()> {
 	)
 	.await?;
 	tokio::spawn(chain.clone().follow());
-	let (position, last_sequence) = store.position()?;
+	let (position, last_sequence) = (store.position()?, store.last_sequences()?);
 	progress
 		.relay_accepted
 		.store(position.relay_next, std::sync::atomic::Ordering::Release);
