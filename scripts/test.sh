@@ -15,6 +15,11 @@ cargo test --release --locked --workspace "$@"
 IOTCHAIN_BENCH_CHAINS=dev IOTCHAIN_BENCH_DEVICES=100 \
 	cargo bench --locked --workspace --bench throughput
 
+# The upgrade check operators run before a vote (README, "Runtime upgrades"), on the upgrade
+# rehearsal: a development chain populated by the README's walk-through, snapshotted, and the
+# rehearsal's migration, storage versions and every pallet's invariants checked against it.
+scripts/try-upgrade.sh --rehearsal
+
 # Benchmarks need the runtime-benchmarks feature, which must stay out of the node's build:
 # this second run compiles its own variant of the pallets' dependencies, once for all pallets.
 pallets=()

@@ -34,7 +34,117 @@ pub struct BlockEvents {
 	pub events: Vec<EventRecord>,
 }
 
+/// How the chain's runtime compares with the one this client's metadata describes.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+pub struct RuntimeCompatibility {
+	/// The spec version of the runtime the client was built against (`artifacts/iotchain.scale`).
+	pub built_for: u32,
+	/// The spec version the chain runs now.
+	pub chain: u32,
+}
+
+impl RuntimeCompatibility {
+	/// What an operator should know when the two differ; `None` when they match.
+	///
+	/// A differing version alone refuses nothing: subxt checks each call, storage item and
+	/// constant against the chain's metadata when it is used, so whatever did not change keeps
+	/// working and whatever did is refused as [`crate::Error::IncompatibleRuntime`].
+	pub fn warning(&self) -> Option<String> {
+		use core::cmp::Ordering::*;
+		let relation = match self.chain.cmp(&self.built_for) {
+			Equal => return None,
+			Greater => "older than the chain's",
+			Less => "newer than the chain's",
+		};
+		Some(format!(
+			"this client's metadata (runtime spec version {}) is {relation} (spec version {}): \
+			 reads and calls the upgrade left unchanged work, any other is refused as \
+			 incompatible; build the client from the chain's source tree",
+			self.built_for, self.chain
+		))
+	}
+}
+
+/// The spec version in the metadata this client was generated from.
+pub fn built_for_spec_version() -> u32 {
+	static METADATA: &[u8] = include_bytes!("../artifacts/iotchain.scale");
+	// `System::Version` is the runtime's `RuntimeVersion`: spec name, impl name, authoring
+	// version, then the spec version.
+	let metadata = subxt::metadata::Metadata::decode_from(METADATA)
+		.expect("the committed metadata decodes: a test checks it against the runtime");
+	let version = metadata
+		.pallet_by_name("System")
+		.and_then(|system| system.constant_by_name("Version"))
+		.expect("every FRAME runtime has System::Version")
+		.value();
+	<(String, String, u32, u32) as codec::Decode>::decode(&mut &version[..])
+		.expect("System::Version starts with names and versions")
+		.3
+}
+
+/// Every key and value of the chain's state at one finalised block: what `scripts/try-upgrade.sh`
+/// runs a new runtime's migrations and invariants against.
+#[derive(Clone, Debug, PartialEq, Serialize, serde::Deserialize)]
+pub struct StateSnapshot {
+	pub block_number: u64,
+	pub block_hash: Hash,
+	pub spec_version: u32,
+	/// The main trie, hex key to hex value. (The runtime keeps no child tries.)
+	pub top: std::collections::BTreeMap<String, String>,
+}
+
+/// Keys asked for in one request; the node's limit for `state_getKeysPaged` is 1,000.
+const SNAPSHOT_PAGE: u32 = 1_000;
+
 impl Client {
+	/// The whole state at the last finalised block, read page by page through the node's RPC
+	/// (which must allow unsafe methods for the key listing, as a node's local RPC does).
+	pub async fn state_snapshot(&self) -> Result<StateSnapshot> {
+		use subxt::rpcs::rpc_params;
+		let block_hash = self.rpc().chain_get_finalized_head().await?;
+		let block_number = self
+			.rpc()
+			.chain_get_header(Some(block_hash))
+			.await?
+			.map(|header| header.number)
+			.unwrap_or(0);
+		let spec_version =
+			self.rpc().state_get_runtime_version(Some(block_hash)).await?.spec_version;
+		let mut top = std::collections::BTreeMap::new();
+		let mut start: Option<String> = None;
+		loop {
+			let keys: Vec<String> = self
+				.raw_rpc()
+				.request(
+					"state_getKeysPaged",
+					rpc_params!["0x", SNAPSHOT_PAGE, start.clone(), block_hash],
+				)
+				.await?;
+			let changes: Vec<serde_json::Value> = self
+				.raw_rpc()
+				.request("state_queryStorageAt", rpc_params![keys.clone(), block_hash])
+				.await?;
+			for change in
+				changes.iter().flat_map(|set| set["changes"].as_array().into_iter().flatten())
+			{
+				if let (Some(key), Some(value)) = (change[0].as_str(), change[1].as_str()) {
+					top.insert(key.to_owned(), value.to_owned());
+				}
+			}
+			if keys.len() < SNAPSHOT_PAGE as usize {
+				break;
+			}
+			start = keys.last().cloned();
+		}
+		Ok(StateSnapshot { block_number, block_hash, spec_version, top })
+	}
+
+	/// The chain's runtime version against the one this client was built for.
+	pub async fn runtime_compatibility(&self) -> Result<RuntimeCompatibility> {
+		let chain = self.rpc().state_get_runtime_version(None).await?.spec_version;
+		Ok(RuntimeCompatibility { built_for: built_for_spec_version(), chain })
+	}
+
 	/// The node's and the chain's identity and progress.
 	pub async fn chain_info(&self) -> Result<ChainInfo> {
 		let rpc = self.rpc();
@@ -106,5 +216,25 @@ impl Client {
 			}
 		}
 		Ok(())
+	}
+}
+
+#[cfg(test)]
+mod tests {
+	use super::*;
+
+	#[test]
+	fn the_client_knows_the_spec_version_it_was_built_for() {
+		assert_eq!(built_for_spec_version(), iotchain_runtime::VERSION.spec_version);
+	}
+
+	#[test]
+	fn a_differing_runtime_is_named_and_a_matching_one_is_not() {
+		let same = RuntimeCompatibility { built_for: 100, chain: 100 };
+		assert_eq!(same.warning(), None);
+		let upgraded = RuntimeCompatibility { built_for: 100, chain: 101 }.warning().unwrap();
+		assert!(upgraded.contains("spec version 100) is older than the chain's (spec version 101)"));
+		let rolled_back = RuntimeCompatibility { built_for: 101, chain: 100 }.warning().unwrap();
+		assert!(rolled_back.contains("newer than the chain's"));
 	}
 }

@@ -21,9 +21,28 @@ use subxt::ext::codec::Encode;
 pub enum Governance {
 	/// Dispatched as root by the sudo key: development chains only (a consortium has none).
 	Sudo,
-	/// Proposed to the council by one of its members. It passes with more than half of all
-	/// seats; with a single seat the proposal executes at once.
+	/// Proposed to the council by one of its members. It passes with the call's [`Threshold`]
+	/// of all seats; when one vote reaches it (a single seat), the proposal executes at once.
 	Council,
+}
+
+/// The share of all council seats a motion needs.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Threshold {
+	/// More than half: day-to-day governance.
+	Majority,
+	/// At least two thirds: the chain itself (runtime upgrades, finality stalls) and seats.
+	TwoThirds,
+}
+
+impl Threshold {
+	/// The ayes this threshold needs out of `seats`.
+	pub fn of(self, seats: u32) -> u32 {
+		match self {
+			Threshold::Majority => seats / 2 + 1,
+			Threshold::TwoThirds => (2 * seats).div_ceil(3),
+		}
+	}
 }
 
 /// A council motion waiting for votes.
@@ -43,11 +62,22 @@ impl Client {
 	/// majority threshold. A call that fails inside sudo or an executed motion is reported as
 	/// its dispatch error, not as a success of the wrapper.
 	pub async fn govern(&self, call: RuntimeCall, via: Governance, wait: Wait) -> Result<Receipt> {
+		self.govern_with(call, via, Threshold::Majority, wait).await
+	}
+
+	/// As [`Client::govern`], with a council motion needing `threshold` of all seats.
+	pub async fn govern_with(
+		&self,
+		call: RuntimeCall,
+		via: Governance,
+		threshold: Threshold,
+		wait: Wait,
+	) -> Result<Receipt> {
 		let receipt = match via {
 			Governance::Sudo => self.submit(&runtime::tx().sudo().sudo(call), wait).await?,
 			Governance::Council => {
 				let seats = self.council_members().await?.len() as u32;
-				let threshold = seats / 2 + 1;
+				let threshold = threshold.of(seats);
 				let length_bound = call.encoded_size() as u32;
 				let propose = runtime::tx().council().propose(threshold, call, length_bound);
 				self.submit(&propose, wait).await?

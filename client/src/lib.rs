@@ -26,15 +26,18 @@ mod pipeline;
 mod registrations;
 mod render;
 mod telemetry;
+mod upgrades;
 
-pub use chain::{BlockEvents, ChainInfo, Validators};
+pub use chain::{
+	built_for_spec_version, BlockEvents, ChainInfo, RuntimeCompatibility, StateSnapshot, Validators,
+};
 pub use client::{BlockAt, Client, Receipt, Wait};
 pub use devices::{
 	device_key_proof, parse_key_proof, DeviceOf, OrganisationOf, ProvenRegistrationOf,
 };
 pub use error::{Error, Result};
 pub use firmware::{sha256_file, ImageFile, Publication, ReleaseOf};
-pub use governance::{node_claim_proof, node_key_from_file, Governance, Motion};
+pub use governance::{node_claim_proof, node_key_from_file, Governance, Motion, Threshold};
 pub use input::{
 	parse_account, parse_firmware_version, parse_hash32, parse_secret32, parse_signature64,
 	read_secret, read_secret_file, signer_from_key_file, signer_from_suri, to_hex,
@@ -46,6 +49,7 @@ pub use telemetry::{
 	verify_envelope_signature, verify_envelope_signatures, AnchorBatch, AnchoredBatch,
 	DeviceAnchor, DeviceRange, ReadingProof, VerifiedReading,
 };
+pub use upgrades::{code_hash, UpgradeStatus};
 
 /// The runtime's calls, storage, events, errors and runtime APIs, generated from the committed
 /// metadata.

@@ -4,173 +4,26 @@
 //! removed by council vote while the others keep running.
 
 mod common;
+mod members;
 mod stranger;
 
 use codec::{Decode, Encode};
 use common::*;
-use frame_support::dispatch::GetDispatchInfo;
-use iotchain_runtime::{
-	AccountId, RuntimeCall, SessionKeys, SignedPayload, TxExtension, UncheckedExtrinsic, UNIT,
-};
-use serde_json::{json, Value};
-use sp_core::{sr25519, Pair, H256};
-use sp_io::hashing::twox_128;
-use sp_runtime::{
-	generic::Era,
-	traits::{BlakeTwo256, Hash, IdentifyAccount},
-	MultiSigner,
-};
+use iotchain_runtime::{AccountId, RuntimeCall, SessionKeys, UNIT};
+use members::*;
+use serde_json::json;
+use sp_core::{sr25519, Pair};
 use std::{
-	fs,
-	path::Path,
 	process::Command,
 	str::FromStr,
 	thread::sleep,
 	time::{Duration, Instant},
 };
 
-/// The organisations `new-consortium.sh` creates; all validate from genesis.
-const ORGANISATIONS: usize = 4;
-
 /// Long enough for a validator-set change: planned at the next session boundary (sessions are
 /// 30 blocks) and enacted at the one after — up to 60 blocks, which take up to 80 slots
 /// (160 s) while one of four validators is down and its slots stay empty.
 const TWO_SESSIONS: Duration = Duration::from_secs(4 * 60);
-
-/// An account that signs extrinsics, with the nonce of its next one.
-struct Signer {
-	pair: sr25519::Pair,
-	nonce: u32,
-}
-
-impl Signer {
-	fn new(pair: sr25519::Pair) -> Self {
-		Signer { pair, nonce: 0 }
-	}
-
-	fn account(&self) -> AccountId {
-		MultiSigner::from(self.pair.public()).into_account()
-	}
-}
-
-/// What every extrinsic of the chain commits to: its genesis and runtime versions.
-struct Chain {
-	genesis: H256,
-	spec_version: u32,
-	transaction_version: u32,
-}
-
-impl Chain {
-	fn of(node: &Node) -> Self {
-		let genesis = node.rpc("chain_getBlockHash", json!([0])).expect("genesis hash");
-		let version = node.rpc("state_getRuntimeVersion", json!([])).expect("runtime version");
-		Chain {
-			genesis: H256::from_slice(&bytes_of(genesis.as_str().expect("hex"))),
-			spec_version: version["specVersion"].as_u64().expect("spec version") as u32,
-			transaction_version: version["transactionVersion"].as_u64().expect("tx version") as u32,
-		}
-	}
-
-	/// `call` signed by `signer` with its next nonce, immortal, tipping nothing.
-	fn sign(&self, signer: &mut Signer, call: RuntimeCall) -> UncheckedExtrinsic {
-		let extension: TxExtension = (
-			frame_system::CheckNonZeroSender::new(),
-			pallet_admission::AdmitAndCheckNonce::from(signer.nonce),
-			frame_system::CheckSpecVersion::new(),
-			frame_system::CheckTxVersion::new(),
-			frame_system::CheckGenesis::new(),
-			frame_system::CheckEra::from(Era::Immortal),
-			frame_system::CheckWeight::new(),
-			pallet_transaction_payment::ChargeTransactionPayment::from(0).into(),
-			frame_metadata_hash_extension::CheckMetadataHash::new(false),
-			frame_system::WeightReclaim::new(),
-		);
-		let implicit = (
-			(),
-			(),
-			self.spec_version,
-			self.transaction_version,
-			self.genesis,
-			self.genesis,
-			(),
-			(),
-			None,
-			(),
-		);
-		let payload = SignedPayload::from_raw(call.clone(), extension.clone(), implicit);
-		let signature = payload.using_encoded(|bytes| signer.pair.sign(bytes));
-		signer.nonce += 1;
-		UncheckedExtrinsic::new_signed(call, signer.account().into(), signature.into(), extension)
-	}
-
-	/// Submits `call` from `signer` to `node`'s pool.
-	fn submit(&self, node: &Node, signer: &mut Signer, call: RuntimeCall) -> Result<Value, String> {
-		let extrinsic = self.sign(signer, call);
-		node.rpc("author_submitExtrinsic", json!([format!("0x{}", hex_of(&extrinsic.encode()))]))
-	}
-
-	/// Submits `call` from `signer` and waits until a block includes it.
-	fn execute(&self, node: &Node, signer: &mut Signer, call: RuntimeCall) {
-		self.submit(node, signer, call).expect("the pool accepts the extrinsic");
-		wait_for_nonce(node, &signer.account(), signer.nonce);
-	}
-}
-
-/// Waits until `account`'s nonce in `node`'s best block reaches `nonce`.
-fn wait_for_nonce(node: &Node, account: &AccountId, nonce: u32) {
-	wait_until(Duration::from_secs(60), "the extrinsics are included", || {
-		let answer = node.rpc(
-			"state_call",
-			json!(["AccountNonceApi_account_nonce", format!("0x{}", hex_of(&account.encode()))]),
-		)?;
-		let on_chain = u32::decode(&mut &bytes_of(answer.as_str().unwrap_or_default())[..])
-			.map_err(|e| e.to_string())?;
-		if on_chain >= nonce {
-			Ok(())
-		} else {
-			Err(format!("nonce {on_chain} of {nonce}"))
-		}
-	});
-}
-
-/// The consortium's council: organisations 1–3 make a majority of four.
-struct Council {
-	members: Vec<Signer>,
-	motions: u32,
-}
-
-impl Council {
-	/// Passes `call` with three of four seats: the first proposes, the first three vote aye,
-	/// the first closes. Returns when the motion has executed.
-	fn pass(&mut self, chain: &Chain, node: &Node, call: RuntimeCall) {
-		let length = call.encoded_size() as u32;
-		let weight = call.get_dispatch_info().call_weight;
-		let hash = BlakeTwo256::hash_of(&call);
-		let index = self.motions;
-		self.motions += 1;
-		let propose = RuntimeCall::Council(pallet_collective::Call::propose {
-			threshold: 3,
-			proposal: Box::new(call),
-			length_bound: length,
-		});
-		chain.execute(node, &mut self.members[0], propose);
-		for voter in 0..3 {
-			let vote = RuntimeCall::Council(pallet_collective::Call::vote {
-				proposal: hash,
-				index,
-				approve: true,
-			});
-			chain.execute(node, &mut self.members[voter], vote);
-		}
-		let close = RuntimeCall::Council(pallet_collective::Call::close {
-			proposal_hash: hash,
-			index,
-			proposal_weight_bound: weight,
-			length_bound: length,
-		});
-		chain.execute(node, &mut self.members[0], close);
-	}
-}
 
 /// The council creates an operator organisation (admin: the third member), which registers a
 /// device. The device — compromised, say — signs records far ahead of its nonce: the pool takes
@@ -181,7 +34,7 @@ fn a_flooding_device_gets_no_more_than_its_window_into_the_pool(
 	network: &Network,
 	council: &mut Council,
 ) {
-	use pallet_device_registry::{DeviceKind, DeviceRegistration, FirmwareVersion, OrgRoles};
+	use pallet_device_registry::OrgRoles;
 	let node = &network.nodes[0];
 	let admin = council.members[2].account();
 	let create_org = RuntimeCall::DeviceRegistry(pallet_device_registry::Call::create_org {
@@ -191,40 +44,10 @@ fn a_flooding_device_gets_no_more_than_its_window_into_the_pool(
 	});
 	council.pass(chain, node, create_org);
 	// The chain's first organisation.
-	let org = 0;
-	let mut device = Signer::new(sr25519::Pair::generate().0);
 	let device_id = [0xd0; 32];
-	let payload = iotchain_possession_proofs::device_key_payload(
-		chain.genesis.as_fixed_bytes(),
-		org,
-		&device_id,
-		&device.account().encode(),
-	);
-	let register = RuntimeCall::DeviceRegistry(pallet_device_registry::Call::register_device {
-		registration: pallet_device_registry::ProvenRegistration {
-			registration: DeviceRegistration {
-				id: device_id,
-				kind: DeviceKind::Device,
-				model: b"TH100".to_vec(),
-				account: device.account(),
-				metadata_hash: [0; 32],
-				firmware: FirmwareVersion { major: 1, minor: 0, patch: 0 },
-			},
-			key_proof: device.pair.sign(&payload).into(),
-		},
-	});
-	chain.execute(node, &mut council.members[2], register);
+	let mut device = register_device(chain, node, &mut council.members[2], 0, device_id);
 
-	let record = |n: u8| {
-		RuntimeCall::RegistrationHashes(pallet_registration_hashes::Call::register {
-			device: device_id,
-			user_device: [n; 32],
-			credential: pallet_registration_hashes::Credential::Key(
-				pallet_registration_hashes::UserDeviceKey::Sr25519([n; 32]),
-			),
-			app_integrity_key: [0; 32],
-		})
-	};
+	let record = |n: u8| pair_registration(device_id, n);
 	// Quota 4 a block, a window of 2 blocks: nonces 0..8 wait in the pool, 8 is refused.
 	let window = 8u8;
 	for n in 0..window {
@@ -242,10 +65,6 @@ fn a_flooding_device_gets_no_more_than_its_window_into_the_pool(
 	wait_for_nonce(node, &device.account(), 4);
 	chain.execute(node, &mut device, record(window));
 	assert_eq!(device.nonce, u32::from(window) + 1, "every record within the window was included");
-}
-
-fn storage_key(pallet: &str, item: &str) -> String {
-	format!("0x{}{}", hex_of(&twox_128(pallet.as_bytes())), hex_of(&twox_128(item.as_bytes())))
 }
 
 /// The validators `ValidatorSet` has approved, at `node`'s best block.
@@ -273,18 +92,6 @@ fn blocks_authored(node: &Node) -> Vec<u64> {
 		.collect()
 }
 
-fn pair_of_account_file(path: &Path) -> sr25519::Pair {
-	let key: Value = serde_json::from_str(&fs::read_to_string(path).expect("account file"))
-		.expect("account file is JSON");
-	sr25519::Pair::from_phrase(key["secretPhrase"].as_str().expect("secret phrase"), None)
-		.expect("a valid secret phrase")
-		.0
-}
-
-fn new_consortium_script() -> std::path::PathBuf {
-	Path::new(env!("CARGO_MANIFEST_DIR")).join("../scripts/new-consortium.sh")
-}
-
 #[test]
 fn new_consortium_refuses_a_bad_count_and_an_existing_directory() {
 	let existing = std::env::temp_dir();
@@ -304,33 +111,6 @@ fn new_consortium_refuses_a_bad_count_and_an_existing_directory() {
 		let stderr = String::from_utf8_lossy(&output.stderr);
 		assert!(stderr.contains(complaint), "{args:?}: {stderr}");
 	}
-}
-
-/// Runs `scripts/new-consortium.sh` into the network's directory and adds one node per
-/// organisation, started.
-fn four_organisations(network: &mut Network) -> Vec<Signer> {
-	let consortium = network.dir.join("consortium");
-	let status = Command::new("bash")
-		.arg(new_consortium_script())
-		.arg(ORGANISATIONS.to_string())
-		.arg(&consortium)
-		.env("IOTCHAIN_NODE", &*NODE)
-		.status()
-		.expect("new-consortium.sh runs");
-	assert!(status.success(), "new-consortium.sh failed");
-	network.chain_spec = consortium.join("chain-spec.json");
-	let mut signers = Vec::new();
-	for i in 1..=ORGANISATIONS {
-		let org = consortium.join(format!("org{i}"));
-		let node =
-			Node::new(&network.dir, &format!("org{i}"), org.join("data"), org.join("node-key"));
-		network.nodes.push(node);
-		signers.push(Signer::new(pair_of_account_file(&org.join("account.json"))));
-	}
-	for index in 0..ORGANISATIONS {
-		network.start(index);
-	}
-	signers
 }
 
 #[test]

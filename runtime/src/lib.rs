@@ -14,6 +14,12 @@
 #[cfg(feature = "std")]
 include!(concat!(env!("OUT_DIR"), "/wasm_binary.rs"));
 
+/// The upgrade rehearsal's wasm: this runtime built with the `upgrade-rehearsal` feature.
+#[cfg(feature = "std")]
+pub mod upgrade_rehearsal {
+	include!(concat!(env!("OUT_DIR"), "/upgrade_rehearsal_wasm_binary.rs"));
+}
+
 pub mod apis;
 #[cfg(feature = "runtime-benchmarks")]
 mod benchmarks;
@@ -60,16 +66,34 @@ impl_opaque_keys! {
 	}
 }
 
+#[cfg(not(feature = "upgrade-rehearsal"))]
 #[sp_version::runtime_version]
 pub const VERSION: RuntimeVersion = RuntimeVersion {
 	spec_name: alloc::borrow::Cow::Borrowed("iotchain"),
 	impl_name: alloc::borrow::Cow::Borrowed("iotchain"),
 	authoring_version: 1,
-	// Bump on every change of runtime logic; nodes run whatever wasm the chain holds.
+	// Bump on every change of runtime logic; nodes run whatever wasm the chain holds. The
+	// upgrade rehearsal's version below is always this plus one.
 	spec_version: 100,
 	impl_version: 1,
 	apis: apis::RUNTIME_API_VERSIONS,
 	// Bump when a call's index or arguments change, so old signed transactions stop validating.
+	transaction_version: 1,
+	system_version: 1,
+};
+
+/// The upgrade rehearsal: this runtime one spec version on, with a storage migration
+/// ([`Migrations`]). Built beside the release runtime ([`upgrade_rehearsal::WASM_BINARY`]) so a
+/// test can upgrade a live chain to it; never put on a real chain.
+#[cfg(feature = "upgrade-rehearsal")]
+#[sp_version::runtime_version]
+pub const VERSION: RuntimeVersion = RuntimeVersion {
+	spec_name: alloc::borrow::Cow::Borrowed("iotchain"),
+	impl_name: alloc::borrow::Cow::Borrowed("iotchain"),
+	authoring_version: 1,
+	spec_version: 101,
+	impl_version: 1,
+	apis: apis::RUNTIME_API_VERSIONS,
 	transaction_version: 1,
 	system_version: 1,
 };
@@ -156,8 +180,16 @@ pub type UncheckedExtrinsic =
 /// The payload being signed in transactions.
 pub type SignedPayload = generic::SignedPayload<RuntimeCall, TxExtension>;
 
-/// Migrations to run on the next runtime upgrade, besides the pallets' own.
-type Migrations = ();
+/// Migrations to run on the next runtime upgrade, besides the pallets' own. Each is a
+/// `VersionedMigration`, so one left here after it ran is skipped on later upgrades.
+#[cfg(not(feature = "upgrade-rehearsal"))]
+pub type Migrations = ();
+
+/// The upgrade rehearsal's migration: every organisation record rewritten, the device registry
+/// moved to storage version 1.
+#[cfg(feature = "upgrade-rehearsal")]
+pub type Migrations =
+	(pallet_device_registry::migrations::rehearsal::RewriteOrganisationsV0ToV1<Runtime>,);
 
 /// Dispatches blocks and extrinsics to the pallets.
 pub type Executive = frame_executive::Executive<
@@ -235,6 +267,10 @@ mod runtime {
 	// Who may submit transactions at all: see `configs::ConsortiumAccounts`.
 	#[runtime::pallet_index(33)]
 	pub type Admission = pallet_admission;
+
+	// The council's qualified majority over the chain itself: runtime upgrades, finality stalls.
+	#[runtime::pallet_index(34)]
+	pub type ChainGovernance = pallet_chain_governance;
 
 	#[runtime::pallet_index(40)]
 	pub type DeviceRegistry = pallet_device_registry;

@@ -126,6 +126,7 @@ fn metadata_lists_the_runtime_pallets_at_their_indices() {
 		("CouncilMembership", 31),
 		("PeerAllowlist", 32),
 		("Admission", 33),
+		("ChainGovernance", 34),
 		("DeviceRegistry", 40),
 		("RegistrationHashes", 41),
 		("LoginRecords", 42),
@@ -535,6 +536,150 @@ mod council {
 				.into(),
 			);
 			assert_eq!(DeviceRegistry::active_org_of(&Dave.to_account_id()), None);
+		});
+	}
+
+	/// The runtime upgrade the chain has authorised, if any (`frame_system` keeps it private).
+	fn authorized_upgrade() -> Option<frame_system::CodeUpgradeAuthorization<Runtime>> {
+		let key =
+			[sp_io::hashing::twox_128(b"System"), sp_io::hashing::twox_128(b"AuthorizedUpgrade")]
+				.concat();
+		frame_support::storage::unhashed::get(&key)
+	}
+
+	/// Four seats, as a four-organisation consortium has.
+	fn four_seats() {
+		let seats: Vec<_> = [Alice, Bob, Charlie, Dave].iter().map(|m| m.to_account_id()).collect();
+		assert_ok!(Council::set_members(RuntimeOrigin::root(), seats, None, 3));
+	}
+
+	/// Passes `call` with the ayes of `members`, and returns the result of its execution.
+	fn execute_with_ayes(
+		call: RuntimeCall,
+		members: &[sp_keyring::Sr25519Keyring],
+	) -> sp_runtime::DispatchResult {
+		let motion = propose(call.clone(), members.len() as u32);
+		vote(motion, members);
+		close(&call, motion);
+		System::events()
+			.into_iter()
+			.rev()
+			.find_map(|record| match record.event {
+				crate::RuntimeEvent::Council(pallet_collective::Event::Executed {
+					proposal_hash,
+					result,
+				}) if proposal_hash == motion.0 => Some(result),
+				_ => None,
+			})
+			.expect("the motion was approved and executed")
+	}
+
+	/// The attack: a bare majority of organisations (two of four, or three of five) tries to
+	/// replace the runtime, which could rewrite any record.
+	#[test]
+	fn only_two_thirds_of_the_seats_authorise_a_runtime_upgrade() {
+		use sp_keyring::Sr25519Keyring::{Eve, Ferdie};
+		local_testnet().execute_with(|| {
+			four_seats();
+			let code_hash = crate::Hash::repeat_byte(0xc0);
+			let authorize =
+				RuntimeCall::ChainGovernance(pallet_chain_governance::Call::authorize_upgrade {
+					code_hash,
+				});
+			assert_eq!(
+				execute_with_ayes(authorize.clone(), &[Alice, Bob]),
+				Err(sp_runtime::DispatchError::BadOrigin)
+			);
+			assert!(authorized_upgrade().is_none());
+			// Nor can one member alone, nor root's own call without root.
+			assert!(crate::ChainGovernance::authorize_upgrade(
+				RuntimeOrigin::signed(Alice.to_account_id()),
+				code_hash
+			)
+			.is_err());
+			assert!(crate::System::authorize_upgrade(
+				RuntimeOrigin::signed(Alice.to_account_id()),
+				code_hash
+			)
+			.is_err());
+			assert!(authorized_upgrade().is_none());
+
+			// Three of five is a majority, and still short of two thirds.
+			let seats: Vec<_> =
+				[Alice, Bob, Charlie, Eve, Ferdie].iter().map(|m| m.to_account_id()).collect();
+			assert_ok!(Council::set_members(RuntimeOrigin::root(), seats, None, 4));
+			assert_eq!(
+				execute_with_ayes(authorize.clone(), &[Alice, Bob, Charlie]),
+				Err(sp_runtime::DispatchError::BadOrigin)
+			);
+			assert!(authorized_upgrade().is_none());
+
+			// Four of five (and three of four) are two thirds.
+			assert_ok!(execute_with_ayes(authorize, &[Alice, Bob, Charlie, Eve]));
+			let authorization = authorized_upgrade().expect("set");
+			assert_eq!(authorization.code_hash(), &code_hash);
+		});
+	}
+
+	/// The attack: a bare majority first packs the council with allies, or removes opponents,
+	/// to reach two thirds.
+	#[test]
+	fn a_bare_majority_cannot_pack_the_council() {
+		use sp_keyring::Sr25519Keyring::{Eve, Ferdie};
+		local_testnet().execute_with(|| {
+			four_seats();
+			let seats =
+				|| pallet_collective::Members::<Runtime, crate::configs::CouncilInstance>::get();
+			let before = seats();
+			for change in [
+				pallet_membership::Call::add_member { who: Eve.to_account_id().into() },
+				pallet_membership::Call::remove_member { who: Dave.to_account_id().into() },
+				pallet_membership::Call::swap_member {
+					remove: Dave.to_account_id().into(),
+					add: Ferdie.to_account_id().into(),
+				},
+				pallet_membership::Call::reset_members {
+					members: vec![Alice.to_account_id(), Bob.to_account_id()],
+				},
+			] {
+				assert_eq!(
+					execute_with_ayes(RuntimeCall::CouncilMembership(change), &[Alice, Bob]),
+					Err(sp_runtime::DispatchError::BadOrigin)
+				);
+				assert_eq!(seats(), before);
+			}
+			assert_ok!(execute_with_ayes(
+				RuntimeCall::CouncilMembership(pallet_membership::Call::add_member {
+					who: Eve.to_account_id().into()
+				}),
+				&[Alice, Bob, Charlie]
+			));
+			assert!(seats().contains(&Eve.to_account_id()));
+		});
+	}
+
+	#[test]
+	fn only_two_thirds_of_the_seats_signal_a_finality_stall() {
+		local_testnet().execute_with(|| {
+			four_seats();
+			System::set_block_number(100);
+			let stall = RuntimeCall::ChainGovernance(pallet_chain_governance::Call::note_stalled {
+				delay: 10,
+				best_finalized_block_number: 90,
+			});
+			assert_eq!(
+				execute_with_ayes(stall.clone(), &[Alice, Bob]),
+				Err(sp_runtime::DispatchError::BadOrigin)
+			);
+			assert_eq!(pallet_grandpa::Stalled::<Runtime>::get(), None);
+			assert!(crate::Grandpa::note_stalled(
+				RuntimeOrigin::signed(Alice.to_account_id()),
+				10,
+				90
+			)
+			.is_err());
+			assert_ok!(execute_with_ayes(stall, &[Alice, Bob, Charlie]));
+			assert_eq!(pallet_grandpa::Stalled::<Runtime>::get(), Some((10, 90)));
 		});
 	}
 

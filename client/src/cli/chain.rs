@@ -1,9 +1,9 @@
 //! `iotctl chain`: what the chain is, who validates it, and its events as they finalise.
 
-use super::Output;
-use crate::Client;
+use super::{Output, Via};
+use crate::{Client, Wait};
 use clap::Subcommand;
-use std::io::Write;
+use std::{io::Write, path::PathBuf};
 
 #[derive(Debug, Subcommand)]
 pub enum Command {
@@ -20,14 +20,65 @@ pub enum Command {
 		#[arg(long)]
 		pallet: Option<String>,
 	},
+	/// Write the whole state at the last finalised block to a JSON file (key → value), for
+	/// `scripts/try-upgrade.sh`. Needs a node whose RPC allows unsafe methods.
+	Snapshot {
+		#[arg(long)]
+		out: PathBuf,
+	},
+	/// Signal that finality (GRANDPA) has stalled: force a change to the then-current
+	/// validators `--delay` blocks after the next session change (governance, two thirds).
+	NoteStalled {
+		/// Blocks to wait after the next session change before the forced change applies.
+		#[arg(long)]
+		delay: u32,
+		/// The last block the healthy nodes report finalised.
+		#[arg(long)]
+		best_finalized: u32,
+		#[arg(long, value_enum, default_value = "council")]
+		via: Via,
+	},
 }
 
 pub async fn run(
 	command: Command,
 	client: &Client,
+	wait: Wait,
 	output: &mut Output<'_, impl Write>,
 ) -> anyhow::Result<()> {
 	match command {
+		Command::Snapshot { out } => {
+			let snapshot = client.state_snapshot().await?;
+			let file = std::fs::File::create(&out)
+				.map_err(|source| crate::Error::File { path: out.clone(), source })?;
+			serde_json::to_writer(std::io::BufWriter::new(file), &snapshot)?;
+			let value = serde_json::json!({
+				"out": out,
+				"block_number": snapshot.block_number,
+				"block_hash": snapshot.block_hash,
+				"spec_version": snapshot.spec_version,
+				"keys": snapshot.top.len(),
+			});
+			output.emit(&value, |w| {
+				writeln!(
+					w,
+					"{} keys at block #{} ({:?}, spec version {}) written to {}",
+					snapshot.top.len(),
+					snapshot.block_number,
+					snapshot.block_hash,
+					snapshot.spec_version,
+					out.display()
+				)
+			})
+		},
+		Command::NoteStalled { delay, best_finalized, via } => {
+			let receipt = client.note_stalled(delay, best_finalized, via.into(), wait).await?;
+			let what = match via {
+				Via::Council => "finality stall proposed to the council",
+				Via::Sudo => "finality stall noted",
+			};
+			output.receipt(what, &receipt)
+		},
 		Command::Info => {
 			let info = client.chain_info().await?;
 			output.record(&serde_json::to_value(&info)?)

@@ -11,6 +11,7 @@ mod login;
 mod org;
 mod output;
 mod telemetry;
+mod upgrade;
 
 use crate::{Client, Governance, Wait};
 use clap::{Args, CommandFactory, Parser, Subcommand, ValueEnum};
@@ -91,6 +92,9 @@ pub enum Command {
 	/// The consortium council: members, motions, votes.
 	#[command(subcommand)]
 	Council(governance::CouncilCommand),
+	/// Runtime upgrades: hash the code, authorise it (council, two thirds), apply it, status.
+	#[command(subcommand)]
+	Upgrade(upgrade::Command),
 	/// Print a shell completion script.
 	Completions {
 		#[arg(value_enum)]
@@ -101,7 +105,8 @@ pub enum Command {
 /// How a governance decision is submitted.
 #[derive(Clone, Copy, Debug, ValueEnum)]
 pub enum Via {
-	/// Propose it to the council (passes with more than half of all seats).
+	/// Propose it to the council (passes with more than half of all seats; two thirds for
+	/// runtime upgrades and finality stalls).
 	Council,
 	/// Dispatch it with the sudo key (development chains).
 	Sudo,
@@ -128,6 +133,9 @@ pub async fn run(cli: Cli, out: &mut impl Write) -> anyhow::Result<()> {
 		Command::Hash(hash::Command::Certify(certify)) => {
 			return hash::certify(certify, &mut output)
 		},
+		Command::Upgrade(upgrade::Command::Hash { code }) => {
+			return upgrade::hash(code, &mut output)
+		},
 		Command::Node(governance::NodeCommand::Prove(
 			args @ governance::NodeProve { genesis: Some(genesis), .. },
 		)) => {
@@ -150,7 +158,7 @@ pub async fn run(cli: Cli, out: &mut impl Write) -> anyhow::Result<()> {
 		Command::Login(command) => login::run(command, &client, wait, &mut output).await,
 		Command::Firmware(command) => firmware::run(command, &client, wait, &mut output).await,
 		Command::Telemetry(command) => telemetry::run(command, &client, &mut output).await,
-		Command::Chain(command) => chain::run(command, &client, &mut output).await,
+		Command::Chain(command) => chain::run(command, &client, wait, &mut output).await,
 		Command::Validator(command) => {
 			governance::run_validator(command, &client, wait, &mut output).await
 		},
@@ -158,6 +166,7 @@ pub async fn run(cli: Cli, out: &mut impl Write) -> anyhow::Result<()> {
 		Command::Council(command) => {
 			governance::run_council(command, &client, wait, &mut output).await
 		},
+		Command::Upgrade(command) => upgrade::run(command, &client, wait, &mut output).await,
 		Command::Completions { .. } => Ok(()),
 	}
 }
@@ -171,6 +180,10 @@ async fn connect(global: &GlobalOpts) -> anyhow::Result<Client> {
 		(None, None) => None,
 	};
 	let client = Client::connect(&global.url).await?;
+	// Said on stderr, so scripts reading stdout (or `--json`) are not disturbed.
+	if let Some(warning) = client.runtime_compatibility().await?.warning() {
+		eprintln!("warning: {warning}");
+	}
 	Ok(match signer {
 		Some(signer) => client.with_signer(signer),
 		None => client,

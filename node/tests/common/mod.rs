@@ -114,6 +114,26 @@ pub fn rpc(port: u16, method: &str, params: Value) -> Result<Value, String> {
 	}
 }
 
+/// [`rpc`] to a node inside network namespace `netns`, whose loopback only that namespace
+/// reaches: curl runs there (`ip netns exec`).
+pub fn rpc_in_netns(netns: &str, port: u16, method: &str, params: Value) -> Result<Value, String> {
+	let body = json!({"jsonrpc": "2.0", "id": 1, "method": method, "params": params}).to_string();
+	let output = Command::new("ip")
+		.args(["netns", "exec", netns, "curl", "-s", "-m", "10"])
+		.args(["-H", "Content-Type: application/json", "-d", &body])
+		.arg(format!("http://127.0.0.1:{port}"))
+		.output()
+		.map_err(|e| e.to_string())?;
+	if !output.status.success() {
+		return Err(format!("curl in {netns}: {}", String::from_utf8_lossy(&output.stderr)));
+	}
+	let reply: Value = serde_json::from_slice(&output.stdout).map_err(|e| e.to_string())?;
+	match reply.get("result") {
+		Some(result) => Ok(result.clone()),
+		None => Err(format!("{method} failed: {reply}")),
+	}
+}
+
 pub fn hex_u64(value: &Value) -> u64 {
 	let text = value.as_str().expect("a hex string");
 	u64::from_str_radix(text.trim_start_matches("0x"), 16).expect("valid hex")
@@ -179,6 +199,10 @@ pub struct Node {
 	pub node_key_file: PathBuf,
 	pub p2p_port: u16,
 	pub rpc_port: u16,
+	/// The network namespace the node runs in (`ip netns`), or `None` for the test's own.
+	pub netns: Option<String>,
+	/// The address its p2p port listens on: loopback, or its namespace's address.
+	pub host: String,
 	log: PathBuf,
 	process: Option<Child>,
 }
@@ -201,9 +225,18 @@ impl Node {
 			node_key_file,
 			p2p_port: free_port(),
 			rpc_port: free_port(),
+			netns: None,
+			host: "127.0.0.1".to_owned(),
 			log: dir.join(format!("{name}.log")),
 			process: None,
 		}
+	}
+
+	/// The same node, run in network namespace `netns` where it listens on `host`.
+	pub fn in_netns(mut self, netns: &str, host: &str) -> Self {
+		self.netns = Some(netns.to_owned());
+		self.host = host.to_owned();
+		self
 	}
 
 	pub fn peer_id(&self) -> String {
@@ -217,7 +250,12 @@ impl Node {
 	}
 
 	pub fn multiaddr(&self) -> String {
-		format!("/ip4/127.0.0.1/tcp/{}/p2p/{}", self.p2p_port, self.peer_id())
+		format!("/ip4/{}/tcp/{}/p2p/{}", self.host, self.p2p_port, self.peer_id())
+	}
+
+	/// The process id of the running node, if it runs.
+	pub fn pid(&self) -> Option<u32> {
+		self.process.as_ref().map(Child::id)
 	}
 
 	/// Starts the node as a validator of `chain_spec`, and waits for its RPC.
@@ -227,7 +265,14 @@ impl Node {
 			.append(true)
 			.open(&self.log)
 			.expect("log file");
-		let mut command = Command::new(&*NODE);
+		let mut command = match &self.netns {
+			None => Command::new(&*NODE),
+			Some(netns) => {
+				let mut command = Command::new("ip");
+				command.args(["netns", "exec", netns]).arg(&*NODE);
+				command
+			},
+		};
 		command
 			.arg("--chain")
 			.arg(chain_spec)
@@ -237,7 +282,7 @@ impl Node {
 			.arg(&self.node_key_file)
 			.args(["--validator", "--name", &self.name, "--no-mdns", "--no-telemetry"])
 			.args(["--no-prometheus", "--listen-addr"])
-			.arg(format!("/ip4/127.0.0.1/tcp/{}", self.p2p_port))
+			.arg(format!("/ip4/{}/tcp/{}", self.host, self.p2p_port))
 			.args(["--rpc-port", &self.rpc_port.to_string()])
 			.stdout(Stdio::null())
 			.stderr(log);
@@ -246,6 +291,15 @@ impl Node {
 		}
 		self.process = Some(command.spawn().expect("iotchain-node starts"));
 		wait_until(Duration::from_secs(60), "the node's RPC answers", || self.best_number());
+	}
+
+	/// Kills the node with SIGKILL, as a power cut or the kernel's OOM killer would: nothing
+	/// is flushed or closed.
+	pub fn kill(&mut self) {
+		if let Some(mut process) = self.process.take() {
+			let _ = process.kill();
+			let _ = process.wait();
+		}
 	}
 
 	/// Stops the node with SIGTERM, as an operator or a container runtime would.
@@ -265,7 +319,10 @@ impl Node {
 	}
 
 	pub fn rpc(&self, method: &str, params: Value) -> Result<Value, String> {
-		rpc(self.rpc_port, method, params)
+		match &self.netns {
+			None => rpc(self.rpc_port, method, params),
+			Some(netns) => rpc_in_netns(netns, self.rpc_port, method, params),
+		}
 	}
 
 	pub fn best_number(&self) -> Result<u64, String> {

@@ -63,6 +63,7 @@ pub use weights::WeightInfo;
 
 #[cfg(feature = "runtime-benchmarks")]
 mod benchmarking;
+pub mod migrations;
 #[cfg(test)]
 mod mock;
 pub mod runtime_api;
@@ -110,7 +111,16 @@ pub mod pallet {
 		<T as Config>::MaxKeyHistory,
 	>;
 
+	/// The in-code storage version: 0 is the layout as first released.
+	#[cfg(not(feature = "upgrade-rehearsal"))]
+	const STORAGE_VERSION: StorageVersion = StorageVersion::new(0);
+	/// The rehearsal build's storage version, reached by
+	/// [`crate::migrations::rehearsal::RewriteOrganisationsV0ToV1`].
+	#[cfg(feature = "upgrade-rehearsal")]
+	const STORAGE_VERSION: StorageVersion = StorageVersion::new(1);
+
 	#[pallet::pallet]
+	#[pallet::storage_version(STORAGE_VERSION)]
 	pub struct Pallet<T>(_);
 
 	/// Defaults for `#[derive_impl]`: the small bounds and test signatures this and other

@@ -100,7 +100,11 @@ pub mod pallet {
 	/// firmware unless governance decided so for that organisation.
 	pub const MIN_ORG_THRESHOLD: u32 = 2;
 
+	/// The in-code storage version: 0 is the layout as first released.
+	const STORAGE_VERSION: StorageVersion = StorageVersion::new(0);
+
 	#[pallet::pallet]
+	#[pallet::storage_version(STORAGE_VERSION)]
 	pub struct Pallet<T>(_);
 
 	#[pallet::config]

@@ -79,7 +79,11 @@ pub mod pallet {
 	pub type SpentNoncesOf<T> =
 		BoundedVec<(Nonce, BlockNumberFor<T>), <T as Config>::MaxLoginsPerChallengeLifetime>;
 
+	/// The in-code storage version: 0 is the layout as first released.
+	const STORAGE_VERSION: StorageVersion = StorageVersion::new(0);
+
 	#[pallet::pallet]
+	#[pallet::storage_version(STORAGE_VERSION)]
 	pub struct Pallet<T>(_);
 
 	#[pallet::config]

@@ -84,7 +84,11 @@ pub mod pallet {
 	/// multihash code and length, then the protobuf key type (Ed25519) and data length.
 	pub const ED25519_PEER_ID_PREFIX: [u8; 6] = [0x00, 0x24, 0x08, 0x01, 0x12, 0x20];
 
+	/// The in-code storage version: 0 is the layout as first released.
+	const STORAGE_VERSION: StorageVersion = StorageVersion::new(0);
+
 	#[pallet::pallet]
+	#[pallet::storage_version(STORAGE_VERSION)]
 	pub struct Pallet<T>(_);
 
 	#[pallet::config]

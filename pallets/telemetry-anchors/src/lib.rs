@@ -61,7 +61,7 @@ pub mod pallet {
 	/// An anchored batch as this runtime stores it.
 	pub type AnchoredBatchOf<T> = AnchoredBatch<BlockNumberFor<T>>;
 
-	/// The in-code storage version.
+	/// The in-code storage version: 0 is the layout as first released.
 	const STORAGE_VERSION: StorageVersion = StorageVersion::new(0);
 
 	#[pallet::pallet]

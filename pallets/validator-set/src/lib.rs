@@ -47,7 +47,11 @@ pub mod pallet {
 	pub type ValidatorsOf<T> =
 		BoundedVec<<T as frame_system::Config>::AccountId, <T as Config>::MaxValidators>;
 
+	/// The in-code storage version: 0 is the layout as first released.
+	const STORAGE_VERSION: StorageVersion = StorageVersion::new(0);
+
 	#[pallet::pallet]
+	#[pallet::storage_version(STORAGE_VERSION)]
 	pub struct Pallet<T>(_);
 
 	#[pallet::config]

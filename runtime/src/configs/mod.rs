@@ -341,6 +341,20 @@ pub type ConsortiumGovernance = EitherOfDiverse<
 	pallet_collective::EnsureProportionMoreThan<AccountId, CouncilInstance, 1, 2>,
 >;
 
+/// What may change the chain itself — its runtime, GRANDPA's recovery from a stall — and who
+/// sits on the council: at least two thirds of all council seats, or root on the development
+/// chain.
+///
+/// A runtime upgrade can rewrite any record, so it needs more than the simple majority that
+/// runs the consortium day to day: with two thirds, no bare majority of organisations can
+/// rewrite history over the others' objection, while one or two members out of several cannot
+/// veto a fix everyone else needs. Seats are under the same threshold, or a bare majority could
+/// first vote in enough allies (or vote out enough opponents) to reach two thirds.
+pub type ConsortiumQualifiedMajority = EitherOfDiverse<
+	EnsureRoot<AccountId>,
+	pallet_collective::EnsureProportionAtLeast<AccountId, CouncilInstance, 2, 3>,
+>;
+
 /// The council's default vote: a member who did not vote counts as a nay.
 ///
 /// polkadot-sdk's defaults let the prime member's vote, or the majority of the votes cast,
@@ -388,15 +402,19 @@ impl pallet_collective::Config<CouncilInstance> for Runtime {
 
 impl pallet_membership::Config<CouncilInstance> for Runtime {
 	type RuntimeEvent = RuntimeEvent;
-	type AddOrigin = ConsortiumGovernance;
-	type RemoveOrigin = ConsortiumGovernance;
-	type SwapOrigin = ConsortiumGovernance;
-	type ResetOrigin = ConsortiumGovernance;
-	type PrimeOrigin = ConsortiumGovernance;
+	type AddOrigin = ConsortiumQualifiedMajority;
+	type RemoveOrigin = ConsortiumQualifiedMajority;
+	type SwapOrigin = ConsortiumQualifiedMajority;
+	type ResetOrigin = ConsortiumQualifiedMajority;
+	type PrimeOrigin = ConsortiumQualifiedMajority;
 	type MembershipInitialized = Council;
 	type MembershipChanged = Council;
 	type MaxMembers = ConstU32<MAX_COUNCIL_MEMBERS>;
 	type WeightInfo = crate::weights::pallet_membership::WeightInfo<Runtime>;
+}
+
+impl pallet_chain_governance::Config for Runtime {
+	type ChainGovernanceOrigin = ConsortiumQualifiedMajority;
 }
 
 impl pallet_skip_feeless_payment::Config for Runtime {

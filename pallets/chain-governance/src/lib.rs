@@ -1,0 +1,110 @@
+//! # Chain Governance Pallet
+//!
+//! The consortium's powers over the chain itself: replacing its runtime, and restarting
+//! finality when GRANDPA has stalled. In polkadot-sdk both are Root's (`system.authorize_upgrade`,
+//! `grandpa.note_stalled`), and a consortium chain has no sudo key, so without this pallet such a
+//! chain could never be upgraded or recovered without a hard fork.
+//!
+//! This pallet gives exactly those two powers to `ChainGovernanceOrigin` — in iotchain a
+//! qualified majority of the council, stricter than the simple majority that governs day to day
+//! — and nothing else of Root's:
+//!
+//! - [`Pallet::authorize_upgrade`] authorises a runtime by the hash of its code. Anyone may then
+//!   submit the code itself with `system.apply_authorized_upgrade` (an unsigned transaction is
+//!   enough), which checks that the code hashes to the authorised hash, keeps the spec name and
+//!   raises the spec version. The motion carries 32 bytes; the code, over half a megabyte, never
+//!   sits in a motion.
+//! - [`Pallet::note_stalled`] asks GRANDPA to force a change to the current authority set
+//!   `delay` blocks after the next session change, counted from `best_finalized_block_number`
+//!   (the median last finalised block the validators report). Nodes enact forced changes on the
+//!   best chain without a finalised block, which is what restarts a stalled finality.
+
+#![cfg_attr(not(feature = "std"), no_std)]
+
+pub use pallet::*;
+
+#[cfg(test)]
+mod mock;
+#[cfg(test)]
+mod tests;
+
+#[frame_support::pallet]
+pub mod pallet {
+	use frame_support::pallet_prelude::*;
+	use frame_system::{pallet_prelude::*, WeightInfo as _};
+	use pallet_grandpa::WeightInfo as _;
+
+	/// The in-code storage version. The pallet stores nothing of its own; like every pallet of
+	/// the runtime, it declares its version.
+	const STORAGE_VERSION: StorageVersion = StorageVersion::new(0);
+
+	#[pallet::pallet]
+	#[pallet::storage_version(STORAGE_VERSION)]
+	pub struct Pallet<T>(_);
+
+	#[pallet::config]
+	pub trait Config:
+		frame_system::Config<RuntimeEvent: From<Event<Self>>> + pallet_grandpa::Config
+	{
+		/// Who may replace the runtime and signal a finality stall.
+		type ChainGovernanceOrigin: EnsureOrigin<Self::RuntimeOrigin>;
+	}
+
+	#[pallet::event]
+	#[pallet::generate_deposit(pub(super) fn deposit_event)]
+	pub enum Event<T: Config> {
+		/// GRANDPA will force a change to the current authorities `delay` blocks after the next
+		/// session change, counting from `best_finalized_block_number`.
+		FinalityStallNoted {
+			delay: BlockNumberFor<T>,
+			best_finalized_block_number: BlockNumberFor<T>,
+		},
+	}
+
+	#[pallet::error]
+	pub enum Error<T> {
+		/// The best finalised block named is not below the current block: finality cannot
+		/// have reached a block not yet built.
+		FinalizedBlockNotInThePast,
+	}
+
+	#[pallet::call]
+	impl<T: Config> Pallet<T> {
+		/// Authorise the runtime whose code hashes to `code_hash` (BLAKE2-256) to replace this
+		/// one. The replacement must keep the spec name and raise the spec version; anyone
+		/// then applies it with `system.apply_authorized_upgrade`. A later authorisation
+		/// replaces an earlier one not yet applied.
+		#[pallet::call_index(0)]
+		#[pallet::weight(<T as frame_system::Config>::SystemWeightInfo::authorize_upgrade())]
+		pub fn authorize_upgrade(origin: OriginFor<T>, code_hash: T::Hash) -> DispatchResult {
+			T::ChainGovernanceOrigin::ensure_origin(origin)?;
+			// Emits `system.UpgradeAuthorized`; the version check is never waived.
+			frame_system::Pallet::<T>::do_authorize_upgrade(code_hash, true);
+			Ok(())
+		}
+
+		/// Signal that GRANDPA has stalled: force a change to the current authority set
+		/// `delay` blocks after the next session change, with `best_finalized_block_number`
+		/// as the last block finalised before the stall.
+		#[pallet::call_index(1)]
+		#[pallet::weight(<T as pallet_grandpa::Config>::WeightInfo::note_stalled())]
+		pub fn note_stalled(
+			origin: OriginFor<T>,
+			delay: BlockNumberFor<T>,
+			best_finalized_block_number: BlockNumberFor<T>,
+		) -> DispatchResult {
+			T::ChainGovernanceOrigin::ensure_origin(origin)?;
+			ensure!(
+				best_finalized_block_number < frame_system::Pallet::<T>::block_number(),
+				Error::<T>::FinalizedBlockNotInThePast
+			);
+			pallet_grandpa::Pallet::<T>::note_stalled(
+				frame_system::RawOrigin::Root.into(),
+				delay,
+				best_finalized_block_number,
+			)?;
+			Self::deposit_event(Event::FinalityStallNoted { delay, best_finalized_block_number });
+			Ok(())
+		}
+	}
+}
