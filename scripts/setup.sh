@@ -14,6 +14,7 @@ APT_PACKAGES=(
 	python3          # scripts/local-testnet.sh edits chain specs without losing u128 precision
 	git
 	mosquitto        # the MQTT broker the gateway subscribes to (its tests start their own)
+	iproute2         # the partition test's network namespaces, bridges and tc
 )
 
 missing=()
@@ -38,5 +39,8 @@ for target in wasm32v1-none wasm32-unknown-unknown; do
 	grep -qx "$target" <<<"$installed_targets" || rustup target add "$target"
 done
 rustup component list --installed | grep -q '^rust-src' || rustup component add rust-src
+# The fuzzer (scripts/fuzz.sh) needs libFuzzer's instrumentation, which only nightly has; the
+# project itself builds on stable.
+rustup toolchain list | grep -q '^nightly' || rustup toolchain install nightly --profile minimal
 
 echo "setup: ready"

@@ -27,3 +27,8 @@ for dir in pallets/*/; do
 	pallets+=(-p "pallet-$(basename "$dir")")
 done
 cargo test --release --locked "${pallets[@]}" --features runtime-benchmarks --lib -- benchmarking::
+
+# The fuzzers' short form: every regression input replayed, then each target (the runtime
+# block after block, the gateway envelope, the certification scheme) fuzzed for 20 s. The
+# long campaigns are `scripts/fuzz.sh run TARGET` (docs/benchmarks.md).
+IOTCHAIN_FUZZ_SECONDS=20 scripts/fuzz.sh smoke
