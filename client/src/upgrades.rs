@@ -49,7 +49,7 @@ impl Client {
 	/// before half a megabyte is sent, when nothing or another code is authorised.
 	pub async fn apply_upgrade(&self, code: Vec<u8>, wait: Wait) -> Result<Receipt> {
 		let hash = code_hash(&code);
-		match self.upgrade_status().await?.authorized_code_hash {
+		match self.authorized_code_hash().await? {
 			Some(authorized) if authorized == hash => {},
 			Some(authorized) => {
 				return Err(Error::invalid(
@@ -77,6 +77,15 @@ impl Client {
 	/// The runtime the chain runs and the authorised upgrade waiting to be applied.
 	pub async fn upgrade_status(&self) -> Result<UpgradeStatus> {
 		let info = self.chain_info().await?;
+		Ok(UpgradeStatus {
+			spec_name: info.spec_name,
+			spec_version: info.spec_version,
+			authorized_code_hash: self.authorized_code_hash().await?,
+		})
+	}
+
+	/// The hash of the code the council authorised and nobody has applied yet.
+	async fn authorized_code_hash(&self) -> Result<Option<Hash>> {
 		let at = self.api().at_current_block().await?;
 		let authorized = at
 			.storage()
@@ -84,11 +93,7 @@ impl Client {
 			.await?
 			.map(|authorization| authorization.decode())
 			.transpose()?;
-		Ok(UpgradeStatus {
-			spec_name: info.spec_name,
-			spec_version: info.spec_version,
-			authorized_code_hash: authorized.map(|authorization| authorization.code_hash),
-		})
+		Ok(authorized.map(|authorization| authorization.code_hash))
 	}
 
 	/// Proposes (or, with sudo, makes) the signal that GRANDPA has stalled: a forced change to
