@@ -18,13 +18,29 @@ pub struct ChainInfo {
 	pub syncing: bool,
 }
 
-/// The validator set: approved by governance, active in this session, and the minimum.
+/// The validator set at one block: approved by governance, active in this session, planned
+/// for the next, and the minimum.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct Validators {
+	/// The block read, and whether it was the best block rather than the last finalised.
+	pub block: BlockAt,
+	pub best: bool,
 	pub approved: Vec<AccountId>,
 	pub active: Vec<AccountId>,
+	/// The set the last session boundary planned: active from the next boundary on. GRANDPA
+	/// forces a change to this set when a stall is signalled.
+	pub planned: Vec<AccountId>,
 	pub min_validators: u32,
 	pub session: u32,
+}
+
+/// Which block a read is made at.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ReadAt {
+	/// The last finalised block: what no fork can undo.
+	Finalised,
+	/// The best block: what blocks not yet finalised changed, as while finality stalls.
+	Best,
 }
 
 /// A finalised block's events.
@@ -177,19 +193,32 @@ impl Client {
 		})
 	}
 
-	/// The validator set as of the last finalised block.
-	pub async fn validators(&self) -> Result<Validators> {
-		let at = self.api().at_current_block().await?;
+	/// The validator set at the last finalised block, or at the best block.
+	pub async fn validators(&self, read_at: ReadAt) -> Result<Validators> {
+		let at = match read_at {
+			ReadAt::Finalised => self.api().at_current_block().await?,
+			ReadAt::Best => {
+				let best = self.rpc().chain_get_header(None).await?.map(|header| header.number);
+				self.api().at_block(best.unwrap_or(0)).await?
+			},
+		};
+		let block = BlockAt { number: at.block_number(), hash: at.block_hash() };
 		let storage = at.storage();
 		let approved = storage
 			.fetch(runtime::storage().validator_set().approved_validators(), ())
 			.await?;
 		let active = storage.fetch(runtime::storage().session().validators(), ()).await?;
+		let planned = storage
+			.fetch(runtime::storage().validator_set().planned_validators(), ())
+			.await?;
 		let min = storage.fetch(runtime::storage().validator_set().min_validators(), ()).await?;
 		let session = storage.fetch(runtime::storage().session().current_index(), ()).await?;
 		Ok(Validators {
+			block,
+			best: read_at == ReadAt::Best,
 			approved: approved.decode()?.0,
 			active: active.decode()?,
+			planned: planned.decode()?.0,
 			min_validators: min.decode()?,
 			session: session.decode()?,
 		})

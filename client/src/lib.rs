@@ -29,7 +29,8 @@ mod telemetry;
 mod upgrades;
 
 pub use chain::{
-	built_for_spec_version, BlockEvents, ChainInfo, RuntimeCompatibility, StateSnapshot, Validators,
+	built_for_spec_version, BlockEvents, ChainInfo, ReadAt, RuntimeCompatibility, StateSnapshot,
+	Validators,
 };
 pub use client::{BlockAt, Client, Receipt, Wait};
 pub use devices::{

@@ -691,7 +691,12 @@ async fn bad_input_and_refusals_give_one_clear_line() {
 	let info = iotctl_json(&node, None, &["chain", "info"]).await;
 	assert_eq!(info["chain"], "iotchain development");
 	let validators = iotctl(&node, None, &["chain", "validators"]).await.unwrap();
-	assert!(validators.contains(&format!("{}\tactive", account(ALICE))), "{validators}");
+	assert!(validators.contains(&format!("{}\tactive, planned", account(ALICE))), "{validators}");
+	assert!(validators.contains(" at finalised block #"), "{validators}");
+	let at_best = iotctl_json(&node, None, &["chain", "validators", "--best"]).await;
+	assert_eq!(at_best["best"], true);
+	assert_eq!(at_best["planned"], serde_json::json!([account(ALICE)]));
+	assert_eq!(at_best["active"], serde_json::json!([account(ALICE)]));
 	let watched = iotctl_json(&node, None, &["chain", "watch", "--blocks", "1"]).await;
 	assert!(watched["block"]["number"].is_u64(), "{watched}");
 	let members = iotctl_json(&node, None, &["council", "members"]).await;

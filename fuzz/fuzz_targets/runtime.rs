@@ -3,8 +3,8 @@
 //!
 //! The input is a list of chunks separated by [`SEPARATOR`]. Each chunk is one byte of lapse
 //! (blocks to move on before this call, built empty; 0 stays in the current block), one byte
-//! naming the actor, then a SCALE-encoded `RuntimeCall` (nesting bounded). A signed actor's call goes
-//! through every transaction extension exactly as a signed extrinsic would — admission, nonce,
+//! naming the actor, then a SCALE-encoded `RuntimeCall` (nesting bounded). A signed actor's call
+//! goes through every transaction extension exactly as a signed extrinsic would — admission, nonce,
 //! weight, fees and the feeless rules — with only the signature check skipped; the unsigned
 //! actor's goes through `ValidateUnsigned`. Each block is initialised with an Aura slot and a
 //! timestamp, as a validator builds it, and finalised; after each block every pallet's
@@ -21,16 +21,17 @@ use frame_support::{
 	traits::{TryState, TryStateSelect},
 };
 use iotchain_runtime::{
-	AccountId, AllPalletsWithSystem, BalancesConfig, BlockNumber, CouncilMembershipConfig,
-	Executive, Header, Runtime, RuntimeCall, RuntimeGenesisConfig, RuntimeOrigin, SessionConfig,
-	SessionKeys, System, TxExtension, ValidatorSetConfig, SLOT_DURATION, UNIT,
+	immortal_tx_extension, AccountId, AllPalletsWithSystem, BalancesConfig, BlockNumber,
+	CouncilMembershipConfig, Executive, Header, Runtime, RuntimeCall, RuntimeGenesisConfig,
+	RuntimeOrigin, SessionConfig, SessionKeys, System, TxExtension, ValidatorSetConfig,
+	SLOT_DURATION, UNIT,
 };
 use libfuzzer_sys::fuzz_target;
 use pallet_device_registry::{DeviceId, DeviceKind, DeviceRegistration, FirmwareVersion, OrgRoles};
 use sp_core::{sr25519, Pair};
 use sp_keyring::{Ed25519Keyring, Sr25519Keyring};
 use sp_runtime::{
-	generic::{CheckedExtrinsic, Era, ExtrinsicFormat},
+	generic::{CheckedExtrinsic, ExtrinsicFormat},
 	traits::{Applyable, Dispatchable, Header as _},
 	BuildStorage, Digest, DigestItem,
 };
@@ -85,8 +86,10 @@ static START: LazyLock<(sp_runtime::Storage, BlockNumber)> = LazyLock::new(|| {
 	let validators = [Sr25519Keyring::Alice, Sr25519Keyring::Bob, Sr25519Keyring::Charlie];
 	let grandpa = [Ed25519Keyring::Alice, Ed25519Keyring::Bob, Ed25519Keyring::Charlie];
 	let mut genesis = RuntimeGenesisConfig::default();
-	genesis.council_membership =
-		CouncilMembershipConfig { members: validators.map(|v| v.to_account_id()).to_vec().try_into().unwrap(), ..Default::default() };
+	genesis.council_membership = CouncilMembershipConfig {
+		members: validators.map(|v| v.to_account_id()).to_vec().try_into().unwrap(),
+		..Default::default()
+	};
 	genesis.balances = BalancesConfig {
 		balances: Sr25519Keyring::iter().map(|k| (k.to_account_id(), 1_000_000 * UNIT)).collect(),
 		..Default::default()
@@ -101,10 +104,8 @@ static START: LazyLock<(sp_runtime::Storage, BlockNumber)> = LazyLock::new(|| {
 			.iter()
 			.zip(grandpa)
 			.map(|(aura, grandpa)| {
-				let keys = SessionKeys {
-					aura: aura.public().into(),
-					grandpa: grandpa.public().into(),
-				};
+				let keys =
+					SessionKeys { aura: aura.public().into(), grandpa: grandpa.public().into() };
 				(aura.to_account_id(), aura.to_account_id(), keys)
 			})
 			.collect(),
@@ -145,7 +146,8 @@ static START: LazyLock<(sp_runtime::Storage, BlockNumber)> = LazyLock::new(|| {
 				&device_id(n),
 				&account,
 			);
-			let model = if kind == DeviceKind::Gateway { b"GW-1".to_vec() } else { b"TH100".to_vec() };
+			let model =
+				if kind == DeviceKind::Gateway { b"GW-1".to_vec() } else { b"TH100".to_vec() };
 			let call = registry(pallet_device_registry::Call::register_device {
 				registration: pallet_device_registry::ProvenRegistration {
 					registration: DeviceRegistration {
@@ -220,22 +222,6 @@ fn end_block(number: BlockNumber) {
 	}
 }
 
-/// The checks a signed transaction from `account` passes, with its next nonce.
-fn extension(account: &AccountId) -> TxExtension {
-	(
-		frame_system::CheckNonZeroSender::new(),
-		pallet_admission::AdmitAndCheckNonce::from(System::account_nonce(account)),
-		frame_system::CheckSpecVersion::new(),
-		frame_system::CheckTxVersion::new(),
-		frame_system::CheckGenesis::new(),
-		frame_system::CheckEra::from(Era::Immortal),
-		frame_system::CheckWeight::new(),
-		pallet_transaction_payment::ChargeTransactionPayment::from(0).into(),
-		frame_metadata_hash_extension::CheckMetadataHash::new(false),
-		frame_system::WeightReclaim::new(),
-	)
-}
-
 /// The calls of `data`, each with its lapse and actor.
 fn calls(data: &[u8]) -> impl Iterator<Item = (u8, u8, RuntimeCall)> + '_ {
 	let mut rest = data;
@@ -277,7 +263,10 @@ fuzz_target!(|data: &[u8]| {
 			}
 			let len = call.encoded_size() + 110;
 			let format = match ACTORS.get(usize::from(actor) % (ACTORS.len() + 1)) {
-				Some(account) => ExtrinsicFormat::Signed(account.clone(), extension(account)),
+				Some(account) => ExtrinsicFormat::Signed(
+					account.clone(),
+					immortal_tx_extension(System::account_nonce(account)),
+				),
 				None => ExtrinsicFormat::Bare,
 			};
 			let extrinsic: CheckedExtrinsic<AccountId, RuntimeCall, TxExtension> =

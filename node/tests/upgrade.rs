@@ -12,7 +12,7 @@ use iotchain_runtime::{RuntimeCall, UncheckedExtrinsic};
 use members::*;
 use serde_json::{json, Value};
 use sp_io::hashing::{blake2_256, twox_128};
-use std::{collections::BTreeMap, process::Command, time::Duration};
+use std::{collections::BTreeMap, time::Duration};
 
 /// The pallets that hold the consortium's records and who may act on them; their storage must
 /// read the same after the upgrade. (System, balances and the council's motions change with
@@ -171,16 +171,8 @@ fn the_council_upgrades_a_running_consortium_and_every_record_survives() {
 
 	// `iotctl`, built with the old runtime's metadata, still reads the device and says its
 	// metadata is older than the chain's.
-	let iotctl = NODE.parent().expect("a target directory").join("iotctl");
-	assert!(iotctl.exists(), "no iotctl at {}: cargo test --workspace builds it", iotctl.display());
-	let output = Command::new(&iotctl)
-		.args(["--url", &format!("ws://127.0.0.1:{}", node.rpc_port), "--json", "device", "show"])
-		.arg(format!("0x{}", hex_of(&device_id)))
-		.output()
-		.expect("iotctl runs");
-	let stdout = String::from_utf8_lossy(&output.stdout);
-	let stderr = String::from_utf8_lossy(&output.stderr);
-	assert!(output.status.success(), "iotctl device show: {stdout}\n{stderr}");
+	let device_hex = format!("0x{}", hex_of(&device_id));
+	let (stdout, stderr) = iotctl(node, &["--json", "device", "show", &device_hex]);
 	assert!(stdout.contains(&hex_of(&device_id)), "the device is shown: {stdout}");
 	assert!(
 		stderr.contains(&format!(

@@ -19,6 +19,7 @@ frame_benchmarking::define_benchmarks!(
 	[pallet_login_records, LoginRecords]
 	[pallet_telemetry_anchors, TelemetryAnchors]
 	[pallet_firmware_releases, FirmwareReleases]
+	[pallet_chain_governance, ChainGovernance]
 );
 
 // Fees go to no one (`FungibleAdapter<Balances, ()>`): nothing to set up before a benchmark.

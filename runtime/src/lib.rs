@@ -180,6 +180,24 @@ pub type UncheckedExtrinsic =
 /// The payload being signed in transactions.
 pub type SignedPayload = generic::SignedPayload<RuntimeCall, TxExtension>;
 
+/// The extensions of the transaction with nonce `nonce` as the tests, benchmarks and fuzzers
+/// sign it: immortal, tipping nothing, with no metadata hash. (Clients build theirs from the
+/// chain's metadata.)
+pub fn immortal_tx_extension(nonce: Nonce) -> TxExtension {
+	(
+		frame_system::CheckNonZeroSender::new(),
+		pallet_admission::AdmitAndCheckNonce::from(nonce),
+		frame_system::CheckSpecVersion::new(),
+		frame_system::CheckTxVersion::new(),
+		frame_system::CheckGenesis::new(),
+		frame_system::CheckEra::from(generic::Era::Immortal),
+		frame_system::CheckWeight::new(),
+		pallet_transaction_payment::ChargeTransactionPayment::from(0).into(),
+		frame_metadata_hash_extension::CheckMetadataHash::new(false),
+		frame_system::WeightReclaim::new(),
+	)
+}
+
 /// Migrations to run on the next runtime upgrade, besides the pallets' own. Each is a
 /// `VersionedMigration`, so one left here after it ran is skipped on later upgrades.
 #[cfg(not(feature = "upgrade-rehearsal"))]

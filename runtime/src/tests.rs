@@ -184,25 +184,9 @@ fn fit_in_one_block(call: RuntimeCall) -> u64 {
 	use sp_runtime::traits::TransactionExtension;
 	let normal = RuntimeBlockWeights::get().get(DispatchClass::Normal).clone();
 	let budget = normal.max_total.expect("the normal class is bounded");
-	let extensions = transaction_extension(0).weight(&call);
+	let extensions = crate::immortal_tx_extension(0).weight(&call);
 	let each = call.get_dispatch_info().call_weight + normal.base_extrinsic + extensions;
 	budget.ref_time() / each.ref_time()
-}
-
-/// The transaction extensions a client attaches, immortal and tipping nothing.
-fn transaction_extension(nonce: u32) -> crate::TxExtension {
-	(
-		frame_system::CheckNonZeroSender::new(),
-		pallet_admission::AdmitAndCheckNonce::from(nonce),
-		frame_system::CheckSpecVersion::new(),
-		frame_system::CheckTxVersion::new(),
-		frame_system::CheckGenesis::new(),
-		frame_system::CheckEra::from(sp_runtime::generic::Era::Immortal),
-		frame_system::CheckWeight::new(),
-		pallet_transaction_payment::ChargeTransactionPayment::from(0).into(),
-		frame_metadata_hash_extension::CheckMetadataHash::new(false),
-		frame_system::WeightReclaim::new(),
-	)
 }
 
 #[test]
@@ -215,7 +199,7 @@ fn the_extrinsic_base_is_a_measured_remark_less_its_extensions_and_its_call() {
 	let remark = RuntimeCall::System(frame_system::Call::remark { remark: Vec::new() });
 	// The extensions' storage, priced apart: admission 5 reads and 2 writes, the fee 1 and 1.
 	let storage = ParityDbWeight::get().reads_writes(6, 3);
-	let compute = transaction_extension(0).weight(&remark).saturating_sub(storage);
+	let compute = crate::immortal_tx_extension(0).weight(&remark).saturating_sub(storage);
 	assert_eq!(
 		compute.ref_time(),
 		EXTENSIONS_COMPUTE_NANOS * WEIGHT_REF_TIME_PER_NANOS,
@@ -718,7 +702,7 @@ mod admission {
 	}
 
 	fn signed(pair: &sr25519::Pair, nonce: u32, call: RuntimeCall) -> UncheckedExtrinsic {
-		let extension = transaction_extension(nonce);
+		let extension = crate::immortal_tx_extension(nonce);
 		let payload = SignedPayload::new(call.clone(), extension.clone()).expect("payload");
 		let signature = payload.using_encoded(|bytes| pair.sign(bytes));
 		UncheckedExtrinsic::new_signed(call, account_of(pair).into(), signature.into(), extension)

@@ -1,7 +1,7 @@
 //! `iotctl chain`: what the chain is, who validates it, and its events as they finalise.
 
 use super::{Output, Via};
-use crate::{Client, Wait};
+use crate::{Client, ReadAt, Wait};
 use clap::Subcommand;
 use std::{io::Write, path::PathBuf};
 
@@ -9,8 +9,14 @@ use std::{io::Write, path::PathBuf};
 pub enum Command {
 	/// The node and chain: name, versions, genesis, best and finalised blocks, peers.
 	Info,
-	/// The validator set: approved, active this session, and the minimum.
-	Validators,
+	/// The validator set: approved, active this session, planned for the next, and the minimum,
+	/// at the last finalised block.
+	Validators {
+		/// Read at the best block instead: what motions not yet finalised changed, as while
+		/// finality stalls (README, "Recovering a stalled finality").
+		#[arg(long)]
+		best: bool,
+	},
 	/// Print every event as its block finalises (Ctrl-C stops).
 	Watch {
 		/// Stop after this many blocks.
@@ -83,22 +89,28 @@ pub async fn run(
 			let info = client.chain_info().await?;
 			output.record(&serde_json::to_value(&info)?)
 		},
-		Command::Validators => {
-			let validators = client.validators().await?;
+		Command::Validators { best } => {
+			let read_at = if best { ReadAt::Best } else { ReadAt::Finalised };
+			let validators = client.validators(read_at).await?;
 			output.emit(&validators, |out| {
+				let block = if validators.best { "best" } else { "finalised" };
 				writeln!(
 					out,
-					"session {}, minimum {} validators",
-					validators.session, validators.min_validators
+					"session {} at {block} block #{}, minimum {} validators",
+					validators.session, validators.block.number, validators.min_validators
 				)?;
 				for account in &validators.approved {
 					let active =
 						if validators.active.contains(account) { "active" } else { "pending" };
-					writeln!(out, "  {account}\t{active}")?;
+					let planned =
+						if validators.planned.contains(account) { ", planned" } else { "" };
+					writeln!(out, "  {account}\t{active}{planned}")?;
 				}
 				for account in validators.active.iter().filter(|a| !validators.approved.contains(a))
 				{
-					writeln!(out, "  {account}\tleaving")?;
+					let planned =
+						if validators.planned.contains(account) { ", planned" } else { "" };
+					writeln!(out, "  {account}\tleaving{planned}")?;
 				}
 				Ok(())
 			})

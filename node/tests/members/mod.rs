@@ -8,12 +8,11 @@
 use super::common::*;
 use codec::{Decode, Encode};
 use frame_support::dispatch::GetDispatchInfo;
-use iotchain_runtime::{AccountId, RuntimeCall, SignedPayload, TxExtension, UncheckedExtrinsic};
+use iotchain_runtime::{AccountId, RuntimeCall, SignedPayload, UncheckedExtrinsic};
 use serde_json::{json, Value};
 use sp_core::{sr25519, Pair, H256};
 use sp_io::hashing::twox_128;
 use sp_runtime::{
-	generic::Era,
 	traits::{BlakeTwo256, Hash, IdentifyAccount},
 	MultiSigner,
 };
@@ -58,18 +57,7 @@ impl Chain {
 
 	/// `call` signed by `signer` with its next nonce, immortal, tipping nothing.
 	pub fn sign(&self, signer: &mut Signer, call: RuntimeCall) -> UncheckedExtrinsic {
-		let extension: TxExtension = (
-			frame_system::CheckNonZeroSender::new(),
-			pallet_admission::AdmitAndCheckNonce::from(signer.nonce),
-			frame_system::CheckSpecVersion::new(),
-			frame_system::CheckTxVersion::new(),
-			frame_system::CheckGenesis::new(),
-			frame_system::CheckEra::from(Era::Immortal),
-			frame_system::CheckWeight::new(),
-			pallet_transaction_payment::ChargeTransactionPayment::from(0).into(),
-			frame_metadata_hash_extension::CheckMetadataHash::new(false),
-			frame_system::WeightReclaim::new(),
-		);
+		let extension = iotchain_runtime::immortal_tx_extension(signer.nonce);
 		let implicit = (
 			(),
 			(),
@@ -150,13 +138,19 @@ impl Council {
 			length_bound: length,
 		});
 		chain.execute(node, &mut self.members[0], propose);
+		// The voters are different accounts: their votes go into the pool together.
 		for voter in 0..ayes {
 			let vote = RuntimeCall::Council(pallet_collective::Call::vote {
 				proposal: hash,
 				index,
 				approve: true,
 			});
-			chain.execute(node, &mut self.members[voter], vote);
+			chain
+				.submit(node, &mut self.members[voter], vote)
+				.expect("the pool accepts the vote");
+		}
+		for voter in &self.members[..ayes] {
+			wait_for_nonce(node, &voter.account(), voter.nonce);
 		}
 		let close = RuntimeCall::Council(pallet_collective::Call::close {
 			proposal_hash: hash,
@@ -178,6 +172,22 @@ pub fn pair_of_account_file(path: &Path) -> sr25519::Pair {
 	sr25519::Pair::from_phrase(key["secretPhrase"].as_str().expect("secret phrase"), None)
 		.expect("a valid secret phrase")
 		.0
+}
+
+/// Runs the `iotctl` this workspace built against `node`, with `args`; returns its stdout and
+/// stderr, failing the test if it fails.
+pub fn iotctl(node: &Node, args: &[&str]) -> (String, String) {
+	let iotctl = NODE.parent().expect("a target directory").join("iotctl");
+	assert!(iotctl.exists(), "no iotctl at {}: cargo test --workspace builds it", iotctl.display());
+	let output = Command::new(&iotctl)
+		.args(["--url", &format!("ws://127.0.0.1:{}", node.rpc_port)])
+		.args(args)
+		.output()
+		.expect("iotctl runs");
+	let stdout = String::from_utf8_lossy(&output.stdout).into_owned();
+	let stderr = String::from_utf8_lossy(&output.stderr).into_owned();
+	assert!(output.status.success(), "iotctl {args:?}: {stdout}\n{stderr}");
+	(stdout, stderr)
 }
 
 pub fn new_consortium_script() -> std::path::PathBuf {

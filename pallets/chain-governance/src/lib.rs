@@ -14,25 +14,31 @@
 //!   enough), which checks that the code hashes to the authorised hash, keeps the spec name and
 //!   raises the spec version. The motion carries 32 bytes; the code, over half a megabyte, never
 //!   sits in a motion.
-//! - [`Pallet::note_stalled`] asks GRANDPA to force a change to the current authority set
-//!   `delay` blocks after the next session change, counted from `best_finalized_block_number`
-//!   (the median last finalised block the validators report). Nodes enact forced changes on the
-//!   best chain without a finalised block, which is what restarts a stalled finality.
+//! - [`Pallet::note_stalled`] asks GRANDPA to force a change, at the next session change, to the
+//!   validators that session starts with, enacted `delay` blocks later and counted from
+//!   `best_finalized_block_number` (the last block the healthy validators finalised). Nodes enact
+//!   forced changes on the best chain without a finalised block, which is what restarts a stalled
+//!   finality. Lost validators are removed first (`validator-set`), so that the set the next
+//!   session starts with is the one still alive.
 
 #![cfg_attr(not(feature = "std"), no_std)]
 
 pub use pallet::*;
 
+#[cfg(feature = "runtime-benchmarks")]
+mod benchmarking;
 #[cfg(test)]
 mod mock;
 #[cfg(test)]
 mod tests;
+pub mod weights;
+pub use weights::WeightInfo;
 
 #[frame_support::pallet]
 pub mod pallet {
+	use crate::WeightInfo;
 	use frame_support::pallet_prelude::*;
-	use frame_system::{pallet_prelude::*, WeightInfo as _};
-	use pallet_grandpa::WeightInfo as _;
+	use frame_system::pallet_prelude::*;
 
 	/// The in-code storage version. The pallet stores nothing of its own; like every pallet of
 	/// the runtime, it declares its version.
@@ -48,13 +54,16 @@ pub mod pallet {
 	{
 		/// Who may replace the runtime and signal a finality stall.
 		type ChainGovernanceOrigin: EnsureOrigin<Self::RuntimeOrigin>;
+
+		/// Weights of this pallet's calls, from its benchmarks.
+		type WeightInfo: WeightInfo;
 	}
 
 	#[pallet::event]
 	#[pallet::generate_deposit(pub(super) fn deposit_event)]
 	pub enum Event<T: Config> {
-		/// GRANDPA will force a change to the current authorities `delay` blocks after the next
-		/// session change, counting from `best_finalized_block_number`.
+		/// GRANDPA will force a change to the next session's validators, enacted `delay` blocks
+		/// after that session starts, counting from `best_finalized_block_number`.
 		FinalityStallNoted {
 			delay: BlockNumberFor<T>,
 			best_finalized_block_number: BlockNumberFor<T>,
@@ -75,7 +84,7 @@ pub mod pallet {
 		/// then applies it with `system.apply_authorized_upgrade`. A later authorisation
 		/// replaces an earlier one not yet applied.
 		#[pallet::call_index(0)]
-		#[pallet::weight(<T as frame_system::Config>::SystemWeightInfo::authorize_upgrade())]
+		#[pallet::weight(<T as Config>::WeightInfo::authorize_upgrade())]
 		pub fn authorize_upgrade(origin: OriginFor<T>, code_hash: T::Hash) -> DispatchResult {
 			T::ChainGovernanceOrigin::ensure_origin(origin)?;
 			// Emits `system.UpgradeAuthorized`; the version check is never waived.
@@ -83,11 +92,11 @@ pub mod pallet {
 			Ok(())
 		}
 
-		/// Signal that GRANDPA has stalled: force a change to the current authority set
-		/// `delay` blocks after the next session change, with `best_finalized_block_number`
-		/// as the last block finalised before the stall.
+		/// Signal that GRANDPA has stalled: at the next session change, force a change to the
+		/// validators that session starts with, enacted `delay` blocks later, with
+		/// `best_finalized_block_number` as the last block finalised before the stall.
 		#[pallet::call_index(1)]
-		#[pallet::weight(<T as pallet_grandpa::Config>::WeightInfo::note_stalled())]
+		#[pallet::weight(<T as Config>::WeightInfo::note_stalled())]
 		pub fn note_stalled(
 			origin: OriginFor<T>,
 			delay: BlockNumberFor<T>,

@@ -2,7 +2,10 @@
 //! root standing in for the council's qualified majority.
 
 use crate as pallet_chain_governance;
-use frame_support::{derive_impl, traits::ConstU32, traits::ConstU64};
+use frame_support::{
+	derive_impl,
+	traits::{ConstU32, ConstU64},
+};
 use frame_system::EnsureRoot;
 use sp_runtime::BuildStorage;
 
@@ -41,6 +44,7 @@ impl pallet_grandpa::Config for Test {
 
 impl pallet_chain_governance::Config for Test {
 	type ChainGovernanceOrigin = EnsureRoot<u64>;
+	type WeightInfo = ();
 }
 
 /// Externalities at block 10.

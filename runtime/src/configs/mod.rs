@@ -415,6 +415,7 @@ impl pallet_membership::Config<CouncilInstance> for Runtime {
 
 impl pallet_chain_governance::Config for Runtime {
 	type ChainGovernanceOrigin = ConsortiumQualifiedMajority;
+	type WeightInfo = pallet_chain_governance::weights::SubstrateWeight<Runtime>;
 }
 
 impl pallet_skip_feeless_payment::Config for Runtime {

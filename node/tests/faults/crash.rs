@@ -2,12 +2,8 @@
 //! with SIGKILL at once while an operator floods the chain with device registrations — a power
 //! cut across every data centre — then restarted on the same databases.
 
-mod common;
-mod members;
-
-use common::*;
+use crate::{common::*, members::*};
 use iotchain_runtime::RuntimeCall;
-use members::*;
 use serde_json::{json, Value};
 use sp_io::hashing::twox_128;
 use std::{
