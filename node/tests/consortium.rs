@@ -115,11 +115,7 @@ fn new_consortium_refuses_a_bad_count_and_an_existing_directory() {
 
 #[test]
 fn a_four_organisation_consortium_is_governed_on_chain() {
-	let mut network = Network::new("consortium");
-	let members = four_organisations(&mut network);
-	wait_until(Duration::from_secs(120), "GRANDPA finalises block 3", || {
-		at_least(network.nodes[0].finalized_number(), 3)
-	});
+	let (mut network, members) = finalising_consortium("consortium");
 	let chain = Chain::of(&network.nodes[0]);
 
 	// A stranger's transfer never reaches the pool: refused at validation with code 1.

@@ -69,11 +69,7 @@ fn authorized_upgrade(node: &Node) -> Value {
 
 #[test]
 fn the_council_upgrades_a_running_consortium_and_every_record_survives() {
-	let mut network = Network::new("upgrade");
-	let members = four_organisations(&mut network);
-	wait_until(Duration::from_secs(120), "GRANDPA finalises block 3", || {
-		at_least(network.nodes[0].finalized_number(), 3)
-	});
+	let (network, members) = finalising_consortium("upgrade");
 	let node = &network.nodes[0];
 	let chain = Chain::of(node);
 	assert_eq!(chain.spec_version, iotchain_runtime::VERSION.spec_version);

@@ -27,11 +27,7 @@ fn device_records(node: &Node, at: &Value) -> BTreeMap<String, String> {
 
 #[test]
 fn every_validator_killed_mid_flood_restarts_with_every_finalised_record() {
-	let mut network = Network::new("crash");
-	let members = four_organisations(&mut network);
-	wait_until(Duration::from_secs(120), "GRANDPA finalises block 3", || {
-		at_least(network.nodes[0].finalized_number(), 3)
-	});
+	let (mut network, members) = finalising_consortium("crash");
 	let chain = Arc::new(Chain::of(&network.nodes[0]));
 	let mut council = Council { members, motions: 0 };
 	let create_org = RuntimeCall::DeviceRegistry(pallet_device_registry::Call::create_org {

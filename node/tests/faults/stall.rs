@@ -37,11 +37,7 @@ fn grandpa_set(node: &Node) -> (u64, usize) {
 
 #[test]
 fn the_council_restarts_finality_after_two_of_four_validators_are_lost() {
-	let mut network = Network::new("stall");
-	let members = four_organisations(&mut network);
-	wait_until(Duration::from_secs(120), "GRANDPA finalises block 3", || {
-		at_least(network.nodes[0].finalized_number(), 3)
-	});
+	let (mut network, members) = finalising_consortium("stall");
 	let chain = Chain::of(&network.nodes[0]);
 	let mut council = Council { members, motions: 0 };
 	let (set_before, authorities_before) = grandpa_set(&network.nodes[0]);

@@ -194,6 +194,17 @@ pub fn new_consortium_script() -> std::path::PathBuf {
 	Path::new(env!("CARGO_MANIFEST_DIR")).join("../scripts/new-consortium.sh")
 }
 
+/// A fresh network named after `test_name` running the four organisations' validators, once
+/// GRANDPA has finalised block 3: where every consortium test starts.
+pub fn finalising_consortium(test_name: &str) -> (Network, Vec<Signer>) {
+	let mut network = Network::new(test_name);
+	let members = four_organisations(&mut network);
+	wait_until(Duration::from_secs(120), "GRANDPA finalises block 3", || {
+		at_least(network.nodes[0].finalized_number(), 3)
+	});
+	(network, members)
+}
+
 /// Runs `scripts/new-consortium.sh` into the network's directory and adds one node per
 /// organisation, started.
 pub fn four_organisations(network: &mut Network) -> Vec<Signer> {
