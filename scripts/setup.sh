@@ -43,4 +43,7 @@ rustup component list --installed | grep -q '^rust-src' || rustup component add 
 # project itself builds on stable.
 rustup toolchain list | grep -q '^nightly' || rustup toolchain install nightly --profile minimal
 
+# The test runner (scripts/test.sh): it runs each test in a process of its own, several at once.
+command -v cargo-nextest >/dev/null 2>&1 || cargo install cargo-nextest --locked
+
 echo "setup: ready"

@@ -7,7 +7,11 @@ cd "$(dirname "$0")/.."
 source scripts/env.sh
 
 scripts/setup.sh
-cargo test --release --locked --workspace "$@"
+# cargo-nextest runs the tests, each in a process of its own and four at a time: the tests that
+# start real nodes mostly wait on the chain, so they overlap (.config/nextest.toml says how).
+# It builds exactly what `cargo test --release --workspace` builds, so the two share artifacts,
+# and one test still runs the cargo way: `cargo test --release --locked -p PACKAGE --test NAME`.
+cargo nextest run --release --locked --workspace "$@"
 
 # The device path under load, short form (about 2 minutes): a dev node, 100 honest devices, the
 # four scenarios of docs/benchmarks.md. It fails if the pool accepted a transaction that no

@@ -40,26 +40,43 @@ pub static NODE: LazyLock<PathBuf> = LazyLock::new(|| {
 /// Aura slot of every iotchain chain.
 pub const SLOT: Duration = Duration::from_secs(2);
 
-/// A port nothing listens on right now, and that no other call in this test process returns.
+/// A port nothing listens on right now, and that no other test running beside this one returns.
 ///
 /// Ports come from below the kernel's ephemeral range (32768 and up on Linux): a port the kernel
 /// hands out for `bind(0)` or an outgoing connection is free again the moment it is dropped, and
 /// a node's outgoing connections or another test's listener could take it before the node under
-/// test binds it (CI once saw a dev node's RPC port answered by another process). Each test
-/// process starts at an offset drawn from its pid, so test binaries run one after another do not
-/// walk the same ports while a lingering node from the previous one still holds them.
+/// test binds it (CI once saw a dev node's RPC port answered by another process).
+///
+/// Checking that a port is free does not reserve it, so tests running at the same time must walk
+/// disjoint ports. Under nextest, which runs each test in a process of its own and several side
+/// by side, every running test holds a distinct slot (`NEXTEST_TEST_GLOBAL_SLOT`) and takes its
+/// ports from that slot's own block. Within the block, and under plain `cargo test`, a process
+/// starts at an offset drawn from its pid, so tests run one after another do not walk the same
+/// ports while a lingering node from the previous one still holds them; threads of one process
+/// share the counter.
 pub fn free_port() -> u16 {
 	const FIRST: u16 = 20_000;
-	const COUNT: u16 = 12_000;
-	static NEXT: LazyLock<AtomicU16> =
-		LazyLock::new(|| AtomicU16::new((std::process::id() % u32::from(COUNT)) as u16));
-	for _ in 0..COUNT {
-		let port = FIRST + NEXT.fetch_add(1, Ordering::Relaxed) % COUNT;
+	const SLOT_PORTS: u16 = 1_000;
+	const SLOTS: u16 = 12;
+	static RANGE: LazyLock<(u16, u16)> = LazyLock::new(|| {
+		let slot = std::env::var("NEXTEST_TEST_GLOBAL_SLOT").ok().and_then(|s| s.parse::<u16>().ok());
+		match slot {
+			Some(slot) if slot < SLOTS => (FIRST + slot * SLOT_PORTS, SLOT_PORTS),
+			_ => (FIRST, SLOTS * SLOT_PORTS),
+		}
+	});
+	let (first, count) = *RANGE;
+	static NEXT: LazyLock<AtomicU16> = LazyLock::new(|| {
+		let (_, count) = *RANGE;
+		AtomicU16::new((std::process::id() % u32::from(count)) as u16)
+	});
+	for _ in 0..count {
+		let port = first + NEXT.fetch_add(1, Ordering::Relaxed) % count;
 		if TcpListener::bind(("127.0.0.1", port)).is_ok() {
 			return port;
 		}
 	}
-	panic!("no free loopback port in {FIRST}..{}", FIRST + COUNT)
+	panic!("no free loopback port in {first}..{}", first + count)
 }
 
 /// Runs a node subcommand to completion and returns its stdout and stderr.
