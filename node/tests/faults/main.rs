@@ -3,8 +3,9 @@
 //! lost for good and finality restored by the council (`stall`), and a 2|2 partition and a slow
 //! link in network namespaces (`partition`, root needed).
 //!
-//! One test binary, so that its tests run side by side: most of their time is spent waiting
-//! for slots and session boundaries, not computing.
+//! One test binary for the three, so that `cargo test --test faults` also runs them side by
+//! side (`scripts/test.sh` runs every test so, under nextest): most of their time is spent
+//! waiting for slots and session boundaries, not computing.
 
 #[path = "../common/mod.rs"]
 mod common;
