@@ -4,7 +4,9 @@
 //! holds the more than two thirds GRANDPA needs — and healing it must resume finality on one
 //! chain without reverting anything finalised. Then one validator's link is made slow (a token
 //! bucket with a small rate and a deep queue, both ways): the other three must go on
-//! finalising, and the slow one must catch up once its link recovers.
+//! finalising, and once its link recovers the slow one must end up on their chain: by itself,
+//! or after the operator's remedy for a validator left cut off (the README's "A validator that
+//! lost its peers"), the other validators restarted one at a time.
 //!
 //! Creating namespaces, links and queueing disciplines needs root (CAP_NET_ADMIN).
 
@@ -207,28 +209,54 @@ fn a_partition_stops_finality_on_both_sides_and_heals_and_a_slow_validator_does_
 	// What the shaping did to org4's link (towards it): packets held back and dropped.
 	let stats = Command::new("tc").args(["-s", "qdisc", "show", "dev", &lab.link(3)]).output();
 	println!("{}", String::from_utf8_lossy(&stats.expect("tc runs").stdout));
-	// Once its link recovers, the slow validator should catch up with what the others
-	// finalised, and mostly does within seconds. It may not: after a saturated link litep2p can
-	// leave the other validators refusing it for good, and restarting it does not help
-	// (docs/security.md, known gaps). So this is reported, not asserted; what the test holds
-	// the chain to is above: the other three finalise on time without it.
+	// Once its link recovers, the slow validator catches up with what the others finalised,
+	// mostly within seconds. It may not: after a saturated link litep2p can leave another
+	// validator refusing it for good, and restarting the cut-off validator does not help
+	// (docs/security.md, known gaps). What does is the operator's remedy in the README: restart
+	// the other validators one at a time. Either way, the slow validator must end up on the
+	// chain the others finalised.
 	lab.unslow(3);
 	let target = network.nodes[0].finalized_number().expect("head");
-	let deadline = Instant::now() + Duration::from_secs(60);
-	let caught_up = loop {
-		if network.nodes[3].finalized_number().is_ok_and(|number| number >= target) {
-			break true;
+	if catches_up(&network.nodes[3], target, Duration::from_secs(60)) {
+		println!("org4 caught up with #{target} within 60 s of its link recovering");
+	} else {
+		let health = network.nodes[3].rpc("system_health", json!([])).unwrap_or_default();
+		println!(
+			"org4 did not catch up with #{target} within 60 s of its link recovering ({} peers); \
+			 restarting the other validators one at a time",
+			health["peers"]
+		);
+		for i in 0..3 {
+			network.stop(i);
+			network.start(i);
+			wait_until(Duration::from_secs(120), "the restarted validator finalises again", || {
+				let others = network.nodes[(i + 1) % 3].finalized_number()?;
+				at_least(network.nodes[i].finalized_number(), others)
+			});
+		}
+		let target = network.nodes[0].finalized_number().expect("head");
+		assert!(
+			catches_up(&network.nodes[3], target, Duration::from_secs(120)),
+			"org4 catches up with #{target} once the other validators have restarted"
+		);
+		println!("org4 caught up with #{target} after the other validators restarted");
+	}
+	let (finalized, hash) = finalized_head(&network.nodes[3]).expect("head");
+	let theirs = network.nodes[0].rpc("chain_getBlockHash", json!([finalized])).expect("hash");
+	assert_eq!(hash, theirs, "org4 finalised the others' chain");
+	drop(network);
+}
+
+/// Whether `node` finalises block `target` within `timeout`.
+fn catches_up(node: &Node, target: u64, timeout: Duration) -> bool {
+	let deadline = Instant::now() + timeout;
+	loop {
+		if node.finalized_number().is_ok_and(|number| number >= target) {
+			return true;
 		}
 		if Instant::now() > deadline {
-			break false;
+			return false;
 		}
 		sleep(Duration::from_secs(1));
-	};
-	let health = network.nodes[3].rpc("system_health", json!([])).unwrap_or_default();
-	println!(
-		"org4 {} #{target} within 60 s of its link recovering ({} peers)",
-		if caught_up { "caught up with" } else { "did not catch up with" },
-		health["peers"]
-	);
-	drop(network);
+	}
 }
