@@ -7,10 +7,10 @@ cd "$(dirname "$0")/.."
 source scripts/env.sh
 
 scripts/setup.sh
-# cargo-nextest runs the tests, each in a process of its own and four at a time: the tests that
-# start real nodes mostly wait on the chain, so they overlap (.config/nextest.toml says how).
-# It builds exactly what `cargo test --release --workspace` builds, so the two share artifacts,
-# and one test still runs the cargo way: `cargo test --release --locked -p PACKAGE --test NAME`.
+# cargo-nextest runs the tests, each in a process of its own and several at a time: the tests
+# that start real nodes mostly wait on the chain, so they overlap (.config/nextest.toml says how).
+# It builds exactly what `cargo test --release --workspace` builds, so the two share artifacts.
+# One test alone: `cargo nextest run --release --locked --workspace NAME`.
 cargo nextest run --release --locked --workspace "$@"
 
 # The device path under load, short form (about 2 minutes): a dev node, 100 honest devices, the

@@ -58,20 +58,20 @@ pub fn free_port() -> u16 {
 	const FIRST: u16 = 20_000;
 	const SLOT_PORTS: u16 = 1_000;
 	const SLOTS: u16 = 12;
-	static RANGE: LazyLock<(u16, u16)> = LazyLock::new(|| {
-		let slot = std::env::var("NEXTEST_TEST_GLOBAL_SLOT").ok().and_then(|s| s.parse::<u16>().ok());
-		match slot {
+	// (first port, how many, the next offset to try)
+	static PORTS: LazyLock<(u16, u16, AtomicU16)> = LazyLock::new(|| {
+		let slot = std::env::var("NEXTEST_TEST_GLOBAL_SLOT")
+			.ok()
+			.and_then(|s| s.parse::<u16>().ok());
+		let (first, count) = match slot {
 			Some(slot) if slot < SLOTS => (FIRST + slot * SLOT_PORTS, SLOT_PORTS),
 			_ => (FIRST, SLOTS * SLOT_PORTS),
-		}
+		};
+		(first, count, AtomicU16::new((std::process::id() % u32::from(count)) as u16))
 	});
-	let (first, count) = *RANGE;
-	static NEXT: LazyLock<AtomicU16> = LazyLock::new(|| {
-		let (_, count) = *RANGE;
-		AtomicU16::new((std::process::id() % u32::from(count)) as u16)
-	});
+	let (first, count, next) = (PORTS.0, PORTS.1, &PORTS.2);
 	for _ in 0..count {
-		let port = first + NEXT.fetch_add(1, Ordering::Relaxed) % count;
+		let port = first + next.fetch_add(1, Ordering::Relaxed) % count;
 		if TcpListener::bind(("127.0.0.1", port)).is_ok() {
 			return port;
 		}
