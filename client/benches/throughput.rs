@@ -22,15 +22,13 @@
 //! `IOTCHAIN_BENCH_CHAINS` (`dev,local`) and `IOTCHAIN_BENCH_SCENARIOS` (`a,b,c,d`) choose what
 //! runs; `IOTCHAIN_BENCH_DEVICES` (1,000) sets the honest fleet.
 
-#[path = "../../node/tests/common/mod.rs"]
-mod common;
-
 use iotchain_client::{
 	device_key_proof, runtime, runtime::runtime_types, signer_from_suri, ChainConfig, Client,
 	Combination, Credential, DeviceId, DeviceKind, DeviceRegistration, FirmwareVersion, Governance,
 	Hash, KeyProof, OrgRoles, PairRegistration, ProvenRegistration, ProvenRegistrationOf,
 	SignedLogin, Signer, UserDeviceKey, UserDeviceSignature, Wait,
 };
+use iotchain_testing::{DevNode, Network, SLOT};
 use std::{
 	collections::HashMap,
 	sync::{
@@ -67,8 +65,8 @@ fn main() {
 	let mut lost = 0;
 	for chain in &chains {
 		let network = match chain.as_str() {
-			"dev" => Chain::Dev(common::DevNode::start()),
-			"local" => Chain::Local(common::Network::local_testnet("throughput")),
+			"dev" => Chain::Dev(DevNode::start()),
+			"local" => Chain::Local(Network::local_testnet("throughput")),
 			other => panic!("IOTCHAIN_BENCH_CHAINS: unknown chain {other} (dev, local)"),
 		};
 		println!("\n== {chain}: {} validator(s)", network.urls().len());
@@ -92,8 +90,8 @@ fn env_list(name: &str, default: &str) -> Vec<String> {
 }
 
 enum Chain {
-	Dev(common::DevNode),
-	Local(common::Network),
+	Dev(DevNode),
+	Local(Network),
 }
 
 impl Chain {
@@ -768,7 +766,7 @@ impl Report {
 		let records: u64 = span.iter().map(|block| block.records).sum();
 		let seconds = match (span.first(), span.last()) {
 			(Some(first), Some(last)) => {
-				(last.timestamp_ms - first.timestamp_ms) / 1e3 + common::SLOT.as_secs_f64()
+				(last.timestamp_ms - first.timestamp_ms) / 1e3 + SLOT.as_secs_f64()
 			},
 			_ => f64::NAN,
 		};

@@ -1,6 +1,6 @@
 //! The chain itself: what it is, who validates it, and its events as blocks finalise.
 
-use crate::{client::BlockAt, render::EventRecord, runtime, AccountId, Client, Hash, Result};
+use crate::{events::ChainEvent, runtime, submit::BlockAt, AccountId, Client, Hash, Result};
 use serde::Serialize;
 
 /// What a node says about itself and its chain.
@@ -43,11 +43,12 @@ pub enum ReadAt {
 	Best,
 }
 
-/// A finalised block's events.
+/// A finalised block's events, found by type ([`ChainEvent::as_event`]); serialised, each is
+/// `{"pallet", "name", "fields"}`.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct BlockEvents {
 	pub block: BlockAt,
-	pub events: Vec<EventRecord>,
+	pub events: Vec<ChainEvent>,
 }
 
 /// How the chain's runtime compares with the one this client's metadata describes.
@@ -237,7 +238,7 @@ impl Client {
 			let metadata = at.metadata();
 			let mut events = Vec::new();
 			for event in at.events().fetch().await?.iter() {
-				events.push(EventRecord::from_event(&event?, &metadata)?);
+				events.push(ChainEvent::from_subxt(&event?, &metadata));
 			}
 			let block = BlockAt { number: block.number(), hash: block.hash() };
 			if !on_block(BlockEvents { block, events })? {

@@ -1,44 +1,12 @@
-//! The connection to a node, the signing account, and how transactions get to the chain:
-//! nonces kept locally so one signer can pipeline thousands of extrinsics, each submitted
-//! "and go" or "and wait until finalised", with its events or its dispatch error.
+//! The connection to a node and the signing account: the node's URL, its JSON-RPC clients, the
+//! subxt API and the signer. How transactions get to the chain is the `submit` module's.
 
-use crate::{
-	pipeline::Pipeline, render::EventRecord, AccountId, ChainConfig, Error, Hash, Result, Signer,
-};
-use serde::Serialize;
+use crate::{AccountId, ChainConfig, Error, Result, Signer};
 use subxt::{
 	config::RpcConfigFor,
 	rpcs::{methods::LegacyRpcMethods, RpcClient},
-	transactions::Payload,
 	OnlineClient,
 };
-
-/// How far to follow a submitted transaction before returning.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Wait {
-	/// Return once the node's pool accepted it ("submit and go").
-	InPool,
-	/// Return once it is in a finalised block, with its events or its dispatch error.
-	Finalised,
-}
-
-/// A block by number and hash.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
-pub struct BlockAt {
-	pub number: u64,
-	pub hash: Hash,
-}
-
-/// What became of a submitted transaction.
-#[derive(Clone, Debug, PartialEq, Serialize)]
-pub struct Receipt {
-	/// The extrinsic's hash.
-	pub extrinsic: Hash,
-	/// The finalised block that includes it; `None` when submitted without waiting.
-	pub block: Option<BlockAt>,
-	/// The events it emitted (without the system's `ExtrinsicSuccess`).
-	pub events: Vec<EventRecord>,
-}
 
 /// A connection to an iotchain node, optionally with an account to sign with.
 pub struct Client {
@@ -47,9 +15,8 @@ pub struct Client {
 	api: OnlineClient<ChainConfig>,
 	rpc: LegacyRpcMethods<RpcConfigFor<ChainConfig>>,
 	signer: Option<Signer>,
-	/// The next nonce the signer uses; fetched from the node (which counts what its pool
-	/// holds) on first use, then counted here so pipelined transactions never collide.
-	next_nonce: tokio::sync::Mutex<Option<u64>>,
+	/// The signer's nonces, counted locally; a new signer starts from the node's count.
+	nonces: crate::submit::nonces::NonceCounter,
 }
 
 impl Client {
@@ -68,14 +35,14 @@ impl Client {
 			api,
 			rpc: LegacyRpcMethods::new(rpc),
 			signer: None,
-			next_nonce: tokio::sync::Mutex::new(None),
+			nonces: Default::default(),
 		})
 	}
 
 	/// The same connection, signing with `signer`.
 	pub fn with_signer(mut self, signer: Signer) -> Self {
 		self.signer = Some(signer);
-		self.next_nonce = tokio::sync::Mutex::new(None);
+		self.nonces = Default::default();
 		self
 	}
 
@@ -108,67 +75,8 @@ impl Client {
 		self.signer.as_ref().ok_or(Error::NoSigner)
 	}
 
-	/// Reserves `count` consecutive nonces and returns the first.
-	pub(crate) async fn reserve_nonces(&self, count: usize) -> Result<u64> {
-		let account = self.signer_account()?;
-		let mut next = self.next_nonce.lock().await;
-		let first = match *next {
-			Some(nonce) => nonce,
-			None => self.rpc.system_account_next_index(&account).await?,
-		};
-		*next = Some(first + count as u64);
-		Ok(first)
-	}
-
-	/// Forgets the local nonce, so the next transaction asks the node again: after a refusal
-	/// the reserved nonces beyond it are never used.
-	pub(crate) async fn forget_nonce(&self) {
-		*self.next_nonce.lock().await = None;
-	}
-
-	/// Signs and submits one call.
-	pub async fn submit<Call: Payload>(&self, call: &Call, wait: Wait) -> Result<Receipt> {
-		self.submit_all(std::slice::from_ref(call), wait, |_| {})
-			.await?
-			.pop()
-			.unwrap_or_else(|| Err(Error::Node("no outcome for the transaction".into())))
-	}
-
-	/// Signs `calls` with consecutive nonces and pipelines them: each is handed to the node's
-	/// pool, up to 4,096 not yet finalised at a time, and with [`Wait::Finalised`] found in the
-	/// finalised blocks that follow, read once per block. Returns one outcome per call, in
-	/// order; `progress` is called with the number settled so far. If the pool refuses one, none
-	/// after it is submitted (their nonces could never be reached) and each reports why; one that
-	/// is accepted but never included is reported once its mortality ends.
-	pub async fn submit_all<Call: Payload>(
-		&self,
-		calls: &[Call],
-		wait: Wait,
-		progress: impl Fn(usize),
-	) -> Result<Vec<Result<Receipt>>> {
-		if calls.is_empty() {
-			return Ok(Vec::new());
-		}
-		Pipeline::new(self, wait, calls.len(), progress).run(calls).await
-	}
-
-	/// Sends `items` in calls of at most `per_extrinsic` each, made by `batch`, all pipelined
-	/// through [`Client::submit_all`]. Returns, per extrinsic, the items it carried and its
-	/// outcome; `progress` counts items settled.
-	pub(crate) async fn submit_in_batches<Item: Clone, Call: Payload>(
-		&self,
-		items: Vec<Item>,
-		per_extrinsic: usize,
-		batch: impl Fn(Vec<Item>) -> Call,
-		wait: Wait,
-		progress: impl Fn(usize),
-	) -> Result<Vec<(Vec<Item>, Result<Receipt>)>> {
-		let per_extrinsic = per_extrinsic.max(1);
-		let chunks: Vec<Vec<Item>> = items.chunks(per_extrinsic).map(<[_]>::to_vec).collect();
-		let calls: Vec<Call> = chunks.iter().cloned().map(batch).collect();
-		let items_settled =
-			|extrinsics: usize| progress((extrinsics * per_extrinsic).min(items.len()));
-		let outcomes = self.submit_all(&calls, wait, items_settled).await?;
-		Ok(chunks.into_iter().zip(outcomes).collect())
+	/// The signer's nonce counter.
+	pub(crate) fn nonces(&self) -> &crate::submit::nonces::NonceCounter {
+		&self.nonces
 	}
 }

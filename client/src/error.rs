@@ -72,11 +72,13 @@ pub enum Error {
 }
 
 impl Error {
-	pub(crate) fn malformed(what: &'static str, input: &str, reason: impl ToString) -> Self {
+	/// [`Error::Malformed`]: `input`, given as `what`, does not parse, for `reason`.
+	pub fn malformed(what: &'static str, input: &str, reason: impl ToString) -> Self {
 		Error::Malformed { what, input: input.to_owned(), reason: reason.to_string() }
 	}
 
-	pub(crate) fn invalid(what: &'static str, reason: impl ToString) -> Self {
+	/// [`Error::Invalid`]: `what` is well formed but not acceptable, for `reason`.
+	pub fn invalid(what: &'static str, reason: impl ToString) -> Self {
 		Error::Invalid { what, reason: reason.to_string() }
 	}
 
@@ -96,19 +98,81 @@ impl Error {
 		}
 	}
 
-	/// A dispatch error from a failed extrinsic, with the pallet's error documentation.
-	pub(crate) fn from_dispatch(error: subxt::error::DispatchError) -> Self {
+	/// A dispatch error from a failed extrinsic, with the pallet's error documentation, named
+	/// with the `metadata` of the block that includes it.
+	pub(crate) fn from_dispatch(
+		error: subxt::error::DispatchError,
+		metadata: &subxt::Metadata,
+	) -> Self {
 		match &error {
-			subxt::error::DispatchError::Module(module) => match module.details() {
-				Ok(details) => Error::Dispatch {
-					pallet: details.pallet.name().to_owned(),
-					variant: details.variant.name.clone(),
-					doc: details.variant.docs.join(" ").trim().to_owned(),
-				},
-				Err(_) => Error::DispatchOther(module.to_string()),
+			subxt::error::DispatchError::Module(module) => {
+				DispatchName::of(metadata, module.pallet_index(), module.error_index())
+					.map(Error::from)
+					// subxt's own text: "Unknown pallet error '[..]' (..)".
+					.unwrap_or_else(|| Error::DispatchOther(module.to_string()))
 			},
 			other => Error::DispatchOther(format!("{other:?}")),
 		}
+	}
+
+	/// A dispatch error as an event's JSON rendering shows it (a sudo call's or a council
+	/// motion's result): [`Error::Dispatch`] when `metadata` names it, else that JSON as text.
+	pub(crate) fn from_dispatch_json(
+		metadata: &subxt::Metadata,
+		error: &serde_json::Value,
+	) -> Self {
+		DispatchName::from_json(metadata, error)
+			.map(Error::from)
+			.unwrap_or_else(|| Error::DispatchOther(error.to_string()))
+	}
+}
+
+/// A pallet's error as the metadata names it: the one way this client and its callers name a
+/// `DispatchError::Module`, whether it came as a failed extrinsic's error or inside an event.
+/// Displays as `Pallet::Variant`; as an [`Error`] it reads `Pallet::Variant: doc text`.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct DispatchName {
+	pub pallet: String,
+	pub variant: String,
+	/// The variant's documentation, its lines joined.
+	pub doc: String,
+}
+
+impl DispatchName {
+	/// The error `error_index` of the pallet whose error enum is at `pallet_index` in the
+	/// runtime's (a `DispatchError::Module`'s `index` and the first byte of its `error`), if
+	/// `metadata` has it.
+	pub fn of(metadata: &subxt::Metadata, pallet_index: u8, error_index: u8) -> Option<Self> {
+		let pallet = metadata.pallet_by_error_index(pallet_index)?;
+		let variant = pallet.error_variant_by_index(error_index)?;
+		Some(DispatchName {
+			pallet: pallet.name().to_owned(),
+			variant: variant.name.clone(),
+			doc: variant.docs.join(" ").trim().to_owned(),
+		})
+	}
+
+	/// The same, from a dispatch error as events render it in JSON:
+	/// `{"Module": {"index": 9, "error": "0x05000000"}}`. `None` for any other error.
+	pub fn from_json(metadata: &subxt::Metadata, error: &serde_json::Value) -> Option<Self> {
+		let module = error.get("Module")?;
+		let pallet_index = u8::try_from(module.get("index")?.as_u64()?).ok()?;
+		let digits = module.get("error")?.as_str()?.trim_start_matches("0x");
+		let error_index = *hex::decode(digits).ok()?.first()?;
+		Self::of(metadata, pallet_index, error_index)
+	}
+}
+
+/// `Pallet::Variant`.
+impl std::fmt::Display for DispatchName {
+	fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+		write!(f, "{}::{}", self.pallet, self.variant)
+	}
+}
+
+impl From<DispatchName> for Error {
+	fn from(name: DispatchName) -> Self {
+		Error::Dispatch { pallet: name.pallet, variant: name.variant, doc: name.doc }
 	}
 }
 
@@ -132,6 +196,33 @@ impl From<subxt::Error> for Error {
 #[cfg(test)]
 mod tests {
 	use super::*;
+
+	/// A pallet's error as events render it is named from the committed metadata, the way
+	/// the governance wrapper and the gateway's outcomes read it; anything else is left as is.
+	#[test]
+	fn dispatch_errors_are_named_from_the_metadata() {
+		static METADATA: &[u8] = include_bytes!("../artifacts/iotchain.scale");
+		let metadata = subxt::Metadata::decode_from(METADATA).unwrap();
+		let pallet = metadata.pallet_by_name("LoginRecords").unwrap();
+		let variant = pallet.error_variant_by_index(0).unwrap();
+		let rendered = serde_json::json!({
+			"Module": {"index": pallet.error_index(), "error": "0x00000000"},
+		});
+		let name = DispatchName::from_json(&metadata, &rendered).unwrap();
+		assert_eq!(name.to_string(), format!("LoginRecords::{}", variant.name));
+		assert_eq!(name, DispatchName::of(&metadata, pallet.error_index(), 0).unwrap());
+		assert!(matches!(
+			Error::from_dispatch_json(&metadata, &rendered),
+			Error::Dispatch { pallet, variant: named, .. }
+				if pallet == "LoginRecords" && named == variant.name
+		));
+		let other = serde_json::json!("BadOrigin");
+		assert_eq!(DispatchName::from_json(&metadata, &other), None);
+		assert_eq!(
+			Error::from_dispatch_json(&metadata, &other).to_string(),
+			"dispatch failed: \"BadOrigin\""
+		);
+	}
 
 	#[test]
 	fn admission_refusals_are_named_from_either_rpc_wording() {

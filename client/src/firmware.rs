@@ -92,12 +92,8 @@ impl Client {
 		);
 		let receipt = self.submit(&call, Wait::Finalised).await?;
 		let id = receipt
-			.events
-			.iter()
-			.find(|event| event.pallet == "FirmwareReleases" && event.name == "Published")
-			.and_then(|event| event.fields.get("release"))
-			.and_then(|id| id.as_u64())
-			.and_then(|id| ReleaseId::try_from(id).ok())
+			.find_first::<runtime::firmware_releases::events::Published>()?
+			.map(|published| published.release)
 			.ok_or_else(|| Error::Node("the publication emitted no release id".into()))?;
 		Ok((id, receipt))
 	}

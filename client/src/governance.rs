@@ -83,48 +83,32 @@ impl Client {
 				self.submit(&propose, wait).await?
 			},
 		};
-		self.ensure_inner_success(receipt).await
-	}
-
-	/// Fails with the inner dispatch error if the receipt shows a sudo call or an executed
-	/// motion that failed.
-	async fn ensure_inner_success(&self, receipt: Receipt) -> Result<Receipt> {
-		for event in &receipt.events {
-			let result = match (event.pallet.as_str(), event.name.as_str()) {
-				("Sudo", "Sudid") => event.fields.get("sudo_result"),
-				("Council", "Executed") => event.fields.get("result"),
-				_ => None,
-			};
-			if let Some(error) = result.and_then(|result| result.get("Err")) {
-				let metadata = self.api().at_current_block().await?.metadata();
-				return Err(dispatch_error_from_json(&metadata, error));
-			}
-		}
-		Ok(receipt)
+		ensure_inner_success(receipt)
 	}
 }
 
-/// Names a dispatch error rendered as JSON (`{"Module": {"index": i, "error": "0x.."}}`) with
-/// the metadata's pallet and variant.
-fn dispatch_error_from_json(metadata: &subxt::Metadata, error: &serde_json::Value) -> Error {
-	let module = error.get("Module");
-	let index = module.and_then(|module| module.get("index")).and_then(|index| index.as_u64());
-	let variant = module
-		.and_then(|module| module.get("error"))
-		.and_then(|bytes| bytes.as_str())
-		.and_then(|bytes| bytes.strip_prefix("0x"))
-		.and_then(|digits| hex::decode(digits).ok())
-		.and_then(|bytes| bytes.first().copied());
-	let named = index.zip(variant).and_then(|(index, variant)| {
-		let pallet = metadata.pallet_by_error_index(u8::try_from(index).ok()?)?;
-		let details = pallet.error_variant_by_index(variant)?;
-		Some(Error::Dispatch {
-			pallet: pallet.name().to_owned(),
-			variant: details.name.clone(),
-			doc: details.docs.join(" ").trim().to_owned(),
-		})
-	});
-	named.unwrap_or_else(|| Error::DispatchOther(error.to_string()))
+/// Fails with the inner dispatch error if the receipt shows a sudo call or an executed motion
+/// that failed.
+fn ensure_inner_success(receipt: Receipt) -> Result<Receipt> {
+	use runtime::{council::events::Executed, sudo::events::Sudid};
+	for event in receipt.events() {
+		// The field of the event that holds the failed result, if it is one.
+		let failed = if let Some(sudid) = event.as_event::<Sudid>() {
+			sudid?.sudo_result.is_err().then_some("sudo_result")
+		} else if let Some(executed) = event.as_event::<Executed>() {
+			executed?.result.is_err().then_some("result")
+		} else {
+			None
+		};
+		if let Some(field) = failed {
+			// Named from its JSON rendering, so an error the metadata cannot name reads as the
+			// chain's own value; with the metadata of the block that holds it.
+			let fields = event.record()?.fields;
+			let error = fields.get(field).and_then(|result| result.get("Err")).cloned();
+			return Err(Error::from_dispatch_json(event.metadata(), &error.unwrap_or_default()));
+		}
+	}
+	Ok(receipt)
 }
 
 impl Client {
@@ -321,7 +305,7 @@ impl Client {
 		let weight = at.runtime_apis().call(info_call).await?.weight;
 		let close = runtime::tx().council().close(motion, index, weight, length);
 		let receipt = self.submit(&close, wait).await?;
-		self.ensure_inner_success(receipt).await
+		ensure_inner_success(receipt)
 	}
 }
 

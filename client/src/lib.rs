@@ -11,20 +11,25 @@
 //! releases, validator set and peer allow-list has a method, each submitted either
 //! "and go" ([`Wait::InPool`]) or "and wait until finalised" ([`Wait::Finalised`]). Nonces are
 //! kept locally, so one signer can pipeline thousands of extrinsics ([`Client::submit_all`]).
-//! Dispatch errors come back as [`Error::Dispatch`], reading `Pallet::Variant: doc text`.
+//! Dispatch errors come back as [`Error::Dispatch`], reading `Pallet::Variant: doc text`
+//! ([`DispatchName`] names them). A receipt's events are found by their generated types
+//! ([`Receipt::find`]), never by their names as text.
+//!
+//! The operators' command line, `iotctl`, is a crate of its own on this one (`iotctl/`), as is
+//! the gateway (`gateway/`).
 
 mod chain;
-pub mod cli;
 mod client;
 mod devices;
 mod error;
+mod events;
 mod firmware;
 mod governance;
 mod input;
 mod logins;
-mod pipeline;
 mod registrations;
 mod render;
+mod submit;
 mod telemetry;
 mod upgrades;
 
@@ -32,24 +37,32 @@ pub use chain::{
 	built_for_spec_version, BlockEvents, ChainInfo, ReadAt, RuntimeCompatibility, StateSnapshot,
 	Validators,
 };
-pub use client::{BlockAt, Client, Receipt, Wait};
+pub use client::Client;
 pub use devices::{
 	device_key_proof, parse_key_proof, DeviceOf, OrganisationOf, ProvenRegistrationOf,
 };
-pub use error::{Error, Result};
+pub use error::{DispatchName, Error, Result};
+pub use events::ChainEvent;
 pub use firmware::{sha256_file, ImageFile, Publication, ReleaseOf};
 pub use governance::{node_claim_proof, node_key_from_file, Governance, Motion, Threshold};
 pub use input::{
 	parse_account, parse_firmware_version, parse_hash32, parse_secret32, parse_signature64,
 	read_secret, read_secret_file, signer_from_key_file, signer_from_suri, to_hex,
 };
+// Envelope verification and the proof's wire form live in the gateway protocol; re-exported
+// so that the client's callers keep their paths.
+pub use iotchain_gateway_protocol::{
+	proof::ReadingProof,
+	verify::{verify_envelope_signature, verify_envelope_signatures},
+};
 pub use logins::{Challenge, LoginRecordOf};
 pub use registrations::{fresh_salt, HashRegistration, RegistrationOf};
 pub use render::{value_to_json, EventRecord};
-pub use telemetry::{
-	verify_envelope_signature, verify_envelope_signatures, AnchorBatch, AnchoredBatch,
-	DeviceAnchor, DeviceRange, ReadingProof, VerifiedReading,
-};
+pub use submit::{BlockAt, Receipt, Wait};
+/// What the generated event types (`runtime::<pallet>::events::*`) implement: what
+/// [`Receipt::find`] and [`ChainEvent::as_event`] look for.
+pub use subxt::events::DecodeAsEvent;
+pub use telemetry::{AnchorBatch, AnchoredBatch, DeviceAnchor, DeviceRange, VerifiedReading};
 pub use upgrades::{code_hash, UpgradeStatus};
 
 /// The runtime's calls, storage, events, errors and runtime APIs, generated from the committed

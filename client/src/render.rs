@@ -1,12 +1,13 @@
 //! Chain values in a form people and programs read: events and dynamically decoded values as
 //! JSON, with byte strings as `0x` hex and accounts in SS58.
 
-use crate::{AccountId, ChainConfig, Result};
+use crate::{AccountId, Result};
 use scale_info::{form::PortableForm, PortableRegistry, TypeDef, TypeDefPrimitive};
 use serde::Serialize;
 use subxt::ext::scale_value::{Composite, Primitive, Value, ValueDef};
 
-/// One event, decoded with the metadata of its block.
+/// One event as JSON, decoded with the metadata of its block: how events are printed (see
+/// [`crate::ChainEvent`] for how they are read).
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct EventRecord {
 	pub pallet: String,
@@ -15,32 +16,25 @@ pub struct EventRecord {
 }
 
 impl EventRecord {
-	/// Decodes `event` with the types of its block's metadata, so accounts render as SS58 and
-	/// only byte strings as hex.
-	pub(crate) fn from_event(
-		event: &subxt::events::Event<'_, ChainConfig>,
+	/// Decodes an event's field `bytes`, laid out as its `variant` in its block's `metadata`
+	/// says, with that metadata's types, so accounts render as SS58 and only byte strings as hex.
+	pub(crate) fn decode(
+		pallet: &str,
+		variant: &scale_info::Variant<PortableForm>,
+		bytes: &[u8],
 		metadata: &subxt::Metadata,
 	) -> Result<Self> {
 		use subxt::ext::{scale_decode::Field, scale_value::scale::decode_as_fields};
-		let variant = metadata
-			.pallet_by_name(event.pallet_name())
-			.and_then(|pallet| pallet.event_variant_by_index(event.event_index()))
-			.ok_or_else(|| {
-				crate::Error::Node(format!(
-					"{}.{} is not in the metadata",
-					event.pallet_name(),
-					event.event_name()
-				))
-			})?;
 		let mut fields = variant
 			.fields
 			.iter()
 			.map(|field| Field::new(field.ty.id, field.name.as_deref()));
-		let fields = decode_as_fields(&mut event.field_bytes(), &mut fields, metadata.types())
+		let mut input = bytes;
+		let fields = decode_as_fields(&mut input, &mut fields, metadata.types())
 			.map_err(|error| crate::Error::Node(error.to_string()))?;
 		Ok(EventRecord {
-			pallet: event.pallet_name().to_owned(),
-			name: event.event_name().to_owned(),
+			pallet: pallet.to_owned(),
+			name: variant.name.clone(),
 			fields: composite_to_json(&fields, &Typed(metadata.types())),
 		})
 	}

@@ -1,5 +1,7 @@
-//! Telemetry: device envelopes' signatures, the anchoring calls of gateways, and checking a
-//! reading against a finalised anchor (`iotctl telemetry verify`).
+//! Telemetry: the anchoring calls of gateways, and checking a reading against a finalised
+//! anchor (`iotctl telemetry verify`). Envelopes' signatures and the proof's wire form are the
+//! gateway protocol's (`iotchain_gateway_protocol::{verify, proof}`): only the chain's part is
+//! here.
 
 use crate::{
 	input::to_hex,
@@ -7,125 +9,18 @@ use crate::{
 	Client, DeviceId, Error, Receipt, Result, Wait,
 };
 use iotchain_gateway_protocol::{
-	envelope::{Envelope, KeyType},
+	envelope::Envelope,
 	merkle::{leaf_hash, verify_inclusion},
+	proof::ReadingProof,
+	verify::verify_envelope_signature,
 	Hash,
 };
-use serde::{Deserialize, Serialize};
+use serde::Serialize;
 
 pub use anchor_types::{AnchoredBatch, DeviceAnchor, DeviceRange};
 
 /// A batch as a gateway submits it.
 pub type AnchorBatch = anchor_types::Batch<Vec<DeviceRange>>;
-/// The signing context of sr25519 device keys: the one every Substrate key signs with.
-const SR25519_CONTEXT: &[u8] = b"substrate";
-
-/// Whether `envelope` carries a valid signature, by the key whose public bytes are `key`, on
-/// the chain whose genesis hash is `genesis`.
-pub fn verify_envelope_signature(envelope: &Envelope, genesis: &Hash, key: &[u8; 32]) -> bool {
-	let message = envelope.signing_payload(genesis);
-	match envelope.key_type {
-		KeyType::Ed25519 => ed25519_dalek::VerifyingKey::from_bytes(key).is_ok_and(|public| {
-			public
-				.verify_strict(&message, &ed25519_dalek::Signature::from_bytes(&envelope.signature))
-				.is_ok()
-		}),
-		KeyType::Sr25519 => {
-			let (Ok(public), Ok(signature)) = (
-				schnorrkel::PublicKey::from_bytes(key),
-				schnorrkel::Signature::from_bytes(&envelope.signature),
-			) else {
-				return false;
-			};
-			public.verify_simple(SR25519_CONTEXT, &message, &signature).is_ok()
-		},
-	}
-}
-
-/// Which of `envelopes` (each with its device's key) carry valid signatures, checked in
-/// batches per key type: one batch check for all when all are good, each on its own only
-/// when a batch fails, so a forged message costs the gateway no more than checking each.
-pub fn verify_envelope_signatures(
-	envelopes: &[(&Envelope, [u8; 32])],
-	genesis: &Hash,
-) -> Vec<bool> {
-	let mut valid = vec![false; envelopes.len()];
-	for key_type in [KeyType::Ed25519, KeyType::Sr25519] {
-		let members: Vec<usize> =
-			(0..envelopes.len()).filter(|&i| envelopes[i].0.key_type == key_type).collect();
-		if members.is_empty() {
-			continue;
-		}
-		let messages: Vec<_> =
-			members.iter().map(|&i| envelopes[i].0.signing_payload(genesis)).collect();
-		let batch_ok = match key_type {
-			KeyType::Ed25519 => verify_ed25519_batch(envelopes, &members, &messages),
-			KeyType::Sr25519 => verify_sr25519_batch(envelopes, &members, &messages),
-		};
-		for &i in &members {
-			valid[i] =
-				batch_ok || verify_envelope_signature(envelopes[i].0, genesis, &envelopes[i].1);
-		}
-	}
-	valid
-}
-
-fn verify_ed25519_batch(
-	envelopes: &[(&Envelope, [u8; 32])],
-	members: &[usize],
-	messages: &[[u8; iotchain_gateway_protocol::envelope::SIGNING_PAYLOAD_LEN]],
-) -> bool {
-	let keys: Option<Vec<_>> = members
-		.iter()
-		.map(|&i| ed25519_dalek::VerifyingKey::from_bytes(&envelopes[i].1).ok())
-		.collect();
-	let Some(keys) = keys else { return false };
-	let signatures: Vec<_> = members
-		.iter()
-		.map(|&i| ed25519_dalek::Signature::from_bytes(&envelopes[i].0.signature))
-		.collect();
-	let messages: Vec<&[u8]> = messages.iter().map(|m| m.as_slice()).collect();
-	ed25519_dalek::verify_batch(&messages, &signatures, &keys).is_ok()
-}
-
-fn verify_sr25519_batch(
-	envelopes: &[(&Envelope, [u8; 32])],
-	members: &[usize],
-	messages: &[[u8; iotchain_gateway_protocol::envelope::SIGNING_PAYLOAD_LEN]],
-) -> bool {
-	let keys: Option<Vec<_>> = members
-		.iter()
-		.map(|&i| schnorrkel::PublicKey::from_bytes(&envelopes[i].1).ok())
-		.collect();
-	let signatures: Option<Vec<_>> = members
-		.iter()
-		.map(|&i| schnorrkel::Signature::from_bytes(&envelopes[i].0.signature).ok())
-		.collect();
-	let (Some(keys), Some(signatures)) = (keys, signatures) else { return false };
-	let context = schnorrkel::signing_context(SR25519_CONTEXT);
-	let transcripts = messages.iter().map(|m| context.bytes(m));
-	schnorrkel::verify_batch(transcripts, &signatures, &keys, false).is_ok()
-}
-
-/// A reading with what proves it, as a gateway serves it (`GET /v1/proofs/{device}/{seq}`)
-/// and `iotctl telemetry verify` checks it. Byte strings are hex.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
-pub struct ReadingProof {
-	/// The gateway that anchored the reading.
-	pub gateway: String,
-	/// The gateway's batch that holds it.
-	pub batch: u64,
-	/// Its position among the batch's leaves.
-	pub leaf_index: u64,
-	/// The batch's leaf count, as the gateway claims it (checked against the chain).
-	pub leaf_count: u32,
-	/// The batch's root, as the gateway claims it (checked against the chain).
-	pub root: String,
-	/// The audit path from the leaf up.
-	pub proof: Vec<String>,
-	/// The envelope, in its wire form.
-	pub envelope: String,
-}
 
 /// A reading that checked out: its device's signature, its place under a finalised anchor.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]

@@ -63,12 +63,15 @@ impl Client {
 		let receipt = self.submit(&call, wait).await?;
 		// The chain refuses a wrong spec name or a spec version that does not rise with an
 		// event, not an error: the call itself succeeds.
-		if let Some(event) = receipt.events.iter().find(|event| {
-			event.pallet == "System" && event.name == "RejectedInvalidAuthorizedUpgrade"
-		}) {
+		let rejected = receipt
+			.events()
+			.iter()
+			.find(|event| event.is::<runtime::system::events::RejectedInvalidAuthorizedUpgrade>());
+		if let Some(event) = rejected {
+			// Its fields (the code hash and the error) as JSON, as operators read them.
 			return Err(Error::invalid(
 				"runtime code",
-				format!("the chain refused it: {}", event.fields),
+				format!("the chain refused it: {}", event.record()?.fields),
 			));
 		}
 		Ok(receipt)

@@ -9,14 +9,12 @@
 //! connections), after one untimed reading per device (the gateway's first lookup of each).
 //! The gateway closes a batch every second, as in the tests.
 
-#[path = "../../node/tests/common/mod.rs"]
-mod common;
-#[path = "../tests/support/mod.rs"]
-mod support;
-
 use iotchain_gateway::simulate;
+use iotchain_testing::{
+	gateway::{setup, Broker, Gateway, PREFIX},
+	DevNode,
+};
 use std::time::{Duration, Instant};
-use support::{setup, Broker, Gateway, PREFIX};
 
 fn env_usize(name: &str, default: usize) -> usize {
 	std::env::var(name).ok().and_then(|v| v.parse().ok()).unwrap_or(default)
@@ -63,7 +61,7 @@ fn metric(metrics: &str, name: &str) -> f64 {
 async fn main() {
 	let devices = env_usize("IOTCHAIN_BENCH_DEVICES", 1_000);
 	let messages = env_usize("IOTCHAIN_BENCH_MESSAGES", 20);
-	let node = common::DevNode::start();
+	let node = DevNode::start();
 	let broker = Broker::start();
 	let mut setup = setup(&node, "bench", devices).await;
 	let dir = tempfile::tempdir().expect("a temporary directory");
@@ -72,6 +70,7 @@ async fn main() {
 	std::fs::write(&config, "[limits]\ndevice_rate_per_second = 1000.0\ndevice_burst = 1000.0\n")
 		.expect("write the config");
 	let gateway = Gateway::start(
+		env!("CARGO_BIN_EXE_iotchain-gateway"),
 		&node.ws_url(),
 		broker.port,
 		&dir.path().join("gw"),

@@ -10,8 +10,8 @@
 use crate::{
 	chain::Chain,
 	config::Anchoring,
-	ingest::Progress,
 	metrics::Metrics,
+	progress::Progress,
 	store::{BatchRecord, Store},
 };
 use iotchain_client::{AnchorBatch, DeviceRange, Wait};

@@ -9,7 +9,7 @@
 //! (up to a bound), so a flood of made-up ids costs the node one lookup each.
 
 use crate::metrics::Metrics;
-use iotchain_client::{Client, DeviceKind, DeviceStatus, EventRecord, OrgStatus, Signer};
+use iotchain_client::{ChainEvent, Client, DeviceKind, DeviceStatus, OrgStatus, Signer};
 use iotchain_gateway_protocol::envelope::DeviceId;
 use std::{
 	collections::{HashMap, HashSet},
@@ -181,29 +181,13 @@ impl Chain {
 		Some(active)
 	}
 
-	/// Brings what the gateway knows up to date with a finalised block's registry events:
+	/// Brings what the gateway knows up to date with a finalised block's registry `changes`:
 	/// every device an event names is looked up again (forgotten, if the node cannot answer),
 	/// and an organisation's suspension or resumption, or a gateway's devices being
 	/// unassigned, has every known device looked up again. Devices the events do not touch stay
 	/// known, so the gateway keeps serving them while the node is away.
-	async fn registry_changed(&self, client: &Client, events: &[EventRecord]) {
-		let mut everything = false;
-		let mut named = HashSet::new();
-		for event in events.iter().filter(|event| event.pallet == "DeviceRegistry") {
-			if matches!(
-				event.name.as_str(),
-				"OrgSuspended" | "OrgResumed" | "GatewayDevicesUnassigned"
-			) {
-				everything = true;
-			}
-			for field in ["device", "gateway"] {
-				let id = event.fields.get(field).and_then(|value| value.as_str());
-				if let Some(id) = id.and_then(|id| iotchain_client::parse_hash32("device", id).ok())
-				{
-					named.insert(id);
-				}
-			}
-		}
+	async fn registry_changed(&self, client: &Client, changes: RegistryChanges) {
+		let RegistryChanges { everything, named } = changes;
 		if everything {
 			self.org_active.lock().expect("not poisoned").clear();
 		}
@@ -281,8 +265,8 @@ impl Chain {
 				})
 			};
 			while let Some(block) = blocks_rx.recv().await {
-				if block.events.iter().any(|event| event.pallet == "DeviceRegistry") {
-					self.registry_changed(&client, &block.events).await;
+				if let Some(changes) = registry_changes(&block.events) {
+					self.registry_changed(&client, changes).await;
 				}
 				// Block numbers fit u32 on this chain.
 				self.finalised.send_replace(block.block.number as u32);
@@ -292,6 +276,66 @@ impl Chain {
 			tokio::time::sleep(RECONNECT_DELAY).await;
 		}
 	}
+}
+
+/// What a block's registry events change for the gateway.
+#[derive(Debug, Default, PartialEq, Eq)]
+struct RegistryChanges {
+	/// An organisation was suspended or resumed, or a gateway's devices were unassigned: every
+	/// known device is looked up again.
+	everything: bool,
+	/// The devices (and gateways) the events name.
+	named: HashSet<DeviceId>,
+}
+
+/// What a block's `events` change for the gateway; `None` when none is the registry's. The
+/// registry's events are matched by their generated type, every variant named, so a change to
+/// them in the runtime fails the build here instead of going unseen. An event this gateway's
+/// types cannot decode (a runtime it was not built for) may be the registry's, so it has
+/// every known device looked up again.
+fn registry_changes(events: &[ChainEvent]) -> Option<RegistryChanges> {
+	use iotchain_client::runtime::{device_registry::Event as Registry, Event};
+	let mut changes: Option<RegistryChanges> = None;
+	for event in events {
+		let registry = match event.as_runtime_event() {
+			Ok(Event::DeviceRegistry(registry)) => registry,
+			Ok(_) => continue,
+			Err(_) => {
+				changes.get_or_insert_with(RegistryChanges::default).everything = true;
+				continue;
+			},
+		};
+		let changes = changes.get_or_insert_with(RegistryChanges::default);
+		match registry {
+			Registry::OrgSuspended { .. } | Registry::OrgResumed { .. } => {
+				changes.everything = true;
+			},
+			Registry::GatewayDevicesUnassigned { gateway, .. } => {
+				changes.everything = true;
+				changes.named.insert(gateway);
+			},
+			// A gateway assigned to a device is not looked up again: its own record is unchanged.
+			Registry::DeviceRegistered { device, .. }
+			| Registry::KeyRotated { device, .. }
+			| Registry::DeviceSuspended { device, .. }
+			| Registry::DeviceResumed { device, .. }
+			| Registry::DeviceRevoked { device, .. }
+			| Registry::GatewayAssigned { device, .. }
+			| Registry::MetadataUpdated { device, .. }
+			| Registry::FirmwareUpdated { device, .. }
+			| Registry::TransferOffered { device, .. }
+			| Registry::TransferCancelled { device, .. }
+			| Registry::DeviceTransferred { device, .. } => {
+				changes.named.insert(device);
+			},
+			Registry::OrgCreated { .. }
+			| Registry::AdminAdded { .. }
+			| Registry::AdminRemoved { .. }
+			| Registry::MemberAdded { .. }
+			| Registry::MemberRemoved { .. } => {},
+		}
+	}
+	changes
 }
 
 async fn read_identity(client: &Client) -> anyhow::Result<Identity> {

@@ -4,10 +4,11 @@
 use crate::{
 	chain::Chain,
 	config::Limits,
-	ingest::{Ingest, Progress, Transport},
+	ingest::{Ingest, Transport},
 	metrics::Metrics,
+	outcomes::OutcomeHub,
+	progress::Progress,
 	refusal::{Ack, Outcome, Refusal},
-	relay::OutcomeHub,
 	store::Store,
 };
 use axum::{
@@ -22,10 +23,10 @@ use axum::{
 	Json, Router,
 };
 use futures::{SinkExt, StreamExt};
-use iotchain_client::ReadingProof;
 use iotchain_gateway_protocol::{
 	envelope::{Envelope, Kind},
 	merkle,
+	proof::ReadingProof,
 };
 use serde::Serialize;
 use std::sync::Arc;

@@ -23,16 +23,18 @@ use crate::{
 	chain::{Chain, Lookup},
 	config::Limits,
 	metrics::Metrics,
+	payload::payload_is_about,
+	progress::Progress,
 	refusal::{Outcome, Refusal},
 	store::{Accepted, Store},
 };
-use iotchain_gateway_protocol::envelope::{DecodeError, DeviceId, Envelope, Kind};
+use iotchain_gateway_protocol::{
+	envelope::{DecodeError, DeviceId, Envelope, Kind},
+	verify::verify_envelope_signatures,
+};
 use std::{
-	collections::{HashMap, VecDeque},
-	sync::{
-		atomic::{AtomicU64, Ordering},
-		Arc, Mutex,
-	},
+	collections::HashMap,
+	sync::{atomic::Ordering, Arc},
 	time::Instant,
 };
 use tokio::sync::{mpsc, oneshot};
@@ -69,37 +71,6 @@ struct Submission {
 	/// The device an MQTT topic names.
 	topic_device: Option<DeviceId>,
 	reply: oneshot::Sender<(Identity, Outcome)>,
-}
-
-/// How far readings have got: shared by the ingest task, the anchor and the metrics.
-#[derive(Default)]
-pub struct Progress {
-	/// Readings ever accepted (the next log index).
-	pub accepted: AtomicU64,
-	/// Readings in batches known anchored in finalised blocks.
-	pub finalised: AtomicU64,
-	/// When each reading not yet finalised was accepted, by log index, oldest first.
-	pub accepted_at: Mutex<VecDeque<(u64, Instant)>>,
-	/// Logins and update reports ever accepted (the next relay index).
-	pub relay_accepted: AtomicU64,
-	/// Logins and update reports whose outcome on chain is recorded.
-	pub relay_done: AtomicU64,
-}
-
-impl Progress {
-	/// Accepted readings not yet in a finalised anchor.
-	pub fn unanchored(&self) -> u64 {
-		self.accepted
-			.load(Ordering::Acquire)
-			.saturating_sub(self.finalised.load(Ordering::Acquire))
-	}
-
-	/// Accepted logins and update reports whose outcome is not yet known.
-	pub fn unrelayed(&self) -> u64 {
-		self.relay_accepted
-			.load(Ordering::Acquire)
-			.saturating_sub(self.relay_done.load(Ordering::Acquire))
-	}
 }
 
 /// The handle transports submit through.
@@ -238,7 +209,7 @@ impl Ingestor {
 		let genesis = self.chain.genesis();
 		let candidates = tokio::task::spawn_blocking(move || {
 			let pairs: Vec<_> = candidates.iter().map(|c| (&c.envelope, c.key)).collect();
-			let valid = iotchain_client::verify_envelope_signatures(&pairs, &genesis);
+			let valid = verify_envelope_signatures(&pairs, &genesis);
 			(candidates, valid)
 		})
 		.await;
@@ -367,7 +338,7 @@ impl Ingestor {
 		if submission.topic_device.is_some_and(|topic| topic != envelope.device) {
 			return Err((id, Refusal::WrongTopic));
 		}
-		if !crate::relay::payload_is_about(&envelope) {
+		if !payload_is_about(&envelope) {
 			return Err((id, Refusal::BadPayload));
 		}
 		if !gateway.active {

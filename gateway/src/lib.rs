@@ -18,6 +18,9 @@ pub mod http;
 pub mod ingest;
 pub mod metrics;
 pub mod mqtt;
+pub mod outcomes;
+pub mod payload;
+pub mod progress;
 pub mod refusal;
 pub mod relay;
 pub mod simulate;
@@ -35,7 +38,7 @@ pub async fn serve(config: config::Config) -> anyhow::Result<()> {
 	let metrics = Arc::new(metrics::Metrics::new());
 	let store = Arc::new(store::Store::open(&config.data_dir)?);
 	let chain = Arc::new(chain::Chain::connect(&config.node_url, signer, metrics.clone()).await?);
-	let progress = Arc::new(ingest::Progress::default());
+	let progress = Arc::new(progress::Progress::default());
 	anchor::Anchor::start(
 		chain.clone(),
 		store.clone(),
@@ -53,7 +56,7 @@ pub async fn serve(config: config::Config) -> anyhow::Result<()> {
 		.relay_done
 		.store(position.relay_done, std::sync::atomic::Ordering::Release);
 	let relay_waiting = Arc::new(tokio::sync::Notify::new());
-	let outcomes = Arc::new(relay::OutcomeHub::default());
+	let outcomes = Arc::new(outcomes::OutcomeHub::default());
 	let ingest = ingest::Ingestor::start(
 		chain.clone(),
 		store.clone(),

@@ -15,6 +15,7 @@
 use crate::{
 	config::MqttConfig,
 	ingest::{Ingest, Transport},
+	outcomes::OutcomeHub,
 	refusal::{Outcome, Refusal},
 };
 use iotchain_gateway_protocol::envelope::DeviceId;
@@ -41,7 +42,7 @@ pub async fn run(
 	config: MqttConfig,
 	ingest: Ingest,
 	max_envelope_bytes: usize,
-	outcomes: Arc<crate::relay::OutcomeHub>,
+	outcomes: Arc<OutcomeHub>,
 ) {
 	let mut options = MqttOptions::new(&config.client_id, &config.host, config.port);
 	options

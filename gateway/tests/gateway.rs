@@ -1,17 +1,18 @@
 //! The gateway as devices, operators and auditors meet it: real processes (a dev node,
 //! mosquitto, the `iotchain-gateway` binary), real signatures, real transports.
 
-#[path = "../../node/tests/common/mod.rs"]
-mod common;
-mod support;
-
-use common::DevNode;
-use iotchain_client::{cli, device_key_proof, signer_from_suri, KeyProof, ReadingProof, Wait};
+use iotchain_client::{device_key_proof, signer_from_suri, KeyProof, ReadingProof, Wait};
 use iotchain_gateway::simulate::{self, ReceivedAck, SimDevice};
 use iotchain_gateway_protocol::envelope::Kind;
+use iotchain_testing::{
+	gateway::{connect, setup, Broker, Gateway, GATEWAY_SURI, PREFIX},
+	DevNode,
+};
 use serde_json::Value;
 use std::time::{Duration, Instant};
-use support::{connect, setup, Broker, Gateway, PREFIX};
+
+/// The gateway binary cargo built for these tests.
+const GATEWAY_BINARY: &str = env!("CARGO_BIN_EXE_iotchain-gateway");
 
 fn all_accepted(what: &str, acks: &[ReceivedAck]) {
 	let tally = simulate::tally(acks);
@@ -36,7 +37,8 @@ async fn a_thousand_devices_send_over_http_websocket_and_mqtt_and_every_reading_
 	let broker = Broker::start();
 	let mut setup = setup(&node, "fleet", 1_000).await;
 	let dir = tempfile::tempdir().unwrap();
-	let gateway = Gateway::start(&node.ws_url(), broker.port, &dir.path().join("gw"), &[]);
+	let gateway =
+		Gateway::start(GATEWAY_BINARY, &node.ws_url(), broker.port, &dir.path().join("gw"), &[]);
 	let genesis = setup.genesis;
 
 	// Sequence 1 over HTTP, 2 over WebSocket, 3 over MQTT, for every device.
@@ -86,7 +88,7 @@ async fn a_thousand_devices_send_over_http_websocket_and_mqtt_and_every_reading_
 	let args =
 		["iotctl", "--url", &url, "--json", "telemetry", "verify", proof_file.to_str().unwrap()];
 	let mut out = Vec::new();
-	cli::run(<cli::Cli as clap::Parser>::parse_from(args), &mut out)
+	iotctl::run(<iotctl::Cli as clap::Parser>::parse_from(args), &mut out)
 		.await
 		.expect("iotctl verifies");
 	let verified: Value = serde_json::from_slice(&out).unwrap();
@@ -118,7 +120,8 @@ async fn every_bad_message_is_refused_with_its_reason_and_a_key_rotation_takes_e
 	let broker = Broker::start();
 	let mut setup = setup(&node, "refusals", 3).await;
 	let dir = tempfile::tempdir().unwrap();
-	let gateway = Gateway::start(&node.ws_url(), broker.port, &dir.path().join("gw"), &[]);
+	let gateway =
+		Gateway::start(GATEWAY_BINARY, &node.ws_url(), broker.port, &dir.path().join("gw"), &[]);
 	let genesis = setup.genesis;
 
 	let first = setup.devices[0].reading(&genesis);
@@ -201,7 +204,7 @@ async fn every_bad_message_is_refused_with_its_reason_and_a_key_rotation_takes_e
 	let url = node.ws_url();
 	let fresh = dir.path().join("empty-store");
 	let stray = std::process::Command::new(env!("CARGO_BIN_EXE_iotchain-gateway"))
-		.args(["serve", "--node-url", &url, "--suri", support::GATEWAY_SURI, "--no-mqtt"])
+		.args(["serve", "--node-url", &url, "--suri", GATEWAY_SURI, "--no-mqtt"])
 		.args(["--http-listen", "127.0.0.1:0", "--data-dir", fresh.to_str().unwrap()])
 		.output()
 		.expect("the gateway runs");
@@ -265,7 +268,8 @@ async fn a_gateway_killed_mid_stream_loses_nothing_and_anchors_nothing_twice() {
 	let broker = Broker::start();
 	let setup = setup(&node, "crash", 100).await;
 	let dir = tempfile::tempdir().unwrap();
-	let mut gateway = Gateway::start(&node.ws_url(), broker.port, &dir.path().join("gw"), &[]);
+	let mut gateway =
+		Gateway::start(GATEWAY_BINARY, &node.ws_url(), broker.port, &dir.path().join("gw"), &[]);
 	let (ids, rounds) = (setup.devices.iter().map(|d| d.id).collect::<Vec<_>>(), 30);
 	let sender =
 		tokio::spawn(stream_with_retries(gateway.base(), setup.devices, setup.genesis, rounds));
@@ -315,6 +319,7 @@ async fn the_gateway_holds_its_limits_and_rides_out_a_node_outage() {
 	)
 	.unwrap();
 	let gateway = Gateway::start(
+		GATEWAY_BINARY,
 		&node.ws_url(),
 		broker.port,
 		&dir.path().join("gw"),
@@ -419,7 +424,8 @@ async fn logins_and_update_reports_are_relayed_and_each_device_gets_its_outcome(
 	let broker = Broker::start();
 	let mut setup = setup(&node, "relay", 2).await;
 	let dir = tempfile::tempdir().unwrap();
-	let gateway = Gateway::start(&node.ws_url(), broker.port, &dir.path().join("gw"), &[]);
+	let gateway =
+		Gateway::start(GATEWAY_BINARY, &node.ws_url(), broker.port, &dir.path().join("gw"), &[]);
 	let genesis = setup.genesis;
 	let gateway_id = SimDevice::new("gateway", 0).id;
 	let (lock, unassigned) = (setup.devices[0].id, setup.devices[1].id);

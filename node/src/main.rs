@@ -2,8 +2,10 @@
 
 mod chain_spec;
 mod cli;
+mod client;
 mod command;
 mod network;
+mod peer_gate;
 mod rpc;
 mod service;
 

@@ -6,24 +6,26 @@
 //! (block announces, transactions, GRANDPA votes); the request-response protocols answer any
 //! connected peer that is not banned. A stranger that dials a consortium node could therefore
 //! fetch blocks, state and finality proofs with plain requests. So every request protocol this
-//! node serves is put behind a [`PeerGate`], which answers only PeerIds on the chain's
-//! allow-list and bans the rest. The light-client protocol is not served at all: consortium
+//! node serves is put behind a [`PeerGate`] (`peer_gate.rs`), which answers only PeerIds on the
+//! chain's allow-list and bans the rest. The light-client protocol is not served at all: consortium
 //! members run full nodes, and auditors read the chain through RPC.
 //!
 //! What stays reachable by a stranger is the transport itself (the noise handshake) and
 //! libp2p's identify, ping and Kademlia protocols, which reveal node addresses and versions but
 //! no chain data; closing those needs a firewall in front of the p2p port (docs/security.md).
 
-use crate::service::FullClient;
+use crate::{
+	client::FullClient,
+	peer_gate::{InboundQueues, PeerGate},
+};
 use futures::{pin_mut, FutureExt, StreamExt};
 use iotchain_runtime::opaque::Block;
-use pallet_peer_allowlist::runtime_api::PeerAllowlistApi;
 use sc_client_api::BlockchainEvents;
 use sc_consensus::ImportQueue;
 use sc_network::{
-	config::{FullNetworkConfiguration, IncomingRequest, OutgoingResponse},
+	config::FullNetworkConfiguration,
 	service::traits::{PeerStore, RequestResponseConfig},
-	NetworkBackend, NetworkBlock, PeerId, ReputationChange, Roles,
+	NetworkBackend, NetworkBlock, Roles,
 };
 use sc_network_sync::{
 	block_request_handler::BlockRequestHandler,
@@ -35,146 +37,12 @@ use sc_network_sync::{
 	warp_request_handler::RequestHandler as WarpRequestHandler,
 	SyncingService, WarpSyncConfig,
 };
-use sc_service::{error::Error as ServiceError, Configuration, SpawnTaskHandle, TaskManager};
-use sp_api::ProvideRuntimeApi;
+use sc_service::{error::Error as ServiceError, Configuration, TaskManager};
 use sp_blockchain::HeaderBackend;
 use sp_runtime::traits::{Block as BlockT, Header as HeaderT};
-use std::{
-	collections::HashSet,
-	sync::{Arc, PoisonError, RwLock},
-};
+use std::sync::Arc;
 
 type Hash = <Block as BlockT>::Hash;
-
-const LOG_TARGET: &str = "iotchain::allow-list";
-
-/// Which peers may make requests of this node: everyone while the chain's allow-list is empty
-/// (development chains), only the listed PeerIds once it names any.
-#[derive(Clone, Default)]
-pub struct PeerGate {
-	listed: Arc<RwLock<Option<HashSet<PeerId>>>>,
-}
-
-impl PeerGate {
-	fn admits(&self, peer: &PeerId) -> bool {
-		match &*self.listed.read().unwrap_or_else(PoisonError::into_inner) {
-			None => true,
-			Some(listed) => listed.contains(peer),
-		}
-	}
-
-	/// Takes the allow-list as the runtime hands it out. A list whose entries are all malformed
-	/// admits no one rather than everyone: the gate only opens for an empty list.
-	fn update(&self, allowed: Vec<sp_core::OpaquePeerId>) {
-		let listed = (!allowed.is_empty()).then(|| {
-			allowed
-				.iter()
-				.filter_map(|peer_id| PeerId::from_bytes(&peer_id.0).ok())
-				.collect()
-		});
-		*self.listed.write().unwrap_or_else(PoisonError::into_inner) = listed;
-	}
-
-	/// Reads the allow-list at `at`. On failure the gate keeps the list it had: a node that
-	/// cannot read its chain does not thereby open up.
-	fn refresh(&self, client: &FullClient, at: Hash) {
-		match client.runtime_api().allowed_peer_ids(at) {
-			Ok(allowed) => self.update(allowed),
-			Err(error) => {
-				log::warn!(target: LOG_TARGET, "cannot read the allow-list at {at}: {error}")
-			},
-		}
-	}
-
-	/// Follows the best block, as the offchain worker that sets the reserved peers does.
-	async fn follow(self, client: Arc<FullClient>) {
-		let mut imports = client.import_notification_stream();
-		while let Some(imported) = imports.next().await {
-			if imported.is_new_best {
-				self.refresh(&client, imported.hash);
-			}
-		}
-	}
-
-	/// Passes `requests` from listed peers on to the protocol's `handler`. Others get a refusal
-	/// and a fatal reputation change: the network bans them, so their next requests are refused
-	/// before they reach the gate, and closes their connections.
-	async fn admit(
-		self,
-		protocol: String,
-		requests: async_channel::Receiver<IncomingRequest>,
-		handler: async_channel::Sender<IncomingRequest>,
-	) {
-		while let Ok(request) = requests.recv().await {
-			if self.admits(&request.peer) {
-				if handler.send(request).await.is_err() {
-					return; // The handler has stopped: the node is shutting down.
-				}
-				continue;
-			}
-			log::debug!(
-				target: LOG_TARGET,
-				"refused a {protocol} request from {}, which is not on the allow-list",
-				request.peer
-			);
-			// The requester may have hung up already; nothing is owed to it then.
-			let _ = request.pending_response.send(OutgoingResponse {
-				result: Err(()),
-				reputation_changes: vec![ReputationChange::new_fatal("not on the allow-list")],
-				sent_feedback: None,
-			});
-		}
-	}
-
-	/// Re-routes the inbound requests of `config`'s protocol through this gate.
-	fn guard<N: InboundQueues>(
-		&self,
-		mut config: N::RequestResponseProtocolConfig,
-		spawn_handle: &SpawnTaskHandle,
-	) -> N::RequestResponseProtocolConfig {
-		let protocol = config.protocol_name().to_string();
-		let Some(handler) = N::inbound_queue(&mut config).take() else {
-			return config; // A protocol this node only sends requests on.
-		};
-		// As deep as the handler's own queue: the network drops requests once it is full.
-		let depth = handler.capacity().unwrap_or(DEFAULT_QUEUE_DEPTH);
-		let (inbound, requests) = async_channel::bounded(depth);
-		*N::inbound_queue(&mut config) = Some(inbound);
-		spawn_handle.spawn(
-			"allow-list-gate",
-			Some("networking"),
-			self.clone().admit(protocol, requests, handler),
-		);
-		config
-	}
-}
-
-/// The queue depth for a handler whose own queue is unbounded.
-const DEFAULT_QUEUE_DEPTH: usize = 64;
-
-/// A network backend whose request-response configurations expose their inbound queue, which
-/// the gate takes over. Each backend has its own configuration type with the same public field.
-pub trait InboundQueues: NetworkBackend<Block, Hash> {
-	fn inbound_queue(
-		config: &mut Self::RequestResponseProtocolConfig,
-	) -> &mut Option<async_channel::Sender<IncomingRequest>>;
-}
-
-impl InboundQueues for sc_network::Litep2pNetworkBackend {
-	fn inbound_queue(
-		config: &mut Self::RequestResponseProtocolConfig,
-	) -> &mut Option<async_channel::Sender<IncomingRequest>> {
-		&mut config.inbound_queue
-	}
-}
-
-impl InboundQueues for sc_network::NetworkWorker<Block, Hash> {
-	fn inbound_queue(
-		config: &mut Self::RequestResponseProtocolConfig,
-	) -> &mut Option<async_channel::Sender<IncomingRequest>> {
-		&mut config.inbound_queue
-	}
-}
 
 /// What the rest of the node needs from the network.
 pub struct Network {

@@ -1,6 +1,12 @@
 //! Assembles a full node: database and client, transaction pool, networking, Aura block
 //! authoring, GRANDPA finality and the RPC server.
 
+use crate::{
+	client::{FullBackend, FullClient, HostFunctions},
+	network::{self, Network, NetworkParams},
+	peer_gate::InboundQueues,
+	rpc,
+};
 use futures::FutureExt;
 use iotchain_runtime::{apis::RuntimeApi, opaque::Block};
 use sc_client_api::{Backend, BlockBackend};
@@ -12,17 +18,6 @@ use sc_transaction_pool_api::OffchainTransactionPoolFactory;
 use sp_consensus_aura::sr25519::{AuthorityId as AuraId, AuthorityPair as AuraPair};
 use std::{sync::Arc, time::Duration};
 
-/// The host functions the runtime may call; a node built for benchmarking also serves the
-/// benchmarking ones, which its runtime (built with `runtime-benchmarks`) imports.
-#[cfg(not(feature = "runtime-benchmarks"))]
-type HostFunctions = sp_io::SubstrateHostFunctions;
-#[cfg(feature = "runtime-benchmarks")]
-type HostFunctions =
-	(sp_io::SubstrateHostFunctions, frame_benchmarking::benchmarking::HostFunctions);
-
-pub(crate) type FullClient =
-	sc_service::TFullClient<Block, RuntimeApi, sc_executor::WasmExecutor<HostFunctions>>;
-type FullBackend = sc_service::TFullBackend<Block>;
 type FullSelectChain = sc_consensus::LongestChain<FullBackend, Block>;
 type GrandpaBlockImport =
 	sc_consensus_grandpa::GrandpaBlockImport<FullBackend, Block, FullClient, FullSelectChain>;
@@ -142,9 +137,7 @@ pub fn new_partial(config: &Configuration) -> Result<Service, ServiceError> {
 }
 
 /// Builds and starts a full node; an authority also authors blocks and votes in GRANDPA.
-pub fn new_full<N: crate::network::InboundQueues>(
-	config: Configuration,
-) -> Result<TaskManager, ServiceError> {
+pub fn new_full<N: InboundQueues>(config: Configuration) -> Result<TaskManager, ServiceError> {
 	let sc_service::PartialComponents {
 		client,
 		backend,
@@ -184,21 +177,17 @@ pub fn new_full<N: crate::network::InboundQueues>(
 		Vec::default(),
 	));
 
-	let crate::network::Network {
-		service: network,
-		system_rpc_tx,
-		tx_handler_controller,
-		sync_service,
-	} = crate::network::build(crate::network::NetworkParams {
-		config: &config,
-		net_config,
-		client: client.clone(),
-		transaction_pool: transaction_pool.clone(),
-		task_manager: &task_manager,
-		import_queue,
-		warp_proofs: warp_sync,
-		metrics,
-	})?;
+	let Network { service: network, system_rpc_tx, tx_handler_controller, sync_service } =
+		network::build(NetworkParams {
+			config: &config,
+			net_config,
+			client: client.clone(),
+			transaction_pool: transaction_pool.clone(),
+			task_manager: &task_manager,
+			import_queue,
+			warp_proofs: warp_sync,
+			metrics,
+		})?;
 
 	if config.offchain_worker.enabled {
 		let offchain_workers =
@@ -231,8 +220,8 @@ pub fn new_full<N: crate::network::InboundQueues>(
 		let client = client.clone();
 		let pool = transaction_pool.clone();
 		Box::new(move |_| {
-			let deps = crate::rpc::FullDeps { client: client.clone(), pool: pool.clone() };
-			crate::rpc::create_full(deps).map_err(Into::into)
+			let deps = rpc::FullDeps { client: client.clone(), pool: pool.clone() };
+			rpc::create_full(deps).map_err(Into::into)
 		})
 	};
 

@@ -3,14 +3,11 @@
 //! pool, the peer allow-list, finality with one validator down, and a fifth validator added and
 //! removed by council vote while the others keep running.
 
-mod common;
-mod members;
 mod stranger;
 
 use codec::{Decode, Encode};
-use common::*;
 use iotchain_runtime::{AccountId, RuntimeCall, SessionKeys, UNIT};
-use members::*;
+use iotchain_testing::{consortium::*, *};
 use serde_json::json;
 use sp_core::{sr25519, Pair};
 use std::{
@@ -94,6 +91,7 @@ fn blocks_authored(node: &Node) -> Vec<u64> {
 
 #[test]
 fn new_consortium_refuses_a_bad_count_and_an_existing_directory() {
+	use_node_binary(env!("CARGO_BIN_EXE_iotchain-node"));
 	let existing = std::env::temp_dir();
 	for (args, complaint) in [
 		(vec!["0".to_owned()], "N must be 1 to 32"),
@@ -104,7 +102,7 @@ fn new_consortium_refuses_a_bad_count_and_an_existing_directory() {
 		let output = Command::new("bash")
 			.arg(new_consortium_script())
 			.args(&args)
-			.env("IOTCHAIN_NODE", &*NODE)
+			.env("IOTCHAIN_NODE", node_binary())
 			.output()
 			.expect("new-consortium.sh runs");
 		assert_eq!(output.status.code(), Some(2), "{args:?} is refused");
@@ -115,6 +113,7 @@ fn new_consortium_refuses_a_bad_count_and_an_existing_directory() {
 
 #[test]
 fn a_four_organisation_consortium_is_governed_on_chain() {
+	use_node_binary(env!("CARGO_BIN_EXE_iotchain-node"));
 	let (mut network, members) = finalising_consortium("consortium");
 	let chain = Chain::of(&network.nodes[0]);
 

@@ -2,10 +2,9 @@
 //! endpoints: consensus among three validators of the `local` chain on loopback, the IoT
 //! runtime APIs of a `--dev` node, and the command line.
 
-mod common;
 mod stranger;
 
-use common::*;
+use iotchain_testing::*;
 use serde_json::Value;
 use std::{collections::BTreeSet, fs, process::Command, thread::sleep, time::Duration};
 
@@ -40,6 +39,7 @@ fn blocks_and_finality_of_three_validators(testnet: &mut Network) {
 
 #[test]
 fn three_validators_author_in_turn_and_finality_needs_all_of_them() {
+	use_node_binary(env!("CARGO_BIN_EXE_iotchain-node"));
 	let mut testnet = Network::local_testnet("consensus");
 	blocks_and_finality_of_three_validators(&mut testnet);
 
@@ -76,6 +76,7 @@ fn three_validators_author_in_turn_and_finality_needs_all_of_them() {
 
 #[test]
 fn the_iot_runtime_apis_answer_on_a_dev_node() {
+	use_node_binary(env!("CARGO_BIN_EXE_iotchain-node"));
 	let node = DevNode::start();
 	let device = [7u8; 32];
 	let pair = [device, [8u8; 32]].concat();
@@ -112,6 +113,7 @@ fn block_hash_hex(rpc_port: u16, number: u64) -> String {
 
 #[test]
 fn an_open_development_chain_answers_block_and_state_requests_from_anyone() {
+	use_node_binary(env!("CARGO_BIN_EXE_iotchain-node"));
 	// The dev chain lists no nodes, so its network is open: a stranger's requests are served.
 	// (This also shows the stranger speaks the protocols correctly, so the consortium test's
 	// refusals are the gate's and not a malformed request's.)
@@ -149,6 +151,7 @@ fn an_open_development_chain_answers_block_and_state_requests_from_anyone() {
 
 #[test]
 fn built_in_chain_specs_name_their_presets() {
+	use_node_binary(env!("CARGO_BIN_EXE_iotchain-node"));
 	for (chain, id, chain_type) in
 		[("dev", "iotchain_dev", "Development"), ("local", "iotchain_local", "Local")]
 	{
@@ -166,7 +169,8 @@ fn built_in_chain_specs_name_their_presets() {
 
 #[test]
 fn an_unknown_chain_spec_file_is_refused_with_a_clear_error() {
-	let output = Command::new(&*NODE)
+	use_node_binary(env!("CARGO_BIN_EXE_iotchain-node"));
+	let output = Command::new(node_binary())
 		.args(["build-spec", "--chain", "/nonexistent/iotchain.json"])
 		.output()
 		.expect("iotchain-node runs");
@@ -177,6 +181,7 @@ fn an_unknown_chain_spec_file_is_refused_with_a_clear_error() {
 
 #[test]
 fn key_insert_stores_validator_keys_in_the_keystore() {
+	use_node_binary(env!("CARGO_BIN_EXE_iotchain-node"));
 	let dir = std::env::temp_dir().join(format!("iotchain-keystore-{}", std::process::id()));
 	let _ = fs::remove_dir_all(&dir);
 	insert_key(dir.to_str().expect("utf8 path"), "local", "sr25519", "//Alice", "aura");
@@ -192,8 +197,9 @@ fn key_insert_stores_validator_keys_in_the_keystore() {
 
 #[test]
 fn serving_ipfs_is_refused_with_a_clear_error() {
+	use_node_binary(env!("CARGO_BIN_EXE_iotchain-node"));
 	// The node assembles its own networking (the allow-list gate) and serves no Bitswap.
-	let output = Command::new(&*NODE)
+	let output = Command::new(node_binary())
 		.args(["--dev", "--tmp", "--ipfs-server", "--no-mdns", "--no-telemetry", "--no-prometheus"])
 		.args(["--listen-addr", "/ip4/127.0.0.1/tcp/0", "--rpc-port", &free_port().to_string()])
 		.output()

@@ -3,13 +3,9 @@
 //! (the tree's runtime one spec version on, with a storage migration), anyone submits its code,
 //! and the chain moves to it without a node restarting.
 
-mod common;
-mod members;
-
 use codec::Encode;
-use common::*;
 use iotchain_runtime::{RuntimeCall, UncheckedExtrinsic};
-use members::*;
+use iotchain_testing::{consortium::*, *};
 use serde_json::{json, Value};
 use sp_io::hashing::{blake2_256, twox_128};
 use std::{collections::BTreeMap, time::Duration};
@@ -69,6 +65,7 @@ fn authorized_upgrade(node: &Node) -> Value {
 
 #[test]
 fn the_council_upgrades_a_running_consortium_and_every_record_survives() {
+	use_node_binary(env!("CARGO_BIN_EXE_iotchain-node"));
 	let (network, members) = finalising_consortium("upgrade");
 	let node = &network.nodes[0];
 	let chain = Chain::of(node);

@@ -2,8 +2,8 @@
 //! with SIGKILL at once while an operator floods the chain with device registrations — a power
 //! cut across every data centre — then restarted on the same databases.
 
-use crate::{common::*, members::*};
 use iotchain_runtime::RuntimeCall;
+use iotchain_testing::{consortium::*, *};
 use serde_json::{json, Value};
 use sp_io::hashing::twox_128;
 use std::{
@@ -27,6 +27,7 @@ fn device_records(node: &Node, at: &Value) -> BTreeMap<String, String> {
 
 #[test]
 fn every_validator_killed_mid_flood_restarts_with_every_finalised_record() {
+	use_node_binary(env!("CARGO_BIN_EXE_iotchain-node"));
 	let (mut network, members) = finalising_consortium("crash");
 	let chain = Arc::new(Chain::of(&network.nodes[0]));
 	let mut council = Council { members, motions: 0 };

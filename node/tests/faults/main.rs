@@ -7,11 +7,6 @@
 //! side (`scripts/test.sh` runs every test so, under nextest): most of their time is spent
 //! waiting for slots and session boundaries, not computing.
 
-#[path = "../common/mod.rs"]
-mod common;
-#[path = "../members/mod.rs"]
-mod members;
-
 mod crash;
 mod partition;
 mod stall;

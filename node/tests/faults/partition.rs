@@ -10,7 +10,7 @@
 //!
 //! Creating namespaces, links and queueing disciplines needs root (CAP_NET_ADMIN).
 
-use crate::{common::*, members::*};
+use iotchain_testing::{consortium::*, *};
 use serde_json::{json, Value};
 use std::{
 	process::Command,
@@ -132,6 +132,7 @@ fn finalized_head(node: &Node) -> Result<(u64, Value), String> {
 
 #[test]
 fn a_partition_stops_finality_on_both_sides_and_heals_and_a_slow_validator_does_not_stop_it() {
+	use_node_binary(env!("CARGO_BIN_EXE_iotchain-node"));
 	let lab = Lab::new(ORGANISATIONS);
 	let mut network = Network::new("partition");
 	// The network is dropped (its nodes stopped) before the lab that holds their namespaces.

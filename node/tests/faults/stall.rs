@@ -5,9 +5,9 @@
 //! validators, waits for the session boundary that plans the smaller set, and signals the stall;
 //! GRANDPA forces the change and the survivors finalise again, the stalled blocks with them.
 
-use crate::{common::*, members::*};
 use codec::Decode;
 use iotchain_runtime::{AccountId, RuntimeCall};
+use iotchain_testing::{consortium::*, *};
 use serde_json::json;
 use std::time::{Duration, Instant};
 
@@ -37,6 +37,7 @@ fn grandpa_set(node: &Node) -> (u64, usize) {
 
 #[test]
 fn the_council_restarts_finality_after_two_of_four_validators_are_lost() {
+	use_node_binary(env!("CARGO_BIN_EXE_iotchain-node"));
 	let (mut network, members) = finalising_consortium("stall");
 	let chain = Chain::of(&network.nodes[0]);
 	let mut council = Council { members, motions: 0 };

@@ -104,7 +104,7 @@ pub fn new_test_ext() -> sp_io::TestExternalities {
 			(DEVICE, DeviceKind::Device, DEVICE_ACCOUNT),
 			(GATEWAY, DeviceKind::Gateway, GATEWAY_ACCOUNT),
 		] {
-			assert_ok!(pallet_device_registry::config_preludes::register_for_tests::<Test>(
+			assert_ok!(pallet_device_registry::testing::register_for_tests::<Test>(
 				ORG_ADMIN, id, kind, b"TH100", account,
 			));
 		}

@@ -103,6 +103,17 @@ pub mod pallet {
 			best_finalized_block_number: BlockNumberFor<T>,
 		) -> DispatchResult {
 			T::ChainGovernanceOrigin::ensure_origin(origin)?;
+			Self::do_note_stalled(delay, best_finalized_block_number)
+		}
+	}
+
+	impl<T: Config> Pallet<T> {
+		/// Hands the stall to GRANDPA, which forces the change at the next session change,
+		/// once the best finalised block named is known to be in the past.
+		fn do_note_stalled(
+			delay: BlockNumberFor<T>,
+			best_finalized_block_number: BlockNumberFor<T>,
+		) -> DispatchResult {
 			ensure!(
 				best_finalized_block_number < frame_system::Pallet::<T>::block_number(),
 				Error::<T>::FinalizedBlockNotInThePast

@@ -1110,11 +1110,11 @@ mod queries {
 	fn a_key_history_of_size_zero_keeps_nothing_and_does_not_panic() {
 		use frame_support::{traits::ConstU32, BoundedVec};
 		let mut none: BoundedVec<u8, ConstU32<0>> = BoundedVec::new();
-		pallet::keep_recent(&mut none, 1);
+		features::keys::keep_recent(&mut none, 1);
 		assert!(none.is_empty());
 		let mut two: BoundedVec<u8, ConstU32<2>> = BoundedVec::new();
 		for entry in 1..=3 {
-			pallet::keep_recent(&mut two, entry);
+			features::keys::keep_recent(&mut two, entry);
 		}
 		assert_eq!(two.to_vec(), vec![2, 3]);
 	}

@@ -9,11 +9,13 @@ use frame_support::{
 	traits::{EnsureOrigin, Get},
 };
 use frame_system::RawOrigin;
-use pallet_device_registry::{DeviceId, DeviceRegistry, FirmwareVersion, OrgId, OrgRoles};
+use pallet_device_registry::{
+	DeviceId, DeviceRegistryBenchmarking, FirmwareVersion, OrgId, OrgRoles,
+};
 use sp_runtime::Saturating;
 
 const IMAGE: Sha256 = [0xaa; 32];
-/// The model `DeviceRegistry::device_for_benchmark` registers devices with.
+/// The model `DeviceRegistryBenchmarking::device_for_benchmark` registers devices with.
 const DEVICE_MODEL: &[u8] = b"bench";
 // Distinct from the ids the unit tests' mock registers at genesis.
 const DEVICE: DeviceId = [0xbe; 32];
@@ -32,7 +34,10 @@ fn version(minor: u16) -> FirmwareVersion {
 /// A manufacturer whose admin and `n - 1` members are its approvers, `threshold` of them
 /// needed, and which owns the model devices of `device_for_benchmark` use (and a model of the
 /// longest name); returns the organisation, its admin and the approvers.
-fn manufacturer<T: Config>(n: u32, threshold: u32) -> (OrgId, T::AccountId, Vec<T::AccountId>) {
+fn manufacturer<T: Config>(n: u32, threshold: u32) -> (OrgId, T::AccountId, Vec<T::AccountId>)
+where
+	T::Registry: DeviceRegistryBenchmarking<T::AccountId>,
+{
 	let admin: T::AccountId = account("maker", 0, 0);
 	let roles = OrgRoles { manufacturer: true, ..Default::default() };
 	let org = T::Registry::org_for_benchmark(&admin, roles);
@@ -60,7 +65,10 @@ fn longest_model<T: Config>() -> Vec<u8> {
 }
 
 /// `n` members of a fresh manufacturer `org` (administered by `admin`), as approvers to name.
-fn new_members<T: Config>(admin: &T::AccountId, n: u32) -> Vec<T::AccountId> {
+fn new_members<T: Config>(admin: &T::AccountId, n: u32) -> Vec<T::AccountId>
+where
+	T::Registry: DeviceRegistryBenchmarking<T::AccountId>,
+{
 	(0..n)
 		.map(|i| {
 			let member: T::AccountId = account("new-approver", i, 0);
@@ -72,7 +80,10 @@ fn new_members<T: Config>(admin: &T::AccountId, n: u32) -> Vec<T::AccountId> {
 
 /// Two active releases of the model `device_for_benchmark` devices use, older and newer, and
 /// the admin of an operator organisation to own the devices; returns (older, newer, admin).
-fn two_releases_and_an_operator<T: Config>() -> (ReleaseId, ReleaseId, T::AccountId) {
+fn two_releases_and_an_operator<T: Config>() -> (ReleaseId, ReleaseId, T::AccountId)
+where
+	T::Registry: DeviceRegistryBenchmarking<T::AccountId>,
+{
 	let (_, maker, _) = manufacturer::<T>(1, 1);
 	let old = NextReleaseId::<T>::get();
 	publish_as::<T>(&maker, DEVICE_MODEL, version(1));
@@ -97,7 +108,7 @@ fn publish_as<T: Config>(publisher: &T::AccountId, model: &[u8], version: Firmwa
 	.expect("benchmark release is valid");
 }
 
-#[benchmarks]
+#[benchmarks(where T::Registry: DeviceRegistryBenchmarking<T::AccountId>)]
 mod benchmarks {
 	use super::*;
 

@@ -59,11 +59,14 @@ pub use weights::WeightInfo;
 
 #[cfg(feature = "runtime-benchmarks")]
 mod benchmarking;
+mod features;
 #[cfg(test)]
 mod mock;
 pub mod runtime_api;
 #[cfg(test)]
 mod tests;
+#[cfg(any(feature = "try-runtime", test))]
+mod try_state;
 mod types;
 pub mod weights;
 
@@ -74,7 +77,6 @@ pub mod pallet {
 	use frame_support::pallet_prelude::*;
 	use frame_system::pallet_prelude::*;
 	use pallet_device_registry::{DeviceId, DeviceRegistry, FirmwareVersion, OrgId};
-	use sp_runtime::{traits::Saturating, ArithmeticError};
 
 	/// A model identifier as this pallet stores it.
 	pub type ModelOf<T> = BoundedVec<u8, <T as Config>::MaxModelLen>;
@@ -442,11 +444,7 @@ pub mod pallet {
 			threshold: u32,
 		) -> DispatchResult {
 			T::GovernanceOrigin::ensure_origin(origin)?;
-			ensure!(Self::is_manufacturer(org), Error::<T>::NotManufacturer);
-			let set = Self::checked_approver_set(org, approvers, threshold, 1)?;
-			PendingApproverChanges::<T>::remove(org);
-			Self::put_approvers(org, set, ApproverAuthority::Governance);
-			Ok(())
+			Self::do_force_set_approvers(org, approvers, threshold)
 		}
 
 		/// Claim `model` for the caller's manufacturer organisation. An admin; refused when
@@ -455,12 +453,7 @@ pub mod pallet {
 		#[pallet::weight(T::WeightInfo::claim_model())]
 		pub fn claim_model(origin: OriginFor<T>, model: Vec<u8>) -> DispatchResult {
 			let caller = ensure_signed(origin)?;
-			let org = T::Registry::active_admin_org_of(&caller)
-				.filter(|org| Self::is_manufacturer(*org))
-				.ok_or(Error::<T>::NotManufacturerAdmin)?;
-			let model = Self::checked_model(model)?;
-			ensure!(!T::Registry::model_used_outside(&model, org), Error::<T>::ModelInUse);
-			Self::do_claim_model(model, org, ClaimAuthority::Manufacturer)
+			Self::do_admin_claim_model(caller, model)
 		}
 
 		/// Assign an unclaimed model to a manufacturer organisation, whoever's devices use it.
@@ -473,9 +466,7 @@ pub mod pallet {
 			org: OrgId,
 		) -> DispatchResult {
 			T::GovernanceOrigin::ensure_origin(origin)?;
-			ensure!(Self::is_manufacturer(org), Error::<T>::NotManufacturer);
-			let model = Self::checked_model(model)?;
-			Self::do_claim_model(model, org, ClaimAuthority::Governance)
+			Self::do_force_claim_model(model, org)
 		}
 
 		/// Withdraw and remove a pending release, freeing its place under
@@ -503,22 +494,7 @@ pub mod pallet {
 		})]
 		pub fn report_updates(origin: OriginFor<T>, reports: Vec<UpdateReport>) -> DispatchResult {
 			let caller = ensure_signed(origin)?;
-			let count = reports.len() as u32;
-			ensure!(count > 0 && count <= T::MaxBatchSize::get(), Error::<T>::BadBatchSize);
-			pallet_device_registry::apply_each(
-				reports,
-				|UpdateReport { device, release, outcome, measured_sha256 }| {
-					Self::do_report_update(
-						caller.clone(),
-						device,
-						release,
-						outcome,
-						measured_sha256,
-					)
-				},
-				|index, error| Self::deposit_event(Event::BatchItemFailed { index, error }),
-			);
-			Ok(())
+			Self::do_report_updates(caller, reports)
 		}
 	}
 
@@ -531,495 +507,5 @@ pub mod pallet {
 		pub uri: Vec<u8>,
 		pub notes_hash: Option<[u8; 32]>,
 		pub expires_at: Option<BlockNumber>,
-	}
-
-	impl<T: Config> Pallet<T> {
-		fn is_manufacturer(org: OrgId) -> bool {
-			T::Registry::active_org_roles(org).is_some_and(|roles| roles.manufacturer)
-		}
-
-		fn now() -> BlockNumberFor<T> {
-			frame_system::Pallet::<T>::block_number()
-		}
-
-		fn has_expired(release: &ReleaseOf<T>) -> bool {
-			release.expires_at.is_some_and(|last| Self::now() > last)
-		}
-
-		/// Whether approvals opened at `since` are still taken.
-		fn approval_window_open(since: BlockNumberFor<T>) -> bool {
-			Self::now() <= since.saturating_add(T::ApprovalWindow::get())
-		}
-
-		fn checked_model(model: Vec<u8>) -> Result<ModelOf<T>, DispatchError> {
-			let model: ModelOf<T> = model.try_into().map_err(|_| Error::<T>::BadModel)?;
-			ensure!(!model.is_empty(), Error::<T>::BadModel);
-			Ok(model)
-		}
-
-		fn ensure_above_active(info: &ModelInfo, version: FirmwareVersion) -> DispatchResult {
-			ensure!(
-				info.highest_active.is_none_or(|(highest, _)| version > highest),
-				Error::<T>::VersionNotAboveActive
-			);
-			Ok(())
-		}
-
-		/// `approvers` as a set for `org`: distinct accounts of the organisation, with a
-		/// threshold from `min_threshold` up to their number.
-		fn checked_approver_set(
-			org: OrgId,
-			approvers: Vec<T::AccountId>,
-			threshold: u32,
-			min_threshold: u32,
-		) -> Result<ApproverSetOf<T>, DispatchError> {
-			let approvers: BoundedVec<_, T::MaxApprovers> =
-				approvers.try_into().map_err(|_| Error::<T>::TooManyApprovers)?;
-			ensure!(
-				threshold >= min_threshold && threshold as usize <= approvers.len(),
-				Error::<T>::BadThreshold
-			);
-			for (index, approver) in approvers.iter().enumerate() {
-				ensure!(
-					T::Registry::active_org_of(approver) == Some(org)
-						&& !approvers[..index].contains(approver),
-					Error::<T>::BadApprover
-				);
-			}
-			Ok(ApproverSet { approvers, threshold })
-		}
-
-		fn put_approvers(org: OrgId, set: ApproverSetOf<T>, authority: ApproverAuthority) {
-			Self::deposit_event(Event::ApproversSet {
-				org,
-				approvers: set.approvers.to_vec(),
-				threshold: set.threshold,
-				authority,
-			});
-			Approvers::<T>::insert(org, set);
-		}
-
-		/// Whether `account` may approve a change of `org`'s approvers: an approver in force or,
-		/// before there are any, an admin.
-		fn may_approve_change(
-			org: OrgId,
-			current: Option<&ApproverSetOf<T>>,
-			account: &T::AccountId,
-		) -> bool {
-			match current {
-				Some(set) => set.approvers.contains(account),
-				None => T::Registry::active_admin_org_of(account) == Some(org),
-			}
-		}
-
-		/// How many approvals enact a change: the threshold in force, or two admins.
-		fn change_authority(current: Option<&ApproverSetOf<T>>) -> (u32, ApproverAuthority) {
-			match current {
-				Some(set) => (set.threshold, ApproverAuthority::Approvers),
-				None => (MIN_ORG_THRESHOLD, ApproverAuthority::Admins),
-			}
-		}
-
-		pub(crate) fn do_propose_approvers(
-			caller: T::AccountId,
-			approvers: Vec<T::AccountId>,
-			threshold: u32,
-		) -> DispatchResult {
-			let org = T::Registry::active_org_of(&caller)
-				.filter(|org| Self::is_manufacturer(*org))
-				.ok_or(Error::<T>::NotManufacturerAccount)?;
-			let current = Approvers::<T>::get(org);
-			let may_approve = Self::may_approve_change(org, current.as_ref(), &caller);
-			let is_admin = T::Registry::active_admin_org_of(&caller) == Some(org);
-			ensure!(is_admin || may_approve, Error::<T>::NotAllowedToPropose);
-			let proposed =
-				Self::checked_approver_set(org, approvers, threshold, MIN_ORG_THRESHOLD)?;
-
-			Self::deposit_event(Event::ApproverChangeProposed {
-				org,
-				approvers: proposed.approvers.to_vec(),
-				threshold,
-				by: caller.clone(),
-			});
-			let mut change = ApproverChange {
-				proposed,
-				proposed_by: caller.clone(),
-				proposed_at: Self::now(),
-				approvals: BoundedVec::new(),
-			};
-			if may_approve {
-				Self::count_change_approval(org, current.as_ref(), &mut change, caller);
-			}
-			Self::enact_or_keep(org, current.as_ref(), change);
-			Ok(())
-		}
-
-		/// Puts `change` in force if it has the approvals that enact it, else keeps it pending.
-		fn enact_or_keep(
-			org: OrgId,
-			current: Option<&ApproverSetOf<T>>,
-			change: ApproverChangeOf<T>,
-		) {
-			let (required, authority) = Self::change_authority(current);
-			if change.approvals.len() as u32 >= required {
-				Self::put_approvers(org, change.proposed, authority);
-				PendingApproverChanges::<T>::remove(org);
-			} else {
-				PendingApproverChanges::<T>::insert(org, change);
-			}
-		}
-
-		pub(crate) fn do_approve_approver_change(caller: T::AccountId) -> DispatchResult {
-			let org = T::Registry::active_org_of(&caller)
-				.filter(|org| Self::is_manufacturer(*org))
-				.ok_or(Error::<T>::NotManufacturerAccount)?;
-			let mut change =
-				PendingApproverChanges::<T>::get(org).ok_or(Error::<T>::NoApproverChange)?;
-			ensure!(
-				Self::approval_window_open(change.proposed_at),
-				Error::<T>::ApprovalWindowClosed
-			);
-			let current = Approvers::<T>::get(org);
-			ensure!(
-				Self::may_approve_change(org, current.as_ref(), &caller),
-				Error::<T>::NotAllowedToApproveChange
-			);
-			ensure!(!change.approvals.contains(&caller), Error::<T>::AlreadyApproved);
-
-			Self::count_change_approval(org, current.as_ref(), &mut change, caller);
-			Self::enact_or_keep(org, current.as_ref(), change);
-			Ok(())
-		}
-
-		/// Adds `approver`'s approval to `change`, after dropping approvals of accounts that
-		/// may no longer approve (approvers removed, admins demoted since they approved).
-		fn count_change_approval(
-			org: OrgId,
-			current: Option<&ApproverSetOf<T>>,
-			change: &mut ApproverChangeOf<T>,
-			approver: T::AccountId,
-		) {
-			change
-				.approvals
-				.retain(|earlier| Self::may_approve_change(org, current, earlier));
-			// Fewer approvals than the enacting count are ever kept (the change is enacted when
-			// it is reached), and that count is at most `MaxApprovers`: there is room.
-			let _ = change.approvals.try_push(approver.clone());
-			Self::deposit_event(Event::ApproverChangeApproved {
-				org,
-				by: approver,
-				approvals: change.approvals.len() as u32,
-			});
-		}
-
-		pub(crate) fn do_claim_model(
-			model: ModelOf<T>,
-			org: OrgId,
-			authority: ClaimAuthority,
-		) -> DispatchResult {
-			ensure!(!Models::<T>::contains_key(&model), Error::<T>::ModelAlreadyClaimed);
-			Models::<T>::insert(
-				&model,
-				ModelInfo { manufacturer: org, highest_active: None, releases: 0 },
-			);
-			Self::deposit_event(Event::ModelClaimed { model: model.into_inner(), org, authority });
-			Ok(())
-		}
-
-		pub(crate) fn do_publish(
-			caller: T::AccountId,
-			draft: ReleaseDraft<BlockNumberFor<T>>,
-		) -> Result<ReleaseId, DispatchError> {
-			let org = T::Registry::active_org_of(&caller)
-				.filter(|org| Self::is_manufacturer(*org))
-				.ok_or(Error::<T>::NotManufacturerAccount)?;
-			let model = Self::checked_model(draft.model)?;
-			let mut info = Models::<T>::get(&model).ok_or(Error::<T>::ModelNotClaimed)?;
-			ensure!(info.manufacturer == org, Error::<T>::ModelOfAnotherManufacturer);
-			let approver_set = Approvers::<T>::get(org).ok_or(Error::<T>::NoApprovers)?;
-			let uri: BoundedVec<u8, T::MaxUriLen> =
-				draft.uri.try_into().map_err(|_| Error::<T>::BadUri)?;
-			ensure!(!uri.is_empty(), Error::<T>::BadUri);
-			ensure!(draft.image_size > 0, Error::<T>::EmptyImage);
-			let now = Self::now();
-			ensure!(draft.expires_at.is_none_or(|last| last >= now), Error::<T>::AlreadyExpired);
-			Self::ensure_above_active(&info, draft.version)?;
-			ensure!(info.releases < T::MaxReleasesPerModel::get(), Error::<T>::TooManyReleases);
-			let id = NextReleaseId::<T>::get();
-			let next_id = id.checked_add(1).ok_or(ArithmeticError::Overflow)?;
-
-			NextReleaseId::<T>::put(next_id);
-			info.releases = info.releases.saturating_add(1);
-			let mut release = Release {
-				manufacturer: org,
-				model: model.clone(),
-				version: draft.version,
-				image_sha256: draft.image_sha256,
-				image_size: draft.image_size,
-				uri,
-				notes_hash: draft.notes_hash,
-				expires_at: draft.expires_at,
-				published_by: caller.clone(),
-				published_at: now,
-				approvals: BoundedVec::new(),
-				status: ReleaseStatus::Pending,
-			};
-			Self::deposit_event(Event::Published {
-				release: id,
-				org,
-				model: model.to_vec(),
-				version: draft.version,
-				image_sha256: draft.image_sha256,
-				by: caller.clone(),
-			});
-			if approver_set.approvers.contains(&caller) {
-				// The version was checked above the highest active one just now.
-				Self::add_approval(id, &mut release, &mut info, caller, &approver_set);
-			}
-			ModelReleases::<T>::insert(&model, id, ());
-			Models::<T>::insert(&model, info);
-			Releases::<T>::insert(id, release);
-			Ok(id)
-		}
-
-		pub(crate) fn do_approve(caller: T::AccountId, release: ReleaseId) -> DispatchResult {
-			let mut record = Releases::<T>::get(release).ok_or(Error::<T>::ReleaseNotFound)?;
-			let approver_set = Approvers::<T>::get(record.manufacturer)
-				.filter(|set| set.approvers.contains(&caller))
-				.filter(|_| T::Registry::active_org_of(&caller) == Some(record.manufacturer))
-				.ok_or(Error::<T>::NotApprover)?;
-			ensure!(record.status == ReleaseStatus::Pending, Error::<T>::NotPending);
-			ensure!(!Self::has_expired(&record), Error::<T>::Expired);
-			ensure!(
-				Self::approval_window_open(record.published_at),
-				Error::<T>::ApprovalWindowClosed
-			);
-			ensure!(!record.approvals.contains(&caller), Error::<T>::AlreadyApproved);
-			let mut info = Models::<T>::get(&record.model).ok_or(Error::<T>::ModelNotClaimed)?;
-			Self::ensure_above_active(&info, record.version)?;
-
-			Self::add_approval(release, &mut record, &mut info, caller, &approver_set);
-			Models::<T>::insert(&record.model, info);
-			Releases::<T>::insert(release, record);
-			Ok(())
-		}
-
-		/// Records `approver`'s approval and activates the release at the threshold. Approvals
-		/// of accounts no longer in `approver_set` are dropped first: only the approvers in
-		/// force at activation count. The caller checked that the release's version is above
-		/// the model's highest active one.
-		fn add_approval(
-			id: ReleaseId,
-			release: &mut ReleaseOf<T>,
-			info: &mut ModelInfo,
-			approver: T::AccountId,
-			approver_set: &ApproverSetOf<T>,
-		) {
-			release.approvals.retain(|earlier| approver_set.approvers.contains(earlier));
-			// Every kept approval is a distinct member of `approver_set`, which holds at most
-			// `MaxApprovers`, and `approver` is one of them not yet counted: there is room.
-			let _ = release.approvals.try_push(approver.clone());
-			let approvals = release.approvals.len() as u32;
-			Self::deposit_event(Event::Approved { release: id, by: approver, approvals });
-			if approvals >= approver_set.threshold {
-				release.status = ReleaseStatus::Active { since: Self::now() };
-				info.highest_active = Some((release.version, id));
-				Self::deposit_event(Event::Activated { release: id });
-			}
-		}
-
-		pub(crate) fn do_withdraw(caller: T::AccountId, release: ReleaseId) -> DispatchResult {
-			let record = Releases::<T>::get(release).ok_or(Error::<T>::ReleaseNotFound)?;
-			ensure!(record.status == ReleaseStatus::Pending, Error::<T>::NotPending);
-			let is_manufacturer = T::Registry::active_org_of(&caller) == Some(record.manufacturer);
-			ensure!(
-				is_manufacturer || !Self::approval_window_open(record.published_at),
-				Error::<T>::NotAllowedToWithdraw
-			);
-
-			Releases::<T>::remove(release);
-			ModelReleases::<T>::remove(&record.model, release);
-			Models::<T>::mutate(&record.model, |info| {
-				if let Some(info) = info {
-					info.releases = info.releases.saturating_sub(1);
-				}
-			});
-			Self::deposit_event(Event::Withdrawn { release, by: caller });
-			Ok(())
-		}
-
-		pub(crate) fn do_yank(
-			caller: T::AccountId,
-			release: ReleaseId,
-			reason: YankReason,
-		) -> DispatchResult {
-			let mut record = Releases::<T>::get(release).ok_or(Error::<T>::ReleaseNotFound)?;
-			ensure!(
-				T::Registry::active_org_of(&caller) == Some(record.manufacturer),
-				Error::<T>::NotManufacturerAccount
-			);
-			ensure!(
-				!matches!(record.status, ReleaseStatus::Yanked { .. }),
-				Error::<T>::AlreadyYanked
-			);
-
-			record.status = ReleaseStatus::Yanked { reason, at: Self::now() };
-			Releases::<T>::insert(release, record);
-			Self::deposit_event(Event::Yanked { release, reason, by: caller });
-			Ok(())
-		}
-
-		pub(crate) fn do_report_update(
-			caller: T::AccountId,
-			device: DeviceId,
-			release: ReleaseId,
-			outcome: UpdateOutcome,
-			measured_sha256: Sha256,
-		) -> DispatchResult {
-			ensure!(T::Registry::active_device(&device).is_some(), Error::<T>::DeviceNotActive);
-			ensure!(
-				pallet_device_registry::is_device_or_its_gateway::<_, T::Registry>(
-					&caller, &device
-				),
-				Error::<T>::NotDeviceOrGateway
-			);
-			let record = Releases::<T>::get(release).ok_or(Error::<T>::ReleaseNotFound)?;
-			ensure!(matches!(record.status, ReleaseStatus::Active { .. }), Error::<T>::NotActive);
-			ensure!(!Self::has_expired(&record), Error::<T>::Expired);
-			ensure!(
-				T::Registry::model_of(&device).is_some_and(|model| model == record.model.to_vec()),
-				Error::<T>::ModelMismatch
-			);
-			let current = T::Registry::firmware_version(&device).unwrap_or_default();
-			ensure!(record.version >= current, Error::<T>::Downgrade);
-			let installed = outcome == UpdateOutcome::Installed;
-			ensure!(!installed || measured_sha256 == record.image_sha256, Error::<T>::HashMismatch);
-
-			if installed {
-				T::Registry::set_firmware_version(&device, record.version)?;
-				Self::move_device(device, release);
-			}
-			Self::deposit_event(Event::UpdateReported {
-				device,
-				release,
-				outcome,
-				measured_sha256,
-				by: caller,
-			});
-			Ok(())
-		}
-
-		/// Moves `device` from the release it ran to `release` in the fleet index.
-		fn move_device(device: DeviceId, release: ReleaseId) {
-			if let Some(previous) = InstalledRelease::<T>::get(device) {
-				ReleaseDevices::<T>::remove(previous, device);
-				ReleaseDeviceCount::<T>::mutate(previous, |count| *count = count.saturating_sub(1));
-			}
-			InstalledRelease::<T>::insert(device, release);
-			ReleaseDevices::<T>::insert(release, device, ());
-			ReleaseDeviceCount::<T>::mutate(release, |count| *count = count.saturating_add(1));
-		}
-
-		/// The fleet of `model`: every release with the devices that run it.
-		pub fn fleet_status(model: &[u8]) -> FleetStatus<BlockNumberFor<T>> {
-			let Ok(model) = ModelOf::<T>::try_from(model.to_vec()) else {
-				return FleetStatus {
-					latest: None,
-					behind_latest: 0,
-					on_yanked: 0,
-					releases: Vec::new(),
-				};
-			};
-			let releases: Vec<_> = ModelReleases::<T>::iter_key_prefix(&model)
-				.filter_map(|id| Releases::<T>::get(id).map(|release| (id, release)))
-				.collect();
-			let latest = releases
-				.iter()
-				.filter(|(_, r)| matches!(r.status, ReleaseStatus::Active { .. }))
-				.filter(|(_, r)| !Self::has_expired(r))
-				.max_by_key(|(_, r)| r.version)
-				.map(|(id, r)| (*id, r.version));
-			let mut fleet: Vec<_> = releases
-				.into_iter()
-				.map(|(id, r)| ReleaseFleet {
-					release: id,
-					version: r.version,
-					status: r.status,
-					devices: ReleaseDeviceCount::<T>::get(id),
-				})
-				.collect();
-			fleet.sort_by_key(|entry| entry.release);
-			let count = |keep: &dyn Fn(&ReleaseFleet<BlockNumberFor<T>>) -> bool| {
-				fleet
-					.iter()
-					.filter(|e| keep(e))
-					.fold(0u32, |sum, e| sum.saturating_add(e.devices))
-			};
-			let behind_latest =
-				latest.map_or(0, |(_, version)| count(&|entry| entry.version < version));
-			let on_yanked = count(&|entry| matches!(entry.status, ReleaseStatus::Yanked { .. }));
-			FleetStatus { latest, behind_latest, on_yanked, releases: fleet }
-		}
-
-		/// Up to `limit` devices (at most 1,000) that run `release`, after the device `after`.
-		pub fn devices_on_release(
-			release: ReleaseId,
-			after: Option<DeviceId>,
-			limit: u32,
-		) -> Vec<DeviceId> {
-			let limit = limit.min(1_000) as usize;
-			match after {
-				Some(last) => ReleaseDevices::<T>::iter_key_prefix_from(
-					release,
-					ReleaseDevices::<T>::hashed_key_for(release, last),
-				)
-				.take(limit)
-				.collect(),
-				None => ReleaseDevices::<T>::iter_key_prefix(release).take(limit).collect(),
-			}
-		}
-
-		/// Checks that the fleet index, its counts, the model index and approver sets agree.
-		#[cfg(any(feature = "try-runtime", test))]
-		pub fn do_try_state() -> Result<(), sp_runtime::TryRuntimeError> {
-			for (device, release) in InstalledRelease::<T>::iter() {
-				ensure!(
-					ReleaseDevices::<T>::contains_key(release, device),
-					"an installed device is missing from its release's index"
-				);
-			}
-			for (release, count) in ReleaseDeviceCount::<T>::iter() {
-				let indexed = ReleaseDevices::<T>::iter_key_prefix(release).count() as u32;
-				ensure!(indexed == count, "a release's device count disagrees with its index");
-			}
-			for (id, release) in Releases::<T>::iter() {
-				ensure!(
-					ModelReleases::<T>::contains_key(&release.model, id),
-					"a release is missing from its model's index"
-				);
-				let info = Models::<T>::get(&release.model).ok_or("a release of no model")?;
-				ensure!(info.manufacturer == release.manufacturer, "a model has two manufacturers");
-				if matches!(release.status, ReleaseStatus::Active { .. }) {
-					ensure!(
-						info.highest_active.is_some_and(|(highest, _)| release.version <= highest),
-						"an active release is above its model's highest active version"
-					);
-				}
-			}
-			for (model, info) in Models::<T>::iter() {
-				let stored = ModelReleases::<T>::iter_key_prefix(&model).count() as u32;
-				ensure!(
-					stored == info.releases,
-					"a model's release count disagrees with its index"
-				);
-			}
-			for (_, set) in Approvers::<T>::iter() {
-				ensure!(
-					set.threshold >= 1 && set.threshold as usize <= set.approvers.len(),
-					"an approver set's threshold is out of range"
-				);
-			}
-			Ok(())
-		}
 	}
 }

@@ -81,7 +81,7 @@ pub const GATEWAY: DeviceId = [9; 32];
 pub const GATEWAY_ACCOUNT: u64 = 109;
 
 fn register(n: u8, kind: DeviceKind, model: &[u8]) {
-	assert_ok!(pallet_device_registry::config_preludes::register_for_tests::<Test>(
+	assert_ok!(pallet_device_registry::testing::register_for_tests::<Test>(
 		OPERATOR,
 		[n; 32],
 		kind,

@@ -7,7 +7,7 @@ use frame_benchmarking::v2::*;
 use frame_support::{traits::Get, BoundedVec};
 use frame_system::{pallet_prelude::BlockNumberFor, RawOrigin};
 use iotchain_certification_scheme::{login_payload, Combination};
-use pallet_device_registry::{DeviceId, DeviceRegistry, OrgRoles};
+use pallet_device_registry::{DeviceId, DeviceRegistryBenchmarking, OrgRoles};
 use pallet_registration_hashes::{
 	Credential, Recorder, RegistrationLookup, UserDeviceId, UserDeviceKey,
 };
@@ -21,7 +21,10 @@ const BENCHMARK_KEYS: KeyTypeId = KeyTypeId(*b"bnch");
 
 /// A certifier organisation's admin, an active device of another organisation and that
 /// organisation's admin; returns (certifier, how the certifier records, device account, owner).
-fn accounts<T: Config>() -> (T::AccountId, Recorder, T::AccountId, T::AccountId) {
+fn accounts<T: Config>() -> (T::AccountId, Recorder, T::AccountId, T::AccountId)
+where
+	T::Registry: DeviceRegistryBenchmarking<T::AccountId>,
+{
 	let certifier: T::AccountId = account("certifier", 0, 0);
 	let owner: T::AccountId = account("owner", 0, 0);
 	let device: T::AccountId = account("device", 0, 0);
@@ -71,7 +74,7 @@ fn now<T: Config>() -> BlockNumberFor<T> {
 	frame_system::Pallet::<T>::block_number()
 }
 
-#[benchmarks]
+#[benchmarks(where T::Registry: DeviceRegistryBenchmarking<T::AccountId>)]
 mod benchmarks {
 	use super::*;
 

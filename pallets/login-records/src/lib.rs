@@ -66,7 +66,7 @@ pub mod pallet {
 	use pallet_registration_hashes::{
 		Credential, LatestRegistration, Recorder, RegistrationLookup, UserDeviceId, UserDeviceKey,
 	};
-	use sp_runtime::traits::{Saturating, UniqueSaturatedInto, Verify, Zero};
+	use sp_runtime::traits::{Saturating, UniqueSaturatedInto, Verify};
 
 	/// A login record as this runtime stores it.
 	pub type LoginRecordOf<T> =
@@ -244,28 +244,15 @@ pub mod pallet {
 			certification_hash: Hash,
 		) -> DispatchResult {
 			let caller = ensure_signed(origin)?;
-			let certifier = Self::certifier_org(&caller).ok_or(Error::<T>::NotCertifier)?;
-			Self::ensure_device_active(&device)?;
-			let registration = T::Registrations::latest(&device, &user_device)
-				.ok_or(Error::<T>::RegistrationNotFound)?;
-			ensure!(
-				registration.recorder == Recorder::Certifier(certifier),
-				Error::<T>::NotPairCertifier
-			);
-			if outcome == LoginOutcome::Success {
-				Self::ensure_may_succeed(&device, &user_device, &registration)?;
-			}
-			Self::record(Attempt {
+			Self::do_report_login(
+				caller,
 				device,
 				user_device,
 				nonce,
 				challenge_block,
 				outcome,
-				evidence: Evidence::CertificationHash(certification_hash),
-				registration_version: Some(registration.version),
-				certifier: Some(certifier),
-				submitted_by: caller,
-			})
+				certification_hash,
+			)
 		}
 
 		/// Submit a signature-mode login: the user device's signature over the login payload.
@@ -301,16 +288,7 @@ pub mod pallet {
 			user_device: UserDeviceId,
 		) -> DispatchResult {
 			let caller = ensure_signed(origin)?;
-			let owner = T::Registry::active_device(&device).ok_or(Error::<T>::DeviceNotActive)?;
-			ensure!(
-				T::Registry::active_org_of(&caller) == Some(owner.org),
-				Error::<T>::NotDeviceOrganisation
-			);
-			let state = PairStates::<T>::get(device, user_device).unwrap_or_default();
-			ensure!(state.locked_since.is_some(), Error::<T>::NotLocked);
-			PairStates::<T>::remove(device, user_device);
-			Self::deposit_event(Event::PairUnlocked { device, user_device, by: caller });
-			Ok(())
+			Self::do_unlock(caller, device, user_device)
 		}
 
 		/// Submit up to `MaxBatchSize` signature-mode logins, each as
@@ -331,14 +309,7 @@ pub mod pallet {
 			logins: Vec<SignedLoginOf<T>>,
 		) -> DispatchResult {
 			let caller = ensure_signed(origin)?;
-			let count = logins.len() as u32;
-			ensure!(count > 0 && count <= T::MaxBatchSize::get(), Error::<T>::BadBatchSize);
-			pallet_device_registry::apply_each(
-				logins,
-				|login| Self::do_submit_signed(caller.clone(), login),
-				|index, error| Self::deposit_event(Event::BatchItemFailed { index, error }),
-			);
-			Ok(())
+			Self::do_submit_signed_batch(caller, logins)
 		}
 	}
 
@@ -356,6 +327,75 @@ pub mod pallet {
 	}
 
 	impl<T: Config> Pallet<T> {
+		/// Checks that `caller` is the pair's recording certifier and records the outcome it
+		/// reports, after checking that a success may be recorded.
+		fn do_report_login(
+			caller: T::AccountId,
+			device: DeviceId,
+			user_device: UserDeviceId,
+			nonce: Nonce,
+			challenge_block: BlockNumberFor<T>,
+			outcome: LoginOutcome,
+			certification_hash: Hash,
+		) -> DispatchResult {
+			let certifier =
+				T::Registry::active_certifier_org_of(&caller).ok_or(Error::<T>::NotCertifier)?;
+			Self::ensure_device_active(&device)?;
+			let registration = T::Registrations::latest(&device, &user_device)
+				.ok_or(Error::<T>::RegistrationNotFound)?;
+			ensure!(
+				registration.recorder == Recorder::Certifier(certifier),
+				Error::<T>::NotPairCertifier
+			);
+			if outcome == LoginOutcome::Success {
+				Self::ensure_may_succeed(&device, &user_device, &registration)?;
+			}
+			Self::record(Attempt {
+				device,
+				user_device,
+				nonce,
+				challenge_block,
+				outcome,
+				evidence: Evidence::CertificationHash(certification_hash),
+				registration_version: Some(registration.version),
+				certifier: Some(certifier),
+				submitted_by: caller,
+			})
+		}
+
+		/// Unlocks a locked pair for an account of the active device's organisation.
+		fn do_unlock(
+			caller: T::AccountId,
+			device: DeviceId,
+			user_device: UserDeviceId,
+		) -> DispatchResult {
+			let owner = T::Registry::active_device(&device).ok_or(Error::<T>::DeviceNotActive)?;
+			ensure!(
+				T::Registry::active_org_of(&caller) == Some(owner.org),
+				Error::<T>::NotDeviceOrganisation
+			);
+			let state = PairStates::<T>::get(device, user_device).unwrap_or_default();
+			ensure!(state.locked_since.is_some(), Error::<T>::NotLocked);
+			PairStates::<T>::remove(device, user_device);
+			Self::deposit_event(Event::PairUnlocked { device, user_device, by: caller });
+			Ok(())
+		}
+
+		/// Submits each login of a batch on its own, as [`Self::do_submit_signed`]; a refused
+		/// login is reported by a `BatchItemFailed` event.
+		fn do_submit_signed_batch(
+			caller: T::AccountId,
+			logins: Vec<SignedLoginOf<T>>,
+		) -> DispatchResult {
+			pallet_device_registry::apply_batch(
+				logins,
+				T::MaxBatchSize::get(),
+				Error::<T>::BadBatchSize,
+				|login| Self::do_submit_signed(caller.clone(), login),
+				|index, error| Self::deposit_event(Event::BatchItemFailed { index, error }),
+			)
+		}
+
 		/// Checks who may submit `login`, judges its signature and records the outcome.
 		fn do_submit_signed(caller: T::AccountId, login: SignedLoginOf<T>) -> DispatchResult {
 			let SignedLogin { device, user_device, nonce, challenge_block, signature } = login;
@@ -387,12 +427,6 @@ pub mod pallet {
 			})
 		}
 
-		/// The active certifier organisation `account` serves, if any.
-		fn certifier_org(account: &T::AccountId) -> Option<OrgId> {
-			T::Registry::active_org_of(account)
-				.filter(|org| T::Registry::active_org_roles(*org).is_some_and(|r| r.certifier))
-		}
-
 		/// The device itself, the gateway of its organisation assigned to it, and the pair's
 		/// recording certifier relay its signed logins; nobody else has business with the pair.
 		fn may_submit_signed(
@@ -404,7 +438,7 @@ pub mod pallet {
 				return pallet_device_registry::speaks_for::<_, T::Registry>(&own, device);
 			}
 			matches!(registration.recorder, Recorder::Certifier(org)
-				if Self::certifier_org(caller) == Some(org))
+				if T::Registry::active_certifier_org_of(caller) == Some(org))
 		}
 
 		fn ensure_device_active(device: &DeviceId) -> DispatchResult {
@@ -479,8 +513,7 @@ pub mod pallet {
 
 		/// This chain's genesis hash, which every signed login payload names.
 		pub fn genesis_hash() -> Hash {
-			let genesis = frame_system::Pallet::<T>::block_hash(BlockNumberFor::<T>::zero());
-			Hash::try_from(genesis.as_ref()).unwrap_or_default()
+			pallet_device_registry::genesis_hash::<T>()
 		}
 
 		/// Checks the challenge's age and spends its nonce for the pair.

@@ -80,7 +80,7 @@ pub const CERTIFIER_ORG: OrgId = 0;
 
 /// Registers device `n` (signing account `DEVICE_ACCOUNT_BASE + n`) for the owner organisation.
 pub fn register_device(n: u8) -> DeviceId {
-	assert_ok!(pallet_device_registry::config_preludes::register_for_tests::<Test>(
+	assert_ok!(pallet_device_registry::testing::register_for_tests::<Test>(
 		OWNER,
 		[n; 32],
 		DeviceKind::Device,

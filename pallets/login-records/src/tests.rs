@@ -624,7 +624,7 @@ mod submit_signed_login {
 	/// The gateway of the device's organisation assigned to `DEVICE`, signing as account 150.
 	pub(super) fn assign_gateway() -> u64 {
 		let gateway = [50; 32];
-		assert_ok!(pallet_device_registry::config_preludes::register_for_tests::<Test>(
+		assert_ok!(pallet_device_registry::testing::register_for_tests::<Test>(
 			OWNER,
 			gateway,
 			DeviceKind::Gateway,

@@ -7,7 +7,7 @@ use alloc::vec;
 use frame_benchmarking::v2::*;
 use frame_support::traits::{EnsureOrigin, Get};
 use frame_system::RawOrigin;
-use pallet_device_registry::{DeviceRegistry, OrgRoles};
+use pallet_device_registry::{DeviceRegistryBenchmarking, OrgRoles};
 
 /// Where the benchmarks keep node identity keys.
 const NODE_KEYS: sp_core::crypto::KeyTypeId = sp_core::crypto::KeyTypeId(*b"bnod");
@@ -30,7 +30,7 @@ fn longest_peer_id<T: Config>(n: u32) -> alloc::vec::Vec<u8> {
 	peer_id
 }
 
-#[benchmarks]
+#[benchmarks(where T::Registry: DeviceRegistryBenchmarking<T::AccountId>)]
 mod benchmarks {
 	use super::*;
 

@@ -75,7 +75,7 @@ pub mod pallet {
 	use frame_system::pallet_prelude::*;
 	use pallet_device_registry::DeviceRegistry;
 	use sp_core::ed25519;
-	use sp_runtime::traits::{Verify, Zero};
+	use sp_runtime::traits::Verify;
 
 	/// A libp2p PeerId in its binary (multihash) form, as this runtime stores it.
 	pub type PeerIdOf<T> = BoundedVec<u8, <T as Config>::MaxPeerIdLength>;
@@ -197,10 +197,7 @@ pub mod pallet {
 		#[pallet::weight(T::WeightInfo::add_node())]
 		pub fn add_node(origin: OriginFor<T>, peer_id: Vec<u8>) -> DispatchResult {
 			T::GovernanceOrigin::ensure_origin(origin)?;
-			let peer_id = Self::checked_peer_id(peer_id)?;
-			Self::insert(peer_id.clone(), NodeOwner::Consortium)?;
-			RemovedByGovernance::<T>::remove(&peer_id);
-			Ok(())
+			Self::do_add_node(peer_id)
 		}
 
 		// Call index 1 (`claim_node` without the node's signature) is retired, never reused.
@@ -216,21 +213,7 @@ pub mod pallet {
 			signature: ed25519::Signature,
 		) -> DispatchResult {
 			let caller = ensure_signed(origin)?;
-			let org = T::Registry::active_admin_org_of(&caller).ok_or(Error::<T>::NotOrgAdmin)?;
-			let peer_id = Self::checked_peer_id(peer_id)?;
-			ensure!(
-				!RemovedByGovernance::<T>::contains_key(&peer_id),
-				Error::<T>::RemovedByGovernance
-			);
-			let identity =
-				Self::ed25519_identity(&peer_id).ok_or(Error::<T>::UnverifiablePeerId)?;
-			let payload = Self::claim_payload(org, &peer_id);
-			ensure!(signature.verify(&payload[..], &identity), Error::<T>::BadNodeSignature);
-			let claimed = ClaimedNodes::<T>::get(org);
-			ensure!(claimed < T::MaxNodesPerOrg::get(), Error::<T>::TooManyOrgNodes);
-			Self::insert(peer_id, NodeOwner::Organisation(org))?;
-			ClaimedNodes::<T>::insert(org, claimed.saturating_add(1));
-			Ok(())
+			Self::do_claim_node(&caller, peer_id, &signature)
 		}
 
 		/// Removes `peer_id` from the list: governance removes any node, an organisation's
@@ -238,25 +221,14 @@ pub mod pallet {
 		#[pallet::call_index(2)]
 		#[pallet::weight(T::WeightInfo::remove_node())]
 		pub fn remove_node(origin: OriginFor<T>, peer_id: Vec<u8>) -> DispatchResult {
-			let by_governance = T::GovernanceOrigin::try_origin(origin.clone()).is_ok();
-			let peer_id = Self::checked_peer_id(peer_id)?;
-			let owner = AllowedNodes::<T>::get(&peer_id).ok_or(Error::<T>::NotAllowed)?;
-			if !by_governance {
-				let caller = ensure_signed(origin)?;
-				let org =
-					T::Registry::active_admin_org_of(&caller).ok_or(Error::<T>::NotOrgAdmin)?;
-				ensure!(owner == NodeOwner::Organisation(org), Error::<T>::NotOwner);
-			}
-			AllowedNodes::<T>::remove(&peer_id);
-			NodeCount::<T>::mutate(|count| *count = count.saturating_sub(1));
-			if let NodeOwner::Organisation(org) = owner {
-				ClaimedNodes::<T>::mutate(org, |count| *count = count.saturating_sub(1));
-			}
-			if by_governance {
-				RemovedByGovernance::<T>::insert(&peer_id, ());
-			}
-			Self::deposit_event(Event::NodeRemoved { peer_id });
-			Ok(())
+			let remover: Remover<T::AccountId> =
+				if T::GovernanceOrigin::try_origin(origin.clone()).is_ok() {
+					Remover::Governance
+				} else {
+					// Not refused yet: an unknown node is reported before a bad origin.
+					Remover::Signer(ensure_signed(origin))
+				};
+			Self::do_remove_node(remover, peer_id)
 		}
 	}
 
@@ -278,7 +250,76 @@ pub mod pallet {
 		}
 	}
 
+	/// Who removes a node: governance, or the signer of a call that is not governance's (its
+	/// origin checked only once the node is found, so a bad PeerId or unknown node is reported
+	/// first).
+	pub(crate) enum Remover<AccountId> {
+		/// The consortium's governance: removes any node, and only it allows the node again.
+		Governance,
+		/// A signed origin's account, or `BadOrigin` for any other origin.
+		Signer(Result<AccountId, sp_runtime::traits::BadOrigin>),
+	}
+
 	impl<T: Config> Pallet<T> {
+		/// Allows `peer_id` for the consortium; governance may allow again a node it removed.
+		fn do_add_node(peer_id: Vec<u8>) -> DispatchResult {
+			let peer_id = Self::checked_peer_id(peer_id)?;
+			Self::insert(peer_id.clone(), NodeOwner::Consortium)?;
+			RemovedByGovernance::<T>::remove(&peer_id);
+			Ok(())
+		}
+
+		/// Allows `peer_id` for the organisation `caller` administers, with the node's consent.
+		fn do_claim_node(
+			caller: &T::AccountId,
+			peer_id: Vec<u8>,
+			signature: &ed25519::Signature,
+		) -> DispatchResult {
+			let org = T::Registry::active_admin_org_of(caller).ok_or(Error::<T>::NotOrgAdmin)?;
+			let peer_id = Self::checked_peer_id(peer_id)?;
+			ensure!(
+				!RemovedByGovernance::<T>::contains_key(&peer_id),
+				Error::<T>::RemovedByGovernance
+			);
+			let identity =
+				Self::ed25519_identity(&peer_id).ok_or(Error::<T>::UnverifiablePeerId)?;
+			let payload = Self::claim_payload(org, &peer_id);
+			ensure!(signature.verify(&payload[..], &identity), Error::<T>::BadNodeSignature);
+			let claimed = ClaimedNodes::<T>::get(org);
+			ensure!(claimed < T::MaxNodesPerOrg::get(), Error::<T>::TooManyOrgNodes);
+			Self::insert(peer_id, NodeOwner::Organisation(org))?;
+			ClaimedNodes::<T>::insert(org, claimed.saturating_add(1));
+			Ok(())
+		}
+
+		/// Removes `peer_id` from the list: any node for governance, for a signer the nodes of
+		/// the organisation it administers. A node governance removed only governance allows
+		/// again.
+		fn do_remove_node(remover: Remover<T::AccountId>, peer_id: Vec<u8>) -> DispatchResult {
+			let peer_id = Self::checked_peer_id(peer_id)?;
+			let owner = AllowedNodes::<T>::get(&peer_id).ok_or(Error::<T>::NotAllowed)?;
+			let by_governance = match remover {
+				Remover::Governance => true,
+				Remover::Signer(caller) => {
+					let caller = caller?;
+					let org =
+						T::Registry::active_admin_org_of(&caller).ok_or(Error::<T>::NotOrgAdmin)?;
+					ensure!(owner == NodeOwner::Organisation(org), Error::<T>::NotOwner);
+					false
+				},
+			};
+			AllowedNodes::<T>::remove(&peer_id);
+			NodeCount::<T>::mutate(|count| *count = count.saturating_sub(1));
+			if let NodeOwner::Organisation(org) = owner {
+				ClaimedNodes::<T>::mutate(org, |count| *count = count.saturating_sub(1));
+			}
+			if by_governance {
+				RemovedByGovernance::<T>::insert(&peer_id, ());
+			}
+			Self::deposit_event(Event::NodeRemoved { peer_id });
+			Ok(())
+		}
+
 		/// Every allowed PeerId, as the node's network takes them: the consortium's nodes and
 		/// those of active organisations (a suspended organisation's nodes are dropped until it
 		/// is resumed).
@@ -299,15 +340,14 @@ pub mod pallet {
 			<[u8; 32]>::try_from(key).ok().map(ed25519::Public::from_raw)
 		}
 
-		/// This chain's genesis hash, which every node claim names.
-		fn genesis_hash() -> [u8; 32] {
-			let genesis = frame_system::Pallet::<T>::block_hash(BlockNumberFor::<T>::zero());
-			<[u8; 32]>::try_from(genesis.as_ref()).unwrap_or_default()
-		}
-
-		/// The bytes a node's identity key signs to consent to `org` claiming `peer_id`.
+		/// The bytes a node's identity key signs to consent to `org` claiming `peer_id`: they
+		/// name this chain's genesis hash, as every node claim does.
 		pub fn claim_payload(org: OrgId, peer_id: &[u8]) -> Vec<u8> {
-			iotchain_possession_proofs::node_claim_payload(&Self::genesis_hash(), org, peer_id)
+			iotchain_possession_proofs::node_claim_payload(
+				&pallet_device_registry::genesis_hash::<T>(),
+				org,
+				peer_id,
+			)
 		}
 
 		fn checked_peer_id(peer_id: Vec<u8>) -> Result<PeerIdOf<T>, Error<T>> {

@@ -7,7 +7,7 @@ use frame_benchmarking::v2::*;
 use frame_support::traits::Get;
 use frame_system::RawOrigin;
 use iotchain_certification_scheme::Combination;
-use pallet_device_registry::{DeviceId, DeviceRegistry, OrgRoles};
+use pallet_device_registry::{DeviceId, DeviceRegistryBenchmarking, OrgRoles};
 
 // Distinct from the ids the unit tests' mock registers at genesis.
 const DEVICE: DeviceId = [0xbe; 32];
@@ -21,7 +21,10 @@ fn assert_last_event<T: Config>(event: Event<T>) {
 
 /// A certifier organisation whose admin acts, and an active device of another organisation;
 /// returns the admin and how its registrations are recorded.
-fn certifier_and_device<T: Config>() -> (T::AccountId, Recorder) {
+fn certifier_and_device<T: Config>() -> (T::AccountId, Recorder)
+where
+	T::Registry: DeviceRegistryBenchmarking<T::AccountId>,
+{
 	let certifier: T::AccountId = account("certifier", 0, 0);
 	let owner: T::AccountId = account("owner", 0, 0);
 	let org = T::Registry::org_for_benchmark(
@@ -38,7 +41,7 @@ fn hash_credential() -> Credential {
 	Credential::Hash { registration_hash: [3; 32], combination }
 }
 
-#[benchmarks]
+#[benchmarks(where T::Registry: DeviceRegistryBenchmarking<T::AccountId>)]
 mod benchmarks {
 	use super::*;
 

@@ -195,9 +195,10 @@ pub mod pallet {
 			app_integrity_key: iotchain_certification_scheme::Hash,
 		) -> DispatchResult {
 			let caller = ensure_signed(origin)?;
-			let recorder = Self::recorder(&caller, &device)?;
-			Self::do_register(caller, device, user_device, credential, app_integrity_key, recorder)
-				.map(|_| ())
+			Self::do_register_pair(
+				&caller,
+				PairRegistration { device, user_device, credential, app_integrity_key },
+			)
 		}
 
 		/// Revoke one version of a pair's registration. The recording certifier organisation,
@@ -224,47 +225,58 @@ pub mod pallet {
 		#[pallet::call_index(2)]
 		#[pallet::weight(T::WeightInfo::register_pairs(pairs.len() as u32))]
 		#[pallet::feeless_if(|origin: &OriginFor<T>, pairs: &Vec<PairRegistration>| -> bool {
-			// One lookup of the signer for the whole batch.
-			!pairs.is_empty()
-				&& pallet_device_registry::signing_device::<T, T::Registry>(origin)
-					.is_some_and(|own| pairs.iter().all(|pair| pair.device == own.id))
+			pallet_device_registry::is_signed_for_all_by_device::<T, T::Registry>(
+				origin,
+				pairs.iter().map(|pair| &pair.device),
+			)
 		})]
 		pub fn register_pairs(
 			origin: OriginFor<T>,
 			pairs: Vec<PairRegistration>,
 		) -> DispatchResult {
 			let caller = ensure_signed(origin)?;
-			let count = pairs.len() as u32;
-			ensure!(count > 0 && count <= T::MaxBatchSize::get(), Error::<T>::BadBatchSize);
-			pallet_device_registry::apply_each(
-				pairs,
-				|PairRegistration { device, user_device, credential, app_integrity_key }| {
-					let recorder = Self::recorder(&caller, &device)?;
-					Self::do_register(
-						caller.clone(),
-						device,
-						user_device,
-						credential,
-						app_integrity_key,
-						recorder,
-					)
-					.map(|_| ())
-				},
-				|index, error| Self::deposit_event(Event::BatchItemFailed { index, error }),
-			);
-			Ok(())
+			Self::do_register_pairs(&caller, pairs)
 		}
 	}
 
 	impl<T: Config> Pallet<T> {
+		/// Authorises `caller` to record `pair` and records its next version.
+		fn do_register_pair(caller: &T::AccountId, pair: PairRegistration) -> DispatchResult {
+			let PairRegistration { device, user_device, credential, app_integrity_key } = pair;
+			let recorder = Self::recorder(caller, &device)?;
+			Self::do_register(
+				caller.clone(),
+				device,
+				user_device,
+				credential,
+				app_integrity_key,
+				recorder,
+			)
+			.map(|_| ())
+		}
+
+		/// Records each pair of a batch on its own, as [`Self::do_register_pair`]; a refused
+		/// pair is reported by a `BatchItemFailed` event.
+		fn do_register_pairs(
+			caller: &T::AccountId,
+			pairs: Vec<PairRegistration>,
+		) -> DispatchResult {
+			pallet_device_registry::apply_batch(
+				pairs,
+				T::MaxBatchSize::get(),
+				Error::<T>::BadBatchSize,
+				|pair| Self::do_register_pair(caller, pair),
+				|index, error| Self::deposit_event(Event::BatchItemFailed { index, error }),
+			)
+		}
+
 		/// How `caller` may record a registration for `device`, if at all.
 		fn recorder(caller: &T::AccountId, device: &DeviceId) -> Result<Recorder, DispatchError> {
 			ensure!(T::Registry::active_device(device).is_some(), Error::<T>::DeviceNotActive);
 			if T::Registry::active_device_by_account(caller).is_some_and(|own| own.id == *device) {
 				return Ok(Recorder::Device);
 			}
-			T::Registry::active_org_of(caller)
-				.filter(|org| T::Registry::active_org_roles(*org).is_some_and(|r| r.certifier))
+			T::Registry::active_certifier_org_of(caller)
 				.map(Recorder::Certifier)
 				.ok_or_else(|| Error::<T>::NotCertifierOrDevice.into())
 		}

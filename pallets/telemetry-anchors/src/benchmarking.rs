@@ -7,7 +7,7 @@ use alloc::vec::Vec;
 use frame_benchmarking::v2::*;
 use frame_support::traits::Get;
 use frame_system::RawOrigin;
-use pallet_device_registry::{DeviceId, DeviceRegistry, OrgRoles};
+use pallet_device_registry::{DeviceId, DeviceRegistryBenchmarking, OrgRoles};
 
 /// Distinct from the ids the unit tests' mock registers at genesis.
 const GATEWAY: DeviceId = [0xbf; 32];
@@ -18,7 +18,7 @@ fn device(i: u32) -> DeviceId {
 	id
 }
 
-#[benchmarks]
+#[benchmarks(where T::Registry: DeviceRegistryBenchmarking<T::AccountId>)]
 mod benchmarks {
 	use super::*;
 

@@ -156,11 +156,19 @@ pub mod pallet {
 		#[pallet::call_index(0)]
 		#[pallet::weight(T::WeightInfo::anchor(batch.devices.len() as u32))]
 		#[pallet::feeless_if(|origin: &OriginFor<T>, _batch: &BatchOf| -> bool {
-			pallet_device_registry::signing_device::<T, T::Registry>(origin)
-				.is_some_and(|signer| signer.kind == DeviceKind::Gateway)
+			pallet_device_registry::is_signed_by_gateway::<T, T::Registry>(origin)
 		})]
 		pub fn anchor(origin: OriginFor<T>, batch: BatchOf) -> DispatchResult {
 			let caller = ensure_signed(origin)?;
+			Self::do_anchor(caller, batch)
+		}
+	}
+
+	impl<T: Config> Pallet<T> {
+		/// Checks that `caller` is an active gateway and `batch` its next well-formed batch
+		/// about its own organisation's devices, each range after what the gateway anchored
+		/// for the device, then anchors it.
+		fn do_anchor(caller: T::AccountId, batch: BatchOf) -> DispatchResult {
 			let gateway = T::Registry::active_device_by_account(&caller)
 				.filter(|signer| signer.kind == DeviceKind::Gateway)
 				.ok_or(Error::<T>::NotActiveGateway)?;
@@ -222,9 +230,7 @@ pub mod pallet {
 			});
 			Ok(())
 		}
-	}
 
-	impl<T: Config> Pallet<T> {
 		/// Device ranges: one to `min(MaxDevicesPerBatch, leaf_count)` of them, strictly
 		/// ordered by device (so no device twice), none ending before it starts.
 		fn ensure_well_formed_ranges(batch: &BatchOf) -> DispatchResult {

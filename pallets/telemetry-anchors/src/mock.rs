@@ -68,7 +68,7 @@ pub fn device(n: u8) -> DeviceId {
 }
 
 fn register(admin: u64, id: DeviceId, kind: DeviceKind, account: u64) {
-	assert_ok!(pallet_device_registry::config_preludes::register_for_tests::<Test>(
+	assert_ok!(pallet_device_registry::testing::register_for_tests::<Test>(
 		admin, id, kind, b"SENSOR", account,
 	));
 }

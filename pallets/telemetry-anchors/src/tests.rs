@@ -148,7 +148,7 @@ fn a_devices_readings_are_anchored_once_and_in_order() {
 fn a_device_moving_to_another_gateway_starts_afresh_there() {
 	run_test(|| {
 		let second_gateway: DeviceId = [0xed; 32];
-		assert_ok!(pallet_device_registry::config_preludes::register_for_tests::<Test>(
+		assert_ok!(pallet_device_registry::testing::register_for_tests::<Test>(
 			OWNER,
 			second_gateway,
 			pallet_device_registry::DeviceKind::Gateway,

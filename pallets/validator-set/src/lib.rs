@@ -164,12 +164,7 @@ pub mod pallet {
 		#[pallet::weight(T::WeightInfo::add_validator())]
 		pub fn add_validator(origin: OriginFor<T>, validator: T::AccountId) -> DispatchResult {
 			T::GovernanceOrigin::ensure_origin(origin)?;
-			ApprovedValidators::<T>::try_mutate(|approved| {
-				ensure!(!approved.contains(&validator), Error::<T>::AlreadyValidator);
-				approved.try_push(validator.clone()).map_err(|_| Error::<T>::TooManyValidators)
-			})?;
-			Self::deposit_event(Event::ValidatorAdded { validator });
-			Ok(())
+			Self::do_add_validator(validator)
 		}
 
 		/// Withdraws `validator`'s approval. It leaves the set planned at the next session
@@ -180,6 +175,40 @@ pub mod pallet {
 		#[pallet::weight(T::WeightInfo::remove_validator())]
 		pub fn remove_validator(origin: OriginFor<T>, validator: T::AccountId) -> DispatchResult {
 			T::GovernanceOrigin::ensure_origin(origin)?;
+			Self::do_remove_validator(validator)
+		}
+
+		/// Sets the fewest validators the chain may run with: at least one, at most the number
+		/// of approved validators.
+		#[pallet::call_index(2)]
+		#[pallet::weight(T::WeightInfo::set_min_validators())]
+		pub fn set_min_validators(origin: OriginFor<T>, min_validators: u32) -> DispatchResult {
+			T::GovernanceOrigin::ensure_origin(origin)?;
+			Self::do_set_min_validators(min_validators)
+		}
+	}
+
+	#[pallet::hooks]
+	impl<T: Config> Hooks<BlockNumberFor<T>> for Pallet<T> {
+		#[cfg(feature = "try-runtime")]
+		fn try_state(_n: BlockNumberFor<T>) -> Result<(), sp_runtime::TryRuntimeError> {
+			Self::do_try_state()
+		}
+	}
+
+	impl<T: Config> Pallet<T> {
+		/// Approves `validator`, unless it is approved already or the set is full.
+		fn do_add_validator(validator: T::AccountId) -> DispatchResult {
+			ApprovedValidators::<T>::try_mutate(|approved| {
+				ensure!(!approved.contains(&validator), Error::<T>::AlreadyValidator);
+				approved.try_push(validator.clone()).map_err(|_| Error::<T>::TooManyValidators)
+			})?;
+			Self::deposit_event(Event::ValidatorAdded { validator });
+			Ok(())
+		}
+
+		/// Withdraws `validator`'s approval, unless fewer than the minimum would remain.
+		fn do_remove_validator(validator: T::AccountId) -> DispatchResult {
 			ApprovedValidators::<T>::try_mutate(|approved| {
 				let position = approved
 					.iter()
@@ -197,12 +226,8 @@ pub mod pallet {
 			Ok(())
 		}
 
-		/// Sets the fewest validators the chain may run with: at least one, at most the number
-		/// of approved validators.
-		#[pallet::call_index(2)]
-		#[pallet::weight(T::WeightInfo::set_min_validators())]
-		pub fn set_min_validators(origin: OriginFor<T>, min_validators: u32) -> DispatchResult {
-			T::GovernanceOrigin::ensure_origin(origin)?;
+		/// Sets the fewest validators the chain may run with, from one to the number approved.
+		fn do_set_min_validators(min_validators: u32) -> DispatchResult {
 			ensure!(
 				min_validators >= 1
 					&& min_validators as usize
@@ -213,17 +238,7 @@ pub mod pallet {
 			Self::deposit_event(Event::MinValidatorsSet { min_validators });
 			Ok(())
 		}
-	}
 
-	#[pallet::hooks]
-	impl<T: Config> Hooks<BlockNumberFor<T>> for Pallet<T> {
-		#[cfg(feature = "try-runtime")]
-		fn try_state(_n: BlockNumberFor<T>) -> Result<(), sp_runtime::TryRuntimeError> {
-			Self::do_try_state()
-		}
-	}
-
-	impl<T: Config> Pallet<T> {
 		/// Whether `account` is an approved validator (whether or not it validates yet).
 		pub fn is_approved(account: &T::AccountId) -> bool {
 			ApprovedValidators::<T>::get().contains(account)

@@ -9,13 +9,15 @@
 //!   (Certificate Transparency): domain-separated SHA-256 leaf and node hashes, the same tree
 //!   shape, and the same inclusion proofs. A gateway anchors each batch's root on chain; anyone
 //!   holding a reading and its proof checks it against a finalised root.
+//! - `verify` (with `std`): envelopes' signatures, checked one at a time or in batches.
+//! - `proof` (with `std`): a reading's proof in the JSON form gateways serve.
 //!
 //! The formats are fixed-width little-endian fields and SHA-256, so firmware in C checks itself
 //! against `test-vectors.json`, which an independent implementation (`make-test-vectors.py`,
 //! Python's hashlib and `cryptography`) wrote. `docs/gateway-protocol.md` specifies both.
 //!
 //! `no_std`, so firmware written in Rust can build envelopes with the same code the gateway
-//! checks them with.
+//! checks them with; only signature verification and the proof's JSON form need `std`.
 
 #![cfg_attr(not(feature = "std"), no_std)]
 
@@ -23,6 +25,10 @@ extern crate alloc;
 
 pub mod envelope;
 pub mod merkle;
+#[cfg(feature = "std")]
+pub mod proof;
+#[cfg(feature = "std")]
+pub mod verify;
 
 #[cfg(test)]
 mod tests;

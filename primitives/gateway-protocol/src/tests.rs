@@ -170,3 +170,63 @@ fn every_signed_field_changes_the_signing_payload() {
 		assert_ne!(changed.signing_payload(&genesis), signed);
 	}
 }
+
+/// The vectors' ed25519 signatures, made by Python's `cryptography`, verify one by one and in
+/// a batch; on another chain they do not; one forged envelope fails alone, not its batch.
+#[cfg(feature = "std")]
+#[test]
+fn the_independent_implementations_signatures_verify() {
+	use crate::verify::{verify_envelope_signature, verify_envelope_signatures};
+	let vectors = vectors();
+	let genesis = hash(&vectors["genesis"]);
+	let key = hash(&vectors["ed25519_public"]);
+	let mut envelopes: Vec<Envelope> = vectors["messages"]
+		.as_array()
+		.unwrap()
+		.iter()
+		.map(|m| Envelope::decode(&bytes(&m["envelope"]), 1024).unwrap())
+		.collect();
+	for envelope in &envelopes {
+		assert!(verify_envelope_signature(envelope, &genesis, &key));
+		assert!(!verify_envelope_signature(envelope, &[0; 32], &key));
+	}
+	let pairs: Vec<_> = envelopes.iter().map(|e| (e, key)).collect();
+	assert!(verify_envelope_signatures(&pairs, &genesis).iter().all(|&valid| valid));
+	envelopes[3].sequence += 1;
+	let pairs: Vec<_> = envelopes.iter().map(|e| (e, key)).collect();
+	let valid = verify_envelope_signatures(&pairs, &genesis);
+	assert_eq!(valid.iter().filter(|&&valid| !valid).count(), 1);
+	assert!(!valid[3]);
+}
+
+/// sr25519 envelopes verify under the `substrate` signing context, alone and in a batch mixed
+/// with ed25519 ones; a wrong key fails only its own envelope.
+#[cfg(feature = "std")]
+#[test]
+fn sr25519_signatures_verify_alone_and_in_batches() {
+	use crate::verify::{verify_envelope_signature, verify_envelope_signatures};
+	let genesis = [3; 32];
+	let pair = |seed: u8| {
+		schnorrkel::MiniSecretKey::from_bytes(&[seed; 32])
+			.unwrap()
+			.expand_to_keypair(schnorrkel::ExpansionMode::Ed25519)
+	};
+	let signed = |seed: u8, sequence: u64| {
+		let mut envelope = sample();
+		envelope.sequence = sequence;
+		envelope.signature = pair(seed)
+			.sign_simple(b"substrate", &envelope.signing_payload(&genesis))
+			.to_bytes();
+		(envelope, pair(seed).public.to_bytes())
+	};
+	let (first, first_key) = signed(1, 1);
+	let (second, second_key) = signed(2, 2);
+	assert!(verify_envelope_signature(&first, &genesis, &first_key));
+	assert!(!verify_envelope_signature(&first, &genesis, &second_key));
+	let mut ed25519 = first.clone();
+	ed25519.key_type = KeyType::Ed25519;
+	let pairs = [(&first, first_key), (&second, second_key), (&ed25519, first_key)];
+	assert_eq!(verify_envelope_signatures(&pairs, &genesis), [true, true, false]);
+	let pairs = [(&first, first_key), (&second, first_key)];
+	assert_eq!(verify_envelope_signatures(&pairs, &genesis), [true, false]);
+}

@@ -470,7 +470,7 @@ impl pallet_admission::Config for Runtime {
 impl pallet_admission::BenchmarkHelper<AccountId> for ConsortiumAccounts {
 	fn costliest_quota_account() -> AccountId {
 		use frame_benchmarking::account;
-		use pallet_device_registry::{DeviceRegistry as _, OrgRoles};
+		use pallet_device_registry::{DeviceRegistryBenchmarking as _, OrgRoles};
 		// A device: its quota usage is read and rewritten besides its nonce, which costs more
 		// than the longest member lookup (a member of an organisation, found after the device,
 		// council and validator lookups missed).

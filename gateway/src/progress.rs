@@ -1,0 +1,48 @@
+//! How far the gateway has got with what it accepted: readings accepted and readings anchored
+//! in finalised blocks (with when each reading still waiting was accepted), and logins and
+//! update reports accepted and relayed with their outcome recorded.
+//!
+//! The ingest task counts what it accepts and bounds what it holds by the difference; the
+//! anchor task counts what is finalised and times each reading's wait; the relay counts the
+//! outcomes it records. `/healthz` reports what is unanchored and unrelayed, and the metrics'
+//! queue depth is what is unanchored.
+
+use std::{
+	collections::VecDeque,
+	sync::{
+		atomic::{AtomicU64, Ordering},
+		Mutex,
+	},
+	time::Instant,
+};
+
+/// How far readings have got: shared by the ingest task, the anchor and the metrics.
+#[derive(Default)]
+pub struct Progress {
+	/// Readings ever accepted (the next log index).
+	pub accepted: AtomicU64,
+	/// Readings in batches known anchored in finalised blocks.
+	pub finalised: AtomicU64,
+	/// When each reading not yet finalised was accepted, by log index, oldest first.
+	pub accepted_at: Mutex<VecDeque<(u64, Instant)>>,
+	/// Logins and update reports ever accepted (the next relay index).
+	pub relay_accepted: AtomicU64,
+	/// Logins and update reports whose outcome on chain is recorded.
+	pub relay_done: AtomicU64,
+}
+
+impl Progress {
+	/// Accepted readings not yet in a finalised anchor.
+	pub fn unanchored(&self) -> u64 {
+		self.accepted
+			.load(Ordering::Acquire)
+			.saturating_sub(self.finalised.load(Ordering::Acquire))
+	}
+
+	/// Accepted logins and update reports whose outcome is not yet known.
+	pub fn unrelayed(&self) -> u64 {
+		self.relay_accepted
+			.load(Ordering::Acquire)
+			.saturating_sub(self.relay_done.load(Ordering::Acquire))
+	}
+}
