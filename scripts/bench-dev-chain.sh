@@ -9,29 +9,17 @@ cd "$(dirname "$0")/.."
 source scripts/env.sh
 
 WINDOW="${1:-60}"
-RPC_PORT="${IOTCHAIN_BENCH_RPC_PORT:-19944}"
 [ -x "$NODE_BIN" ] || build_node
 
-rpc() { # method [params-json]
-	curl -sf -H 'Content-Type: application/json' \
-		-d "{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"$1\",\"params\":${2:-[]}}" \
-		"http://127.0.0.1:$RPC_PORT"
-}
-best() { rpc chain_getHeader | jq -r '.result.number' | xargs printf '%d'; }
-finalized() {
-	local hash
-	hash=$(rpc chain_getFinalizedHead | jq -r .result)
-	rpc chain_getHeader "[\"$hash\"]" | jq -r '.result.number' | xargs printf '%d'
-}
+number() { jq -r .number | xargs printf '%d'; }
+best() { rpc chain_getHeader | number; }
+finalized() { rpc chain_getHeader "[$(rpc chain_getFinalizedHead)]" | number; }
 now() { date +%s.%N; }
 
 LOG=$(mktemp)
+trap 'stop_dev_node; rm -f "$LOG"' EXIT
 started=$(now)
-"$NODE_BIN" --dev --tmp --rpc-port "$RPC_PORT" --no-prometheus --no-telemetry >"$LOG" 2>&1 &
-NODE_PID=$!
-trap 'kill -TERM $NODE_PID 2>/dev/null; wait $NODE_PID 2>/dev/null; rm -f "$LOG"' EXIT
-
-until rpc system_health >/dev/null 2>&1; do sleep 0.05; done
+start_dev_node "$LOG"
 rpc_ready=$(now)
 until [ "$(finalized)" -ge 1 ]; do sleep 0.05; done
 first_final=$(now)

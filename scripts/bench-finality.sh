@@ -12,17 +12,12 @@ source scripts/env.sh
 COUNT="${1:-4}"
 WINDOW="${2:-120}"
 export IOTCHAIN_TESTNET_DIR="${IOTCHAIN_TESTNET_DIR:-/tmp/iotchain-bench-finality}"
-RPC_PORT=9944 # org1's, as local-testnet.sh assigns it
+RPC_URL=http://127.0.0.1:9944 # org1's, as local-testnet.sh assigns it
 [ -x "$NODE_BIN" ] || build_node
 
-rpc() { # method [params-json]
-	curl -sf -H 'Content-Type: application/json' \
-		-d "{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"$1\",\"params\":${2:-[]}}" \
-		"http://127.0.0.1:$RPC_PORT"
-}
-number_of() { jq -r '.result.number' | xargs printf '%d'; }
+number_of() { jq -r .number | xargs printf '%d'; }
 best() { rpc chain_getHeader | number_of; }
-finalized() { rpc chain_getHeader "[$(rpc chain_getFinalizedHead | jq .result)]" | number_of; }
+finalized() { rpc chain_getHeader "[$(rpc chain_getFinalizedHead)]" | number_of; }
 
 scripts/local-testnet.sh "$COUNT" >/dev/null 2>&1 &
 TESTNET_PID=$!

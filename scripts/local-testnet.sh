@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Runs a consortium of N member organisations (default 4) as validator processes on loopback:
-# the same keys, chain spec and node flags as docker-compose.yml, without containers. Ctrl-C
-# stops them all.
+# the same keys, chain spec and node flags (each organisation's node.args, through
+# scripts/consortium-node.sh) as docker-compose.yml, without containers. Ctrl-C stops them all.
 #
 #   scripts/local-testnet.sh [N]
 #
@@ -31,6 +31,7 @@ for ((i = 1; i <= COUNT; i++)); do
 done
 
 pids=()
+# shellcheck disable=SC2317 # called by the traps
 stop_all() {
 	trap - INT TERM EXIT
 	echo "local-testnet: stopping ${#pids[@]} validators"
@@ -41,11 +42,11 @@ trap 'stop_all; exit 0' INT TERM
 trap stop_all EXIT
 
 for ((i = 1; i <= COUNT; i++)); do
-	"$NODE_BIN" --chain "$DIR/chain-spec.json" --base-path "$DIR/org$i/data" --validator \
-		--name "org$i" --node-key-file "$DIR/org$i/node-key" \
-		--listen-addr "/ip4/127.0.0.1/tcp/$((30332 + i))" --rpc-port $((9943 + i)) \
-		--prometheus-port $((9614 + i)) --no-mdns --no-telemetry \
-		--bootnodes "${bootnodes[@]}" >"$DIR/org$i.log" 2>&1 &
+	# The flags new-consortium.sh wrote for the organisation's validator, as docker-compose.yml
+	# runs it, on this machine's ports; the script execs the node, so $! is the node's pid.
+	IOTCHAIN_NODE="$NODE_BIN" scripts/consortium-node.sh "$DIR/org$i/node.args" \
+		P2P_HOST=127.0.0.1 P2P_PORT=$((30332 + i)) RPC_PORT=$((9943 + i)) \
+		--prometheus-port $((9614 + i)) --bootnodes "${bootnodes[@]}" >"$DIR/org$i.log" 2>&1 &
 	pids+=($!)
 	echo "local-testnet: org$i  rpc ws://127.0.0.1:$((9943 + i))  log $DIR/org$i.log"
 done

@@ -11,6 +11,8 @@
 #   org<i>/account.json    the organisation's account key (secret phrase; mode 600)
 #   org<i>/node-key        the node's libp2p key (mode 600)
 #   org<i>/data/           the node's base path, its keystore holding its Aura and GRANDPA keys
+#   org<i>/node.args       the node's flags, one a line, with placeholders for what differs
+#                          where it runs (scripts/consortium-node.sh fills them in)
 #   compose.env            PeerIds and the host user's ids, for docker-compose.yml
 #
 # In a real deployment each organisation runs this step for its own keys and shares only public
@@ -63,44 +65,11 @@ for ((i = 1; i <= COUNT; i++)); do
 done
 jq . <<<"$orgs" >"$DIR/orgs.json"
 
-# Start from the `local_testnet` preset and give the consortium its own genesis: the
-# organisations' accounts are the only funded accounts, the council and the validators.
-"$NODE_BIN" build-spec --chain local --disable-default-bootnode 2>/dev/null >"$DIR/preset.json"
-# Python rather than jq: balances are u128 and jq would round them to floats.
-python3 - "$DIR/preset.json" "$DIR/orgs.json" >"$DIR/chain-spec-plain.json" <<'PY'
-import json, sys
-
-spec = json.load(open(sys.argv[1]))
-orgs = json.load(open(sys.argv[2]))
-accounts = [org["account"] for org in orgs]
-patch = spec["genesis"]["runtimeGenesis"]["patch"]
-
-spec["name"] = "iotchain consortium"
-spec["id"] = "iotchain_consortium"
-spec["chainType"] = "Live"
-# One million units (12 decimals) each, for transaction fees.
-patch["balances"] = {"balances": [[account, 10**18] for account in accounts]}
-patch["councilMembership"] = {"members": accounts}
-patch["validatorSet"] = {"validators": accounts, "minValidators": min(len(orgs), 4)}
-patch["session"] = {
-    "keys": [
-        [org["account"], org["account"], {"aura": org["aura"], "grandpa": org["grandpa"]}]
-        for org in orgs
-    ]
-}
-# Only the organisations' validator nodes may join the network, by PeerId (binary form).
-ALPHABET = "123456789ABCDEFGHJKLMNPQRSTUVWXYZabcdefghijkmnopqrstuvwxyz"
-def base58_bytes(text):
-    number = 0
-    for char in text:
-        number = number * 58 + ALPHABET.index(char)
-    raw = number.to_bytes((number.bit_length() + 7) // 8, "big")
-    return list(b"\0" * (len(text) - len(text.lstrip("1"))) + raw)
-patch["peerAllowlist"] = {"nodes": [base58_bytes(org["peer_id"]) for org in orgs]}
-patch.pop("sudo", None)
-json.dump(spec, sys.stdout, indent=2)
-PY
-rm "$DIR/preset.json"
+# The genesis, built by the node from the organisations' public keys (the runtime's
+# `consortium_genesis`, where the chain's genesis logic lives): their accounts are the only
+# funded accounts, the council and the validators, only their nodes may join the network, and
+# no sudo key exists. The raw spec is made from the human-readable one the organisations sign off.
+"$NODE_BIN" consortium-spec --orgs "$DIR/orgs.json" >"$DIR/chain-spec-plain.json"
 "$NODE_BIN" build-spec --chain "$DIR/chain-spec-plain.json" --raw --disable-default-bootnode \
 	2>/dev/null >"$DIR/chain-spec.json"
 
@@ -113,6 +82,27 @@ for ((i = 1; i <= COUNT; i++)); do
 	"$NODE_BIN" key insert --base-path "$org/data" --chain "$DIR/chain-spec.json" \
 		--scheme ed25519 --key-type gran --suri "$org/gran.suri"
 	rm "$org/aura.suri" "$org/gran.suri"
+done
+
+# Each organisation's validator flags, written once and read by every way of running it:
+# docker-compose.yml and local-testnet.sh (through scripts/consortium-node.sh) and the tests
+# (testing/src/consortium.rs). What differs from machine to machine is a placeholder; what a
+# machine adds (RPC exposure, Prometheus, bootnodes) it gives on its own command line.
+for ((i = 1; i <= COUNT; i++)); do
+	cat >"$DIR/org$i/node.args" <<EOF
+# org$i's validator: one flag a line. Placeholders, filled in where it runs: {CONSORTIUM} the
+# consortium directory there, {P2P_HOST} and {P2P_PORT} where it listens for peers, {RPC_PORT}
+# its JSON-RPC port. The keystore holding its session keys is in its base path.
+--chain={CONSORTIUM}/chain-spec.json
+--base-path={CONSORTIUM}/org$i/data
+--node-key-file={CONSORTIUM}/org$i/node-key
+--name=org$i
+--validator
+--listen-addr=/ip4/{P2P_HOST}/tcp/{P2P_PORT}
+--rpc-port={RPC_PORT}
+--no-mdns
+--no-telemetry
+EOF
 done
 
 # For docker-compose.yml: the PeerIds its bootnode addresses name, and the host user that owns

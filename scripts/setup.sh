@@ -9,9 +9,9 @@ APT_PACKAGES=(
 	protobuf-compiler # litep2p's and libp2p's build scripts generate code from .proto files
 	make
 	pkg-config
-	curl             # scripts/bench-dev-chain.sh talks JSON-RPC with it
+	curl             # JSON-RPC: scripts/env.sh's `rpc`, the partition test in its namespaces
 	jq
-	python3          # scripts/local-testnet.sh edits chain specs without losing u128 precision
+	python3          # the primitives' test-vector generators (make-test-vectors.py)
 	git
 	mosquitto        # the MQTT broker the gateway subscribes to (its tests start their own)
 	iproute2         # the partition test's network namespaces, bridges and tc

@@ -22,26 +22,13 @@ if [ "${1:-}" = "--rehearsal" ]; then
 	shift
 fi
 URL="${1:-}"
-IOTCTL="$CARGO_TARGET_DIR/release/iotctl"
 work=$(mktemp -d)
-node_pid=""
-cleanup() {
-	[ -n "$node_pid" ] && kill "$node_pid" 2>/dev/null && wait "$node_pid" 2>/dev/null
-	rm -rf "$work"
-}
-trap cleanup EXIT
+trap 'stop_dev_node; rm -rf "$work"' EXIT
 
 if [ -z "$URL" ]; then
-	[ -x "$NODE_BIN" ] && [ -x "$IOTCTL" ] || build_node
-	port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
-	"$NODE_BIN" --dev --base-path "$work/node" --no-mdns --no-telemetry --no-prometheus \
-		--listen-addr /ip4/127.0.0.1/tcp/0 --rpc-port "$port" >"$work/node.log" 2>&1 &
-	node_pid=$!
-	URL="ws://127.0.0.1:$port"
-	for _ in $(seq 60); do
-		"$IOTCTL" --url "$URL" chain info >/dev/null 2>&1 && break
-		sleep 1
-	done
+	if [ ! -x "$NODE_BIN" ] || [ ! -x "$IOTCTL_BIN" ]; then build_node; fi
+	start_dev_node "$work/node.log" --base-path "$work/node"
+	URL="ws://127.0.0.1:$DEV_NODE_RPC_PORT"
 	# The README's walk-through, as written, minus its last step (which watches forever).
 	walkthrough="$work/walkthrough.sh"
 	awk '/^## `iotctl`: a walk-through/ { section = 1 }
@@ -57,7 +44,7 @@ if [ -z "$URL" ]; then
 fi
 
 snapshot="$work/snapshot.json"
-"$IOTCTL" --url "$URL" chain snapshot --out "$snapshot"
+"$IOTCTL_BIN" --url "$URL" chain snapshot --out "$snapshot"
 
 # Its own feature set, so it compiles apart from the node's build (once, then reused); no wasm.
 IOTCHAIN_SNAPSHOT="$snapshot" SKIP_WASM_BUILD=1 \

@@ -1,6 +1,6 @@
 //! The chain itself: what it is, who validates it, and its events as blocks finalise.
 
-use crate::{events::ChainEvent, runtime, submit::BlockAt, AccountId, Client, Hash, Result};
+use crate::{events::ChainEvent, runtime, submit::BlockAt, AccountId, Client, Error, Hash, Result};
 use serde::Serialize;
 
 /// What a node says about itself and its chain.
@@ -99,6 +99,10 @@ pub fn built_for_spec_version() -> u32 {
 		.3
 }
 
+/// The metadata version this client's types are generated from: `artifacts/iotchain.scale`
+/// holds the runtime's metadata at this version ([`Client::runtime_metadata`]).
+pub const METADATA_VERSION: u32 = 16;
+
 /// Every key and value of the chain's state at one finalised block: what `scripts/try-upgrade.sh`
 /// runs a new runtime's migrations and invariants against.
 #[derive(Clone, Debug, PartialEq, Serialize, serde::Deserialize)]
@@ -154,6 +158,30 @@ impl Client {
 			start = keys.last().cloned();
 		}
 		Ok(StateSnapshot { block_number, block_hash, spec_version, top })
+	}
+
+	/// The runtime's metadata at `version`, exactly as the runtime serves it (its
+	/// `Metadata_metadata_at_version` API) at the best block: the bytes, starting with the
+	/// magic number `meta`, that `artifacts/iotchain.scale` holds for [`METADATA_VERSION`].
+	/// `None` when the runtime does not serve that version. Any runtime's metadata is read,
+	/// whether or not it matches this client's (`scripts/refresh-metadata.sh` reads a new
+	/// runtime's with a client built for the old one).
+	pub async fn runtime_metadata(&self, version: u32) -> Result<Option<Vec<u8>>> {
+		use codec::{Decode, Encode};
+		let answer = self
+			.rpc()
+			.state_call("Metadata_metadata_at_version", Some(&version.encode()[..]), None)
+			.await?;
+		// An `Option<OpaqueMetadata>`, which encodes as an `Option<Vec<u8>>`.
+		let metadata = Option::<Vec<u8>>::decode(&mut &answer[..]).map_err(|error| {
+			Error::Node(format!("the runtime's metadata answer does not decode: {error}"))
+		})?;
+		match metadata {
+			Some(bytes) if !bytes.starts_with(b"meta") => Err(Error::Node(
+				"the runtime's metadata does not start with the magic number \"meta\"".into(),
+			)),
+			metadata => Ok(metadata),
+		}
 	}
 
 	/// The chain's runtime version against the one this client was built for.

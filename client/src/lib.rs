@@ -35,7 +35,7 @@ mod upgrades;
 
 pub use chain::{
 	built_for_spec_version, BlockEvents, ChainInfo, ReadAt, RuntimeCompatibility, StateSnapshot,
-	Validators,
+	Validators, METADATA_VERSION,
 };
 pub use client::Client;
 pub use devices::{

@@ -9,7 +9,7 @@
 //! connections), after one untimed reading per device (the gateway's first lookup of each).
 //! The gateway closes a batch every second, as in the tests.
 
-use iotchain_gateway::simulate;
+use iotchain_simulator as simulate;
 use iotchain_testing::{
 	gateway::{setup, Broker, Gateway, PREFIX},
 	DevNode,

@@ -10,6 +10,7 @@
 use crate::{
 	chain::Chain,
 	config::Anchoring,
+	error::Error,
 	metrics::Metrics,
 	progress::Progress,
 	store::{BatchRecord, Store},
@@ -40,30 +41,28 @@ impl Anchor {
 	/// Checks the store against the chain and starts anchoring. Fails when the chain holds
 	/// batches of this gateway that the store never closed (a lost or foreign store): the
 	/// gateway could never anchor again without reusing their numbers.
+	///
+	/// `progress` is as the store left it ([`Progress::restore`]); what is finalised is the
+	/// chain's to say, so it is set here, from the batches the chain has anchored.
 	pub async fn start(
 		chain: Arc<Chain>,
 		store: Arc<Store>,
 		config: Anchoring,
 		metrics: Arc<Metrics>,
 		progress: Arc<Progress>,
-	) -> anyhow::Result<()> {
+	) -> Result<(), Error> {
 		let position = store.position()?;
 		let gateway = chain.identity().id;
-		let client = chain.client().ok_or_else(|| anyhow::anyhow!("the node is unreachable"))?;
+		let client = chain.client().ok_or(Error::NodeUnreachable)?;
 		let chain_next = client.next_anchor_batch(gateway).await?;
 		if chain_next > position.next_batch {
-			anyhow::bail!(
-				"the chain has anchored {chain_next} batches of this gateway but its store closed \
-				 only {}: this is not the store those batches came from",
-				position.next_batch
-			);
+			return Err(Error::ForeignStore { anchored: chain_next, closed: position.next_batch });
 		}
 		let finalised_end = match chain_next.checked_sub(1) {
 			Some(last) => store.batch(last)?.map_or(0, |record| record.end),
 			None => 0,
 		};
 		progress.finalised.store(finalised_end, Ordering::Release);
-		progress.accepted.store(position.next_index, Ordering::Release);
 		metrics.queue_depth.set(progress.unanchored() as i64);
 		let mut anchor = Anchor {
 			chain,
@@ -247,11 +246,9 @@ impl Anchor {
 		}
 	}
 
-	fn anchor_call(&self, sequence: u64) -> anyhow::Result<AnchorBatch> {
-		let record: BatchRecord = self
-			.store
-			.batch(sequence)?
-			.ok_or_else(|| anyhow::anyhow!("batch {sequence} is not in the store"))?;
+	fn anchor_call(&self, sequence: u64) -> Result<AnchorBatch, Error> {
+		let record: BatchRecord =
+			self.store.batch(sequence)?.ok_or(Error::MissingBatch { sequence })?;
 		let contents = self.store.batch_contents(&record)?;
 		Ok(AnchorBatch {
 			sequence,

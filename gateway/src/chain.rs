@@ -8,7 +8,7 @@
 //! and the gateway keeps serving them while the node is away. Unknown ids are remembered too
 //! (up to a bound), so a flood of made-up ids costs the node one lookup each.
 
-use crate::metrics::Metrics;
+use crate::{error::Error, metrics::Metrics};
 use iotchain_client::{ChainEvent, Client, DeviceKind, DeviceStatus, OrgStatus, Signer};
 use iotchain_gateway_protocol::envelope::DeviceId;
 use std::{
@@ -68,7 +68,7 @@ pub struct Chain {
 impl Chain {
 	/// Connects to the node (waiting for it, however long) and reads the gateway's own
 	/// registration; fails if the signer is not a registered gateway.
-	pub async fn connect(url: &str, signer: Signer, metrics: Arc<Metrics>) -> anyhow::Result<Self> {
+	pub async fn connect(url: &str, signer: Signer, metrics: Arc<Metrics>) -> Result<Self, Error> {
 		let client = loop {
 			match Client::connect(url).await {
 				Ok(client) => break client.with_signer(signer.clone()),
@@ -338,13 +338,14 @@ fn registry_changes(events: &[ChainEvent]) -> Option<RegistryChanges> {
 	changes
 }
 
-async fn read_identity(client: &Client) -> anyhow::Result<Identity> {
+async fn read_identity(client: &Client) -> Result<Identity, Error> {
 	let account = client.signer_account()?;
-	let (id, device) = client.device_by_account(account.clone()).await?.ok_or_else(|| {
-		anyhow::anyhow!("the signing account {account} is not a registered device or gateway")
-	})?;
+	let (id, device) = client
+		.device_by_account(account.clone())
+		.await?
+		.ok_or_else(|| Error::NotRegistered { account: account.clone() })?;
 	if !matches!(device.kind, DeviceKind::Gateway) {
-		anyhow::bail!("the signing account {account} is a device, not a gateway");
+		return Err(Error::NotAGateway { account });
 	}
 	let org_active = client
 		.organisation(device.org)

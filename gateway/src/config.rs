@@ -1,5 +1,6 @@
 //! The gateway's configuration: a TOML file, every field optional, overridden by flags.
 
+use crate::error::Error;
 use serde::Deserialize;
 use std::{net::SocketAddr, path::PathBuf};
 
@@ -123,10 +124,10 @@ impl Default for Anchoring {
 
 impl Config {
 	/// Reads a TOML file; fields it leaves out keep their defaults.
-	pub fn from_file(path: &std::path::Path) -> anyhow::Result<Self> {
+	pub fn from_file(path: &std::path::Path) -> Result<Self, Error> {
 		let text = std::fs::read_to_string(path)
-			.map_err(|error| anyhow::anyhow!("reading {}: {error}", path.display()))?;
-		toml::from_str(&text).map_err(|error| anyhow::anyhow!("{}: {error}", path.display()))
+			.map_err(|error| Error::ReadConfig { path: path.to_owned(), error })?;
+		toml::from_str(&text).map_err(|error| Error::Config { path: path.to_owned(), error })
 	}
 
 	/// The largest envelope on the wire, from the payload limit.

@@ -9,7 +9,7 @@ use crate::{
 	outcomes::OutcomeHub,
 	progress::Progress,
 	refusal::{Ack, Outcome, Refusal},
-	store::Store,
+	store::{Store, StoreError},
 };
 use axum::{
 	body::Bytes,
@@ -74,24 +74,97 @@ struct ErrorBody {
 	detail: String,
 }
 
-fn error(status: StatusCode, code: &'static str, detail: String) -> Response {
-	(status, Json(ErrorBody { error: code, detail })).into_response()
+/// Every answer of a handler other than the one asked for: its status and its body, which is
+/// `{"error": code, "detail": …}` for all but [`HttpError::TooManyConnections`]
+/// (docs/gateway-protocol.md).
+enum HttpError {
+	/// More messages in one request than `max_messages_per_request`: `413`, `too-large`.
+	TooManyMessages { max: usize },
+	/// A path's device id that is not 32 bytes of hex: `400`, `malformed`.
+	MalformedDevice,
+	/// A device and sequence number this gateway accepted no message under: `404`, `not-found`.
+	NotFound,
+	/// A proof asked of a login or update report, which is relayed, not anchored: `404`,
+	/// `not-a-reading`.
+	NotAReading,
+	/// The store failed: `500`, `store`, with the store's message.
+	Store(StoreError),
+	/// The store's lookup did not complete (its blocking task failed): `500`, `store`.
+	LookupFailed,
+	/// A closed batch without one of its leaves: `500`, `store`.
+	LostLeaf,
+	/// A WebSocket beyond `max_websocket_connections`: `503` with Retry-After, answered as a
+	/// message refused `too-many-connections` is.
+	TooManyConnections,
+}
+
+impl From<StoreError> for HttpError {
+	fn from(error: StoreError) -> Self {
+		HttpError::Store(error)
+	}
+}
+
+impl From<tokio::task::JoinError> for HttpError {
+	fn from(_: tokio::task::JoinError) -> Self {
+		HttpError::LookupFailed
+	}
+}
+
+impl IntoResponse for HttpError {
+	fn into_response(self) -> Response {
+		let (status, code, detail) = match self {
+			HttpError::TooManyMessages { max } => (
+				StatusCode::PAYLOAD_TOO_LARGE,
+				Refusal::TooLarge.as_str(),
+				format!("at most {max} messages per request"),
+			),
+			HttpError::MalformedDevice => (
+				StatusCode::BAD_REQUEST,
+				"malformed",
+				"the device id is not 32 bytes of hex".to_owned(),
+			),
+			HttpError::NotFound => (
+				StatusCode::NOT_FOUND,
+				"not-found",
+				"this gateway accepted no such message".to_owned(),
+			),
+			HttpError::NotAReading => (
+				StatusCode::NOT_FOUND,
+				"not-a-reading",
+				"logins and update reports are relayed, not anchored: see /v1/outcomes".to_owned(),
+			),
+			HttpError::Store(failure) => {
+				(StatusCode::INTERNAL_SERVER_ERROR, "store", failure.to_string())
+			},
+			HttpError::LookupFailed => {
+				(StatusCode::INTERNAL_SERVER_ERROR, "store", "lookup failed".to_owned())
+			},
+			HttpError::LostLeaf => {
+				(StatusCode::INTERNAL_SERVER_ERROR, "store", "the batch lost a leaf".to_owned())
+			},
+			HttpError::TooManyConnections => {
+				return (
+					StatusCode::SERVICE_UNAVAILABLE,
+					[(header::RETRY_AFTER, RETRY_AFTER_SECONDS)],
+					Json(Outcome::Refused(Refusal::TooManyConnections).ack(None)),
+				)
+					.into_response()
+			},
+		};
+		(status, Json(ErrorBody { error: code, detail })).into_response()
+	}
 }
 
 /// One or many envelopes, concatenated, as `application/octet-stream`. The answer lists, in
 /// order, each message's outcome; it is a 503 with Retry-After when any was refused for a
 /// reason that passes (the device retries those; the others were stored or are final).
-async fn post_messages(State(state): State<HttpState>, body: Bytes) -> Response {
+async fn post_messages(State(state): State<HttpState>, body: Bytes) -> Result<Response, HttpError> {
 	let mut frames = Vec::new();
 	let mut rest: &[u8] = &body;
 	let mut malformed_tail = false;
 	while !rest.is_empty() {
 		if frames.len() == state.limits.max_messages_per_request {
-			return error(
-				StatusCode::PAYLOAD_TOO_LARGE,
-				Refusal::TooLarge.as_str(),
-				format!("at most {} messages per request", state.limits.max_messages_per_request),
-			);
+			return Err(HttpError::TooManyMessages { max: state.limits.max_messages_per_request });
 		}
 		// Frames are cut without the payload limit, so an oversized message is refused on its
 		// own (`too-large`) and the ones after it are still read.
@@ -124,7 +197,7 @@ async fn post_messages(State(state): State<HttpState>, body: Bytes) -> Response 
 			.inc();
 	}
 	let transient = results.iter().any(|ack| ack.reason.is_some_and(Refusal::is_transient));
-	if transient {
+	Ok(if transient {
 		(
 			StatusCode::SERVICE_UNAVAILABLE,
 			[(header::RETRY_AFTER, RETRY_AFTER_SECONDS)],
@@ -133,32 +206,30 @@ async fn post_messages(State(state): State<HttpState>, body: Bytes) -> Response 
 			.into_response()
 	} else {
 		Json(Results { results }).into_response()
-	}
+	})
 }
 
 /// A WebSocket on which each binary frame is one envelope, answered by a text frame with its
 /// acknowledgement (in the order outcomes are known, each naming its device and sequence). A
 /// login or update report accepted gets a second text frame later: its outcome on chain.
-async fn stream(State(state): State<HttpState>, upgrade: WebSocketUpgrade) -> Response {
+async fn stream(
+	State(state): State<HttpState>,
+	upgrade: WebSocketUpgrade,
+) -> Result<Response, HttpError> {
 	let Ok(slot) = state.websocket_slots.clone().try_acquire_owned() else {
 		state
 			.metrics
 			.refused
 			.with_label_values(&["websocket", Refusal::TooManyConnections.as_str()])
 			.inc();
-		return (
-			StatusCode::SERVICE_UNAVAILABLE,
-			[(header::RETRY_AFTER, RETRY_AFTER_SECONDS)],
-			Json(Outcome::Refused(Refusal::TooManyConnections).ack(None)),
-		)
-			.into_response();
+		return Err(HttpError::TooManyConnections);
 	};
-	upgrade
+	Ok(upgrade
 		.max_message_size(state.max_envelope_bytes)
 		.on_upgrade(move |socket| async move {
 			serve_stream(state, socket).await;
 			drop(slot);
-		})
+		}))
 }
 
 async fn serve_stream(state: HttpState, socket: WebSocket) {
@@ -219,46 +290,25 @@ struct ProofResponse {
 }
 
 /// The device id of a path, with or without `0x`; a `400` when it is not one.
-fn device_in_path(device: &str) -> Result<[u8; 32], Response> {
+fn device_in_path(device: &str) -> Result<[u8; 32], HttpError> {
 	let device = if device.starts_with("0x") { device.to_owned() } else { format!("0x{device}") };
-	iotchain_client::parse_hash32("device", &device).map_err(|_| {
-		error(StatusCode::BAD_REQUEST, "malformed", "the device id is not 32 bytes of hex".into())
-	})
+	iotchain_client::parse_hash32("device", &device).map_err(|_| HttpError::MalformedDevice)
 }
 
 async fn proof(
 	State(state): State<HttpState>,
 	Path((device, sequence)): Path<(String, u64)>,
-) -> Response {
-	let device = match device_in_path(&device) {
-		Ok(device) => device,
-		Err(refusal) => return refusal,
-	};
+) -> Result<Response, HttpError> {
+	let device = device_in_path(&device)?;
 	let store = state.store.clone();
-	let located = tokio::task::spawn_blocking(move || store.locate(&device, sequence)).await;
-	let located = match located {
-		Ok(Ok(Some(located))) => located,
-		Ok(Ok(None)) => {
-			return error(
-				StatusCode::NOT_FOUND,
-				"not-found",
-				"this gateway accepted no such message".into(),
-			)
-		},
-		Ok(Err(failure)) => {
-			return error(StatusCode::INTERNAL_SERVER_ERROR, "store", failure.to_string())
-		},
-		Err(_) => return error(StatusCode::INTERNAL_SERVER_ERROR, "store", "lookup failed".into()),
-	};
+	let located = tokio::task::spawn_blocking(move || store.locate(&device, sequence))
+		.await??
+		.ok_or(HttpError::NotFound)?;
 	if located.relayed {
-		return error(
-			StatusCode::NOT_FOUND,
-			"not-a-reading",
-			"logins and update reports are relayed, not anchored: see /v1/outcomes".into(),
-		);
+		return Err(HttpError::NotAReading);
 	}
 	let Some((batch, leaves)) = located.batch else {
-		return (
+		return Ok((
 			StatusCode::ACCEPTED,
 			[(header::RETRY_AFTER, RETRY_AFTER_SECONDS)],
 			Json(serde_json::json!({
@@ -266,14 +316,14 @@ async fn proof(
 				"detail": "accepted and stored; its batch is not closed yet",
 			})),
 		)
-			.into_response();
+			.into_response());
 	};
 	let position = (located.index - batch.first) as usize;
 	let Some(path) = merkle::inclusion_proof(&leaves, position) else {
-		return error(StatusCode::INTERNAL_SERVER_ERROR, "store", "the batch lost a leaf".into());
+		return Err(HttpError::LostLeaf);
 	};
 	let identity = state.chain.identity();
-	Json(ProofResponse {
+	Ok(Json(ProofResponse {
 		proof: ReadingProof {
 			gateway: iotchain_client::to_hex(&identity.id),
 			batch: batch.sequence,
@@ -286,7 +336,7 @@ async fn proof(
 		status: if batch.finalised_in.is_some() { "finalised" } else { "submitted" },
 		finalised_in: batch.finalised_in,
 	})
-	.into_response()
+	.into_response())
 }
 
 /// The chain's outcome of a relayed login or update report: `200` with it once recorded, `202`
@@ -294,36 +344,24 @@ async fn proof(
 async fn outcome(
 	State(state): State<HttpState>,
 	Path((device, sequence)): Path<(String, u64)>,
-) -> Response {
-	let device = match device_in_path(&device) {
-		Ok(device) => device,
-		Err(refusal) => return refusal,
-	};
+) -> Result<Response, HttpError> {
+	let device = device_in_path(&device)?;
 	let store = state.store.clone();
 	let found = tokio::task::spawn_blocking(move || {
-		Ok::<_, crate::store::StoreError>((
-			store.outcome(&device, sequence)?,
-			store.stored(&device, sequence)?,
-		))
+		Ok::<_, StoreError>((store.outcome(&device, sequence)?, store.stored(&device, sequence)?))
 	})
-	.await;
+	.await??;
 	match found {
-		Ok(Ok((Some(outcome), _))) => {
-			([(header::CONTENT_TYPE, "application/json")], outcome).into_response()
+		(Some(outcome), _) => {
+			Ok(([(header::CONTENT_TYPE, "application/json")], outcome).into_response())
 		},
-		Ok(Ok((None, Some(_)))) => (
+		(None, Some(_)) => Ok((
 			StatusCode::ACCEPTED,
 			[(header::RETRY_AFTER, RETRY_AFTER_SECONDS)],
 			Json(serde_json::json!({"status": "pending"})),
 		)
-			.into_response(),
-		Ok(Ok((None, None))) => error(
-			StatusCode::NOT_FOUND,
-			"not-found",
-			"this gateway accepted no such message".into(),
-		),
-		Ok(Err(failure)) => error(StatusCode::INTERNAL_SERVER_ERROR, "store", failure.to_string()),
-		Err(_) => error(StatusCode::INTERNAL_SERVER_ERROR, "store", "lookup failed".into()),
+			.into_response()),
+		(None, None) => Err(HttpError::NotFound),
 	}
 }
 

@@ -14,6 +14,7 @@
 pub mod anchor;
 pub mod chain;
 pub mod config;
+pub mod error;
 pub mod http;
 pub mod ingest;
 pub mod metrics;
@@ -23,22 +24,73 @@ pub mod payload;
 pub mod progress;
 pub mod refusal;
 pub mod relay;
-pub mod simulate;
 pub mod store;
 
-use std::sync::Arc;
+pub use error::Error;
 
-/// Runs a gateway with `config` until the process is stopped.
-pub async fn serve(config: config::Config) -> anyhow::Result<()> {
+use config::Config;
+use futures::FutureExt;
+use std::{future::Future, net::SocketAddr, sync::Arc};
+use tokio::net::TcpSocket;
+
+/// The listen backlog: the one `tokio::net::TcpListener::bind` gives.
+const BACKLOG: u32 = 128;
+
+/// A socket bound to `address` (reusing it at once after a restart, as
+/// `tokio::net::TcpListener::bind` does) but not yet listening, for [`serve`]: until the gateway
+/// listens, a device that connects is refused.
+pub fn bind(address: SocketAddr) -> std::io::Result<TcpSocket> {
+	let socket = if address.is_ipv4() { TcpSocket::new_v4()? } else { TcpSocket::new_v6()? };
+	socket.set_reuseaddr(true)?;
+	socket.bind(address)?;
+	Ok(socket)
+}
+
+/// Runs a gateway with `config`, serving HTTP and WebSocket on `socket` ([`bind`]), until
+/// `shutdown` completes.
+///
+/// The gateway listens on `socket` only once it is connected to its node and every task runs:
+/// until then a device that connects is refused at once and tries again later, rather than
+/// waiting on a gateway that may itself wait on its node for a long time.
+///
+/// When `shutdown` completes the gateway stops accepting connections, lets the HTTP requests in
+/// flight be answered, and returns; while it is still starting, it returns at once. Its tasks
+/// (WebSocket streams, MQTT, ingest, the anchor, the relay) end with the runtime, where they
+/// stand. Stopping at any point is safe, because durability is the store's: a message is
+/// acknowledged only once the store's commit (fsynced) holds it, so whatever was not
+/// acknowledged is still with the device, or with the broker, which sends it again; and a batch
+/// is stored before it is submitted, so after a restart it goes out again under the same number.
+pub async fn serve(
+	config: Config,
+	socket: TcpSocket,
+	shutdown: impl Future<Output = ()> + Send + 'static,
+) -> Result<(), Error> {
+	let shutdown = shutdown.shared();
+	let routes = tokio::select! {
+		started = start(&config) => started?,
+		() = shutdown.clone() => return Ok(()),
+	};
+	let listener = socket.listen(BACKLOG)?;
+	if let Ok(address) = listener.local_addr() {
+		tracing::info!(listen = %address, "serving HTTP and WebSocket");
+	}
+	axum::serve(listener, routes).with_graceful_shutdown(shutdown).await?;
+	Ok(())
+}
+
+/// Starts a gateway's tasks (the chain, the anchor, ingest, the relay, MQTT) and returns the
+/// HTTP and WebSocket routes over them: the composition root.
+async fn start(config: &Config) -> Result<axum::Router, Error> {
 	let signer = match (&config.suri, &config.key_file) {
 		(Some(suri), _) => iotchain_client::signer_from_suri(&iotchain_client::read_secret(suri)?)?,
 		(None, Some(path)) => iotchain_client::signer_from_key_file(path)?,
-		(None, None) => anyhow::bail!("the gateway needs its key: --suri or --key-file"),
+		(None, None) => return Err(Error::NoKey),
 	};
 	let metrics = Arc::new(metrics::Metrics::new());
 	let store = Arc::new(store::Store::open(&config.data_dir)?);
 	let chain = Arc::new(chain::Chain::connect(&config.node_url, signer, metrics.clone()).await?);
-	let progress = Arc::new(progress::Progress::default());
+	// Every counter the tasks share, restored from the store once, here.
+	let progress = Arc::new(progress::Progress::restore(&store)?);
 	anchor::Anchor::start(
 		chain.clone(),
 		store.clone(),
@@ -48,13 +100,7 @@ pub async fn serve(config: config::Config) -> anyhow::Result<()> {
 	)
 	.await?;
 	tokio::spawn(chain.clone().follow());
-	let (position, last_sequence) = (store.position()?, store.last_sequences()?);
-	progress
-		.relay_accepted
-		.store(position.relay_next, std::sync::atomic::Ordering::Release);
-	progress
-		.relay_done
-		.store(position.relay_done, std::sync::atomic::Ordering::Release);
+	let last_sequence = store.last_sequences()?;
 	let relay_waiting = Arc::new(tokio::sync::Notify::new());
 	let outcomes = Arc::new(outcomes::OutcomeHub::default());
 	let ingest = ingest::Ingestor::start(
@@ -95,8 +141,56 @@ pub async fn serve(config: config::Config) -> anyhow::Result<()> {
 		)),
 		outcomes,
 	};
-	let listener = tokio::net::TcpListener::bind(config.http_listen).await?;
-	tracing::info!(listen = %config.http_listen, "serving HTTP and WebSocket");
-	axum::serve(listener, http::router(state)).await?;
-	Ok(())
+	Ok(http::router(state))
+}
+
+#[cfg(test)]
+mod tests {
+	use super::*;
+	use std::time::Duration;
+
+	/// A socket bound to a free loopback port and not listening: a connection to it is refused.
+	fn refusing() -> (TcpSocket, SocketAddr) {
+		let socket = bind("127.0.0.1:0".parse().expect("an address")).expect("a free port");
+		let address = socket.local_addr().expect("a bound socket");
+		(socket, address)
+	}
+
+	#[tokio::test]
+	async fn a_gateway_without_its_key_does_not_start() {
+		let dir = tempfile::tempdir().unwrap();
+		let config = Config { data_dir: dir.path().to_owned(), ..Config::default() };
+		let error = serve(config, refusing().0, std::future::pending::<()>()).await.unwrap_err();
+		assert_eq!(error.to_string(), "the gateway needs its key: --suri or --key-file");
+	}
+
+	#[tokio::test]
+	async fn a_gateway_waiting_for_its_node_refuses_devices_and_stops_when_told() {
+		let dir = tempfile::tempdir().unwrap();
+		// A node that is down: its port refuses connections, so the gateway keeps dialling.
+		let (_node, node) = refusing();
+		let (socket, gateway) = refusing();
+		let config = Config {
+			node_url: format!("ws://{node}"),
+			suri: Some("//Alice".into()),
+			data_dir: dir.path().to_owned(),
+			..Config::default()
+		};
+		let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+		let serving = serve(config, socket, async move {
+			let _ = stopped.await;
+		});
+		let device = async {
+			tokio::time::sleep(Duration::from_millis(500)).await;
+			let refused = tokio::net::TcpStream::connect(gateway).await.is_err();
+			stop.send(()).expect("the gateway is still starting");
+			refused
+		};
+		let (served, refused) =
+			tokio::time::timeout(Duration::from_secs(10), async { tokio::join!(serving, device) })
+				.await
+				.expect("the gateway stops when told");
+		assert!(refused, "a device is refused while the gateway waits for its node");
+		assert!(served.is_ok(), "{served:?}");
+	}
 }

@@ -6,7 +6,11 @@
 //! anchor task counts what is finalised and times each reading's wait; the relay counts the
 //! outcomes it records. `/healthz` reports what is unanchored and unrelayed, and the metrics'
 //! queue depth is what is unanchored.
+//!
+//! At start the counters are restored once, from the store ([`Progress::restore`]); only what
+//! is finalised waits for the anchor, which asks the chain.
 
+use crate::store::{self, Store};
 use std::{
 	collections::VecDeque,
 	sync::{
@@ -32,6 +36,20 @@ pub struct Progress {
 }
 
 impl Progress {
+	/// The counters as the store left them: readings accepted, and logins and update reports
+	/// accepted and relayed. Readings finalised start at none: the anchor sets them as it
+	/// starts, from the batches the chain has anchored (`Anchor::start`).
+	pub fn restore(store: &Store) -> store::Result<Progress> {
+		let position = store.position()?;
+		Ok(Progress {
+			accepted: AtomicU64::new(position.next_index),
+			finalised: AtomicU64::new(0),
+			accepted_at: Mutex::new(VecDeque::new()),
+			relay_accepted: AtomicU64::new(position.relay_next),
+			relay_done: AtomicU64::new(position.relay_done),
+		})
+	}
+
 	/// Accepted readings not yet in a finalised anchor.
 	pub fn unanchored(&self) -> u64 {
 		self.accepted

@@ -2,8 +2,8 @@
 //! mosquitto, the `iotchain-gateway` binary), real signatures, real transports.
 
 use iotchain_client::{device_key_proof, signer_from_suri, KeyProof, ReadingProof, Wait};
-use iotchain_gateway::simulate::{self, ReceivedAck, SimDevice};
 use iotchain_gateway_protocol::envelope::Kind;
+use iotchain_simulator::{self as simulate, ReceivedAck, SimDevice};
 use iotchain_testing::{
 	gateway::{connect, setup, Broker, Gateway, GATEWAY_SURI, PREFIX},
 	DevNode,

@@ -3,7 +3,10 @@
 use super::{Output, Via};
 use clap::Subcommand;
 use iotchain_client::{Client, ReadAt, Wait};
-use std::{io::Write, path::PathBuf};
+use std::{
+	io::Write,
+	path::{Path, PathBuf},
+};
 
 #[derive(Debug, Subcommand)]
 pub enum Command {
@@ -32,6 +35,13 @@ pub enum Command {
 		#[arg(long)]
 		out: PathBuf,
 	},
+	/// Write the node's runtime metadata (V16, the bytes subxt generates types from) to a file:
+	/// what `scripts/refresh-metadata.sh` keeps as the client's `artifacts/iotchain.scale`.
+	/// Any runtime's, whether or not this iotctl was built for it.
+	Metadata {
+		#[arg(long)]
+		out: PathBuf,
+	},
 	/// Signal that finality (GRANDPA) has stalled: force a change to the then-current
 	/// validators `--delay` blocks after the next session change (governance, two thirds).
 	NoteStalled {
@@ -46,6 +56,25 @@ pub enum Command {
 	},
 }
 
+/// `iotctl chain metadata`: the runtime's metadata V16, as the runtime serves it, into `out`.
+pub async fn metadata(
+	client: &Client,
+	out: &Path,
+	output: &mut Output<'_, impl Write>,
+) -> anyhow::Result<()> {
+	let version = iotchain_client::METADATA_VERSION;
+	let metadata = client
+		.runtime_metadata(version)
+		.await?
+		.ok_or_else(|| anyhow::anyhow!("the node's runtime serves no metadata V{version}"))?;
+	std::fs::write(out, &metadata)
+		.map_err(|error| anyhow::anyhow!("cannot write {}: {error}", out.display()))?;
+	let value = serde_json::json!({ "out": out, "version": version, "bytes": metadata.len() });
+	output.emit(&value, |w| {
+		writeln!(w, "{}: {} bytes of metadata V{version}", out.display(), metadata.len())
+	})
+}
+
 pub async fn run(
 	command: Command,
 	client: &Client,
@@ -53,6 +82,7 @@ pub async fn run(
 	output: &mut Output<'_, impl Write>,
 ) -> anyhow::Result<()> {
 	match command {
+		Command::Metadata { out } => metadata(client, &out, output).await,
 		Command::Snapshot { out } => {
 			let snapshot = client.state_snapshot().await?;
 			let file = std::fs::File::create(&out)

@@ -82,7 +82,7 @@ pub enum Command {
 	/// Telemetry anchored by gateways: verify a reading, a device's or a gateway's anchors.
 	#[command(subcommand)]
 	Telemetry(telemetry::Command),
-	/// The chain: identity, validators, events as they finalise.
+	/// The chain: identity, validators, events as they finalise, state and metadata.
 	#[command(subcommand)]
 	Chain(chain::Command),
 	/// The validator set (governance) and a validator's session keys.
@@ -143,6 +143,11 @@ pub async fn run(cli: Cli, out: &mut impl Write) -> anyhow::Result<()> {
 		)) => {
 			let genesis = parse_hash32("genesis hash", genesis)?;
 			return governance::node_prove(args, genesis, &mut output);
+		},
+		// Any runtime's metadata, this iotctl's or a new one's: no compatibility warning.
+		Command::Chain(chain::Command::Metadata { out: file }) => {
+			let client = Client::connect(&cli.global.url).await?;
+			return chain::metadata(&client, file, &mut output).await;
 		},
 		Command::Device(device::Command::ProveKey(
 			args @ device::ProveKey { genesis: Some(genesis), .. },

@@ -697,6 +697,14 @@ async fn bad_input_and_refusals_give_one_clear_line() {
 	assert_eq!(at_best["active"], serde_json::json!([account(ALICE)]));
 	let watched = iotctl_json(&node, None, &["chain", "watch", "--blocks", "1"]).await;
 	assert!(watched["block"]["number"].is_u64(), "{watched}");
+	// The dev node runs this tree's runtime, whose metadata the client's committed artifact is
+	// (client/tests/metadata.rs): what scripts/refresh-metadata.sh writes is that, byte for byte.
+	let out = scratch_file("metadata.scale", b"");
+	let args = ["chain", "metadata", "--out", out.to_str().unwrap()];
+	let written = iotctl_json(&node, None, &args).await;
+	let committed: &[u8] = include_bytes!("../../client/artifacts/iotchain.scale");
+	assert!(std::fs::read(&out).unwrap() == committed, "the committed metadata, byte for byte");
+	assert_eq!(written["bytes"], committed.len(), "{written}");
 	let members = iotctl_json(&node, None, &["council", "members"]).await;
 	assert_eq!(members, serde_json::json!([account(ALICE)]));
 	assert!(parse_hash32("id", &unknown).is_ok());

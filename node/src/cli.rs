@@ -21,6 +21,10 @@ pub enum Subcommand {
 	/// Build a chain specification (`--raw` for the form validators share).
 	BuildSpec(sc_cli::BuildSpecCmd),
 
+	/// Build a consortium's chain specification from its member organisations' public keys
+	/// (`--orgs orgs.json`; `--raw` for the form validators share).
+	ConsortiumSpec(crate::chain_spec::ConsortiumSpecCmd),
+
 	/// Validate blocks.
 	CheckBlock(sc_cli::CheckBlockCmd),
 

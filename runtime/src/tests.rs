@@ -20,6 +20,11 @@ fn genesis_storage(preset: &str) -> sp_runtime::Storage {
 		&genesis_config_presets::get_preset(&PresetId::from(preset)).expect("preset exists"),
 	)
 	.expect("a preset is valid JSON");
+	storage_of_patch(patch)
+}
+
+/// The genesis storage a patch over the default genesis config builds.
+fn storage_of_patch(patch: Value) -> sp_runtime::Storage {
 	let mut config = serde_json::to_value(RuntimeGenesisConfig::default()).expect("serialises");
 	merge_json(&mut config, patch);
 	serde_json::from_value::<RuntimeGenesisConfig>(config)
@@ -92,6 +97,52 @@ fn presets_fund_the_development_accounts() {
 			assert!(pallet_balances::Pallet::<Runtime>::free_balance(&bob) > 0, "{preset}");
 		});
 	}
+}
+
+#[test]
+fn a_consortium_genesis_seats_funds_and_allows_its_members_and_no_one_else() {
+	use crate::{AccountId, SessionKeys, UNIT};
+	use genesis_config_presets::{consortium_genesis, Member, MAX_MEMBERS};
+	use sp_core::{ed25519, sr25519, Pair};
+	let members: Vec<Member> = (1..=5u8)
+		.map(|i| Member {
+			account: sr25519::Pair::from_seed(&[i; 32]).public().into(),
+			session_keys: SessionKeys {
+				aura: sr25519::Pair::from_seed(&[i + 100; 32]).public().into(),
+				grandpa: ed25519::Pair::from_seed(&[i; 32]).public().into(),
+			},
+			// As libp2p forms an ed25519 key's PeerId: an identity multihash of the protobuf key.
+			peer_id: [&[0x00, 0x24, 0x08, 0x01, 0x12, 0x20][..], &[i; 32][..]].concat(),
+		})
+		.collect();
+	let mut accounts: Vec<AccountId> = members.iter().map(|m| m.account.clone()).collect();
+	accounts.sort();
+	let patch = consortium_genesis(&members).expect("five members make a consortium");
+	sp_io::TestExternalities::new(storage_of_patch(patch)).execute_with(|| {
+		assert_eq!(pallet_aura::Authorities::<Runtime>::get().len(), 5);
+		assert_eq!(pallet_grandpa::Pallet::<Runtime>::grandpa_authorities().len(), 5);
+		let mut validators = pallet_session::Validators::<Runtime>::get();
+		validators.sort();
+		assert_eq!(validators, accounts);
+		assert_eq!(pallet_validator_set::MinValidators::<Runtime>::get(), 4, "min(N, 4)");
+		let mut council =
+			pallet_membership::Members::<Runtime, frame_support::instances::Instance1>::get()
+				.into_inner();
+		council.sort();
+		assert_eq!(council, accounts, "every member holds a council seat");
+		assert_eq!(pallet_sudo::Key::<Runtime>::get(), None);
+		for account in &accounts {
+			let balance = pallet_balances::Pallet::<Runtime>::free_balance(account);
+			assert_eq!(balance, 1_000_000 * UNIT);
+		}
+		let bob = sp_keyring::Sr25519Keyring::Bob.to_account_id();
+		assert_eq!(pallet_balances::Pallet::<Runtime>::free_balance(&bob), 0, "only members");
+		let allowed = pallet_peer_allowlist::Pallet::<Runtime>::allowed_peer_ids();
+		assert_eq!(allowed.len(), 5, "every member's node, and only theirs, may join");
+	});
+	assert!(consortium_genesis(&[]).is_err(), "a consortium has members");
+	let too_many = vec![members[0].clone(); MAX_MEMBERS as usize + 1];
+	assert!(consortium_genesis(&too_many).is_err(), "beyond the council's bound");
 }
 
 fn latest_metadata() -> frame_metadata::v16::RuntimeMetadataV16 {

@@ -226,16 +226,46 @@ pub fn four_organisations_placed(
 	network.chain_spec = consortium.join("chain-spec.json");
 	let mut signers = Vec::new();
 	for i in 1..=ORGANISATIONS {
-		let org = consortium.join(format!("org{i}"));
-		let node =
-			Node::new(&network.dir, &format!("org{i}"), org.join("data"), org.join("node-key"));
-		network.nodes.push(place(i - 1, node));
+		let name = format!("org{i}");
+		let org = consortium.join(&name);
+		let node = Node::new(&network.dir, &name, org.join("data"), org.join("node-key"));
+		let mut node = place(i - 1, node);
+		// The flags new-consortium.sh wrote for the organisation's validator, as
+		// docker-compose.yml and local-testnet.sh run it.
+		node.flags = Some(node_args(&consortium, &name, &node));
+		network.nodes.push(node);
 		signers.push(Signer::new(pair_of_account_file(&org.join("account.json"))));
 	}
 	for index in 0..ORGANISATIONS {
 		network.start(index);
 	}
 	signers
+}
+
+/// Organisation `org`'s validator flags as `new-consortium.sh` wrote them
+/// (`<consortium>/<org>/node.args`: one flag a line, `#` comments), with their placeholders
+/// filled in for `node`: `{CONSORTIUM}` the consortium's directory, `{P2P_HOST}` and
+/// `{P2P_PORT}` where it listens for peers, `{RPC_PORT}` its JSON-RPC port. docker-compose.yml
+/// and local-testnet.sh fill them in through `scripts/consortium-node.sh`.
+pub fn node_args(consortium: &Path, org: &str, node: &Node) -> Vec<String> {
+	let file = consortium.join(org).join("node.args");
+	let text = fs::read_to_string(&file).unwrap_or_else(|e| panic!("{}: {e}", file.display()));
+	let values = [
+		("{CONSORTIUM}", consortium.to_str().expect("a UTF-8 path").to_owned()),
+		("{P2P_HOST}", node.host.clone()),
+		("{P2P_PORT}", node.p2p_port.to_string()),
+		("{RPC_PORT}", node.rpc_port.to_string()),
+	];
+	text.lines()
+		.filter(|line| !line.is_empty() && !line.starts_with('#'))
+		.map(|line| {
+			let flag = values.iter().fold(line.to_owned(), |flag, (placeholder, value)| {
+				flag.replace(placeholder, value)
+			});
+			assert!(!flag.contains('{'), "{}: a placeholder left in {flag}", file.display());
+			flag
+		})
+		.collect()
 }
 
 /// `admin` registers a new device with id `device_id` in organisation `org`, proving the

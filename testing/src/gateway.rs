@@ -3,7 +3,7 @@
 
 use crate::{free_port, DevNode};
 use iotchain_client::{signer_from_suri, Client, DeviceKind, Governance, OrgRoles, Wait};
-use iotchain_gateway::simulate::{self, SimDevice};
+use iotchain_simulator::{self as simulate, SimDevice};
 use serde_json::Value;
 use std::{
 	net::TcpStream,

@@ -244,6 +244,10 @@ pub struct Node {
 	pub netns: Option<String>,
 	/// The address its p2p port listens on: loopback, or its namespace's address.
 	pub host: String,
+	/// The flags it runs with instead of those [`Node::start`] gives a node of the network
+	/// (all but `--no-prometheus` and the bootnodes): an organisation's validator runs with
+	/// those `new-consortium.sh` wrote for it (`consortium::node_args`).
+	pub flags: Option<Vec<String>>,
 	log: PathBuf,
 	process: Option<Child>,
 }
@@ -268,6 +272,7 @@ impl Node {
 			rpc_port: free_port(),
 			netns: None,
 			host: "127.0.0.1".to_owned(),
+			flags: None,
 			log: dir.join(format!("{name}.log")),
 			process: None,
 		}
@@ -299,7 +304,8 @@ impl Node {
 		self.process.as_ref().map(Child::id)
 	}
 
-	/// Starts the node as a validator of `chain_spec`, and waits for its RPC.
+	/// Starts the node as a validator of `chain_spec` (or with its own [`Node::flags`]), and
+	/// waits for its RPC.
 	pub fn start(&mut self, chain_spec: &Path, bootnodes: &[String]) {
 		let log = fs::OpenOptions::new()
 			.create(true)
@@ -314,19 +320,21 @@ impl Node {
 				command
 			},
 		};
-		command
-			.arg("--chain")
-			.arg(chain_spec)
-			.arg("--base-path")
-			.arg(&self.base_path)
-			.arg("--node-key-file")
-			.arg(&self.node_key_file)
-			.args(["--validator", "--name", &self.name, "--no-mdns", "--no-telemetry"])
-			.args(["--no-prometheus", "--listen-addr"])
-			.arg(format!("/ip4/{}/tcp/{}", self.host, self.p2p_port))
-			.args(["--rpc-port", &self.rpc_port.to_string()])
-			.stdout(Stdio::null())
-			.stderr(log);
+		match &self.flags {
+			Some(flags) => command.args(flags),
+			None => command
+				.arg("--chain")
+				.arg(chain_spec)
+				.arg("--base-path")
+				.arg(&self.base_path)
+				.arg("--node-key-file")
+				.arg(&self.node_key_file)
+				.args(["--validator", "--name", &self.name, "--no-mdns", "--no-telemetry"])
+				.arg("--listen-addr")
+				.arg(format!("/ip4/{}/tcp/{}", self.host, self.p2p_port))
+				.args(["--rpc-port", &self.rpc_port.to_string()]),
+		};
+		command.arg("--no-prometheus").stdout(Stdio::null()).stderr(log);
 		if !bootnodes.is_empty() {
 			command.arg("--bootnodes").args(bootnodes);
 		}

@@ -1,5 +1,8 @@
+//! # iotchain-simulator
+//!
 //! A device simulator: signs as many devices would, and sends over HTTP, WebSocket or MQTT.
-//! Used by `iotchain-gateway simulate`, the tests and the benchmarks.
+//! Used by the `iotchain-simulator` binary, the gateway's tests and its benchmark. It reaches a
+//! gateway only over the wire, as devices do (docs/gateway-protocol.md).
 
 use futures::{SinkExt, StreamExt};
 use iotchain_client::{

@@ -1,0 +1,48 @@
+//! Why the gateway cannot start (or, once running, cannot read back what it stored), each with
+//! the message an operator reads: the binary prints `error: {error:#}`, this error and then
+//! what it wraps.
+
+use crate::store::StoreError;
+use iotchain_client::AccountId;
+use std::path::PathBuf;
+
+/// What stops a gateway.
+#[derive(Debug, thiserror::Error)]
+pub enum Error {
+	/// The configuration file could not be read.
+	#[error("reading {path}: {error}")]
+	ReadConfig { path: PathBuf, error: std::io::Error },
+	/// The configuration file is not the gateway's TOML (a syntax error, an unknown field).
+	#[error("{path}: {error}")]
+	Config { path: PathBuf, error: toml::de::Error },
+	/// Neither `--suri` nor `--key-file` was given (nor their configuration fields).
+	#[error("the gateway needs its key: --suri or --key-file")]
+	NoKey,
+	/// The gateway's key is no device's or gateway's on chain.
+	#[error("the signing account {account} is not a registered device or gateway")]
+	NotRegistered { account: AccountId },
+	/// The gateway's key is a device's.
+	#[error("the signing account {account} is a device, not a gateway")]
+	NotAGateway { account: AccountId },
+	/// The node went away while the gateway was starting.
+	#[error("the node is unreachable")]
+	NodeUnreachable,
+	/// The chain holds batches of this gateway that its store never closed (a lost or foreign
+	/// store): it could never anchor again without reusing their numbers.
+	#[error(
+		"the chain has anchored {anchored} batches of this gateway but its store closed only \
+		 {closed}: this is not the store those batches came from"
+	)]
+	ForeignStore { anchored: u64, closed: u64 },
+	/// A batch the store's positions name is not in it.
+	#[error("batch {sequence} is not in the store")]
+	MissingBatch { sequence: u64 },
+	/// The chain, the key, or the secret the key is read from.
+	#[error(transparent)]
+	Client(#[from] iotchain_client::Error),
+	#[error(transparent)]
+	Store(#[from] StoreError),
+	/// Listening for HTTP and WebSocket connections failed.
+	#[error(transparent)]
+	Listen(#[from] std::io::Error),
+}
