@@ -12,6 +12,7 @@ APT_PACKAGES=(
 	curl             # JSON-RPC: scripts/env.sh's `rpc`, the partition test in its namespaces
 	jq
 	python3          # the primitives' test-vector generators (make-test-vectors.py)
+	python3-venv     # the independent client the tests sign with (substrate-interface, below)
 	git
 	mosquitto        # the MQTT broker the gateway subscribes to (its tests start their own)
 	iproute2         # the partition test's network namespaces, bridges and tc
@@ -45,5 +46,13 @@ rustup toolchain list | grep -q '^nightly' || rustup toolchain install nightly -
 
 # The test runner (scripts/test.sh): it runs each test in a process of its own, several at once.
 command -v cargo-nextest >/dev/null 2>&1 || cargo install cargo-nextest --locked
+
+# A second, independent client for the tests (node/tests/standard_clients.rs): Python's
+# substrate-interface, in a virtual environment of the project's own.
+python_env="$HOME/.cache/iotchain/python"
+if ! "$python_env/bin/python3" -c 'import substrateinterface' 2>/dev/null; then
+	python3 -m venv "$python_env"
+	"$python_env/bin/pip" install --quiet --disable-pip-version-check substrate-interface==1.8.1
+fi
 
 echo "setup: ready"

@@ -440,7 +440,9 @@ async fn sign_per_gateway(
 			logins
 				.chunks(BATCH)
 				.map(|batch| {
-					let call = runtime::tx().login_records().submit_signed_logins(batch.to_vec());
+					let logins =
+						runtime_types::bounded_collections::bounded_vec::BoundedVec(batch.to_vec());
+					let call = runtime::tx().login_records().submit_signed_logins(logins);
 					sign(&at, gateway, &call, batch.len() as u64)
 				})
 				.collect()

@@ -1,7 +1,8 @@
 //! The device registry: organisations, their accounts, and their devices and gateways.
 
 use crate::{
-	runtime, AccountId, Client, Device, DeviceId, Error, KeyProof, OrgId, OrgRoles, Organisation,
+	runtime::{self, runtime_types::bounded_collections::bounded_vec::BoundedVec},
+	AccountId, Client, Device, DeviceId, Error, KeyProof, OrgId, OrgRoles, Organisation,
 	ProvenRegistration, Receipt, Result, Signer, Wait,
 };
 
@@ -114,7 +115,9 @@ impl Client {
 			};
 			self.submit_in_batches(registrations, 1, register, wait, progress).await?
 		} else {
-			let register = |batch| runtime::tx().device_registry().register_devices(batch);
+			// The runtime bounds a batch by its `MaxBatchSize`: a larger one does not decode.
+			let register =
+				|batch| runtime::tx().device_registry().register_devices(BoundedVec(batch));
 			self.submit_in_batches(registrations, per_extrinsic, register, wait, progress)
 				.await?
 		};

@@ -2,8 +2,9 @@
 //! reports, and the fleet's status.
 
 use crate::{
-	runtime, AccountId, Client, DeviceId, Error, FirmwareVersion, FleetStatus, Receipt, Release,
-	ReleaseId, Result, UpdateOutcome, UpdateReport, Wait, YankReason,
+	runtime::{self, runtime_types::bounded_collections::bounded_vec::BoundedVec},
+	AccountId, Client, DeviceId, Error, FirmwareVersion, FleetStatus, Receipt, Release, ReleaseId,
+	Result, UpdateOutcome, UpdateReport, Wait, YankReason,
 };
 use sha2::{Digest, Sha256};
 use std::{io::Read, path::Path};
@@ -144,7 +145,8 @@ impl Client {
 		wait: Wait,
 		progress: impl Fn(usize),
 	) -> Result<Vec<(Vec<UpdateReport>, Result<Receipt>)>> {
-		let report = |batch| runtime::tx().firmware_releases().report_updates(batch);
+		// The runtime bounds a batch by its `MaxBatchSize`: a larger one does not decode.
+		let report = |batch| runtime::tx().firmware_releases().report_updates(BoundedVec(batch));
 		self.submit_in_batches(reports, per_extrinsic, report, wait, progress).await
 	}
 

@@ -2,8 +2,9 @@
 //! logins, the audit trail, and unlocking a locked pair.
 
 use crate::{
-	runtime, AccountId, Client, DeviceId, Error, LoginOutcome, LoginRecord, PairState, Receipt,
-	Result, SignedLogin, UserDeviceId, UserDeviceSignature, Wait,
+	runtime::{self, runtime_types::bounded_collections::bounded_vec::BoundedVec},
+	AccountId, Client, DeviceId, Error, LoginOutcome, LoginRecord, PairState, Receipt, Result,
+	SignedLogin, UserDeviceId, UserDeviceSignature, Wait,
 };
 use iotchain_certification_scheme as scheme;
 
@@ -154,7 +155,8 @@ impl Client {
 		wait: Wait,
 		progress: impl Fn(usize),
 	) -> Result<Vec<(Vec<SignedLogin<u32>>, Result<Receipt>)>> {
-		let submit = |batch| runtime::tx().login_records().submit_signed_logins(batch);
+		// The runtime bounds a batch by its `MaxBatchSize`: a larger one does not decode.
+		let submit = |batch| runtime::tx().login_records().submit_signed_logins(BoundedVec(batch));
 		self.submit_in_batches(logins, per_extrinsic, submit, wait, progress).await
 	}
 

@@ -2,8 +2,9 @@
 //! pair registered, and the certification values computed from it off chain.
 
 use crate::{
-	runtime, AccountId, Client, Combination, Credential, DeviceId, PairRegistration, Receipt,
-	Registration, Result, UserDeviceId, Wait,
+	runtime::{self, runtime_types::bounded_collections::bounded_vec::BoundedVec},
+	AccountId, Client, Combination, Credential, DeviceId, PairRegistration, Receipt, Registration,
+	Result, UserDeviceId, Wait,
 };
 use iotchain_certification_scheme as scheme;
 
@@ -104,7 +105,9 @@ impl Client {
 		wait: Wait,
 		progress: impl Fn(usize),
 	) -> Result<Vec<(Vec<PairRegistration>, Result<Receipt>)>> {
-		let register = |batch| runtime::tx().registration_hashes().register_pairs(batch);
+		// The runtime bounds a batch by its `MaxBatchSize`: a larger one does not decode.
+		let register =
+			|batch| runtime::tx().registration_hashes().register_pairs(BoundedVec(batch));
 		self.submit_in_batches(pairs, per_extrinsic, register, wait, progress).await
 	}
 

@@ -5,7 +5,13 @@
 
 use crate::{
 	input::to_hex,
-	runtime::{self, runtime_types::pallet_telemetry_anchors::types as anchor_types},
+	runtime::{
+		self,
+		runtime_types::{
+			bounded_collections::bounded_vec::BoundedVec,
+			pallet_telemetry_anchors::types as anchor_types,
+		},
+	},
 	Client, DeviceId, Error, Receipt, Result, Wait,
 };
 use iotchain_gateway_protocol::{
@@ -19,7 +25,9 @@ use serde::Serialize;
 
 pub use anchor_types::{AnchoredBatch, DeviceAnchor, DeviceRange};
 
-/// A batch as a gateway submits it.
+/// A batch as a gateway builds it. The call takes its ranges bounded by the runtime's
+/// `MaxDevicesPerBatch` (a batch naming more devices does not decode); [`Client::anchor_batch`]
+/// wraps them.
 pub type AnchorBatch = anchor_types::Batch<Vec<DeviceRange>>;
 
 /// A reading that checked out: its device's signature, its place under a finalised anchor.
@@ -42,6 +50,22 @@ pub struct VerifiedReading {
 impl Client {
 	/// Anchors the signer's (a gateway's) next batch of readings.
 	pub async fn anchor_batch(&self, batch: AnchorBatch, wait: Wait) -> Result<Receipt> {
+		let anchor_types::Batch {
+			sequence,
+			root,
+			leaf_count,
+			first_timestamp_ms,
+			last_timestamp_ms,
+			devices,
+		} = batch;
+		let batch = anchor_types::Batch {
+			sequence,
+			root,
+			leaf_count,
+			first_timestamp_ms,
+			last_timestamp_ms,
+			devices: BoundedVec(devices),
+		};
 		self.submit(&runtime::tx().telemetry_anchors().anchor(batch), wait).await
 	}
 

@@ -91,8 +91,13 @@ where
 	let registry = config.prometheus_registry();
 	let genesis_hash = client.info().genesis_hash;
 
-	// Closed from the first request on: the gate reads the list before the network starts.
-	let gate = PeerGate::default();
+	// Closed from the first request on: the gate reads the list before the network starts. A
+	// live chain's gate never opens for an empty list; a test network's is open until its list
+	// first names a peer.
+	let gate = match config.chain_spec.chain_type() {
+		sc_service::ChainType::Live => PeerGate::closed_when_empty(),
+		_ => PeerGate::open_until_listed(),
+	};
 	gate.refresh(&client, client.info().best_hash);
 	spawn_handle.spawn(
 		"allow-list-follower",

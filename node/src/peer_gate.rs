@@ -1,9 +1,12 @@
 //! Which peers may request chain data of this node: the consortium's allow-list, applied to
 //! every request-response protocol the node serves (`network.rs` puts each behind the gate).
 //!
-//! The policy is deliberately closed on doubt: while the chain's allow-list is empty (development
-//! chains) everyone is admitted, once it names any PeerId only those are, a list whose entries
-//! are all malformed admits no one, and a node that cannot read its chain keeps the list it had.
+//! The policy is deliberately closed on doubt. On a development or local chain whose allow-list
+//! has never named a peer (an open test network) everyone is admitted; once the list names any
+//! PeerId only those are, and an empty list then admits no one; on a live (consortium) chain an
+//! empty list admits no one from the start — removing every node closes the gate, it never
+//! opens it. A list whose entries are all malformed admits no one, and a node that cannot read
+//! its chain keeps the list it had.
 //! A refused peer gets a fatal reputation change, so the network bans it and closes its
 //! connections.
 
@@ -29,14 +32,27 @@ type Hash = <Block as BlockT>::Hash;
 
 const LOG_TARGET: &str = "iotchain::allow-list";
 
-/// Which peers may make requests of this node: everyone while the chain's allow-list is empty
-/// (development chains), only the listed PeerIds once it names any.
-#[derive(Clone, Default)]
+/// Which peers may make requests of this node: only the PeerIds on the chain's allow-list, or
+/// everyone on an open test network whose list has never named a peer.
+#[derive(Clone)]
 pub struct PeerGate {
+	/// `None` while the gate is open: a test network that has never listed a peer.
 	listed: Arc<RwLock<Option<HashSet<PeerId>>>>,
 }
 
 impl PeerGate {
+	/// The gate of a live chain: closed until the allow-list names a peer, and closed again if
+	/// it ever names none.
+	pub fn closed_when_empty() -> Self {
+		PeerGate { listed: Arc::new(RwLock::new(Some(HashSet::new()))) }
+	}
+
+	/// The gate of a development or local test network: open while its allow-list has never
+	/// named a peer, then as closed as a live chain's.
+	pub fn open_until_listed() -> Self {
+		PeerGate { listed: Arc::new(RwLock::new(None)) }
+	}
+
 	fn admits(&self, peer: &PeerId) -> bool {
 		match &*self.listed.read().unwrap_or_else(PoisonError::into_inner) {
 			None => true,
@@ -44,16 +60,19 @@ impl PeerGate {
 		}
 	}
 
-	/// Takes the allow-list as the runtime hands it out. A list whose entries are all malformed
-	/// admits no one rather than everyone: the gate only opens for an empty list.
+	/// Takes the allow-list as the runtime hands it out. An empty list leaves an open gate
+	/// open and a closed one closed; a list whose entries are all malformed admits no one.
 	fn update(&self, allowed: Vec<sp_core::OpaquePeerId>) {
-		let listed = (!allowed.is_empty()).then(|| {
+		let mut listed = self.listed.write().unwrap_or_else(PoisonError::into_inner);
+		if allowed.is_empty() && listed.is_none() {
+			return;
+		}
+		*listed = Some(
 			allowed
 				.iter()
 				.filter_map(|peer_id| PeerId::from_bytes(&peer_id.0).ok())
-				.collect()
-		});
-		*self.listed.write().unwrap_or_else(PoisonError::into_inner) = listed;
+				.collect(),
+		);
 	}
 
 	/// Reads the allow-list at `at`. On failure the gate keeps the list it had: a node that
@@ -172,7 +191,7 @@ mod tests {
 		allowed: &[PeerId],
 		peer: PeerId,
 	) -> (Option<IncomingRequest>, oneshot::Receiver<OutgoingResponse>) {
-		let gate = PeerGate::default();
+		let gate = PeerGate::open_until_listed();
 		gate.update(listed(allowed));
 		let (to_gate, requests) = async_channel::bounded(1);
 		let (handler, handled) = async_channel::bounded(1);
@@ -194,17 +213,42 @@ mod tests {
 	}
 
 	#[test]
-	fn an_empty_allow_list_admits_everyone() {
-		let gate = PeerGate::default();
+	fn a_test_network_that_never_listed_a_peer_admits_everyone() {
+		let gate = PeerGate::open_until_listed();
 		assert!(gate.admits(&PeerId::random()));
 		gate.update(Vec::new());
 		assert!(gate.admits(&PeerId::random()));
 	}
 
+	/// The attack: a council majority removes every node from the list, hoping the gate of a
+	/// live chain opens to everyone. It closes.
+	#[test]
+	fn an_empty_allow_list_on_a_live_chain_admits_no_one() {
+		let member = PeerId::random();
+		let gate = PeerGate::closed_when_empty();
+		assert!(!gate.admits(&member), "closed before the list is read");
+		gate.update(listed(&[member]));
+		assert!(gate.admits(&member));
+		gate.update(Vec::new());
+		assert!(!gate.admits(&member));
+		assert!(!gate.admits(&PeerId::random()));
+	}
+
+	/// A test network's gate, once its list named a peer, closes like a live chain's when the
+	/// list is emptied.
+	#[test]
+	fn an_emptied_allow_list_closes_a_test_networks_gate() {
+		let member = PeerId::random();
+		let gate = PeerGate::open_until_listed();
+		gate.update(listed(&[member]));
+		gate.update(Vec::new());
+		assert!(!gate.admits(&member));
+	}
+
 	#[test]
 	fn once_the_list_names_peers_only_they_are_admitted() {
 		let (member, stranger) = (PeerId::random(), PeerId::random());
-		let gate = PeerGate::default();
+		let gate = PeerGate::open_until_listed();
 		gate.update(listed(&[member]));
 		assert!(gate.admits(&member));
 		assert!(!gate.admits(&stranger));
@@ -212,7 +256,7 @@ mod tests {
 
 	#[test]
 	fn a_list_of_only_malformed_entries_admits_no_one() {
-		let gate = PeerGate::default();
+		let gate = PeerGate::open_until_listed();
 		gate.update(vec![sp_core::OpaquePeerId(vec![0xff; 7])]);
 		assert!(!gate.admits(&PeerId::random()));
 	}
@@ -220,7 +264,7 @@ mod tests {
 	#[test]
 	fn a_member_removed_from_the_list_is_no_longer_admitted() {
 		let (member, other) = (PeerId::random(), PeerId::random());
-		let gate = PeerGate::default();
+		let gate = PeerGate::open_until_listed();
 		gate.update(listed(&[member, other]));
 		gate.update(listed(&[other]));
 		assert!(!gate.admits(&member));

@@ -155,14 +155,15 @@ pub type Block = generic::Block<Header, UncheckedExtrinsic>;
 /// The checks every signed transaction passes, in order.
 pub type TxExtension = (
 	frame_system::CheckNonZeroSender<Runtime>,
-	// In place of `frame_system::CheckNonce` (same identifier and encoding), before the fee: a
-	// stranger is refused before any state is touched for it, and a device's nonce is held to
-	// its quota's window in the pool.
-	pallet_admission::AdmitAndCheckNonce<Runtime>,
 	frame_system::CheckSpecVersion<Runtime>,
 	frame_system::CheckTxVersion<Runtime>,
 	frame_system::CheckGenesis<Runtime>,
 	frame_system::CheckEra<Runtime>,
+	// In place of `frame_system::CheckNonce`, with its identifier, its encoding and in its
+	// place (standard clients put the nonce after the era), before the weight and the fee: a
+	// stranger is refused before its account is read, and every known account is held to its
+	// budget of block weight and its depth in the pool.
+	pallet_admission::AdmitAndCheckNonce<Runtime>,
 	frame_system::CheckWeight<Runtime>,
 	// Devices pay nothing for the records they exist to write (`#[pallet::feeless_if]`).
 	pallet_skip_feeless_payment::SkipCheckIfFeeless<
@@ -186,11 +187,11 @@ pub type SignedPayload = generic::SignedPayload<RuntimeCall, TxExtension>;
 pub fn immortal_tx_extension(nonce: Nonce) -> TxExtension {
 	(
 		frame_system::CheckNonZeroSender::new(),
-		pallet_admission::AdmitAndCheckNonce::from(nonce),
 		frame_system::CheckSpecVersion::new(),
 		frame_system::CheckTxVersion::new(),
 		frame_system::CheckGenesis::new(),
 		frame_system::CheckEra::from(generic::Era::Immortal),
+		pallet_admission::AdmitAndCheckNonce::from(nonce),
 		frame_system::CheckWeight::new(),
 		pallet_transaction_payment::ChargeTransactionPayment::from(0).into(),
 		frame_metadata_hash_extension::CheckMetadataHash::new(false),
@@ -201,13 +202,15 @@ pub fn immortal_tx_extension(nonce: Nonce) -> TxExtension {
 /// Migrations to run on the next runtime upgrade, besides the pallets' own. Each is a
 /// `VersionedMigration`, so one left here after it ran is skipped on later upgrades.
 #[cfg(not(feature = "upgrade-rehearsal"))]
-pub type Migrations = ();
+pub type Migrations = (pallet_admission::migrations::v1::ForgetTransactionCounts<Runtime>,);
 
 /// The upgrade rehearsal's migration: every organisation record rewritten, the device registry
 /// moved to storage version 1.
 #[cfg(feature = "upgrade-rehearsal")]
-pub type Migrations =
-	(pallet_device_registry::migrations::rehearsal::RewriteOrganisationsV0ToV1<Runtime>,);
+pub type Migrations = (
+	pallet_admission::migrations::v1::ForgetTransactionCounts<Runtime>,
+	pallet_device_registry::migrations::rehearsal::RewriteOrganisationsV0ToV1<Runtime>,
+);
 
 /// Dispatches blocks and extrinsics to the pallets.
 pub type Executive = frame_executive::Executive<

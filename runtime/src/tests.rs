@@ -318,9 +318,9 @@ fn a_full_registration_batch_fits_in_one_transaction() {
 				[0; 64],
 			)),
 		})
-		.collect();
+		.collect::<Vec<_>>();
 	let call = RuntimeCall::DeviceRegistry(pallet_device_registry::Call::register_devices {
-		registrations: batch,
+		registrations: batch.try_into().ok().expect("MaxBatchSize registrations fit"),
 	});
 	assert_fits_in_one_transaction(call);
 }
@@ -344,9 +344,11 @@ fn a_full_batch_of_records_fits_in_one_transaction() {
 				sp_core::sr25519::Signature::from_raw([0; 64]),
 			),
 		})
-		.collect();
+		.collect::<Vec<_>>();
 	assert_fits_in_one_transaction(RuntimeCall::LoginRecords(
-		pallet_login_records::Call::submit_signed_logins { logins },
+		pallet_login_records::Call::submit_signed_logins {
+			logins: logins.try_into().ok().expect("MaxBatchSize logins fit"),
+		},
 	));
 	let items = <Runtime as pallet_firmware_releases::Config>::MaxBatchSize::get();
 	let reports = (0..items)
@@ -356,9 +358,11 @@ fn a_full_batch_of_records_fits_in_one_transaction() {
 			outcome: pallet_firmware_releases::UpdateOutcome::Installed,
 			measured_sha256: [0; 32],
 		})
-		.collect();
+		.collect::<Vec<_>>();
 	assert_fits_in_one_transaction(RuntimeCall::FirmwareReleases(
-		pallet_firmware_releases::Call::report_updates { reports },
+		pallet_firmware_releases::Call::report_updates {
+			reports: reports.try_into().ok().expect("MaxBatchSize reports fit"),
+		},
 	));
 	let items = <Runtime as pallet_registration_hashes::Config>::MaxBatchSize::get();
 	let pairs = (0..items)
@@ -370,9 +374,11 @@ fn a_full_batch_of_records_fits_in_one_transaction() {
 			),
 			app_integrity_key: [0; 32],
 		})
-		.collect();
+		.collect::<Vec<_>>();
 	assert_fits_in_one_transaction(RuntimeCall::RegistrationHashes(
-		pallet_registration_hashes::Call::register_pairs { pairs },
+		pallet_registration_hashes::Call::register_pairs {
+			pairs: pairs.try_into().ok().expect("MaxBatchSize pairs fit"),
+		},
 	));
 }
 
@@ -864,44 +870,45 @@ mod admission {
 	}
 
 	#[test]
-	fn a_device_records_without_tokens_within_its_quota() {
+	fn a_device_records_without_tokens_within_its_budget() {
 		with_device(|device, id| {
-			let quota = <Runtime as pallet_admission::Config>::DeviceQuota::get();
 			assert_eq!(pallet_balances::Pallet::<Runtime>::free_balance(account_of(&device)), 0);
-			for nonce in 0..quota {
-				let applied = Executive::apply_extrinsic(signed(
+			let mut nonce = 0;
+			let refused = loop {
+				match Executive::apply_extrinsic(signed(
 					&device,
 					nonce,
 					register_hash(id, nonce as u8),
-				))
-				.expect("admitted and feeless");
-				assert_ok!(applied);
-			}
-			assert_eq!(
-				Executive::apply_extrinsic(signed(&device, quota, register_hash(id, quota as u8))),
-				Err(InvalidTransaction::ExhaustsResources.into())
-			);
-			// The pool validates for the next block, where the device has its full quota again.
-			assert_eq!(validate(signed(&device, quota, register_hash(id, quota as u8))), Ok(()));
+				)) {
+					Ok(applied) => {
+						assert_ok!(applied);
+					},
+					Err(refusal) => break refusal,
+				}
+				nonce += 1;
+			};
+			// Past its budget of this block it waits for the next block, where the pool
+			// validates it: skipped, not refused for good.
+			assert_eq!(refused, InvalidTransaction::ExhaustsResources.into());
+			assert!(nonce >= 8, "a budget of many records, not a count of transactions");
+			assert_eq!(validate(signed(&device, nonce, register_hash(id, nonce as u8))), Ok(()));
 		});
 	}
 
 	/// The attack on the pool: a compromised device signs records far ahead of its nonce so
-	/// they wait in the pool and crowd out honest devices. The pool takes two blocks' worth of
-	/// its quota; the rest is refused with the admission code.
+	/// they wait in the pool and crowd out honest devices. The pool takes its depth of them;
+	/// the rest is refused with the admission code.
 	#[test]
-	fn a_device_parks_at_most_two_blocks_of_its_quota_in_the_pool() {
+	fn a_device_parks_at_most_its_pool_depth_in_the_pool() {
 		with_device(|device, id| {
-			let quota: u32 = <Runtime as pallet_admission::Config>::DeviceQuota::get();
-			let window: u32 = <Runtime as pallet_admission::Config>::QuotaWindow::get();
-			let window = quota * window;
-			assert_eq!(window, 8, "the figure README.md and docs/security.md give");
+			let depth: u32 = <Runtime as pallet_admission::Config>::DevicePoolDepth::get();
+			assert_eq!(depth, 8, "the figure README.md and docs/security.md give");
 			let record = |nonce: u32| signed(&device, nonce, register_hash(id, nonce as u8));
-			for nonce in 0..window {
+			for nonce in 0..depth {
 				assert_eq!(validate(record(nonce)), Ok(()), "nonce {nonce}");
 			}
-			assert_eq!(validate(record(window)), refused(AdmissionError::QuotaExhausted));
-			assert_eq!(validate(record(10 * window)), refused(AdmissionError::QuotaExhausted));
+			assert_eq!(validate(record(depth)), refused(AdmissionError::QuotaExhausted));
+			assert_eq!(validate(record(10 * depth)), refused(AdmissionError::QuotaExhausted));
 		});
 	}
 
@@ -921,11 +928,9 @@ mod admission {
 					leaf_count: 10,
 					first_timestamp_ms: 1,
 					last_timestamp_ms: 2,
-					devices: vec![pallet_telemetry_anchors::DeviceRange {
-						device: id,
-						first: 1,
-						last: 10,
-					}],
+					devices: frame_support::BoundedVec::truncate_from(vec![
+						pallet_telemetry_anchors::DeviceRange { device: id, first: 1, last: 10 },
+					]),
 				},
 			});
 			assert_eq!(
@@ -959,6 +964,164 @@ mod admission {
 				Err(InvalidTransaction::Payment.into())
 			);
 		});
+	}
+
+	/// The worst blocks feeless actors can make: each signs full batches of junk logins (wrong
+	/// signatures, every item about a device it speaks for, so feeless) until the block refuses
+	/// the next one. The share of the normal block each took is its budget, not the block.
+	mod worst_blocks {
+		use super::*;
+		use frame_support::{dispatch::DispatchClass, traits::Get};
+		use sp_runtime::{traits::Saturating, Perbill};
+
+		/// The normal-class weight the current block holds, as a share of what normal-class
+		/// transactions may fill.
+		fn normal_share_of_block() -> Perbill {
+			let weights = <Runtime as frame_system::Config>::BlockWeights::get();
+			let max = weights.get(DispatchClass::Normal).max_total.expect("a normal limit");
+			let used = frame_system::Pallet::<Runtime>::block_weight();
+			Perbill::from_rational(used.get(DispatchClass::Normal).ref_time(), max.ref_time())
+		}
+
+		/// A full batch of logins about `devices` in turn, with signatures that fail.
+		fn junk_logins(devices: &[[u8; 32]], salt: u32) -> RuntimeCall {
+			let items = <Runtime as pallet_login_records::Config>::MaxBatchSize::get();
+			let logins: Vec<_> = (0..items)
+				.map(|i| pallet_login_records::SignedLogin {
+					device: devices[i as usize % devices.len()],
+					user_device: [2; 32],
+					nonce: sp_io::hashing::blake2_256(&(salt, i).encode()),
+					challenge_block: 1,
+					signature: pallet_login_records::UserDeviceSignature::Sr25519(
+						sr25519::Signature::from_raw([0; 64]),
+					),
+				})
+				.collect();
+			RuntimeCall::LoginRecords(pallet_login_records::Call::submit_signed_logins {
+				logins: logins.try_into().expect("a full batch is within the bound"),
+			})
+		}
+
+		/// Applies `signer`'s junk batches about `devices` until the block refuses one; the
+		/// refusal, which must be the one that keeps it for a later block.
+		fn fill(signer: &sr25519::Pair, devices: &[[u8; 32]]) -> u32 {
+			let mut included = 0;
+			loop {
+				let nonce = frame_system::Pallet::<Runtime>::account_nonce(account_of(signer));
+				match Executive::apply_extrinsic(signed(signer, nonce, junk_logins(devices, nonce)))
+				{
+					Ok(_) => included += 1,
+					Err(refusal) => {
+						assert_eq!(refusal, InvalidTransaction::ExhaustsResources.into());
+						return included;
+					},
+				}
+			}
+		}
+
+		fn budget_share(budget: frame_support::weights::Weight) -> Perbill {
+			let weights = <Runtime as frame_system::Config>::BlockWeights::get();
+			let max = weights.get(DispatchClass::Normal).max_total.expect("a normal limit");
+			Perbill::from_rational(budget.ref_time(), max.ref_time())
+		}
+
+		/// A stolen device key: at most its budget (12 % of the normal block), where four full
+		/// batches a block took 40 % when budgets counted transactions.
+		#[test]
+		fn a_device_takes_at_most_its_budget_of_a_block() {
+			with_device(|device, id| {
+				let before = normal_share_of_block();
+				assert!(fill(&device, &[id]) >= 1, "a full batch of its own fits its budget");
+				let taken = normal_share_of_block().saturating_sub(before);
+				let budget = budget_share(crate::configs::DeviceBudget::get());
+				assert!(taken <= budget, "a device took {taken:?} of the block");
+				assert!(taken <= Perbill::from_percent(12));
+			});
+		}
+
+		/// A stolen gateway key: at most the gateway's budget (40 %).
+		#[test]
+		fn a_gateway_takes_at_most_its_budget_of_a_block() {
+			with_device(|_, id| {
+				let gateway_id = [0xd2; 32];
+				let gateway =
+					register_for_dave(DeviceKind::Gateway, "//iotchain-test-gateway", gateway_id);
+				assert_ok!(crate::DeviceRegistry::assign_gateway(
+					crate::RuntimeOrigin::signed(Dave.to_account_id()),
+					id,
+					Some(gateway_id),
+				));
+				let before = normal_share_of_block();
+				assert!(fill(&gateway, &[id]) >= 3, "three full batches fit a gateway's budget");
+				let taken = normal_share_of_block().saturating_sub(before);
+				let budget = budget_share(crate::configs::GatewayBudget::get());
+				assert!(taken <= budget, "a gateway took {taken:?} of the block");
+				assert!(taken <= Perbill::from_percent(40));
+			});
+		}
+
+		/// An organisation that registered many devices and a gateway, every one of them
+		/// flooding: together at most the organisation's budget (60 %), and a device of
+		/// another organisation still gets its record in.
+		#[test]
+		fn an_organisation_takes_at_most_its_budget_of_a_block() {
+			with_device(|first, first_id| {
+				let gateway_id = [0xd2; 32];
+				let gateway =
+					register_for_dave(DeviceKind::Gateway, "//iotchain-test-gateway", gateway_id);
+				let mut devices = vec![(first, first_id)];
+				for i in 0..8u8 {
+					let id = [0xe0 + i; 32];
+					devices.push((
+						register_for_dave(DeviceKind::Device, &format!("//iotchain-flood-{i}"), id),
+						id,
+					));
+				}
+				let before = normal_share_of_block();
+				for (device, id) in &devices {
+					fill(device, &[*id]);
+				}
+				assert_ok!(crate::DeviceRegistry::assign_gateway(
+					crate::RuntimeOrigin::signed(Dave.to_account_id()),
+					first_id,
+					Some(gateway_id),
+				));
+				fill(&gateway, &[first_id]);
+				let taken = normal_share_of_block().saturating_sub(before);
+				let budget = budget_share(crate::configs::OrganisationBudget::get());
+				assert!(taken <= budget, "an organisation took {taken:?} of the block");
+				assert!(taken <= Perbill::from_percent(60));
+
+				// Another organisation's device is not held back by the first one's flood.
+				assert_ok!(crate::DeviceRegistry::create_org(
+					crate::RuntimeOrigin::root(),
+					b"globex".to_vec(),
+					OrgRoles { operator: true, ..Default::default() },
+					Ferdie.to_account_id(),
+				));
+				let key = sr25519::Pair::from_string("//iotchain-other-org-device", None)
+					.expect("a valid derivation");
+				let other_id = [0xf1; 32];
+				let account = account_of(&key);
+				let payload = crate::DeviceRegistry::key_proof_payload(1, &other_id, &account);
+				assert_ok!(crate::DeviceRegistry::register_device(
+					crate::RuntimeOrigin::signed(Ferdie.to_account_id()),
+					ProvenRegistration {
+						registration: DeviceRegistration {
+							id: other_id,
+							kind: DeviceKind::Device,
+							model: b"TH100".to_vec(),
+							account,
+							metadata_hash: [0; 32],
+							firmware: FirmwareVersion { major: 1, minor: 0, patch: 0 },
+						},
+						key_proof: sp_runtime::MultiSignature::Sr25519(key.sign(&payload)),
+					}
+				));
+				assert_ok!(Executive::apply_extrinsic(signed(&key, 0, register_hash(other_id, 1)))
+					.expect("admitted within its own organisation's budget"));
+			});
+		}
 	}
 
 	#[test]

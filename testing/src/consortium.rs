@@ -57,11 +57,11 @@ impl Chain {
 		let extension = iotchain_runtime::immortal_tx_extension(signer.nonce);
 		let implicit = (
 			(),
-			(),
 			self.spec_version,
 			self.transaction_version,
 			self.genesis,
 			self.genesis,
+			(),
 			(),
 			(),
 			None,

@@ -1,6 +1,6 @@
 //! The extension's benchmark, in its most expensive case: a device found along the runtime's
-//! costliest lookup path, its nonce checked and spent, its usage of this block read and
-//! rewritten.
+//! costliest lookup path, its nonce checked and spent, its own and its organisation's usage of
+//! this block read and rewritten, and the unused part of its weight given back.
 
 use super::*;
 use alloc::vec;
@@ -10,6 +10,7 @@ use frame_system::RawOrigin;
 use sp_runtime::traits::{
 	AsSystemOriginSigner, AsTransactionAuthorizedOrigin, DispatchTransaction, Dispatchable, Zero,
 };
+use sp_runtime::Weight;
 
 #[benchmarks(where
 	T: Send + Sync,
@@ -22,25 +23,30 @@ mod benchmarks {
 
 	#[benchmark]
 	fn admit_and_check_nonce() -> Result<(), BenchmarkError> {
-		let account = T::BenchmarkHelper::costliest_quota_account();
+		let account = T::BenchmarkHelper::costliest_budgeted_account();
 		// The framework moves a chain at block 0 to block 1 before the measured block; count
 		// in the block the check will run in.
 		if frame_system::Pallet::<T>::block_number().is_zero() {
 			frame_system::Pallet::<T>::set_block_number(1u32.into());
 		}
-		// An earlier transaction of this block, so the count is read and rewritten.
-		Pallet::<T>::note_transaction(&account);
+		// An earlier transaction of this block, so the usage is read and rewritten.
+		Pallet::<T>::note_account_usage(&account, 1);
 		let nonce = frame_system::Pallet::<T>::account_nonce(&account);
 		let call: T::RuntimeCall = frame_system::Call::<T>::remark { remark: vec![] }.into();
-		let info = DispatchInfo::default();
+		// A call that declares 2 and reports 1: the refund's writes are measured too.
+		let info = DispatchInfo { call_weight: Weight::from_parts(2, 0), ..Default::default() };
+		let used = PostDispatchInfo {
+			actual_weight: Some(Weight::from_parts(1, 0)),
+			..Default::default()
+		};
 
 		#[block]
 		{
 			AdmitAndCheckNonce::<T>::from(nonce)
 				.test_run(RawOrigin::Signed(account.clone()).into(), &call, &info, 0, 0, |_| {
-					Ok(().into())
+					Ok(used)
 				})
-				.map_err(|_| BenchmarkError::Stop("the quota account is refused"))?
+				.map_err(|_| BenchmarkError::Stop("the budgeted account is refused"))?
 				.map_err(|_| BenchmarkError::Stop("the substitute call fails"))?;
 		}
 

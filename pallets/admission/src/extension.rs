@@ -1,12 +1,16 @@
 //! [`AdmitAndCheckNonce`], the transaction extension that keeps strangers out of the pool and
-//! holds devices and gateways to their quota, in blocks and in the pool.
+//! holds every known account to its budget of block weight, in blocks and in the pool.
 
-use crate::{AdmissionError, Config, KnownAccounts, Pallet, WeightInfo};
+use crate::{
+	AccountKind, AdmissionError, Config, KnownAccounts, OrganisationOf, Pallet, WeightInfo,
+};
 use codec::{Decode, DecodeWithMemTracking, Encode};
 use core::marker::PhantomData;
 use frame_support::{
-	dispatch::DispatchInfo, pallet_prelude::TransactionSource, traits::Get, CloneNoBound,
-	EqNoBound, PartialEqNoBound,
+	dispatch::{DispatchClass, DispatchInfo, PostDispatchInfo},
+	pallet_prelude::TransactionSource,
+	traits::Get,
+	CloneNoBound, EqNoBound, PartialEqNoBound,
 };
 use frame_system::CheckNonce;
 use scale_info::TypeInfo;
@@ -22,25 +26,33 @@ use sp_runtime::{
 	DispatchResult, Weight,
 };
 
-/// Admits a signed transaction only from an account the chain knows, holds a device's or
-/// gateway's transactions to its quota, and checks the transaction's nonce.
+/// The priority of every account's next transaction; each later one of the same account
+/// ranks one lower. The same for devices, gateways and members, so a gateway's backlog never
+/// outranks a device's single record (members' fees add their own priority on top).
+const NEXT_TRANSACTION_PRIORITY: u64 = 1 << 16;
+
+/// Admits a signed transaction only from an account the chain knows, holds it to its budget of
+/// block weight and its share of the pool, and checks the transaction's nonce.
 ///
-/// It takes the place of `frame_system::CheckNonce`, under the same identifier (`CheckNonce`)
-/// and with the same encoding (the compact nonce), so wallets, subxt and Polkadot.js fill it in
-/// as they always do. It has to see the nonce because the quota is enforced twice:
+/// It takes the place of `frame_system::CheckNonce`, under the same identifier (`CheckNonce`),
+/// with the same encoding (the compact nonce) and in the same place among the runtime's
+/// extensions, so wallets, subxt, Polkadot.js and substrate-interface fill it in as they
+/// always do. It has to see the nonce because the pool's share is counted in nonces:
 ///
-/// - **in a block**: at most `DeviceQuota` (`GatewayQuota`) transactions of one device
-///   (gateway) per block, counted as they are included; the next one is refused for this block
-///   as `ExhaustsResources`, which block builders skip and pools keep, so it waits for the
-///   next block;
-/// - **in the pool**: a device's transaction is valid only if its nonce lies within
-///   `quota × QuotaWindow` of the account's nonce on chain, so the pool holds at most what the
-///   quota lets the next `QuotaWindow` blocks include — a compromised device flooding the pool
-///   is refused at submission with [`AdmissionError::QuotaExhausted`], not stored.
+/// - **in a block**: an account's transactions may declare at most its budget of weight per
+///   block (`DeviceBudget`, `GatewayBudget`, `MemberBudget` for normal-class calls), and a
+///   device's or gateway's also count against its organisation's `OrganisationBudget`. Weight
+///   is counted as declared when the transaction goes in and what the call did not use is
+///   given back after it ran. One that does not fit what is left is refused for this block as
+///   `ExhaustsResources`, which block builders skip and pools keep, so it waits for the next
+///   block; one that could never fit is refused for good ([`AdmissionError::TooHeavy`]);
+/// - **in the pool**: a transaction is valid only if its nonce lies less than the signer's
+///   pool depth ahead of its nonce on chain, so a compromised device flooding the pool is
+///   refused at submission with [`AdmissionError::QuotaExhausted`], not stored.
 ///
-/// A device's transaction is prioritised by how close its nonce is to the chain's: each
-/// device's next transaction comes before anyone's second, so an honest device with one record
-/// to write is not queued behind a flooding device's backlog.
+/// Every account's next transaction has the same priority and each later one ranks lower, so
+/// an honest device with one record to write is not queued behind another's backlog, nor
+/// behind a gateway's.
 #[derive(
 	Encode, Decode, DecodeWithMemTracking, CloneNoBound, EqNoBound, PartialEqNoBound, TypeInfo,
 )]
@@ -66,33 +78,70 @@ impl<T: Config + Send + Sync> core::fmt::Debug for AdmitAndCheckNonce<T> {
 }
 
 /// What validation found, for `prepare`.
-pub enum Admitted<AccountId> {
+pub enum Admitted<AccountId, Organisation> {
 	/// Not a signed transaction: nothing was checked.
 	NotSigned,
-	/// A member account: no quota.
-	Member(AccountId),
-	/// A device or gateway whose transaction counts against its quota.
-	WithinQuota(AccountId),
+	/// A known account whose nonce was checked; `budget` says what its weight counts against.
+	Known { account: AccountId, budget: Option<Budgeted<Organisation>> },
+}
+
+/// The budgets a transaction's weight counts against.
+pub struct Budgeted<Organisation> {
+	/// The organisation whose shared budget it also counts against, for devices and gateways.
+	pub organisation: Option<Organisation>,
+	/// The execution weight it declares.
+	pub ref_time: u64,
 }
 
 /// What `prepare` did, for `post_dispatch`.
-pub enum Prepared {
+pub enum Prepared<AccountId, Organisation> {
 	/// Nothing was checked: the extension's weight is refunded.
 	NothingChecked,
-	/// The signer was admitted and its nonce spent (and counted, if it has a quota).
-	Checked,
+	/// The signer was admitted and its nonce spent; its usage was counted if it is budgeted.
+	Checked { account: AccountId, budget: Option<Budgeted<Organisation>> },
+}
+
+impl<T: Config + Send + Sync> AdmitAndCheckNonce<T> {
+	/// Checks that a transaction of `kind` declaring `ref_time`, from `account` of
+	/// `organisation`, fits the budgets it counts against in the current block.
+	fn check_budgets(
+		account: &T::AccountId,
+		kind: AccountKind,
+		organisation: Option<&OrganisationOf<T>>,
+		ref_time: u64,
+	) -> Result<(), TransactionValidityError> {
+		let own = Pallet::<T>::budget_of(kind).ref_time();
+		let shared = T::OrganisationBudget::get().ref_time();
+		if ref_time > own || (organisation.is_some() && ref_time > shared) {
+			return Err(AdmissionError::TooHeavy.into());
+		}
+		// Its budget of this block is used up: the block builder skips it and the pool keeps it
+		// for the next block. (A `Custom` refusal here would make the block builder drop it
+		// from the pool, and every later transaction of the account with it: an honest device's
+		// queued records would be lost.)
+		if Pallet::<T>::used_this_block(account).saturating_add(ref_time) > own {
+			return Err(InvalidTransaction::ExhaustsResources.into());
+		}
+		if let Some(organisation) = organisation {
+			let used = Pallet::<T>::organisation_used_this_block(organisation);
+			if used.saturating_add(ref_time) > shared {
+				return Err(InvalidTransaction::ExhaustsResources.into());
+			}
+		}
+		Ok(())
+	}
 }
 
 impl<T: Config + Send + Sync> TransactionExtension<T::RuntimeCall> for AdmitAndCheckNonce<T>
 where
-	T::RuntimeCall: Dispatchable<Info = DispatchInfo>,
+	T::RuntimeCall: Dispatchable<Info = DispatchInfo, PostInfo = PostDispatchInfo>,
 	<T::RuntimeCall as Dispatchable>::RuntimeOrigin: AsSystemOriginSigner<T::AccountId> + Clone,
 {
 	// Wallets and clients know this identifier and put the nonce here.
 	const IDENTIFIER: &'static str = "CheckNonce";
 	type Implicit = ();
-	type Val = Admitted<T::AccountId>;
-	type Pre = Prepared;
+	type Val = Admitted<T::AccountId, OrganisationOf<T>>;
+	type Pre = Prepared<T::AccountId, OrganisationOf<T>>;
 
 	fn weight(&self, _call: &T::RuntimeCall) -> Weight {
 		T::WeightInfo::admit_and_check_nonce()
@@ -102,7 +151,7 @@ where
 		&self,
 		origin: <T as frame_system::Config>::RuntimeOrigin,
 		_call: &T::RuntimeCall,
-		_info: &DispatchInfoOf<T::RuntimeCall>,
+		info: &DispatchInfoOf<T::RuntimeCall>,
 		_len: usize,
 		_self_implicit: Self::Implicit,
 		_inherited_implication: &impl Encode,
@@ -112,35 +161,30 @@ where
 			return Ok((ValidTransaction::default(), Admitted::NotSigned, origin));
 		};
 		// Admission first: a stranger is refused before any state is read for its nonce.
-		let kind = T::KnownAccounts::kind_of(signer).ok_or(AdmissionError::UnknownAccount)?;
+		let known = T::KnownAccounts::known_as(signer).ok_or(AdmissionError::UnknownAccount)?;
 		let nonce = CheckNonce::<T>::validate_nonce_for_account(signer, self.0)?;
-		let (priority, admitted) = match Pallet::<T>::quota_of(kind) {
-			None => (0, Admitted::Member(signer.clone())),
-			Some(quota) => {
-				// Its share of this block is used up: the block builder skips it and the pool
-				// keeps it for the next block. (A `Custom` refusal here would make the block
-				// builder drop it from the pool, and every later transaction of the device with
-				// it: an honest device's queued records would be lost.)
-				if Pallet::<T>::used_this_block(signer) >= quota {
-					return Err(InvalidTransaction::ExhaustsResources.into());
-				}
-				let ahead = self.0.saturating_sub(frame_system::Pallet::<T>::account_nonce(signer));
-				let ahead: u64 = ahead.unique_saturated_into();
-				let window = u64::from(quota.saturating_mul(T::QuotaWindow::get()));
-				if ahead >= window {
-					return Err(AdmissionError::QuotaExhausted.into());
-				}
-				(window - ahead, Admitted::WithinQuota(signer.clone()))
-			},
+		let ahead = self.0.saturating_sub(frame_system::Pallet::<T>::account_nonce(signer));
+		let ahead: u64 = ahead.unique_saturated_into();
+		if ahead >= u64::from(Pallet::<T>::pool_depth_of(known.kind)) {
+			return Err(AdmissionError::QuotaExhausted.into());
+		}
+		// Operational calls are governance's own; the block's operational reserve bounds them.
+		let budgeted = known.kind != AccountKind::Member || info.class == DispatchClass::Normal;
+		let budget = if budgeted {
+			let ref_time = info.total_weight().ref_time();
+			Self::check_budgets(signer, known.kind, known.organisation.as_ref(), ref_time)?;
+			Some(Budgeted { organisation: known.organisation, ref_time })
+		} else {
+			None
 		};
 		let validity = ValidTransaction {
-			priority: priority as TransactionPriority,
+			priority: NEXT_TRANSACTION_PRIORITY.saturating_sub(ahead) as TransactionPriority,
 			requires: nonce.requires,
 			provides: nonce.provides,
 			longevity: TransactionLongevity::MAX,
 			propagate: true,
 		};
-		Ok((validity, admitted, origin))
+		Ok((validity, Admitted::Known { account: signer.clone(), budget }, origin))
 	}
 
 	fn prepare(
@@ -152,31 +196,40 @@ where
 		_len: usize,
 	) -> Result<Self::Pre, TransactionValidityError> {
 		// Counted here, not in `validate`: the pool validates without including, and only
-		// transactions that go into a block use up the quota.
+		// transactions that go into a block use up a budget.
 		match val {
 			Admitted::NotSigned => Ok(Prepared::NothingChecked),
-			Admitted::Member(account) => {
+			Admitted::Known { account, budget } => {
 				CheckNonce::<T>::prepare_nonce_for_account(&account, self.0)?;
-				Ok(Prepared::Checked)
-			},
-			Admitted::WithinQuota(account) => {
-				CheckNonce::<T>::prepare_nonce_for_account(&account, self.0)?;
-				Pallet::<T>::note_transaction(&account);
-				Ok(Prepared::Checked)
+				if let Some(budget) = &budget {
+					Pallet::<T>::note_account_usage(&account, budget.ref_time);
+					if let Some(organisation) = &budget.organisation {
+						Pallet::<T>::note_organisation_usage(organisation, budget.ref_time);
+					}
+				}
+				Ok(Prepared::Checked { account, budget })
 			},
 		}
 	}
 
 	fn post_dispatch_details(
 		pre: Self::Pre,
-		_info: &DispatchInfoOf<T::RuntimeCall>,
-		_post_info: &PostDispatchInfoOf<T::RuntimeCall>,
+		info: &DispatchInfoOf<T::RuntimeCall>,
+		post_info: &PostDispatchInfoOf<T::RuntimeCall>,
 		_len: usize,
 		_result: &DispatchResult,
 	) -> Result<Weight, TransactionValidityError> {
-		Ok(match pre {
-			Prepared::NothingChecked => T::WeightInfo::admit_and_check_nonce(),
-			Prepared::Checked => Weight::zero(),
-		})
+		match pre {
+			Prepared::NothingChecked => Ok(T::WeightInfo::admit_and_check_nonce()),
+			Prepared::Checked { account, budget: Some(budget) } => {
+				// What the call declared but did not use goes back to the budgets it came from.
+				let unspent = post_info.calc_unspent(info).ref_time().min(budget.ref_time);
+				if unspent > 0 {
+					Pallet::<T>::refund_usage(&account, budget.organisation.as_ref(), unspent);
+				}
+				Ok(Weight::zero())
+			},
+			Prepared::Checked { budget: None, .. } => Ok(Weight::zero()),
+		}
 	}
 }

@@ -1,30 +1,43 @@
 //! # Admission Pallet
 //!
-//! Who may put a transaction into the pool. A permissioned chain that lets any key submit
-//! transactions is permissioned in name only: a stranger could fill the pool and the blocks. This
-//! pallet's transaction extension, [`AdmitAndCheckNonce`], runs at validation — before any fee is
-//! taken and before the pool stores the transaction — and admits a signed transaction only from an
-//! account the chain knows, as the runtime's [`KnownAccounts`] answers:
+//! Who may put a transaction into the pool, and how much of a block each may take. A
+//! permissioned chain that lets any key submit transactions is permissioned in name only: a
+//! stranger could fill the pool and the blocks. This pallet's transaction extension,
+//! [`AdmitAndCheckNonce`], runs at validation — before any fee is taken and before the pool
+//! stores the transaction — and admits a signed transaction only from an account the chain
+//! knows, as the runtime's [`KnownAccounts`] answers:
 //!
 //! - a **member** account (council members, organisations' admins and members, validators) is
-//!   admitted and pays fees as usual;
-//! - an active **device** or **gateway** is admitted within a per-block quota (`DeviceQuota`,
-//!   `GatewayQuota`), so a compromised device cannot flood blocks, and the pool holds at most
-//!   `QuotaWindow` blocks' worth of its transactions, so it cannot flood the pool either; it
-//!   holds no tokens, so the calls it exists for are feeless (see the runtime);
+//!   admitted and pays fees as usual, within a per-account budget of block weight for its
+//!   normal-class transactions (`MemberBudget`);
+//! - an active **device** or **gateway** holds no tokens, so the calls it exists for are
+//!   feeless (see the runtime). Free work is budgeted in **weight per block**, not in
+//!   transactions: each device may take `DeviceBudget` of a block, each gateway
+//!   `GatewayBudget`, and all the devices and gateways of one organisation together
+//!   `OrganisationBudget`, so neither one stolen key nor an organisation that registers a
+//!   million devices can fill blocks for free;
 //! - everyone else is refused with [`AdmissionError::UnknownAccount`].
+//!
+//! Weight is counted as it is declared when a transaction goes into a block, and what the call
+//! did not use (`actual_weight`) is given back after it ran, so a batch that fails early costs
+//! its signer's budget only what it did. The pool holds a bounded number of an account's
+//! transactions beyond its nonce on chain (`DevicePoolDepth`, `GatewayPoolDepth`,
+//! `MemberPoolDepth`), so no account can fill the pool either.
 //!
 //! Unsigned transactions and inherents pass untouched: the extension judges signers only.
 //!
 //! ## Refusal codes
 //!
 //! Refusals are `InvalidTransaction::Custom(code)` with the codes of [`AdmissionError`]:
-//! `1` — the signer is not an account the chain knows; `2` — the signing device or gateway
-//! has used its quota: of this block (when a block is built), or of the next `QuotaWindow`
-//! blocks (in the pool, where its earlier transactions wait). Retry once those are included.
+//! `1` — the signer is not an account the chain knows; `2` — the signer already has its
+//! pool depth of transactions waiting: retry once those are included; `3` — the transaction alone
+//! weighs more than its signer's budget of a block, so no block can ever include it.
+//! A transaction that fits its budget but not what is left of it in the block being built is
+//! refused for that block as `ExhaustsResources`: block builders skip it and the pool keeps it
+//! for the next block.
 //!
 //! The extension also checks the transaction's nonce, in place of `frame_system::CheckNonce`,
-//! because the pool's share of the quota is counted in nonces (see [`AdmitAndCheckNonce`]).
+//! because the pool's share is counted in nonces (see [`AdmitAndCheckNonce`]).
 
 #![cfg_attr(not(feature = "std"), no_std)]
 
@@ -37,32 +50,60 @@ pub use weights::WeightInfo;
 #[cfg(feature = "runtime-benchmarks")]
 mod benchmarking;
 mod extension;
+pub mod migrations;
 #[cfg(test)]
 mod mock;
 #[cfg(test)]
 mod tests;
 pub mod weights;
 
-use codec::{Decode, Encode, MaxEncodedLen};
+use codec::{Decode, Encode, FullCodec, MaxEncodedLen};
+use core::fmt::Debug;
 use scale_info::TypeInfo;
 use sp_runtime::transaction_validity::{InvalidTransaction, TransactionValidityError};
 
 /// What the chain knows an account as.
 #[derive(Clone, Copy, PartialEq, Eq, Debug)]
 pub enum AccountKind {
-	/// A council member, an account of a member organisation, or a validator: pays its fees.
+	/// A council member, an account of a member organisation, or a validator: pays its fees,
+	/// within `MemberBudget` of each block.
 	Member,
-	/// An active IoT device, limited to `DeviceQuota` transactions per block.
+	/// An active IoT device: feeless, within `DeviceBudget` of each block.
 	Device,
-	/// An active gateway, limited to `GatewayQuota` transactions per block.
+	/// An active gateway: feeless, within `GatewayBudget` of each block.
 	Gateway,
+}
+
+/// An account the chain knows: its kind, and for a device or gateway the organisation whose
+/// `OrganisationBudget` its free work also counts against.
+#[derive(Clone, PartialEq, Eq, Debug)]
+pub struct KnownAccount<Organisation> {
+	/// What the account is.
+	pub kind: AccountKind,
+	/// The organisation a device or gateway belongs to; `None` for members.
+	pub organisation: Option<Organisation>,
+}
+
+impl<Organisation> KnownAccount<Organisation> {
+	/// A member account.
+	pub fn member() -> Self {
+		Self { kind: AccountKind::Member, organisation: None }
+	}
 }
 
 /// The runtime's answer to "does the chain know this account, and as what?".
 pub trait KnownAccounts<AccountId> {
-	/// The kind of `account`, or `None` for an account the chain does not know.
-	fn kind_of(account: &AccountId) -> Option<AccountKind>;
+	/// What identifies an organisation, whose devices and gateways share a budget.
+	type Organisation: FullCodec + MaxEncodedLen + TypeInfo + Clone + PartialEq + Debug;
+
+	/// What `account` is, or `None` for an account the chain does not know.
+	fn known_as(account: &AccountId) -> Option<KnownAccount<Self::Organisation>>;
 }
+
+/// The organisation type of a runtime's [`KnownAccounts`].
+pub type OrganisationOf<T> = <<T as Config>::KnownAccounts as KnownAccounts<
+	<T as frame_system::Config>::AccountId,
+>>::Organisation;
 
 /// Why [`AdmitAndCheckNonce`] refused a transaction: the `InvalidTransaction::Custom` code clients
 /// see.
@@ -71,10 +112,12 @@ pub trait KnownAccounts<AccountId> {
 pub enum AdmissionError {
 	/// The signer is not an account the chain knows.
 	UnknownAccount = 1,
-	/// The transaction's nonce is beyond what the signing device's (gateway's) quota lets the
-	/// next `QuotaWindow` blocks include: the pool does not take it. (Within a block, a device
-	/// past its quota is refused as `ExhaustsResources`, so it waits for the next block.)
+	/// The transaction's nonce is the signer's pool depth or more ahead of the signer's nonce on chain: the
+	/// pool already holds as many of its transactions as it takes from one account.
 	QuotaExhausted = 2,
+	/// The transaction alone declares more weight than its signer may use in one block (its
+	/// own budget, or its organisation's): no block can include it.
+	TooHeavy = 3,
 }
 
 impl From<AdmissionError> for TransactionValidityError {
@@ -83,13 +126,13 @@ impl From<AdmissionError> for TransactionValidityError {
 	}
 }
 
-/// How many transactions an account had included in one block.
+/// How much weight (execution time) an account or organisation had included in one block.
 #[derive(Clone, Copy, PartialEq, Eq, Debug, Default, Encode, Decode, MaxEncodedLen, TypeInfo)]
 pub struct BlockUsage<BlockNumber> {
-	/// The block the count belongs to; a count of an earlier block is spent.
+	/// The block the usage belongs to; usage of an earlier block is spent.
 	pub block: BlockNumber,
-	/// Transactions included in that block.
-	pub transactions: u32,
+	/// Execution weight (`ref_time`, picoseconds) included in that block so far.
+	pub ref_time: u64,
 }
 
 #[frame_support::pallet]
@@ -98,8 +141,9 @@ pub mod pallet {
 	use frame_support::pallet_prelude::*;
 	use frame_system::pallet_prelude::*;
 
-	/// The in-code storage version: 0 is the layout as first released.
-	const STORAGE_VERSION: StorageVersion = StorageVersion::new(0);
+	/// The in-code storage version: 1 counts weight (`AccountUsage`, `OrganisationUsage`) where
+	/// 0 counted transactions (`QuotaUsage`); see [`crate::migrations`].
+	const STORAGE_VERSION: StorageVersion = StorageVersion::new(1);
 
 	#[pallet::pallet]
 	#[pallet::storage_version(STORAGE_VERSION)]
@@ -110,21 +154,39 @@ pub mod pallet {
 		/// Which accounts the chain knows, and as what.
 		type KnownAccounts: KnownAccounts<Self::AccountId>;
 
-		/// Most transactions one device may have included per block.
+		/// Most weight one device's transactions may take of one block.
 		#[pallet::constant]
-		type DeviceQuota: Get<u32>;
+		type DeviceBudget: Get<Weight>;
 
-		/// Most transactions one gateway may have included per block.
+		/// Most weight one gateway's transactions may take of one block.
 		#[pallet::constant]
-		type GatewayQuota: Get<u32>;
+		type GatewayBudget: Get<Weight>;
 
-		/// How many blocks' worth of a device's (gateway's) quota the pool holds: its
-		/// transactions with nonces more than `quota × QuotaWindow` ahead of its nonce on chain
-		/// are refused at submission.
+		/// Most weight all the devices and gateways of one organisation may take of one block
+		/// together.
 		#[pallet::constant]
-		type QuotaWindow: Get<u32>;
+		type OrganisationBudget: Get<Weight>;
 
-		/// Weight of the extension's checks (admission and nonce), from its benchmark.
+		/// Most weight one member account's normal-class transactions may take of one block.
+		/// Operational calls (governance's own) are bounded by the block's operational
+		/// reserve instead, so a budget can never keep the council from acting.
+		#[pallet::constant]
+		type MemberBudget: Get<Weight>;
+
+		/// Most transactions of one device the pool holds: its transactions with nonces this
+		/// far or further ahead of its nonce on chain are refused at submission.
+		#[pallet::constant]
+		type DevicePoolDepth: Get<u32>;
+
+		/// Most transactions of one gateway the pool holds.
+		#[pallet::constant]
+		type GatewayPoolDepth: Get<u32>;
+
+		/// Most transactions of one member account the pool holds.
+		#[pallet::constant]
+		type MemberPoolDepth: Get<u32>;
+
+		/// Weight of the extension's checks (admission, budgets and nonce), from its benchmark.
 		type WeightInfo: WeightInfo;
 
 		/// Creates the account the check costs most for, for the benchmark.
@@ -132,35 +194,92 @@ pub mod pallet {
 		type BenchmarkHelper: BenchmarkHelper<Self::AccountId>;
 	}
 
-	/// How many transactions each device and gateway had included in the block it last
-	/// transacted in. One entry per account that ever transacted, overwritten each block.
+	/// The weight each budgeted account had included in the block it last transacted in. One
+	/// entry per account that ever transacted, overwritten each block.
 	// Blake2_128Concat: device accounts are chosen by registrants.
 	#[pallet::storage]
-	pub type QuotaUsage<T: Config> =
+	pub type AccountUsage<T: Config> =
 		StorageMap<_, Blake2_128Concat, T::AccountId, BlockUsage<BlockNumberFor<T>>>;
 
+	/// The weight each organisation's devices and gateways had included in the block they last
+	/// transacted in.
+	// Blake2_128Concat: organisation ids are small integers, but the type is the runtime's.
+	#[pallet::storage]
+	pub type OrganisationUsage<T: Config> =
+		StorageMap<_, Blake2_128Concat, OrganisationOf<T>, BlockUsage<BlockNumberFor<T>>>;
+
 	impl<T: Config> Pallet<T> {
-		/// The quota of an account of `kind`, if it has one.
-		pub fn quota_of(kind: AccountKind) -> Option<u32> {
+		/// The per-block budget of an account of `kind`.
+		pub fn budget_of(kind: AccountKind) -> Weight {
 			match kind {
-				AccountKind::Member => None,
-				AccountKind::Device => Some(T::DeviceQuota::get()),
-				AccountKind::Gateway => Some(T::GatewayQuota::get()),
+				AccountKind::Member => T::MemberBudget::get(),
+				AccountKind::Device => T::DeviceBudget::get(),
+				AccountKind::Gateway => T::GatewayBudget::get(),
 			}
 		}
 
-		/// Transactions `account` had included in the current block so far.
-		pub fn used_this_block(account: &T::AccountId) -> u32 {
-			QuotaUsage::<T>::get(account)
-				.filter(|usage| usage.block == frame_system::Pallet::<T>::block_number())
-				.map_or(0, |usage| usage.transactions)
+		/// How many transactions of an account of `kind` the pool holds.
+		pub fn pool_depth_of(kind: AccountKind) -> u32 {
+			match kind {
+				AccountKind::Member => T::MemberPoolDepth::get(),
+				AccountKind::Device => T::DevicePoolDepth::get(),
+				AccountKind::Gateway => T::GatewayPoolDepth::get(),
+			}
 		}
 
-		/// Counts one more included transaction of `account` in the current block.
-		pub(crate) fn note_transaction(account: &T::AccountId) {
+		/// Execution weight `account` had included in the current block so far.
+		pub fn used_this_block(account: &T::AccountId) -> u64 {
+			Self::current(AccountUsage::<T>::get(account))
+		}
+
+		/// Execution weight the devices and gateways of `organisation` had included in the
+		/// current block so far.
+		pub fn organisation_used_this_block(organisation: &OrganisationOf<T>) -> u64 {
+			Self::current(OrganisationUsage::<T>::get(organisation))
+		}
+
+		fn current(usage: Option<BlockUsage<BlockNumberFor<T>>>) -> u64 {
+			usage
+				.filter(|usage| usage.block == frame_system::Pallet::<T>::block_number())
+				.map_or(0, |usage| usage.ref_time)
+		}
+
+		/// Adds `ref_time` to `account`'s usage of the current block.
+		pub(crate) fn note_account_usage(account: &T::AccountId, ref_time: u64) {
+			AccountUsage::<T>::insert(
+				account,
+				Self::added(Self::used_this_block(account), ref_time),
+			);
+		}
+
+		/// Adds `ref_time` to `organisation`'s usage of the current block.
+		pub(crate) fn note_organisation_usage(organisation: &OrganisationOf<T>, ref_time: u64) {
+			let used = Self::organisation_used_this_block(organisation);
+			OrganisationUsage::<T>::insert(organisation, Self::added(used, ref_time));
+		}
+
+		/// Gives `ref_time` back to `account` (and its organisation): the part of what was
+		/// counted when its transaction went in that the call did not use.
+		pub(crate) fn refund_usage(
+			account: &T::AccountId,
+			organisation: Option<&OrganisationOf<T>>,
+			ref_time: u64,
+		) {
 			let block = frame_system::Pallet::<T>::block_number();
-			let transactions = Self::used_this_block(account).saturating_add(1);
-			QuotaUsage::<T>::insert(account, BlockUsage { block, transactions });
+			let used = Self::used_this_block(account).saturating_sub(ref_time);
+			AccountUsage::<T>::insert(account, BlockUsage { block, ref_time: used });
+			if let Some(organisation) = organisation {
+				let used =
+					Self::organisation_used_this_block(organisation).saturating_sub(ref_time);
+				OrganisationUsage::<T>::insert(organisation, BlockUsage { block, ref_time: used });
+			}
+		}
+
+		fn added(used: u64, ref_time: u64) -> BlockUsage<BlockNumberFor<T>> {
+			BlockUsage {
+				block: frame_system::Pallet::<T>::block_number(),
+				ref_time: used.saturating_add(ref_time),
+			}
 		}
 	}
 }
@@ -168,7 +287,7 @@ pub mod pallet {
 /// Benchmark setup the runtime provides.
 #[cfg(feature = "runtime-benchmarks")]
 pub trait BenchmarkHelper<AccountId> {
-	/// An account that `KnownAccounts` knows as a device or gateway, reached along the
-	/// costliest path of the runtime's lookup.
-	fn costliest_quota_account() -> AccountId;
+	/// An account that `KnownAccounts` knows as a device or gateway of an organisation,
+	/// reached along the costliest path of the runtime's lookup.
+	fn costliest_budgeted_account() -> AccountId;
 }

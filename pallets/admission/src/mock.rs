@@ -2,8 +2,8 @@
 //! are devices, gateways and organisation accounts; a fixed council stands in for the
 //! membership pallet.
 
-use crate::{self as pallet_admission, AccountKind, KnownAccounts};
-use frame_support::{assert_ok, derive_impl, traits::ConstU32};
+use crate::{self as pallet_admission, AccountKind, KnownAccount, KnownAccounts};
+use frame_support::{assert_ok, derive_impl, traits::ConstU32, weights::Weight};
 use pallet_device_registry::{DeviceId, DeviceKind, DeviceRegistry, OrgRoles};
 use sp_runtime::BuildStorage;
 
@@ -48,30 +48,60 @@ pub const GATEWAY_ACCOUNT: u64 = 101;
 pub const DEVICE: DeviceId = [1; 32];
 pub const GATEWAY: DeviceId = [2; 32];
 
-/// Per-block quotas in the tests, and how many blocks of them the pool holds.
-pub const DEVICE_QUOTA: u32 = 2;
-pub const GATEWAY_QUOTA: u32 = 3;
-pub const QUOTA_WINDOW: u32 = 2;
+/// A second device of the same organisation, sharing its budget.
+pub const SECOND_DEVICE_ACCOUNT: u64 = 102;
+pub const SECOND_DEVICE: DeviceId = [3; 32];
+/// Admin of a second organisation, with a device of its own.
+pub const OTHER_ORG_ADMIN: u64 = 3;
+pub const OTHER_ORG_DEVICE_ACCOUNT: u64 = 103;
+pub const OTHER_ORG_DEVICE: DeviceId = [4; 32];
+
+/// Per-block budgets in the tests (execution weight), and how many transactions of each kind
+/// the pool holds. An organisation's budget is less than its two devices' and gateway's
+/// together, so sharing it shows.
+pub const DEVICE_BUDGET: u64 = 1_000;
+pub const GATEWAY_BUDGET: u64 = 3_000;
+pub const ORGANISATION_BUDGET: u64 = 3_500;
+pub const MEMBER_BUDGET: u64 = 2_000;
+pub const DEVICE_POOL_DEPTH: u32 = 4;
+pub const GATEWAY_POOL_DEPTH: u32 = 6;
+pub const MEMBER_POOL_DEPTH: u32 = 16;
+
+frame_support::parameter_types! {
+	pub const DeviceBudget: Weight = Weight::from_parts(DEVICE_BUDGET, 0);
+	pub const GatewayBudget: Weight = Weight::from_parts(GATEWAY_BUDGET, 0);
+	pub const OrganisationBudget: Weight = Weight::from_parts(ORGANISATION_BUDGET, 0);
+	pub const MemberBudget: Weight = Weight::from_parts(MEMBER_BUDGET, 0);
+}
 
 /// The council, organisations' accounts, devices and gateways — as the runtime composes them.
 pub struct TestAccounts;
 impl KnownAccounts<u64> for TestAccounts {
-	fn kind_of(account: &u64) -> Option<AccountKind> {
+	type Organisation = pallet_device_registry::OrgId;
+
+	fn known_as(account: &u64) -> Option<KnownAccount<Self::Organisation>> {
 		if *account == COUNCIL_MEMBER || Devices::active_org_of(account).is_some() {
-			return Some(AccountKind::Member);
+			return Some(KnownAccount::member());
 		}
-		Devices::active_device_by_account(account).map(|device| match device.kind {
-			DeviceKind::Device => AccountKind::Device,
-			DeviceKind::Gateway => AccountKind::Gateway,
+		Devices::active_device_by_account(account).map(|device| KnownAccount {
+			kind: match device.kind {
+				DeviceKind::Device => AccountKind::Device,
+				DeviceKind::Gateway => AccountKind::Gateway,
+			},
+			organisation: Some(device.org),
 		})
 	}
 }
 
 impl pallet_admission::Config for Test {
 	type KnownAccounts = TestAccounts;
-	type DeviceQuota = ConstU32<DEVICE_QUOTA>;
-	type GatewayQuota = ConstU32<GATEWAY_QUOTA>;
-	type QuotaWindow = ConstU32<QUOTA_WINDOW>;
+	type DeviceBudget = DeviceBudget;
+	type GatewayBudget = GatewayBudget;
+	type OrganisationBudget = OrganisationBudget;
+	type MemberBudget = MemberBudget;
+	type DevicePoolDepth = ConstU32<DEVICE_POOL_DEPTH>;
+	type GatewayPoolDepth = ConstU32<GATEWAY_POOL_DEPTH>;
+	type MemberPoolDepth = ConstU32<MEMBER_POOL_DEPTH>;
 	type WeightInfo = ();
 	#[cfg(feature = "runtime-benchmarks")]
 	type BenchmarkHelper = TestAccounts;
@@ -79,19 +109,20 @@ impl pallet_admission::Config for Test {
 
 #[cfg(feature = "runtime-benchmarks")]
 impl crate::BenchmarkHelper<u64> for TestAccounts {
-	fn costliest_quota_account() -> u64 {
+	fn costliest_budgeted_account() -> u64 {
 		DEVICE_ACCOUNT
 	}
 }
 
-/// An organisation (admin `ORG_ADMIN`) with one active device and one active gateway.
+/// An organisation (admin `ORG_ADMIN`) with two active devices and an active gateway, and a
+/// second organisation (admin `OTHER_ORG_ADMIN`) with one active device.
 pub fn new_test_ext() -> sp_io::TestExternalities {
 	let storage = frame_system::GenesisConfig::<Test>::default().build_storage().unwrap();
 	let mut ext = sp_io::TestExternalities::new(storage);
 	ext.execute_with(|| {
 		System::set_block_number(1);
 		// Members pay fees, so they have accounts (a balance, in the runtime).
-		for member in [COUNCIL_MEMBER, ORG_ADMIN] {
+		for member in [COUNCIL_MEMBER, ORG_ADMIN, OTHER_ORG_ADMIN] {
 			System::inc_providers(&member);
 		}
 		assert_ok!(Devices::create_org(
@@ -100,12 +131,20 @@ pub fn new_test_ext() -> sp_io::TestExternalities {
 			OrgRoles { operator: true, ..Default::default() },
 			ORG_ADMIN,
 		));
-		for (id, kind, account) in [
-			(DEVICE, DeviceKind::Device, DEVICE_ACCOUNT),
-			(GATEWAY, DeviceKind::Gateway, GATEWAY_ACCOUNT),
+		assert_ok!(Devices::create_org(
+			RuntimeOrigin::root(),
+			b"globex".to_vec(),
+			OrgRoles { operator: true, ..Default::default() },
+			OTHER_ORG_ADMIN,
+		));
+		for (admin, id, kind, account) in [
+			(ORG_ADMIN, DEVICE, DeviceKind::Device, DEVICE_ACCOUNT),
+			(ORG_ADMIN, GATEWAY, DeviceKind::Gateway, GATEWAY_ACCOUNT),
+			(ORG_ADMIN, SECOND_DEVICE, DeviceKind::Device, SECOND_DEVICE_ACCOUNT),
+			(OTHER_ORG_ADMIN, OTHER_ORG_DEVICE, DeviceKind::Device, OTHER_ORG_DEVICE_ACCOUNT),
 		] {
 			assert_ok!(pallet_device_registry::testing::register_for_tests::<Test>(
-				ORG_ADMIN, id, kind, b"TH100", account,
+				admin, id, kind, b"TH100", account,
 			));
 		}
 	});

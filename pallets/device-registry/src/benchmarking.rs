@@ -199,6 +199,7 @@ mod benchmarks {
 	fn register_devices(n: Linear<1, { T::MaxBatchSize::get() }>) {
 		let (org, admin) = org_with_admin::<T>(0);
 		let batch: Vec<_> = (0..n).map(|i| registration::<T>(org, i, DeviceKind::Device)).collect();
+		let batch = frame_support::BoundedVec::<_, T::MaxBatchSize>::truncate_from(batch);
 
 		#[extrinsic_call]
 		_(RawOrigin::Signed(admin), batch);

@@ -2,9 +2,10 @@
 //!
 //! Devices hold no tokens, so the calls a device (or its gateway) makes about itself are
 //! feeless. Every pallet's rule lives here, named, so the rules read the registry the same way
-//! everywhere and are checked in one place.
+//! everywhere and are checked in one place; only the telemetry anchors' rule, which also reads
+//! that pallet's own sequence numbers, lives in that pallet, built on [`signing_device`].
 
-use crate::{ActiveDevice, DeviceId, DeviceKind, DeviceRegistry};
+use crate::{ActiveDevice, DeviceId, DeviceRegistry};
 use frame_system::pallet_prelude::OriginFor;
 
 /// Whether the active device or gateway `signer` speaks for device `device`: it is that device
@@ -111,14 +112,4 @@ where
 	R: DeviceRegistry<T::AccountId>,
 {
 	signing_device::<T, R>(origin).is_some_and(|signer| speaks_for::<_, R>(&signer, device))
-}
-
-/// The `#[pallet::feeless_if]` rule of the calls only a gateway makes, about its own traffic:
-/// feeless when the signer is an active gateway; anyone else's call pays fees like anyone's.
-pub fn is_signed_by_gateway<T, R>(origin: &OriginFor<T>) -> bool
-where
-	T: frame_system::Config,
-	R: DeviceRegistry<T::AccountId>,
-{
-	signing_device::<T, R>(origin).is_some_and(|signer| signer.kind == DeviceKind::Gateway)
 }

@@ -46,23 +46,23 @@
 //!
 //! Other pallets use the [`DeviceRegistry`] trait, which this pallet implements; the
 //! `#[pallet::feeless_if]` rules built on it ([`is_signed_by_device`] and its kin, in
-//! `feeless.rs`); the batch calls' size check and per-item application ([`apply_batch`], in
-//! `batch.rs`); and [`genesis_hash`]. Their benchmarks set up registry state through
+//! `feeless.rs`); the batch calls' emptiness check and per-item application ([`apply_batch`],
+//! in `batch.rs`); and [`genesis_hash`]. Their benchmarks set up registry state through
 //! `DeviceRegistryBenchmarking` (with `runtime-benchmarks` only).
 
 #![cfg_attr(not(feature = "std"), no_std)]
 
 extern crate alloc;
 
-pub use batch::{apply_batch, apply_each, ensure_batch_size};
+pub use batch::{apply_batch, ensure_non_empty_batch};
 #[cfg(feature = "runtime-benchmarks")]
 pub use benchmark_setup::{BenchmarkHelper, DeviceRegistryBenchmarking};
 pub use chain::genesis_hash;
 pub(crate) use features::organisations::Membership;
 pub use feeless::{
 	is_device_or_its_gateway, is_signed_by_device, is_signed_by_device_or_its_gateway,
-	is_signed_by_gateway, is_signed_for_all_by_device, is_signed_for_all_by_device_or_gateway,
-	signing_device, speaks_for,
+	is_signed_for_all_by_device, is_signed_for_all_by_device_or_gateway, signing_device,
+	speaks_for,
 };
 pub use pallet::*;
 pub use traits::{ActiveDevice, DeviceRegistry};
@@ -96,7 +96,7 @@ pub mod weights;
 pub mod pallet {
 	use super::*;
 	use alloc::vec::Vec;
-	use frame_support::{pallet_prelude::*, traits::Contains};
+	use frame_support::{dispatch::WithPostDispatchInfo, pallet_prelude::*, traits::Contains};
 	use frame_system::pallet_prelude::*;
 	use sp_runtime::traits::{IdentifyAccount, Verify};
 
@@ -399,7 +399,7 @@ pub mod pallet {
 		BadModel,
 		/// The organisation already owns `MaxDevicesPerOrg` devices.
 		TooManyDevices,
-		/// A batch is empty or larger than `MaxBatchSize`.
+		/// A batch is empty: it records nothing.
 		BadBatchSize,
 		/// The batch names the same device id or account twice.
 		DuplicateInBatch,
@@ -520,16 +520,21 @@ pub mod pallet {
 			Self::do_register_devices(&caller, alloc::vec![registration])
 		}
 
-		/// Register up to `MaxBatchSize` devices for the caller's organisation, each with its
-		/// key's proof: all or none.
+		/// Register devices for the caller's organisation, each with its key's proof: all or
+		/// none. At most `MaxBatchSize` of them: the bound is in the type, so a larger batch
+		/// does not decode. An empty batch fails with `BadBatchSize`, charged as a batch of
+		/// none.
 		#[pallet::call_index(8)]
 		#[pallet::weight(T::WeightInfo::register_devices(registrations.len() as u32))]
 		pub fn register_devices(
 			origin: OriginFor<T>,
-			registrations: Vec<ProvenRegistrationOf<T>>,
-		) -> DispatchResult {
+			registrations: BoundedVec<ProvenRegistrationOf<T>, T::MaxBatchSize>,
+		) -> DispatchResultWithPostInfo {
 			let caller = ensure_signed(origin)?;
-			Self::do_register_devices(&caller, registrations)
+			crate::ensure_non_empty_batch(registrations.len(), Error::<T>::BadBatchSize)
+				.map_err(|error| error.with_weight(T::WeightInfo::register_devices(0)))?;
+			Self::do_register_devices(&caller, registrations.into_inner())?;
+			Ok(().into())
 		}
 
 		/// Replace a device's signing account; `key_proof` is the new key's consent. The old

@@ -1,7 +1,8 @@
 //! One test per behaviour of each call, and per error it can return.
 
 use crate::{mock::*, *};
-use frame_support::{assert_noop, assert_ok};
+use codec::{Decode, Encode};
+use frame_support::{assert_noop, assert_ok, traits::Get, BoundedVec};
 use sp_runtime::{testing::TestSignature, DispatchError};
 
 const ADMIN: u64 = 1;
@@ -71,11 +72,12 @@ fn proven(caller: u64, registration: DeviceRegistrationOf<Test>) -> ProvenRegist
 fn proven_batch(
 	caller: u64,
 	registrations: Vec<DeviceRegistrationOf<Test>>,
-) -> Vec<ProvenRegistrationOf<Test>> {
-	registrations
+) -> BoundedVec<ProvenRegistrationOf<Test>, <Test as Config>::MaxBatchSize> {
+	let batch: Vec<_> = registrations
 		.into_iter()
 		.map(|registration| proven(caller, registration))
-		.collect()
+		.collect();
+	batch.try_into().ok().expect("a test batch fits MaxBatchSize")
 }
 
 /// The consent of `account`'s key to becoming device `device` of `caller`'s organisation.
@@ -380,10 +382,12 @@ mod registration {
 			}
 			// One bad proof refuses the whole batch.
 			let mut batch = proven_batch(ADMIN, vec![registration(2, 102, DeviceKind::Device)]);
-			batch.push(ProvenRegistration {
-				registration: unsigned,
-				key_proof: TestSignature(ADMIN, payload),
-			});
+			assert!(batch
+				.try_push(ProvenRegistration {
+					registration: unsigned,
+					key_proof: TestSignature(ADMIN, payload),
+				})
+				.is_ok());
 			assert_noop!(
 				Registry::register_devices(origin(ADMIN), batch),
 				Error::<Test>::BadKeyProof
@@ -544,19 +548,39 @@ mod registration {
 	}
 
 	#[test]
-	fn a_batch_must_not_be_empty_or_too_large() {
+	fn a_batch_must_not_be_empty() {
+		run_test(|| {
+			let (org, _) = two_orgs();
+			let result = Registry::register_devices(origin(ADMIN), BoundedVec::new());
+			let error = result.unwrap_err();
+			assert_eq!(error.error, Error::<Test>::BadBatchSize.into());
+			// Refused before any work: charged as a batch of none.
+			assert_eq!(
+				error.post_info.actual_weight,
+				Some(<<Test as Config>::WeightInfo as WeightInfo>::register_devices(0))
+			);
+			assert_eq!(OrgDeviceCount::<Test>::get(org), 0);
+		});
+	}
+
+	#[test]
+	fn an_oversized_batch_never_decodes() {
 		run_test(|| {
 			two_orgs();
-			assert_noop!(
-				Registry::register_devices(origin(ADMIN), proven_batch(ADMIN, vec![])),
-				Error::<Test>::BadBatchSize
-			);
-			let batch =
-				(1..=4).map(|n| registration(n, 100 + n as u64, DeviceKind::Device)).collect();
-			assert_noop!(
-				Registry::register_devices(origin(ADMIN), proven_batch(ADMIN, batch)),
-				Error::<Test>::BadBatchSize
-			);
+			let max: u32 = <Test as Config>::MaxBatchSize::get();
+			let batch: Vec<_> = (1..=max as u8 + 1)
+				.map(|n| proven(ADMIN, registration(n, 100 + n as u64, DeviceKind::Device)))
+				.collect();
+			// `register_devices` is call 8; its batch encodes as `Compact(len) ++ items`, as a
+			// `Vec` does.
+			let oversized = (8u8, batch.clone()).encode();
+			assert!(<Call<Test> as Decode>::decode(&mut &oversized[..]).is_err());
+			let full = (8u8, batch[..max as usize].to_vec()).encode();
+			let decoded = <Call<Test> as Decode>::decode(&mut &full[..]);
+			assert!(matches!(
+				decoded,
+				Ok(Call::register_devices { registrations }) if registrations.len() == max as usize
+			));
 		});
 	}
 

@@ -320,6 +320,7 @@ mod benchmarks {
 			});
 		}
 		let last = reports.last().expect("n is at least 1").device;
+		let reports = frame_support::BoundedVec::<_, T::MaxBatchSize>::truncate_from(reports);
 
 		#[extrinsic_call]
 		_(RawOrigin::Signed(gateway), reports);

@@ -74,7 +74,7 @@ pub mod weights;
 pub mod pallet {
 	use super::*;
 	use alloc::vec::Vec;
-	use frame_support::pallet_prelude::*;
+	use frame_support::{dispatch::WithPostDispatchInfo, pallet_prelude::*};
 	use frame_system::pallet_prelude::*;
 	use pallet_device_registry::{DeviceId, DeviceRegistry, FirmwareVersion, OrgId};
 
@@ -321,7 +321,7 @@ pub mod pallet {
 		Downgrade,
 		/// The measured image hash is not the release's.
 		HashMismatch,
-		/// A batch is empty or larger than `MaxBatchSize`.
+		/// A batch is empty: it records nothing.
 		BadBatchSize,
 	}
 
@@ -479,22 +479,28 @@ pub mod pallet {
 			Self::do_withdraw(caller, release)
 		}
 
-		/// Report up to `MaxBatchSize` updates, each as [`Pallet::report_update`] would:
-		/// checked and recorded on its own. A refused report records nothing and is reported
-		/// by a `BatchItemFailed` event; the others go on. Feeless when every report concerns
-		/// the signing device itself or a device whose assigned gateway (of its own
-		/// organisation) signs.
+		/// Report updates, each as [`Pallet::report_update`] would: checked and recorded on
+		/// its own. A refused report records nothing and is reported by a `BatchItemFailed`
+		/// event; the others go on. At most `MaxBatchSize` reports: the bound is in the type,
+		/// so a larger batch does not decode. An empty batch fails with `BadBatchSize`, charged
+		/// as a batch of none. Feeless when every report concerns the signing device itself or
+		/// a device whose assigned gateway (of its own organisation) signs.
 		#[pallet::call_index(11)]
 		#[pallet::weight(T::WeightInfo::report_updates(reports.len() as u32))]
-		#[pallet::feeless_if(|origin: &OriginFor<T>, reports: &Vec<UpdateReport>| -> bool {
+		#[pallet::feeless_if(|origin: &OriginFor<T>, reports: &BoundedVec<UpdateReport, T::MaxBatchSize>| -> bool {
 			pallet_device_registry::is_signed_for_all_by_device_or_gateway::<T, T::Registry>(
 				origin,
 				reports.iter().map(|report| &report.device),
 			)
 		})]
-		pub fn report_updates(origin: OriginFor<T>, reports: Vec<UpdateReport>) -> DispatchResult {
+		pub fn report_updates(
+			origin: OriginFor<T>,
+			reports: BoundedVec<UpdateReport, T::MaxBatchSize>,
+		) -> DispatchResultWithPostInfo {
 			let caller = ensure_signed(origin)?;
 			Self::do_report_updates(caller, reports)
+				.map_err(|error| error.with_weight(T::WeightInfo::report_updates(0)))?;
+			Ok(().into())
 		}
 	}
 

@@ -1,7 +1,8 @@
 //! One test per behaviour of each call, and per error it can return; then fleet status.
 
 use crate::{mock::*, *};
-use frame_support::{assert_noop, assert_ok};
+use codec::{Decode, Encode};
+use frame_support::{assert_noop, assert_ok, traits::Get, BoundedVec};
 use pallet_device_registry::{DeviceId, DeviceRegistry, FirmwareVersion};
 use sp_runtime::{DispatchError, DispatchResult};
 
@@ -917,6 +918,13 @@ mod report_updates {
 		Event::<Test>::BatchItemFailed { index, error: error.into() }.into()
 	}
 
+	/// `reports` as the call takes them; at most `MaxBatchSize` of them.
+	fn bounded(
+		reports: Vec<UpdateReport>,
+	) -> BoundedVec<UpdateReport, <Test as Config>::MaxBatchSize> {
+		reports.try_into().ok().expect("a test batch fits MaxBatchSize")
+	}
+
 	fn serve_second_device() {
 		assert_ok!(Devices::assign_gateway(origin(OPERATOR), SECOND_DEVICE, Some(GATEWAY)));
 	}
@@ -929,11 +937,11 @@ mod report_updates {
 			serve_second_device();
 			assert_ok!(Firmware::report_updates(
 				origin(GATEWAY_ACCOUNT),
-				vec![
+				bounded(vec![
 					installed(DEVICE, id, IMAGE),
 					installed(SECOND_DEVICE, id, [0xbb; 32]),
 					installed(SECOND_DEVICE, id, IMAGE),
-				],
+				]),
 			));
 			assert!(System::events()
 				.iter()
@@ -952,7 +960,7 @@ mod report_updates {
 			let id = activate(v(1, 1, 0));
 			assert_ok!(Firmware::report_updates(
 				origin(GATEWAY_ACCOUNT),
-				vec![installed(SECOND_DEVICE, id, IMAGE), installed(DEVICE, id, IMAGE)],
+				bounded(vec![installed(SECOND_DEVICE, id, IMAGE), installed(DEVICE, id, IMAGE)]),
 			));
 			assert!(System::events()
 				.iter()
@@ -963,23 +971,43 @@ mod report_updates {
 	}
 
 	#[test]
-	fn refuses_empty_and_oversized_batches() {
+	fn refuses_an_empty_batch_and_refunds_its_weight() {
 		run_test(|| {
-			assert_noop!(
-				Firmware::report_updates(origin(GATEWAY_ACCOUNT), vec![]),
-				Error::<Test>::BadBatchSize
+			let result = Firmware::report_updates(origin(GATEWAY_ACCOUNT), BoundedVec::new());
+			let error = result.unwrap_err();
+			assert_eq!(error.error, Error::<Test>::BadBatchSize.into());
+			// Refused before any work: charged as a batch of none.
+			assert_eq!(
+				error.post_info.actual_weight,
+				Some(<<Test as Config>::WeightInfo as WeightInfo>::report_updates(0))
 			);
 			assert_noop!(
-				Firmware::report_updates(
-					origin(GATEWAY_ACCOUNT),
-					vec![installed(DEVICE, 0, IMAGE); 4]
-				),
-				Error::<Test>::BadBatchSize
-			);
-			assert_noop!(
-				Firmware::report_updates(RuntimeOrigin::none(), vec![]),
+				Firmware::report_updates(RuntimeOrigin::none(), BoundedVec::new()),
 				DispatchError::BadOrigin
 			);
+		});
+	}
+
+	/// A batch larger than `MaxBatchSize` is refused when the call is decoded, so it never
+	/// reaches the pool, let alone dispatch.
+	#[test]
+	fn an_oversized_batch_never_decodes() {
+		run_test(|| {
+			let max = <<Test as Config>::MaxBatchSize as Get<u32>>::get() as usize;
+			let reports = vec![installed(DEVICE, 0, IMAGE); max + 1];
+			// `report_updates` is call 11; its batch encodes as `Compact(len) ++ items`, as a
+			// `Vec` does.
+			let oversized = (11u8, reports.clone()).encode();
+			assert!(<Call<Test> as Decode>::decode(&mut &oversized[..]).is_err());
+			let full = (11u8, reports[..max].to_vec()).encode();
+			let decoded = <Call<Test> as Decode>::decode(&mut &full[..]);
+			assert!(matches!(
+				decoded,
+				Ok(Call::report_updates { reports }) if reports.len() == max
+			));
+			// The same bytes as the call built in code.
+			let built = Call::<Test>::report_updates { reports: bounded(reports[..max].to_vec()) };
+			assert_eq!(built.encode(), full);
 		});
 	}
 
@@ -988,7 +1016,9 @@ mod report_updates {
 	fn is_feeless_only_when_every_report_concerns_a_device_the_signer_serves() {
 		run_test(|| {
 			let batch = |devices: &[DeviceId]| Call::<Test>::report_updates {
-				reports: devices.iter().map(|device| installed(*device, 0, IMAGE)).collect(),
+				reports: bounded(
+					devices.iter().map(|device| installed(*device, 0, IMAGE)).collect(),
+				),
 			};
 			assert!(batch(&[DEVICE, DEVICE]).is_feeless(&origin(GATEWAY_ACCOUNT)));
 			assert!(batch(&[DEVICE]).is_feeless(&origin(DEVICE_ACCOUNT)));

@@ -190,6 +190,7 @@ mod benchmarks {
 			});
 		}
 		let last = logins.last().expect("n is at least 1").device;
+		let logins = BoundedVec::<_, T::MaxBatchSize>::truncate_from(logins);
 
 		#[extrinsic_call]
 		_(RawOrigin::Signed(gateway), logins);

@@ -59,7 +59,7 @@ pub mod weights;
 pub mod pallet {
 	use super::*;
 	use alloc::vec::Vec;
-	use frame_support::pallet_prelude::*;
+	use frame_support::{dispatch::WithPostDispatchInfo, pallet_prelude::*};
 	use frame_system::pallet_prelude::*;
 	use iotchain_certification_scheme::{login_payload, Hash, Nonce};
 	use pallet_device_registry::{DeviceId, DeviceRegistry, OrgId};
@@ -213,7 +213,7 @@ pub mod pallet {
 		PairLocked,
 		/// The pair is not locked.
 		NotLocked,
-		/// A batch is empty or larger than `MaxBatchSize`.
+		/// A batch is empty: it records nothing.
 		BadBatchSize,
 	}
 
@@ -291,14 +291,16 @@ pub mod pallet {
 			Self::do_unlock(caller, device, user_device)
 		}
 
-		/// Submit up to `MaxBatchSize` signature-mode logins, each as
-		/// [`Pallet::submit_signed_login`] would: checked and recorded on its own. A refused
-		/// login records nothing and is reported by a `BatchItemFailed` event; the others go
-		/// on. Feeless when every login concerns the signing device itself or a device whose
-		/// assigned gateway (of its own organisation) signs.
+		/// Submit signature-mode logins, each as [`Pallet::submit_signed_login`] would:
+		/// checked and recorded on its own. A refused login records nothing and is reported by
+		/// a `BatchItemFailed` event; the others go on. At most `MaxBatchSize` logins: the
+		/// bound is in the type, so a larger batch does not decode. An empty batch fails with
+		/// `BadBatchSize`, charged as a batch of none. Feeless when every login concerns the
+		/// signing device itself or a device whose assigned gateway (of its own organisation)
+		/// signs.
 		#[pallet::call_index(3)]
 		#[pallet::weight(T::WeightInfo::submit_signed_logins(logins.len() as u32))]
-		#[pallet::feeless_if(|origin: &OriginFor<T>, logins: &Vec<SignedLoginOf<T>>| -> bool {
+		#[pallet::feeless_if(|origin: &OriginFor<T>, logins: &BoundedVec<SignedLoginOf<T>, T::MaxBatchSize>| -> bool {
 			pallet_device_registry::is_signed_for_all_by_device_or_gateway::<T, T::Registry>(
 				origin,
 				logins.iter().map(|login| &login.device),
@@ -306,10 +308,12 @@ pub mod pallet {
 		})]
 		pub fn submit_signed_logins(
 			origin: OriginFor<T>,
-			logins: Vec<SignedLoginOf<T>>,
-		) -> DispatchResult {
+			logins: BoundedVec<SignedLoginOf<T>, T::MaxBatchSize>,
+		) -> DispatchResultWithPostInfo {
 			let caller = ensure_signed(origin)?;
 			Self::do_submit_signed_batch(caller, logins)
+				.map_err(|error| error.with_weight(T::WeightInfo::submit_signed_logins(0)))?;
+			Ok(().into())
 		}
 	}
 
@@ -382,14 +386,13 @@ pub mod pallet {
 		}
 
 		/// Submits each login of a batch on its own, as [`Self::do_submit_signed`]; a refused
-		/// login is reported by a `BatchItemFailed` event.
+		/// login is reported by a `BatchItemFailed` event. Fails only for an empty batch.
 		fn do_submit_signed_batch(
 			caller: T::AccountId,
-			logins: Vec<SignedLoginOf<T>>,
+			logins: BoundedVec<SignedLoginOf<T>, T::MaxBatchSize>,
 		) -> DispatchResult {
 			pallet_device_registry::apply_batch(
 				logins,
-				T::MaxBatchSize::get(),
 				Error::<T>::BadBatchSize,
 				|login| Self::do_submit_signed(caller.clone(), login),
 				|index, error| Self::deposit_event(Event::BatchItemFailed { index, error }),

@@ -1,7 +1,8 @@
 //! The certification protocol end to end, then one test per behaviour and error of each call.
 
 use crate::{mock::*, *};
-use frame_support::{assert_noop, assert_ok};
+use codec::{Decode, Encode};
+use frame_support::{assert_noop, assert_ok, traits::Get, BoundedVec};
 use iotchain_certification_scheme::{self as scheme, Nonce, UserHashes};
 use pallet_device_registry::{DeviceId, DeviceKind};
 use pallet_registration_hashes::{Credential, UserDeviceId, UserDeviceKey};
@@ -726,6 +727,13 @@ mod submit_signed_logins {
 		Event::<Test>::BatchItemFailed { index, error: error.into() }.into()
 	}
 
+	/// `logins` as the call takes them; at most `MaxBatchSize` of them.
+	fn bounded(
+		logins: Vec<SignedLogin<u64>>,
+	) -> BoundedVec<SignedLogin<u64>, <Test as Config>::MaxBatchSize> {
+		logins.try_into().ok().expect("a test batch fits MaxBatchSize")
+	}
+
 	#[test]
 	fn each_login_is_recorded_on_its_own_and_a_refused_one_does_not_stop_the_rest() {
 		run_test(|| {
@@ -735,7 +743,11 @@ mod submit_signed_logins {
 			let forger = sr25519::Pair::from_seed(&[66; 32]);
 			assert_ok!(Logins::submit_signed_logins(
 				origin(gateway),
-				vec![login(DEVICE, &user, 1), login(DEVICE, &user, 1), login(DEVICE, &forger, 2)],
+				bounded(vec![
+					login(DEVICE, &user, 1),
+					login(DEVICE, &user, 1),
+					login(DEVICE, &forger, 2)
+				]),
 			));
 			// The replayed nonce is refused and records nothing; the forged signature is a
 			// recorded failure, decided by the chain.
@@ -769,7 +781,7 @@ mod submit_signed_logins {
 			let gateway = assign_gateway();
 			assert_ok!(Logins::submit_signed_logins(
 				origin(gateway),
-				vec![login(other, &user, 1), login(DEVICE, &user, 1)],
+				bounded(vec![login(other, &user, 1), login(DEVICE, &user, 1)]),
 			));
 			assert!(System::events()
 				.iter()
@@ -780,19 +792,44 @@ mod submit_signed_logins {
 	}
 
 	#[test]
-	fn refuses_empty_and_oversized_batches() {
+	fn refuses_an_empty_batch_and_refunds_its_weight() {
+		run_test(|| {
+			let gateway = assign_gateway();
+			let result = Logins::submit_signed_logins(origin(gateway), BoundedVec::new());
+			let error = result.unwrap_err();
+			assert_eq!(error.error, Error::<Test>::BadBatchSize.into());
+			// Refused before any work: charged as a batch of none.
+			assert_eq!(
+				error.post_info.actual_weight,
+				Some(<<Test as Config>::WeightInfo as WeightInfo>::submit_signed_logins(0))
+			);
+			assert!(Logins::recent_logins(&DEVICE, 1).is_empty());
+		});
+	}
+
+	/// A batch larger than `MaxBatchSize` is refused when the call is decoded, so it never
+	/// reaches the pool, let alone dispatch.
+	#[test]
+	fn an_oversized_batch_never_decodes() {
 		run_test(|| {
 			let user = sr25519_user();
-			let gateway = assign_gateway();
-			assert_noop!(
-				Logins::submit_signed_logins(origin(gateway), vec![]),
-				Error::<Test>::BadBatchSize
-			);
-			let four = (1..=4).map(|n| login(DEVICE, &user, n)).collect();
-			assert_noop!(
-				Logins::submit_signed_logins(origin(gateway), four),
-				Error::<Test>::BadBatchSize
-			);
+			let max: u32 = <Test as Config>::MaxBatchSize::get();
+			let logins: Vec<_> = (1..=max as u8 + 1).map(|n| login(DEVICE, &user, n)).collect();
+			// `submit_signed_logins` is call 3; its batch encodes as `Compact(len) ++ items`,
+			// as a `Vec` does.
+			let oversized = (3u8, logins.clone()).encode();
+			assert!(<Call<Test> as Decode>::decode(&mut &oversized[..]).is_err());
+			let full = (3u8, logins[..max as usize].to_vec()).encode();
+			let decoded = <Call<Test> as Decode>::decode(&mut &full[..]);
+			assert!(matches!(
+				decoded,
+				Ok(Call::submit_signed_logins { logins }) if logins.len() == max as usize
+			));
+			// The same bytes as the call built in code.
+			let built = Call::<Test>::submit_signed_logins {
+				logins: bounded(logins[..max as usize].to_vec()),
+			};
+			assert_eq!(built.encode(), full);
 		});
 	}
 
@@ -800,7 +837,7 @@ mod submit_signed_logins {
 	fn refuses_unsigned_origins() {
 		run_test(|| {
 			assert_noop!(
-				Logins::submit_signed_logins(RuntimeOrigin::none(), vec![]),
+				Logins::submit_signed_logins(RuntimeOrigin::none(), BoundedVec::new()),
 				DispatchError::BadOrigin
 			);
 		});
@@ -815,7 +852,7 @@ mod submit_signed_logins {
 			let gateway = assign_gateway();
 			let other = register_device(2);
 			let batch = |devices: &[DeviceId]| Call::<Test>::submit_signed_logins {
-				logins: devices.iter().map(|device| login(*device, &user, 1)).collect(),
+				logins: bounded(devices.iter().map(|device| login(*device, &user, 1)).collect()),
 			};
 			assert!(batch(&[DEVICE, DEVICE]).is_feeless(&origin(gateway)));
 			assert!(batch(&[DEVICE]).is_feeless(&origin(DEVICE_ACCOUNT)));

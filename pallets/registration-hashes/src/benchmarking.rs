@@ -87,6 +87,7 @@ mod benchmarks {
 			})
 			.collect();
 		let last = pairs.last().expect("n is at least 1").device;
+		let pairs = frame_support::BoundedVec::<_, T::MaxBatchSize>::truncate_from(pairs);
 
 		#[extrinsic_call]
 		_(RawOrigin::Signed(certifier), pairs);

@@ -57,7 +57,7 @@ pub mod weights;
 pub mod pallet {
 	use super::*;
 	use alloc::vec::Vec;
-	use frame_support::pallet_prelude::*;
+	use frame_support::{dispatch::WithPostDispatchInfo, pallet_prelude::*};
 	use frame_system::pallet_prelude::*;
 	use pallet_device_registry::{DeviceId, DeviceRegistry};
 
@@ -166,7 +166,7 @@ pub mod pallet {
 		PairRecordedByAnother,
 		/// This version is already revoked.
 		AlreadyRevoked,
-		/// A batch is empty or larger than `MaxBatchSize`.
+		/// A batch is empty: it records nothing.
 		BadBatchSize,
 	}
 
@@ -218,13 +218,14 @@ pub mod pallet {
 			Self::do_revoke(caller, device, user_device, version)
 		}
 
-		/// Register up to `MaxBatchSize` pairs, each as [`Pallet::register`] would: authorised
-		/// and recorded on its own. A refused pair records nothing and is reported by a
-		/// `BatchItemFailed` event; the others go on. Feeless when the signer is the device
-		/// every pair names.
+		/// Register pairs, each as [`Pallet::register`] would: authorised and recorded on its
+		/// own. A refused pair records nothing and is reported by a `BatchItemFailed` event;
+		/// the others go on. At most `MaxBatchSize` pairs: the bound is in the type, so a
+		/// larger batch does not decode. An empty batch fails with `BadBatchSize`, charged as a
+		/// batch of none. Feeless when the signer is the device every pair names.
 		#[pallet::call_index(2)]
 		#[pallet::weight(T::WeightInfo::register_pairs(pairs.len() as u32))]
-		#[pallet::feeless_if(|origin: &OriginFor<T>, pairs: &Vec<PairRegistration>| -> bool {
+		#[pallet::feeless_if(|origin: &OriginFor<T>, pairs: &BoundedVec<PairRegistration, T::MaxBatchSize>| -> bool {
 			pallet_device_registry::is_signed_for_all_by_device::<T, T::Registry>(
 				origin,
 				pairs.iter().map(|pair| &pair.device),
@@ -232,10 +233,12 @@ pub mod pallet {
 		})]
 		pub fn register_pairs(
 			origin: OriginFor<T>,
-			pairs: Vec<PairRegistration>,
-		) -> DispatchResult {
+			pairs: BoundedVec<PairRegistration, T::MaxBatchSize>,
+		) -> DispatchResultWithPostInfo {
 			let caller = ensure_signed(origin)?;
 			Self::do_register_pairs(&caller, pairs)
+				.map_err(|error| error.with_weight(T::WeightInfo::register_pairs(0)))?;
+			Ok(().into())
 		}
 	}
 
@@ -256,14 +259,13 @@ pub mod pallet {
 		}
 
 		/// Records each pair of a batch on its own, as [`Self::do_register_pair`]; a refused
-		/// pair is reported by a `BatchItemFailed` event.
+		/// pair is reported by a `BatchItemFailed` event. Fails only for an empty batch.
 		fn do_register_pairs(
 			caller: &T::AccountId,
-			pairs: Vec<PairRegistration>,
+			pairs: BoundedVec<PairRegistration, T::MaxBatchSize>,
 		) -> DispatchResult {
 			pallet_device_registry::apply_batch(
 				pairs,
-				T::MaxBatchSize::get(),
 				Error::<T>::BadBatchSize,
 				|pair| Self::do_register_pair(caller, pair),
 				|index, error| Self::deposit_event(Event::BatchItemFailed { index, error }),

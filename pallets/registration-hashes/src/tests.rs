@@ -1,7 +1,8 @@
 //! One test per behaviour of each call, and per error it can return.
 
 use crate::{mock::*, *};
-use frame_support::{assert_noop, assert_ok};
+use codec::{Decode, Encode};
+use frame_support::{assert_noop, assert_ok, traits::Get, BoundedVec};
 use iotchain_certification_scheme::{self as scheme, Combination, UserHashes};
 use pallet_device_registry::DeviceId;
 use sp_runtime::{DispatchError, DispatchResult};
@@ -399,6 +400,13 @@ mod register_pairs {
 		Event::<Test>::BatchItemFailed { index, error: error.into() }.into()
 	}
 
+	/// `pairs` as the call takes them; at most `MaxBatchSize` of them.
+	fn bounded(
+		pairs: Vec<PairRegistration>,
+	) -> BoundedVec<PairRegistration, <Test as Config>::MaxBatchSize> {
+		pairs.try_into().ok().expect("a test batch fits MaxBatchSize")
+	}
+
 	#[test]
 	fn each_pair_is_recorded_on_its_own_and_a_refused_one_does_not_stop_the_rest() {
 		run_test(|| {
@@ -412,7 +420,7 @@ mod register_pairs {
 			};
 			assert_ok!(RegistrationHashes::register_pairs(
 				origin(CERTIFIER),
-				vec![pair(DEVICE, 0x70), bad, pair(other, 0x70)],
+				bounded(vec![pair(DEVICE, 0x70), bad, pair(other, 0x70)]),
 			));
 			assert!(System::events()
 				.iter()
@@ -431,7 +439,7 @@ mod register_pairs {
 			let other = register_device(2);
 			assert_ok!(RegistrationHashes::register_pairs(
 				origin(DEVICE_ACCOUNT),
-				vec![pair(other, 0x70), pair(DEVICE, 0x70)],
+				bounded(vec![pair(other, 0x70), pair(DEVICE, 0x70)]),
 			));
 			assert!(System::events()
 				.iter()
@@ -450,7 +458,7 @@ mod register_pairs {
 			}
 			assert_ok!(RegistrationHashes::register_pairs(
 				origin(DEVICE_ACCOUNT),
-				vec![pair(DEVICE, 0x70), pair(DEVICE, 0x71)],
+				bounded(vec![pair(DEVICE, 0x70), pair(DEVICE, 0x71)]),
 			));
 			assert!(System::events()
 				.iter()
@@ -470,21 +478,44 @@ mod register_pairs {
 	}
 
 	#[test]
-	fn refuses_empty_and_oversized_batches() {
+	fn refuses_an_empty_batch_and_refunds_its_weight() {
 		run_test(|| {
-			assert_noop!(
-				RegistrationHashes::register_pairs(origin(CERTIFIER), vec![]),
-				Error::<Test>::BadBatchSize
+			let result = RegistrationHashes::register_pairs(origin(CERTIFIER), BoundedVec::new());
+			let error = result.unwrap_err();
+			assert_eq!(error.error, Error::<Test>::BadBatchSize.into());
+			// Refused before any work: charged as a batch of none.
+			assert_eq!(
+				error.post_info.actual_weight,
+				Some(<<Test as Config>::WeightInfo as WeightInfo>::register_pairs(0))
 			);
-			let four = (0..4).map(|n| pair(DEVICE, n)).collect();
 			assert_noop!(
-				RegistrationHashes::register_pairs(origin(CERTIFIER), four),
-				Error::<Test>::BadBatchSize
-			);
-			assert_noop!(
-				RegistrationHashes::register_pairs(RuntimeOrigin::none(), vec![]),
+				RegistrationHashes::register_pairs(RuntimeOrigin::none(), BoundedVec::new()),
 				DispatchError::BadOrigin
 			);
+		});
+	}
+
+	/// A batch larger than `MaxBatchSize` is refused when the call is decoded, so it never
+	/// reaches the pool, let alone dispatch.
+	#[test]
+	fn an_oversized_batch_never_decodes() {
+		run_test(|| {
+			let max: u32 = <Test as Config>::MaxBatchSize::get();
+			let pairs: Vec<_> = (0..=max as u8).map(|n| pair(DEVICE, n)).collect();
+			// `register_pairs` is call 2; its batch encodes as `Compact(len) ++ items`, as a
+			// `Vec` does.
+			let oversized = (2u8, pairs.clone()).encode();
+			assert!(<Call<Test> as Decode>::decode(&mut &oversized[..]).is_err());
+			let full = (2u8, pairs[..max as usize].to_vec()).encode();
+			let decoded = <Call<Test> as Decode>::decode(&mut &full[..]);
+			assert!(matches!(
+				decoded,
+				Ok(Call::register_pairs { pairs }) if pairs.len() == max as usize
+			));
+			// The same bytes as the call built in code.
+			let built =
+				Call::<Test>::register_pairs { pairs: bounded(pairs[..max as usize].to_vec()) };
+			assert_eq!(built.encode(), full);
 		});
 	}
 
@@ -493,7 +524,7 @@ mod register_pairs {
 		run_test(|| {
 			let other = register_device(2);
 			let batch = |devices: &[DeviceId]| Call::<Test>::register_pairs {
-				pairs: devices.iter().map(|device| pair(*device, 0x70)).collect(),
+				pairs: bounded(devices.iter().map(|device| pair(*device, 0x70)).collect()),
 			};
 			assert!(batch(&[DEVICE, DEVICE]).is_feeless(&origin(DEVICE_ACCOUNT)));
 			assert!(!batch(&[DEVICE, other]).is_feeless(&origin(DEVICE_ACCOUNT)));

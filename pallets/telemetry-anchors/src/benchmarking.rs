@@ -47,7 +47,7 @@ mod benchmarks {
 			leaf_count: T::MaxLeavesPerBatch::get(),
 			first_timestamp_ms: 1,
 			last_timestamp_ms: 2,
-			devices: ranges,
+			devices: frame_support::BoundedVec::<_, T::MaxDevicesPerBatch>::truncate_from(ranges),
 		};
 
 		#[extrinsic_call]

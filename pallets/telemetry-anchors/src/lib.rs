@@ -20,15 +20,20 @@
 //!   gateways never blocks either gateway's sequence of batches.
 //! - The batch describes itself consistently: a leaf count within `MaxLeavesPerBatch`, a time
 //!   range that does not run backwards, device ranges ordered by device, not overlapping within
-//!   the batch, no more of them than leaves.
+//!   the batch, no more of them than leaves. At most `MaxDevicesPerBatch` ranges: the bound is in
+//!   the call's type, so a batch naming more devices does not decode.
 //!
 //! What the chain cannot check is that the root is the tree over readings the devices signed:
 //! the readings stay with the gateway. A verifier checks that per reading (its device signature,
 //! its proof, the anchored root and leaf count).
 //!
-//! Anchoring is feeless for an active gateway; the admission extension's per-block quota for
-//! gateways bounds how often it anchors. Prior art: Robonomics' datalog keeps one record per
-//! transaction in a per-account ring; here one transaction anchors thousands of readings.
+//! Anchoring is feeless for an active gateway's next batch (the sequence number the chain expects
+//! of it, with readings and devices), and only for that: a gateway holds no tokens, so a batch
+//! out of sequence or empty is refused by the pool instead of being included for free. A batch
+//! refused at dispatch is charged only for the checks it reached. The admission extension's
+//! per-block quota for gateways bounds how often a gateway anchors. Prior art: Robonomics'
+//! datalog keeps one record per transaction in a per-account ring; here one transaction anchors
+//! thousands of readings.
 
 #![cfg_attr(not(feature = "std"), no_std)]
 
@@ -52,12 +57,13 @@ pub mod weights;
 pub mod pallet {
 	use super::*;
 	use alloc::vec::Vec;
-	use frame_support::pallet_prelude::*;
+	use frame_support::{dispatch::WithPostDispatchInfo, pallet_prelude::*};
 	use frame_system::pallet_prelude::*;
-	use pallet_device_registry::{DeviceId, DeviceKind, DeviceRegistry};
+	use pallet_device_registry::{ActiveDevice, DeviceId, DeviceKind, DeviceRegistry};
 
-	/// A batch as a gateway submits it.
-	pub type BatchOf = Batch<Vec<DeviceRange>>;
+	/// A batch as a gateway submits it: at most `MaxDevicesPerBatch` device ranges, a bound
+	/// in the type, so a batch naming more devices does not decode.
+	pub type BatchOf<T> = Batch<BoundedVec<DeviceRange, <T as Config>::MaxDevicesPerBatch>>;
 	/// An anchored batch as this runtime stores it.
 	pub type AnchoredBatchOf<T> = AnchoredBatch<BlockNumberFor<T>>;
 
@@ -129,8 +135,9 @@ pub mod pallet {
 		BadLeafCount,
 		/// The last reading's time is before the first's.
 		BadTimeRange,
-		/// The device ranges are empty, more than `MaxDevicesPerBatch` or the leaf count, not
-		/// strictly ordered by device, or a range ends before it starts.
+		/// The device ranges are empty, more than the leaf count, not strictly ordered by
+		/// device, or a range ends before it starts. (More than `MaxDevicesPerBatch` of them do
+		/// not decode.)
 		BadDeviceRanges,
 		/// A device the batch names does not exist.
 		DeviceNotFound,
@@ -152,45 +159,50 @@ pub mod pallet {
 	#[pallet::call]
 	impl<T: Config> Pallet<T> {
 		/// Anchor the signing gateway's next batch of readings. An active gateway only;
-		/// feeless for it.
+		/// feeless for its next batch with readings and devices (see
+		/// [`Pallet::is_next_batch_of_signing_gateway`]). At most `MaxDevicesPerBatch` device
+		/// ranges: the bound is in the type, so a larger batch does not decode. A refused batch
+		/// is charged as one of the ranges checked: none when refused before the per-device
+		/// checks, else up to the range refused.
 		#[pallet::call_index(0)]
 		#[pallet::weight(T::WeightInfo::anchor(batch.devices.len() as u32))]
-		#[pallet::feeless_if(|origin: &OriginFor<T>, _batch: &BatchOf| -> bool {
-			pallet_device_registry::is_signed_by_gateway::<T, T::Registry>(origin)
+		#[pallet::feeless_if(|origin: &OriginFor<T>, batch: &BatchOf<T>| -> bool {
+			Pallet::<T>::is_next_batch_of_signing_gateway(origin, batch)
 		})]
-		pub fn anchor(origin: OriginFor<T>, batch: BatchOf) -> DispatchResult {
+		pub fn anchor(origin: OriginFor<T>, batch: BatchOf<T>) -> DispatchResultWithPostInfo {
 			let caller = ensure_signed(origin)?;
 			Self::do_anchor(caller, batch)
 		}
 	}
 
 	impl<T: Config> Pallet<T> {
+		/// The `#[pallet::feeless_if]` rule of [`Pallet::anchor`]: the signer is an active
+		/// gateway and `batch` is its next batch (the sequence number the chain expects of it),
+		/// with readings and devices. Gateways hold no tokens, so a junk anchor — out of
+		/// sequence or empty — pays fees like anyone's call, which the gateway cannot, and the
+		/// pool refuses it instead of including it for free.
+		pub fn is_next_batch_of_signing_gateway(origin: &OriginFor<T>, batch: &BatchOf<T>) -> bool {
+			pallet_device_registry::signing_device::<T, T::Registry>(origin).is_some_and(|signer| {
+				signer.kind == DeviceKind::Gateway
+					&& batch.sequence == NextBatch::<T>::get(signer.id)
+					&& batch.leaf_count > 0
+					&& !batch.devices.is_empty()
+			})
+		}
+
 		/// Checks that `caller` is an active gateway and `batch` its next well-formed batch
 		/// about its own organisation's devices, each range after what the gateway anchored
-		/// for the device, then anchors it.
-		fn do_anchor(caller: T::AccountId, batch: BatchOf) -> DispatchResult {
-			let gateway = T::Registry::active_device_by_account(&caller)
-				.filter(|signer| signer.kind == DeviceKind::Gateway)
-				.ok_or(Error::<T>::NotActiveGateway)?;
-			ensure!(
-				batch.sequence == NextBatch::<T>::get(gateway.id),
-				Error::<T>::BatchOutOfSequence
-			);
-			ensure!(
-				batch.leaf_count > 0 && batch.leaf_count <= T::MaxLeavesPerBatch::get(),
-				Error::<T>::BadLeafCount
-			);
-			ensure!(batch.first_timestamp_ms <= batch.last_timestamp_ms, Error::<T>::BadTimeRange);
-			Self::ensure_well_formed_ranges(&batch)?;
-			for range in &batch.devices {
-				let org = T::Registry::org_of(&range.device).ok_or(Error::<T>::DeviceNotFound)?;
-				ensure!(org == gateway.org, Error::<T>::DeviceOfAnotherOrganisation);
-				if let Some(anchor) = DeviceAnchors::<T>::get(range.device) {
-					ensure!(
-						anchor.gateway != gateway.id || range.first > anchor.last_sequence,
-						Error::<T>::SequenceNotAfterAnchored
-					);
-				}
+		/// for the device, then anchors it. A refused batch is charged as `anchor(0)` when
+		/// refused before the per-range checks, else as `anchor(i + 1)` when refused at range
+		/// `i`.
+		fn do_anchor(caller: T::AccountId, batch: BatchOf<T>) -> DispatchResultWithPostInfo {
+			let gateway = Self::ensure_next_well_formed_batch(&caller, &batch)
+				.map_err(|error| error.with_weight(T::WeightInfo::anchor(0)))?;
+			for (index, range) in batch.devices.iter().enumerate() {
+				// The ranges checked so far, this one included; within MaxDevicesPerBatch.
+				let checked = (index as u32).saturating_add(1);
+				Self::ensure_range_may_anchor(&gateway, range)
+					.map_err(|error| error.with_weight(T::WeightInfo::anchor(checked)))?;
 			}
 
 			for range in &batch.devices {
@@ -211,7 +223,7 @@ pub mod pallet {
 					leaf_count: batch.leaf_count,
 					first_timestamp_ms: batch.first_timestamp_ms,
 					last_timestamp_ms: batch.last_timestamp_ms,
-					// Within MaxDevicesPerBatch, checked above.
+					// Within MaxDevicesPerBatch: the type bounds it.
 					device_count: batch.devices.len() as u32,
 					anchored_at: frame_system::Pallet::<T>::block_number(),
 				},
@@ -225,20 +237,55 @@ pub mod pallet {
 				leaf_count: batch.leaf_count,
 				first_timestamp_ms: batch.first_timestamp_ms,
 				last_timestamp_ms: batch.last_timestamp_ms,
-				devices: batch.devices,
+				devices: batch.devices.into_inner(),
 				by: caller,
 			});
+			Ok(().into())
+		}
+
+		/// The checks of [`Self::do_anchor`] before the per-range ones: `caller` is an active
+		/// gateway, `batch` is its next batch, with a leaf count within the bounds, a time range
+		/// that does not run backwards and well-formed device ranges. Returns the gateway.
+		fn ensure_next_well_formed_batch(
+			caller: &T::AccountId,
+			batch: &BatchOf<T>,
+		) -> Result<ActiveDevice, DispatchError> {
+			let gateway = T::Registry::active_device_by_account(caller)
+				.filter(|signer| signer.kind == DeviceKind::Gateway)
+				.ok_or(Error::<T>::NotActiveGateway)?;
+			ensure!(
+				batch.sequence == NextBatch::<T>::get(gateway.id),
+				Error::<T>::BatchOutOfSequence
+			);
+			ensure!(
+				batch.leaf_count > 0 && batch.leaf_count <= T::MaxLeavesPerBatch::get(),
+				Error::<T>::BadLeafCount
+			);
+			ensure!(batch.first_timestamp_ms <= batch.last_timestamp_ms, Error::<T>::BadTimeRange);
+			Self::ensure_well_formed_ranges(batch)?;
+			Ok(gateway)
+		}
+
+		/// One range of a batch: its device exists, belongs to the gateway's organisation, and
+		/// the range starts after what this gateway last anchored for the device.
+		fn ensure_range_may_anchor(gateway: &ActiveDevice, range: &DeviceRange) -> DispatchResult {
+			let org = T::Registry::org_of(&range.device).ok_or(Error::<T>::DeviceNotFound)?;
+			ensure!(org == gateway.org, Error::<T>::DeviceOfAnotherOrganisation);
+			if let Some(anchor) = DeviceAnchors::<T>::get(range.device) {
+				ensure!(
+					anchor.gateway != gateway.id || range.first > anchor.last_sequence,
+					Error::<T>::SequenceNotAfterAnchored
+				);
+			}
 			Ok(())
 		}
 
-		/// Device ranges: one to `min(MaxDevicesPerBatch, leaf_count)` of them, strictly
-		/// ordered by device (so no device twice), none ending before it starts.
-		fn ensure_well_formed_ranges(batch: &BatchOf) -> DispatchResult {
+		/// Device ranges: one to `leaf_count` of them (the type bounds them by
+		/// `MaxDevicesPerBatch`), strictly ordered by device (so no device twice), none ending
+		/// before it starts.
+		fn ensure_well_formed_ranges(batch: &BatchOf<T>) -> DispatchResult {
 			let count = batch.devices.len() as u32;
-			ensure!(
-				count > 0 && count <= T::MaxDevicesPerBatch::get() && count <= batch.leaf_count,
-				Error::<T>::BadDeviceRanges
-			);
+			ensure!(count > 0 && count <= batch.leaf_count, Error::<T>::BadDeviceRanges);
 			ensure!(
 				batch.devices.windows(2).all(|pair| pair[0].device < pair[1].device),
 				Error::<T>::BadDeviceRanges

@@ -20,7 +20,9 @@ pub struct DeviceRange {
 
 /// A batch of readings a gateway commits to: the `sequence`th of the gateway, the root of the
 /// tree over its `leaf_count` envelopes, the devices' times of the first and last reading (ms
-/// since the Unix epoch), and each device's sequence range, ordered by device id.
+/// since the Unix epoch), and each device's sequence range, ordered by device id. `Devices` is
+/// the list of ranges: in the call a `BoundedVec` of at most `MaxDevicesPerBatch` (see
+/// [`crate::BatchOf`]), so a batch naming more devices does not decode.
 #[derive(Encode, Decode, DecodeWithMemTracking, TypeInfo, Clone, PartialEq, Eq, Debug)]
 pub struct Batch<Devices> {
 	pub sequence: u64,

@@ -424,43 +424,74 @@ impl pallet_skip_feeless_payment::Config for Runtime {
 
 /// The accounts the chain admits transactions from: council members, validators (approved ones
 /// too, so they can register session keys before they validate), every account of an active
-/// member organisation, and active devices and gateways.
+/// member organisation, and active devices and gateways (with their organisation, whose budget
+/// they share).
 pub struct ConsortiumAccounts;
 
 impl pallet_admission::KnownAccounts<AccountId> for ConsortiumAccounts {
-	fn kind_of(account: &AccountId) -> Option<pallet_admission::AccountKind> {
+	type Organisation = pallet_device_registry::OrgId;
+
+	fn known_as(
+		account: &AccountId,
+	) -> Option<pallet_admission::KnownAccount<pallet_device_registry::OrgId>> {
 		use frame_support::traits::Contains;
-		use pallet_admission::AccountKind;
+		use pallet_admission::{AccountKind, KnownAccount};
 		use pallet_device_registry::{DeviceKind, DeviceRegistry as _};
 
 		// Devices first: they send most transactions, and are found in three reads instead of
 		// after every member lookup missed. The device registry keeps device keys apart from
 		// organisations', the council's and validators' keys, so the order decides nothing else.
 		if let Some(device) = DeviceRegistry::active_device_by_account(account) {
-			return Some(match device.kind {
+			let kind = match device.kind {
 				DeviceKind::Device => AccountKind::Device,
 				DeviceKind::Gateway => AccountKind::Gateway,
-			});
+			};
+			return Some(KnownAccount { kind, organisation: Some(device.org) });
 		}
 		(CouncilMembership::contains(account)
 			|| ValidatorSet::is_approved(account)
 			|| DeviceRegistry::active_org_of(account).is_some())
-		.then_some(AccountKind::Member)
+		.then(KnownAccount::member)
 	}
+}
+
+/// `share` of what normal-class transactions may fill of a block.
+/// Budgets count execution time only: the proof size matters to parachains, not here.
+fn share_of_normal_block(share: Perbill) -> Weight {
+	let weights = RuntimeBlockWeights::get();
+	let normal = weights.get(DispatchClass::Normal).max_total.unwrap_or(weights.max_block);
+	Weight::from_parts(share * normal.ref_time(), u64::MAX)
+}
+
+parameter_types! {
+	/// One device: a full batch of its own records (128 signed logins take 9.9 % of the normal
+	/// block) and no more. Four full batches a block took 40 % before budgets were weight.
+	pub DeviceBudget: Weight = share_of_normal_block(Perbill::from_percent(12));
+	/// One gateway: four full login batches (512 logins), or an anchor naming 1,024 devices
+	/// (16 %) beside two of them.
+	pub GatewayBudget: Weight = share_of_normal_block(Perbill::from_percent(40));
+	/// All the devices and gateways of one organisation together: at most three fifths of the
+	/// normal block, so the other members' devices always have two fifths.
+	pub OrganisationBudget: Weight = share_of_normal_block(Perbill::from_percent(60));
+	/// One member account's normal-class calls: the heaviest, accepting a gateway's transfer
+	/// with its 1,024 devices, takes 27 % of the normal block.
+	pub MemberBudget: Weight = share_of_normal_block(Perbill::from_percent(40));
 }
 
 impl pallet_admission::Config for Runtime {
 	type KnownAccounts = ConsortiumAccounts;
-	// Four records a block (two a second) per device: far more than a device's logins and
-	// updates need (login-records allows 32 attempts in five minutes), and under half a percent
-	// of a block, so a compromised device cannot crowd out the rest.
-	type DeviceQuota = ConstU32<4>;
-	// A gateway reports for the devices behind it: 32 a block, under four percent of a block.
-	type GatewayQuota = ConstU32<32>;
-	// The pool holds two blocks' worth of each device's quota: enough that a device's next
-	// transactions are ready for the next block and the one after, too few for a compromised
-	// device to fill the pool (8 transactions per device, 64 per gateway).
-	type QuotaWindow = ConstU32<2>;
+	type DeviceBudget = DeviceBudget;
+	type GatewayBudget = GatewayBudget;
+	type OrganisationBudget = OrganisationBudget;
+	type MemberBudget = MemberBudget;
+	// Two blocks' worth of a device's single records (it sends a few a minute), too few for
+	// a compromised device to fill the pool.
+	type DevicePoolDepth = ConstU32<8>;
+	// A relay round of eight batches of 128, eight times over.
+	type GatewayPoolDepth = ConstU32<64>;
+	// The client's pipeline keeps up to 4,096 transactions of one account submitted (an
+	// operator enrolling a fleet): half of a node's default pool of 8,192.
+	type MemberPoolDepth = ConstU32<4_096>;
 	type WeightInfo = pallet_admission::weights::SubstrateWeight<Runtime>;
 	#[cfg(feature = "runtime-benchmarks")]
 	type BenchmarkHelper = ConsortiumAccounts;
@@ -468,7 +499,7 @@ impl pallet_admission::Config for Runtime {
 
 #[cfg(feature = "runtime-benchmarks")]
 impl pallet_admission::BenchmarkHelper<AccountId> for ConsortiumAccounts {
-	fn costliest_quota_account() -> AccountId {
+	fn costliest_budgeted_account() -> AccountId {
 		use frame_benchmarking::account;
 		use pallet_device_registry::{DeviceRegistryBenchmarking as _, OrgRoles};
 		// A device: its quota usage is read and rewritten besides its nonce, which costs more

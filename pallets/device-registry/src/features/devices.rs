@@ -30,18 +30,14 @@ impl<T: Config> Pallet<T> {
 		Ok(())
 	}
 
-	/// Every check of a batch but the key proofs: its size, the organisation's room, the
-	/// models, and ids and accounts that are new. Returns the batch's models and the
-	/// organisation's device count after it.
+	/// Every check of a batch but the key proofs: that it is not empty (the call's argument
+	/// type bounds its size), the organisation's room, the models, and ids and accounts that
+	/// are new. Returns the batch's models and the organisation's device count after it.
 	pub(crate) fn check_batch(
 		org: OrgId,
 		registrations: &[DeviceRegistrationOf<T>],
 	) -> Result<CheckedBatch<T>, DispatchError> {
-		let count = crate::ensure_batch_size(
-			registrations.len(),
-			T::MaxBatchSize::get(),
-			Error::<T>::BadBatchSize,
-		)?;
+		let count = crate::ensure_non_empty_batch(registrations.len(), Error::<T>::BadBatchSize)?;
 		let owned = OrgDeviceCount::<T>::get(org);
 		let new_total = owned.checked_add(count).ok_or(ArithmeticError::Overflow)?;
 		ensure!(new_total <= T::MaxDevicesPerOrg::get(), Error::<T>::TooManyDevices);

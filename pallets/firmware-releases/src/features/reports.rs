@@ -6,8 +6,7 @@ use crate::{
 	Config, Error, Event, InstalledRelease, Pallet, ReleaseDeviceCount, ReleaseDevices, ReleaseId,
 	ReleaseStatus, Releases, Sha256, UpdateOutcome, UpdateReport,
 };
-use alloc::vec::Vec;
-use frame_support::{ensure, traits::Get};
+use frame_support::{ensure, BoundedVec};
 use pallet_device_registry::{DeviceId, DeviceRegistry};
 use sp_runtime::DispatchResult;
 
@@ -50,13 +49,14 @@ impl<T: Config> Pallet<T> {
 		Ok(())
 	}
 
+	/// Records each report of a batch on its own, as [`Self::do_report_update`]; a refused
+	/// report is reported by a `BatchItemFailed` event. Fails only for an empty batch.
 	pub(crate) fn do_report_updates(
 		caller: T::AccountId,
-		reports: Vec<UpdateReport>,
+		reports: BoundedVec<UpdateReport, T::MaxBatchSize>,
 	) -> DispatchResult {
 		pallet_device_registry::apply_batch(
 			reports,
-			T::MaxBatchSize::get(),
 			Error::<T>::BadBatchSize,
 			|UpdateReport { device, release, outcome, measured_sha256 }| {
 				Self::do_report_update(caller.clone(), device, release, outcome, measured_sha256)
