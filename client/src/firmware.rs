@@ -104,7 +104,9 @@ impl Client {
 		self.submit(&runtime::tx().firmware_releases().approve(release), wait).await
 	}
 
-	/// Withdraws a release for good.
+	/// Approves withdrawing a release for good, for `reason`, as one of its manufacturer's
+	/// approvers: the release is yanked once the approvers' threshold approved the same reason
+	/// (the receipt holds `Yanked`), until then it holds `YankApproved`.
 	pub async fn yank_release(
 		&self,
 		release: ReleaseId,

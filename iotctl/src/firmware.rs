@@ -4,7 +4,7 @@ use super::Output;
 use clap::{Subcommand, ValueEnum};
 use iotchain_client::{
 	parse_account, parse_firmware_version, parse_hash32,
-	runtime::firmware_releases::events::{Activated, ApproversSet},
+	runtime::firmware_releases::events::{Activated, ApproversSet, YankApproved, Yanked},
 	sha256_file, to_hex, Client, Error, FleetStatus, Publication, Receipt, ReleaseId, ReleaseOf,
 	ReleaseStatus, UpdateFailure, UpdateOutcome, Wait, YankReason,
 };
@@ -54,7 +54,8 @@ pub enum Command {
 	Approve { release: ReleaseId },
 	/// Withdraw a pending release (its manufacturer; anyone once its approval window closed).
 	Withdraw { release: ReleaseId },
-	/// Withdraw a release for good.
+	/// Approve withdrawing a release for good, as one of its manufacturer's approvers: it is
+	/// yanked once the approvers' threshold approved the same reason.
 	Yank {
 		release: ReleaseId,
 		#[arg(long, value_enum)]
@@ -189,7 +190,16 @@ pub async fn run(
 				Yank::Withdrawn => YankReason::Withdrawn,
 			};
 			let receipt = client.yank_release(release, reason, wait).await?;
-			output.receipt(&format!("release {release} yanked"), &receipt)
+			// A yank needs the approvers' threshold, like a release: until it is reached, the
+			// caller's approval is recorded and the release stays as it was.
+			let summary = if receipt.has::<Yanked>() {
+				format!("release {release} yanked")
+			} else {
+				let approvals =
+					receipt.find_first::<YankApproved>()?.map_or(0, |yank| yank.approvals);
+				format!("yank of release {release} approved ({approvals} approvals so far)")
+			};
+			output.receipt(&summary, &receipt)
 		},
 		Command::Report { device, release, image, measured, failed } => {
 			let device = parse_hash32("device id", &device)?;

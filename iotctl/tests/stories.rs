@@ -512,10 +512,15 @@ async fn a_release_reaches_its_threshold_and_a_gateway_reports_the_fleet_update(
 	let on_release = iotctl_json(&node, None, &["firmware", "devices", &release]).await;
 	assert_eq!(on_release, serde_json::json!([thermostat]));
 
-	// Yanked, it counts the device as on a yanked release.
-	iotctl(&node, Some(MANUFACTURER), &["firmware", "yank", &release, "--reason", "vulnerable"])
-		.await
-		.unwrap();
+	// One approver's yank is an approval, not a yank: the threshold is 2, as for releases.
+	let yank = ["firmware", "yank", &release, "--reason", "vulnerable"];
+	let first = iotctl(&node, Some(MANUFACTURER), &yank).await.unwrap();
+	assert!(first.contains("approved (1 approvals so far)"), "{first}");
+	let fleet = iotctl_json(&node, None, &["firmware", "status", "ACME-TH"]).await;
+	assert_eq!(fleet["latest"]["release"].to_string(), release);
+	// The second approver completes it; it counts the device as on a yanked release.
+	let second = iotctl(&node, Some(APPROVER), &yank).await.unwrap();
+	assert!(second.contains(&format!("release {release} yanked")), "{second}");
 	let fleet = iotctl_json(&node, None, &["firmware", "status", "ACME-TH"]).await;
 	assert_eq!(fleet["on_yanked"], 1);
 	assert_eq!(fleet["latest"], Value::Null);

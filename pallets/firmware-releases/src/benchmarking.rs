@@ -20,6 +20,9 @@ const DEVICE_MODEL: &[u8] = b"bench";
 // Distinct from the ids the unit tests' mock registers at genesis.
 const DEVICE: DeviceId = [0xbe; 32];
 const GATEWAY: DeviceId = [0xbf; 32];
+/// Every yank reason: a release has at most one pending yank for each.
+const REASONS: [YankReason; 3] =
+	[YankReason::Vulnerable, YankReason::Defective, YankReason::Withdrawn];
 
 fn assert_last_event<T: Config>(event: Event<T>) {
 	frame_system::Pallet::<T>::assert_last_event(
@@ -33,7 +36,8 @@ fn version(minor: u16) -> FirmwareVersion {
 
 /// A manufacturer whose admin and `n - 1` members are its approvers, `threshold` of them
 /// needed, and which owns the model devices of `device_for_benchmark` use (and a model of the
-/// longest name); returns the organisation, its admin and the approvers.
+/// longest name), both claimed by its admin: claims that expire unless a release activates.
+/// Returns the organisation, its admin and the approvers.
 fn manufacturer<T: Config>(n: u32, threshold: u32) -> (OrgId, T::AccountId, Vec<T::AccountId>)
 where
 	T::Registry: DeviceRegistryBenchmarking<T::AccountId>,
@@ -54,7 +58,7 @@ where
 	Approvers::<T>::insert(org, set);
 	for model in [DEVICE_MODEL.to_vec(), longest_model::<T>()] {
 		let model = model.try_into().expect("within MaxModelLen");
-		Firmware::<T>::do_claim_model(model, org, ClaimAuthority::Governance)
+		Firmware::<T>::do_claim_model(model, org, ClaimAuthority::Manufacturer)
 			.expect("benchmark models are unclaimed");
 	}
 	(org, admin, approvers)
@@ -92,6 +96,42 @@ where
 	let operator: T::AccountId = account("operator", 0, 0);
 	T::Registry::org_for_benchmark(&operator, OrgRoles { operator: true, ..Default::default() });
 	(old, new, operator)
+}
+
+/// Each of `approvers` approves yanking release `id` for each of `reasons`, none of them
+/// reaching the threshold.
+fn approve_yanks<T: Config>(approvers: &[T::AccountId], id: ReleaseId, reasons: &[YankReason]) {
+	for reason in reasons {
+		for approver in approvers {
+			Firmware::<T>::yank(RawOrigin::Signed(approver.clone()).into(), id, *reason)
+				.expect("an approver approves the yank");
+		}
+	}
+}
+
+/// Whether release `id` has no pending yank left.
+fn no_pending_yanks<T: Config>(id: ReleaseId) -> bool {
+	PendingYanks::<T>::iter_prefix(id).next().is_none()
+}
+
+/// `MaxApprovers` approvers, all needed, of a manufacturer with an active release of the
+/// model devices use, and every approver but the last approving yanking it for every reason;
+/// returns the release and the last approver.
+fn active_release_with_pending_yanks<T: Config>() -> (ReleaseId, T::AccountId)
+where
+	T::Registry: DeviceRegistryBenchmarking<T::AccountId>,
+{
+	let n = T::MaxApprovers::get();
+	let (_, admin, approvers) = manufacturer::<T>(n, n);
+	let id = NextReleaseId::<T>::get();
+	publish_as::<T>(&admin, DEVICE_MODEL, version(1));
+	for approver in approvers.iter().skip(1) {
+		Firmware::<T>::approve(RawOrigin::Signed(approver.clone()).into(), id)
+			.expect("an approver approves");
+	}
+	let (last, others) = approvers.split_last().expect("at least one approver");
+	approve_yanks::<T>(others, id, &REASONS);
+	(id, last.clone())
 }
 
 fn publish_as<T: Config>(publisher: &T::AccountId, model: &[u8], version: FirmwareVersion) {
@@ -173,28 +213,78 @@ mod benchmarks {
 		Ok(())
 	}
 
-	/// Governance assigns a model of the longest name.
+	/// Governance moves the claim of a model of the longest name, which another manufacturer's
+	/// admin made, to a manufacturer: the claim starts afresh and its unused lifetime ends.
 	#[benchmark]
 	fn force_claim_model() -> Result<(), BenchmarkError> {
-		let (org, _, _) = manufacturer::<T>(1, 1);
-		let mut model = longest_model::<T>();
-		model[0] = b'n';
+		let (previous, _, _) = manufacturer::<T>(1, 1);
+		let admin: T::AccountId = account("new-maker", 0, 0);
+		let org = T::Registry::org_for_benchmark(
+			&admin,
+			OrgRoles { manufacturer: true, ..Default::default() },
+		);
+		let model = longest_model::<T>();
 		let origin =
 			T::GovernanceOrigin::try_successful_origin().map_err(|_| BenchmarkError::Weightless)?;
 
 		#[extrinsic_call]
 		_(origin as T::RuntimeOrigin, model.clone(), org);
 
-		ensure!(Models::<T>::contains_key(ModelOf::<T>::truncate_from(model)), "claimed");
+		ensure!(
+			!UnusedClaimSince::<T>::contains_key(ModelOf::<T>::truncate_from(model.clone())),
+			"a moved claim does not expire"
+		);
+		assert_last_event::<T>(Event::ModelClaimed {
+			model,
+			org,
+			authority: ClaimAuthority::Governance,
+			previous: Some(previous),
+		});
 		Ok(())
 	}
 
-	/// A stranger clears a pending release whose approval window closed.
+	/// Governance removes its admin's claim of a model of the longest name, which has no
+	/// releases.
+	#[benchmark]
+	fn force_unclaim_model() -> Result<(), BenchmarkError> {
+		let (org, _, _) = manufacturer::<T>(1, 1);
+		let model = longest_model::<T>();
+		let origin =
+			T::GovernanceOrigin::try_successful_origin().map_err(|_| BenchmarkError::Weightless)?;
+
+		#[extrinsic_call]
+		_(origin as T::RuntimeOrigin, model.clone());
+
+		assert_last_event::<T>(Event::ModelUnclaimed { model, org });
+		Ok(())
+	}
+
+	/// A stranger clears an admin's claim of a model of the longest name, which activated no
+	/// release for its lifetime.
+	#[benchmark]
+	fn clear_unused_claim() {
+		let (org, _, _) = manufacturer::<T>(1, 1);
+		let model = longest_model::<T>();
+		let expired = frame_system::Pallet::<T>::block_number()
+			.saturating_add(T::UnusedClaimLifetime::get())
+			.saturating_add(1u32.into());
+		frame_system::Pallet::<T>::set_block_number(expired);
+		let stranger: T::AccountId = account("stranger", 0, 0);
+
+		#[extrinsic_call]
+		_(RawOrigin::Signed(stranger.clone()), model.clone());
+
+		assert_last_event::<T>(Event::UnusedClaimCleared { model, org, by: stranger });
+	}
+
+	/// A stranger clears a pending release of the model's current claim, with a pending yank
+	/// for every reason, whose approval window closed.
 	#[benchmark]
 	fn withdraw() {
 		let (_, admin, _) = manufacturer::<T>(2, 2);
 		let id = NextReleaseId::<T>::get();
 		publish_as::<T>(&admin, DEVICE_MODEL, version(1));
+		approve_yanks::<T>(&[admin], id, &REASONS);
 		let after_window = frame_system::Pallet::<T>::block_number()
 			.saturating_add(T::ApprovalWindow::get())
 			.saturating_add(1u32.into());
@@ -204,16 +294,17 @@ mod benchmarks {
 		#[extrinsic_call]
 		_(RawOrigin::Signed(stranger.clone()), id);
 
+		assert!(no_pending_yanks::<T>(id));
 		assert_last_event::<T>(Event::Withdrawn { release: id, by: stranger });
 	}
 
-	/// An approver publishes a release of a model that already has an active one, with a
-	/// threshold of one: the release activates at once.
+	/// An approver publishes the first release of a model its admin claimed, with a threshold
+	/// of one: the release activates at once, the claim's first activation, which ends its
+	/// unused lifetime.
 	#[benchmark]
 	fn publish() {
 		let (_, admin, _) = manufacturer::<T>(1, 1);
 		let model = longest_model::<T>();
-		publish_as::<T>(&admin, &model, version(0));
 		let id = NextReleaseId::<T>::get();
 
 		#[extrinsic_call]
@@ -228,10 +319,12 @@ mod benchmarks {
 			None,
 		);
 
+		assert!(!UnusedClaimSince::<T>::contains_key(ModelOf::<T>::truncate_from(model)));
 		assert_last_event::<T>(Event::Activated { release: id });
 	}
 
-	/// The last of `MaxApprovers` approvals, which activates the release.
+	/// The last of `MaxApprovers` approvals, which activates the release: the first activation
+	/// under its model's claim, which ends the claim's unused lifetime.
 	#[benchmark]
 	fn approve() {
 		let n = T::MaxApprovers::get();
@@ -247,23 +340,41 @@ mod benchmarks {
 		#[extrinsic_call]
 		_(RawOrigin::Signed(last), id);
 
+		let model = ModelOf::<T>::truncate_from(DEVICE_MODEL.to_vec());
+		assert!(!UnusedClaimSince::<T>::contains_key(model));
 		assert_last_event::<T>(Event::Activated { release: id });
 	}
 
+	/// The last of `MaxApprovers` approvals of yanking an active release for one reason, which
+	/// yanks it and drops its pending yanks for every reason.
 	#[benchmark]
 	fn yank() {
-		let (_, admin, _) = manufacturer::<T>(1, 1);
-		let id = NextReleaseId::<T>::get();
-		publish_as::<T>(&admin, DEVICE_MODEL, version(1));
+		let (id, last) = active_release_with_pending_yanks::<T>();
 
 		#[extrinsic_call]
-		_(RawOrigin::Signed(admin.clone()), id, YankReason::Vulnerable);
+		_(RawOrigin::Signed(last.clone()), id, YankReason::Vulnerable);
 
+		assert!(no_pending_yanks::<T>(id));
 		assert_last_event::<T>(Event::Yanked {
 			release: id,
 			reason: YankReason::Vulnerable,
-			by: admin,
+			by: last,
 		});
+	}
+
+	/// Governance yanks an active release with a pending yank for every reason, which it drops.
+	#[benchmark]
+	fn force_yank() -> Result<(), BenchmarkError> {
+		let (id, _) = active_release_with_pending_yanks::<T>();
+		let origin =
+			T::GovernanceOrigin::try_successful_origin().map_err(|_| BenchmarkError::Weightless)?;
+
+		#[extrinsic_call]
+		_(origin as T::RuntimeOrigin, id, YankReason::Defective);
+
+		ensure!(no_pending_yanks::<T>(id), "the pending yanks are dropped");
+		assert_last_event::<T>(Event::ForceYanked { release: id, reason: YankReason::Defective });
+		Ok(())
 	}
 
 	/// The device's gateway reports an install that moves the device off an older release.

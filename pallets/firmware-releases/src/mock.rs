@@ -46,6 +46,7 @@ impl pallet_firmware_releases::Config for Test {
 	type Registry = Devices;
 	type GovernanceOrigin = frame_system::EnsureRoot<u64>;
 	type ApprovalWindow = ConstU64<10>;
+	type UnusedClaimLifetime = ConstU64<100>;
 	type MaxModelLen = ConstU32<8>;
 	type MaxUriLen = ConstU32<16>;
 	type MaxApprovers = ConstU32<3>;

@@ -15,8 +15,8 @@ sp_api::decl_runtime_apis! {
 		/// The release with this id, whatever its status.
 		fn release(id: ReleaseId) -> Option<Release>;
 
-		/// The fleet of `model`: the release devices should run, how many are behind it or on
-		/// yanked releases, and how many run each release.
+		/// The fleet of `model`: the release devices should run (of the model's current claim),
+		/// how many are behind it or on yanked releases, and how many run each release.
 		fn fleet_status(model: Vec<u8>) -> FleetStatus<BlockNumber>;
 
 		/// Up to `limit` devices (at most 1,000) that run `release`, continuing after the device

@@ -39,9 +39,13 @@ fn approvers_of(org: u32) -> Option<(Vec<u64>, u32)> {
 }
 
 fn publish_as(caller: u64, version: FirmwareVersion) -> DispatchResult {
+	publish_model_as(caller, MODEL, version)
+}
+
+fn publish_model_as(caller: u64, model: &[u8], version: FirmwareVersion) -> DispatchResult {
 	Firmware::publish(
 		origin(caller),
-		MODEL.to_vec(),
+		model.to_vec(),
 		version,
 		IMAGE,
 		1024,
@@ -64,6 +68,12 @@ fn activate(version: FirmwareVersion) -> ReleaseId {
 	assert_ok!(Firmware::approve(origin(APPROVER_A), id));
 	assert_ok!(Firmware::approve(origin(APPROVER_B), id));
 	id
+}
+
+/// Yanks `release` with the approvals of both approvers of [`two_of_two`].
+fn yank_by_approvers(release: ReleaseId, reason: YankReason) {
+	assert_ok!(Firmware::yank(origin(APPROVER_A), release, reason));
+	assert_ok!(Firmware::yank(origin(APPROVER_B), release, reason));
 }
 
 fn status(id: ReleaseId) -> ReleaseStatus<u64> {
@@ -300,6 +310,7 @@ mod claim_model {
 					model: b"NEW1".to_vec(),
 					org: 0,
 					authority: ClaimAuthority::Manufacturer,
+					previous: None,
 				}
 				.into(),
 			);
@@ -320,8 +331,9 @@ mod claim_model {
 				Error::<Test>::ModelInUse
 			);
 			assert_ok!(Firmware::force_claim_model(RuntimeOrigin::root(), MODEL.to_vec(), 0));
+			// Assigning it to its holder again has nothing to do.
 			assert_noop!(
-				Firmware::force_claim_model(RuntimeOrigin::root(), MODEL.to_vec(), 2),
+				Firmware::force_claim_model(RuntimeOrigin::root(), MODEL.to_vec(), 0),
 				Error::<Test>::ModelAlreadyClaimed
 			);
 		});
@@ -631,7 +643,8 @@ mod approve {
 			assert_ok!(Firmware::approve(origin(APPROVER_A), active));
 			assert_noop!(Firmware::approve(origin(APPROVER_B), active), Error::<Test>::NotPending);
 			let yanked = publish(v(1, 2, 0));
-			assert_ok!(Firmware::yank(origin(MAKER), yanked, YankReason::Withdrawn));
+			// A threshold of one: one approver's approval yanks.
+			assert_ok!(Firmware::yank(origin(APPROVER_A), yanked, YankReason::Withdrawn));
 			assert_noop!(Firmware::approve(origin(APPROVER_B), yanked), Error::<Test>::NotPending);
 		});
 	}
@@ -657,46 +670,618 @@ mod approve {
 	}
 }
 
+/// Yanking: the manufacturer's approvers at their threshold for one reason, or governance at once.
 mod yank {
 	use super::*;
 
+	fn pending_yank(id: ReleaseId, reason: YankReason) -> Option<(Vec<u64>, u64)> {
+		PendingYanks::<Test>::get(id, reason)
+			.map(|pending| (pending.approvals.to_vec(), pending.proposed_at))
+	}
+
+	fn pending_yanks_of(id: ReleaseId) -> usize {
+		PendingYanks::<Test>::iter_prefix(id).count()
+	}
+
+	/// The attack of a stolen approver key: one approval takes an active release out of
+	/// service for good.
 	#[test]
-	fn the_manufacturer_yanks_a_release_for_good() {
+	fn one_approver_cannot_yank_alone() {
 		run_test(|| {
 			two_of_two();
 			let id = activate(v(1, 1, 0));
-			System::set_block_number(6);
+			System::set_block_number(3);
 			assert_ok!(Firmware::yank(origin(APPROVER_A), id, YankReason::Vulnerable));
 			System::assert_last_event(
-				Event::Yanked { release: id, reason: YankReason::Vulnerable, by: APPROVER_A }
+				Event::YankApproved {
+					release: id,
+					reason: YankReason::Vulnerable,
+					by: APPROVER_A,
+					approvals: 1,
+				}
+				.into(),
+			);
+			assert!(matches!(status(id), ReleaseStatus::Active { .. }));
+			assert_eq!(pending_yank(id, YankReason::Vulnerable), Some((vec![APPROVER_A], 3)));
+			// Devices still install it.
+			assert_ok!(install(DEVICE_ACCOUNT, id));
+		});
+	}
+
+	#[test]
+	fn the_approvers_yank_a_release_for_good_at_their_threshold() {
+		run_test(|| {
+			two_of_two();
+			let id = activate(v(1, 1, 0));
+			assert_ok!(Firmware::yank(origin(APPROVER_A), id, YankReason::Vulnerable));
+			System::set_block_number(6);
+			assert_ok!(Firmware::yank(origin(APPROVER_B), id, YankReason::Vulnerable));
+			System::assert_has_event(
+				Event::YankApproved {
+					release: id,
+					reason: YankReason::Vulnerable,
+					by: APPROVER_B,
+					approvals: 2,
+				}
+				.into(),
+			);
+			System::assert_last_event(
+				Event::Yanked { release: id, reason: YankReason::Vulnerable, by: APPROVER_B }
 					.into(),
 			);
 			assert_eq!(status(id), ReleaseStatus::Yanked { reason: YankReason::Vulnerable, at: 6 });
+			assert_eq!(pending_yanks_of(id), 0);
 			assert_noop!(install(DEVICE_ACCOUNT, id), Error::<Test>::NotActive);
 			// Rollback protection survives the yank: the version stays used.
 			assert_noop!(publish_as(MAKER, v(1, 1, 0)), Error::<Test>::VersionNotAboveActive);
 		});
 	}
 
+	/// Each reason gathers its approvals on its own; reaching the threshold for one yanks the
+	/// release and drops the yanks pending for the others.
 	#[test]
-	fn refuses_unknown_releases_outsiders_and_a_second_yank() {
+	fn approvers_yanking_for_different_reasons_count_separately() {
+		run_test(|| {
+			two_of_two();
+			let id = activate(v(1, 1, 0));
+			assert_ok!(Firmware::yank(origin(APPROVER_A), id, YankReason::Vulnerable));
+			assert_ok!(Firmware::yank(origin(APPROVER_B), id, YankReason::Defective));
+			System::assert_last_event(
+				Event::YankApproved {
+					release: id,
+					reason: YankReason::Defective,
+					by: APPROVER_B,
+					approvals: 1,
+				}
+				.into(),
+			);
+			// One approval for each of two reasons is not two approvals of either.
+			assert!(matches!(status(id), ReleaseStatus::Active { .. }));
+			assert_eq!(pending_yank(id, YankReason::Vulnerable), Some((vec![APPROVER_A], 1)));
+			assert_eq!(pending_yank(id, YankReason::Defective), Some((vec![APPROVER_B], 1)));
+			assert_ok!(Firmware::yank(origin(APPROVER_A), id, YankReason::Defective));
+			System::assert_last_event(
+				Event::Yanked { release: id, reason: YankReason::Defective, by: APPROVER_A }.into(),
+			);
+			assert_eq!(status(id), ReleaseStatus::Yanked { reason: YankReason::Defective, at: 1 });
+			assert_eq!(pending_yanks_of(id), 0);
+		});
+	}
+
+	/// The attack of a compromised approver: it proposes a yank for one reason, so the others
+	/// cannot yank for the true one until its window closes. Once governance removes it, the
+	/// others yank for their reason at once.
+	#[test]
+	fn a_removed_approvers_pending_yank_does_not_lock_the_reason() {
+		run_test(|| {
+			two_of_two();
+			let id = activate(v(1, 1, 0));
+			assert_ok!(Firmware::yank(origin(APPROVER_A), id, YankReason::Withdrawn));
+			// Governance replaces A with the maker.
+			assert_ok!(Firmware::force_set_approvers(
+				RuntimeOrigin::root(),
+				0,
+				vec![APPROVER_B, MAKER],
+				2
+			));
+			assert_noop!(
+				Firmware::yank(origin(APPROVER_A), id, YankReason::Withdrawn),
+				Error::<Test>::NotApprover
+			);
+			assert_ok!(Firmware::yank(origin(APPROVER_B), id, YankReason::Vulnerable));
+			assert_ok!(Firmware::yank(origin(MAKER), id, YankReason::Vulnerable));
+			System::assert_last_event(
+				Event::Yanked { release: id, reason: YankReason::Vulnerable, by: MAKER }.into(),
+			);
+			assert_eq!(status(id), ReleaseStatus::Yanked { reason: YankReason::Vulnerable, at: 1 });
+			// A's pending yank went with the release.
+			assert_eq!(pending_yanks_of(id), 0);
+		});
+	}
+
+	/// The attack: any member's key, stolen or disgruntled, yanks the fleet's active release
+	/// for good.
+	#[test]
+	fn a_member_who_is_not_an_approver_cannot_yank() {
+		run_test(|| {
+			two_of_two();
+			let id = activate(v(1, 1, 0));
+			// The admins are accounts of the manufacturer, but not approvers.
+			for caller in [MAKER, SECOND_ADMIN] {
+				assert_noop!(
+					Firmware::yank(origin(caller), id, YankReason::Vulnerable),
+					Error::<Test>::NotApprover
+				);
+			}
+			assert!(matches!(status(id), ReleaseStatus::Active { .. }));
+		});
+	}
+
+	#[test]
+	fn refuses_unknown_releases_outsiders_and_approvers_who_left() {
 		run_test(|| {
 			two_of_two();
 			assert_noop!(
-				Firmware::yank(origin(MAKER), 0, YankReason::Defective),
+				Firmware::yank(origin(APPROVER_A), 7, YankReason::Defective),
 				Error::<Test>::ReleaseNotFound
 			);
-			let id = publish(v(1, 1, 0));
+			let id = activate(v(1, 1, 0));
 			for caller in [RIVAL, OPERATOR, STRANGER] {
 				assert_noop!(
 					Firmware::yank(origin(caller), id, YankReason::Defective),
-					Error::<Test>::NotManufacturerAccount
+					Error::<Test>::NotApprover
 				);
 			}
-			assert_ok!(Firmware::yank(origin(MAKER), id, YankReason::Defective));
+			assert_ok!(Devices::remove_member(origin(MAKER), APPROVER_B));
 			assert_noop!(
-				Firmware::yank(origin(MAKER), id, YankReason::Defective),
+				Firmware::yank(origin(APPROVER_B), id, YankReason::Defective),
+				Error::<Test>::NotApprover
+			);
+		});
+	}
+
+	#[test]
+	fn refuses_a_second_approval_by_the_same_approver() {
+		run_test(|| {
+			two_of_two();
+			let id = activate(v(1, 1, 0));
+			assert_ok!(Firmware::yank(origin(APPROVER_A), id, YankReason::Vulnerable));
+			assert_noop!(
+				Firmware::yank(origin(APPROVER_A), id, YankReason::Vulnerable),
+				Error::<Test>::AlreadyApproved
+			);
+		});
+	}
+
+	#[test]
+	fn a_yank_not_completed_within_the_window_starts_afresh() {
+		run_test(|| {
+			two_of_two();
+			let id = activate(v(1, 1, 0));
+			assert_ok!(Firmware::yank(origin(APPROVER_A), id, YankReason::Vulnerable));
+			// Approvals of a yank first approved at block 1 are taken up to block 11.
+			System::set_block_number(12);
+			assert_ok!(Firmware::yank(origin(APPROVER_B), id, YankReason::Vulnerable));
+			System::assert_last_event(
+				Event::YankApproved {
+					release: id,
+					reason: YankReason::Vulnerable,
+					by: APPROVER_B,
+					approvals: 1,
+				}
+				.into(),
+			);
+			assert!(matches!(status(id), ReleaseStatus::Active { .. }));
+			assert_eq!(pending_yank(id, YankReason::Vulnerable), Some((vec![APPROVER_B], 12)));
+			// A's approval lapsed with the old window: A approves the fresh yank.
+			assert_ok!(Firmware::yank(origin(APPROVER_A), id, YankReason::Vulnerable));
+			assert_eq!(
+				status(id),
+				ReleaseStatus::Yanked { reason: YankReason::Vulnerable, at: 12 }
+			);
+		});
+	}
+
+	/// Approvals given before an approver was removed from the set do not count towards the
+	/// threshold of the set in force when the yank completes.
+	#[test]
+	fn approvals_of_removed_approvers_are_dropped() {
+		run_test(|| {
+			two_of_two();
+			let id = activate(v(1, 1, 0));
+			assert_ok!(Firmware::yank(origin(APPROVER_B), id, YankReason::Vulnerable));
+			// The approvers replace B with the maker.
+			assert_ok!(Firmware::propose_approvers(origin(APPROVER_A), vec![APPROVER_A, MAKER], 2));
+			assert_ok!(Firmware::approve_approver_change(origin(APPROVER_B)));
+			assert_ok!(Firmware::yank(origin(APPROVER_A), id, YankReason::Vulnerable));
+			// B's approval was dropped: one of two.
+			System::assert_last_event(
+				Event::YankApproved {
+					release: id,
+					reason: YankReason::Vulnerable,
+					by: APPROVER_A,
+					approvals: 1,
+				}
+				.into(),
+			);
+			assert_eq!(pending_yank(id, YankReason::Vulnerable), Some((vec![APPROVER_A], 1)));
+			assert!(matches!(status(id), ReleaseStatus::Active { .. }));
+			assert_ok!(Firmware::yank(origin(MAKER), id, YankReason::Vulnerable));
+			assert!(matches!(status(id), ReleaseStatus::Yanked { .. }));
+		});
+	}
+
+	#[test]
+	fn a_pending_release_is_yanked_too_and_a_yank_is_final() {
+		run_test(|| {
+			two_of_two();
+			let id = publish(v(1, 1, 0));
+			yank_by_approvers(id, YankReason::Withdrawn);
+			assert!(matches!(status(id), ReleaseStatus::Yanked { .. }));
+			assert_noop!(Firmware::approve(origin(APPROVER_A), id), Error::<Test>::NotPending);
+			assert_noop!(
+				Firmware::yank(origin(APPROVER_A), id, YankReason::Withdrawn),
 				Error::<Test>::AlreadyYanked
+			);
+		});
+	}
+
+	#[test]
+	fn withdrawing_a_pending_release_drops_its_pending_yanks() {
+		run_test(|| {
+			two_of_two();
+			let id = publish(v(1, 1, 0));
+			assert_ok!(Firmware::yank(origin(APPROVER_A), id, YankReason::Withdrawn));
+			assert_ok!(Firmware::yank(origin(APPROVER_B), id, YankReason::Defective));
+			assert_eq!(pending_yanks_of(id), 2);
+			assert_ok!(Firmware::withdraw(origin(MAKER), id));
+			assert_eq!(pending_yanks_of(id), 0);
+		});
+	}
+
+	#[test]
+	fn governance_yanks_at_once() {
+		run_test(|| {
+			two_of_two();
+			let id = activate(v(1, 1, 0));
+			assert_ok!(Firmware::yank(origin(APPROVER_A), id, YankReason::Vulnerable));
+			assert_ok!(Firmware::yank(origin(APPROVER_B), id, YankReason::Withdrawn));
+			System::set_block_number(4);
+			assert_ok!(Firmware::force_yank(RuntimeOrigin::root(), id, YankReason::Defective));
+			System::assert_last_event(
+				Event::ForceYanked { release: id, reason: YankReason::Defective }.into(),
+			);
+			assert_eq!(status(id), ReleaseStatus::Yanked { reason: YankReason::Defective, at: 4 });
+			assert_eq!(pending_yanks_of(id), 0);
+			assert_noop!(
+				Firmware::force_yank(RuntimeOrigin::root(), id, YankReason::Defective),
+				Error::<Test>::AlreadyYanked
+			);
+			assert_noop!(
+				Firmware::yank(origin(APPROVER_B), id, YankReason::Vulnerable),
+				Error::<Test>::AlreadyYanked
+			);
+			assert_noop!(
+				Firmware::force_yank(RuntimeOrigin::root(), 7, YankReason::Defective),
+				Error::<Test>::ReleaseNotFound
+			);
+		});
+	}
+
+	#[test]
+	fn force_yank_by_a_signed_account_is_refused() {
+		run_test(|| {
+			two_of_two();
+			let id = activate(v(1, 1, 0));
+			for caller in [MAKER, APPROVER_A] {
+				assert_noop!(
+					Firmware::force_yank(origin(caller), id, YankReason::Vulnerable),
+					DispatchError::BadOrigin
+				);
+			}
+		});
+	}
+}
+
+/// Moving, removing and expiring claims: no model name is squatted for good, and releases live
+/// only under the claim they were published under.
+mod models {
+	use super::*;
+
+	/// A model no organisation's devices use, which the rival claims first.
+	const SQUATTED: &[u8] = b"LOCK2";
+	/// A model no organisation's devices use.
+	const NEW: &[u8] = b"NEW1";
+
+	fn model(name: &[u8]) -> ModelOf<Test> {
+		ModelOf::<Test>::try_from(name.to_vec()).unwrap()
+	}
+
+	fn info(name: &[u8]) -> Option<(u32, Option<(FirmwareVersion, ReleaseId)>, u32)> {
+		Models::<Test>::get(model(name))
+			.map(|info| (info.manufacturer, info.highest_active, info.releases))
+	}
+
+	fn clear(name: &[u8]) -> DispatchResult {
+		Firmware::clear_unused_claim(origin(STRANGER), name.to_vec())
+	}
+
+	/// The rival (organisation 2) as its own sole approver, by governance's exception.
+	fn rival_approves_alone() {
+		assert_ok!(Firmware::force_set_approvers(RuntimeOrigin::root(), 2, vec![RIVAL], 1));
+	}
+
+	/// The attack: a rival claims the name of a model another manufacturer makes, activates an
+	/// inflated version and fills the model's releases, so the maker could never publish for it
+	/// even once governance gives the name back.
+	#[test]
+	fn governance_reassigns_a_squatted_model() {
+		run_test(|| {
+			two_of_two();
+			rival_approves_alone();
+			assert_ok!(Firmware::claim_model(origin(RIVAL), SQUATTED.to_vec()));
+			// Its sole approver, the rival activates each release as it publishes it.
+			let squatters = NextReleaseId::<Test>::get();
+			for patch in 0..4 {
+				assert_ok!(publish_model_as(RIVAL, SQUATTED, v(60_000, 0, patch)));
+			}
+			assert!(matches!(status(squatters), ReleaseStatus::Active { .. }));
+			assert_noop!(
+				publish_model_as(RIVAL, SQUATTED, v(60_000, 1, 0)),
+				Error::<Test>::TooManyReleases
+			);
+
+			assert_ok!(Firmware::force_claim_model(RuntimeOrigin::root(), SQUATTED.to_vec(), 0));
+			System::assert_last_event(
+				Event::ModelClaimed {
+					model: SQUATTED.to_vec(),
+					org: 0,
+					authority: ClaimAuthority::Governance,
+					previous: Some(2),
+				}
+				.into(),
+			);
+			// The maker starts afresh: no highest active version, no releases counted.
+			assert_eq!(info(SQUATTED), Some((0, None, 0)));
+			assert_noop!(
+				publish_model_as(RIVAL, SQUATTED, v(60_000, 1, 0)),
+				Error::<Test>::ModelOfAnotherManufacturer
+			);
+			let makers = NextReleaseId::<Test>::get();
+			assert_ok!(publish_model_as(MAKER, SQUATTED, v(1, 0, 0)));
+			assert_ok!(Firmware::approve(origin(APPROVER_A), makers));
+			assert_ok!(Firmware::approve(origin(APPROVER_B), makers));
+			assert_eq!(status(makers), ReleaseStatus::Active { since: 1 });
+			assert_eq!(info(SQUATTED), Some((0, Some((v(1, 0, 0), makers)), 1)));
+			// The squatter's releases stay in the model's index, as history.
+			assert_eq!(ModelReleases::<Test>::iter_key_prefix(model(SQUATTED)).count(), 5);
+		});
+	}
+
+	/// The old claimant's approvers cannot activate a release of a model taken from it.
+	#[test]
+	fn the_old_claimants_pending_release_cannot_be_activated_after_reassignment() {
+		run_test(|| {
+			two_of_two();
+			rival_approves_alone();
+			assert_ok!(Firmware::claim_model(origin(MAKER), NEW.to_vec()));
+			let id = NextReleaseId::<Test>::get();
+			assert_ok!(publish_model_as(MAKER, NEW, v(1, 0, 0)));
+			assert_ok!(Firmware::approve(origin(APPROVER_A), id));
+			assert_ok!(Firmware::force_claim_model(RuntimeOrigin::root(), NEW.to_vec(), 2));
+			assert_noop!(
+				Firmware::approve(origin(APPROVER_B), id),
+				Error::<Test>::ModelOfAnotherManufacturer
+			);
+			assert_eq!(status(id), ReleaseStatus::Pending);
+			assert_ok!(publish_model_as(RIVAL, NEW, v(0, 1, 0)));
+			// Its publisher may still withdraw it; that frees no place of the new claimant.
+			assert_ok!(Firmware::withdraw(origin(MAKER), id));
+			assert_eq!(info(NEW).map(|(_, _, releases)| releases), Some(1));
+		});
+	}
+
+	/// Moving a claim back to an organisation that held it does not revive the releases it
+	/// published under its earlier claim.
+	#[test]
+	fn a_claim_moved_back_does_not_revive_its_earlier_releases() {
+		run_test(|| {
+			two_of_two();
+			let old = activate(v(1, 1, 0));
+			let pending = publish(v(1, 2, 0));
+			assert_ok!(Firmware::approve(origin(APPROVER_A), pending));
+			assert_ok!(Firmware::force_claim_model(RuntimeOrigin::root(), MODEL.to_vec(), 2));
+			assert_ok!(Firmware::force_claim_model(RuntimeOrigin::root(), MODEL.to_vec(), 0));
+			System::assert_last_event(
+				Event::ModelClaimed {
+					model: MODEL.to_vec(),
+					org: 0,
+					authority: ClaimAuthority::Governance,
+					previous: Some(2),
+				}
+				.into(),
+			);
+			assert_eq!(info(MODEL), Some((0, None, 0)));
+			assert_noop!(
+				Firmware::approve(origin(APPROVER_B), pending),
+				Error::<Test>::ModelOfAnotherManufacturer
+			);
+			assert_noop!(install(DEVICE_ACCOUNT, old), Error::<Test>::ModelOfAnotherManufacturer);
+			assert_eq!(Firmware::fleet_status(MODEL).latest, None);
+			let new = activate(v(1, 0, 1));
+			assert_ok!(install(DEVICE_ACCOUNT, new));
+			assert_eq!(info(MODEL), Some((0, Some((v(1, 0, 1), new)), 1)));
+		});
+	}
+
+	/// Only a claim a manufacturer's admin made expires; one governance made or moved does not.
+	#[test]
+	fn a_governance_assignment_never_expires() {
+		run_test(|| {
+			claim_lock_model();
+			assert_eq!(UnusedClaimSince::<Test>::get(model(MODEL)), None);
+			assert_ok!(Firmware::claim_model(origin(MAKER), NEW.to_vec()));
+			assert_eq!(UnusedClaimSince::<Test>::get(model(NEW)), Some(1));
+			assert_ok!(Firmware::force_claim_model(RuntimeOrigin::root(), NEW.to_vec(), 2));
+			assert_eq!(UnusedClaimSince::<Test>::get(model(NEW)), None);
+			System::set_block_number(1_000);
+			for name in [MODEL, NEW] {
+				assert_noop!(clear(name), Error::<Test>::ClaimDoesNotExpire);
+			}
+		});
+	}
+
+	#[test]
+	fn governance_unclaims_a_model_without_releases() {
+		run_test(|| {
+			assert_ok!(Firmware::claim_model(origin(MAKER), NEW.to_vec()));
+			assert_ok!(Firmware::force_unclaim_model(RuntimeOrigin::root(), NEW.to_vec()));
+			System::assert_last_event(Event::ModelUnclaimed { model: NEW.to_vec(), org: 0 }.into());
+			assert_eq!(Models::<Test>::get(model(NEW)), None);
+			assert_eq!(UnusedClaimSince::<Test>::get(model(NEW)), None);
+			assert!(!ClaimStart::<Test>::contains_key(model(NEW)));
+			assert_ok!(Firmware::claim_model(origin(RIVAL), NEW.to_vec()));
+		});
+	}
+
+	/// The claim of a model with releases holds their rollback protection: governance
+	/// moves it, never removes it.
+	#[test]
+	fn refuses_unclaiming_a_model_with_releases() {
+		run_test(|| {
+			two_of_two();
+			publish(v(1, 1, 0));
+			assert_noop!(
+				Firmware::force_unclaim_model(RuntimeOrigin::root(), MODEL.to_vec()),
+				Error::<Test>::ModelHasReleases
+			);
+		});
+	}
+
+	#[test]
+	fn refuses_unclaiming_unclaimed_and_bad_models_and_other_origins() {
+		run_test(|| {
+			assert_noop!(
+				Firmware::force_unclaim_model(RuntimeOrigin::root(), NEW.to_vec()),
+				Error::<Test>::ModelNotClaimed
+			);
+			for bad in [vec![], b"TOO-LONG-MODEL".to_vec()] {
+				assert_noop!(
+					Firmware::force_unclaim_model(RuntimeOrigin::root(), bad),
+					Error::<Test>::BadModel
+				);
+			}
+			assert_ok!(Firmware::claim_model(origin(MAKER), NEW.to_vec()));
+			assert_noop!(
+				Firmware::force_unclaim_model(origin(MAKER), NEW.to_vec()),
+				DispatchError::BadOrigin
+			);
+		});
+	}
+
+	#[test]
+	fn anyone_clears_a_claim_unused_for_its_lifetime_but_not_before() {
+		run_test(|| {
+			assert_ok!(Firmware::claim_model(origin(MAKER), NEW.to_vec()));
+			// Claimed at block 1, with a lifetime of 100 blocks.
+			System::set_block_number(101);
+			assert_noop!(clear(NEW), Error::<Test>::ClaimStillFresh);
+			System::set_block_number(102);
+			assert_ok!(clear(NEW));
+			System::assert_last_event(
+				Event::UnusedClaimCleared { model: NEW.to_vec(), org: 0, by: STRANGER }.into(),
+			);
+			assert_eq!(Models::<Test>::get(model(NEW)), None);
+			assert_eq!(UnusedClaimSince::<Test>::get(model(NEW)), None);
+			assert!(!ClaimStart::<Test>::contains_key(model(NEW)));
+			// Another manufacturer may claim the name now.
+			assert_ok!(Firmware::claim_model(origin(RIVAL), NEW.to_vec()));
+			System::assert_last_event(
+				Event::ModelClaimed {
+					model: NEW.to_vec(),
+					org: 2,
+					authority: ClaimAuthority::Manufacturer,
+					previous: None,
+				}
+				.into(),
+			);
+		});
+	}
+
+	/// Publishing alone keeps no claim: only activating a release does, for good.
+	#[test]
+	fn a_claim_that_activated_a_release_never_expires() {
+		run_test(|| {
+			two_of_two();
+			assert_ok!(Firmware::claim_model(origin(MAKER), NEW.to_vec()));
+			let id = NextReleaseId::<Test>::get();
+			assert_ok!(publish_model_as(MAKER, NEW, v(1, 0, 0)));
+			assert_ok!(Firmware::approve(origin(APPROVER_A), id));
+			assert_eq!(UnusedClaimSince::<Test>::get(model(NEW)), Some(1));
+			assert_ok!(Firmware::approve(origin(APPROVER_B), id));
+			assert_eq!(UnusedClaimSince::<Test>::get(model(NEW)), None);
+			System::set_block_number(1_000);
+			assert_noop!(clear(NEW), Error::<Test>::ClaimDoesNotExpire);
+		});
+	}
+
+	/// The attack: a squatter keeps a name by publishing releases it never activates. The
+	/// claim expires all the same; its pending releases stay stored, dead, until withdrawn.
+	#[test]
+	fn a_claim_that_only_published_expires_and_its_pending_releases_are_dead() {
+		run_test(|| {
+			two_of_two();
+			assert_ok!(Firmware::claim_model(origin(MAKER), NEW.to_vec()));
+			System::set_block_number(95);
+			let first = NextReleaseId::<Test>::get();
+			assert_ok!(publish_model_as(MAKER, NEW, v(1, 0, 0)));
+			let second = NextReleaseId::<Test>::get();
+			assert_ok!(publish_model_as(MAKER, NEW, v(1, 0, 1)));
+			assert_ok!(Firmware::approve(origin(APPROVER_A), first));
+			System::set_block_number(102);
+			assert_ok!(clear(NEW));
+			assert_eq!(status(first), ReleaseStatus::Pending);
+			assert_ok!(Firmware::do_try_state());
+			// Their approval window is still open, but their claim is gone.
+			assert_noop!(
+				Firmware::approve(origin(APPROVER_B), first),
+				Error::<Test>::ModelNotClaimed
+			);
+			assert_ok!(Firmware::withdraw(origin(MAKER), first));
+			assert!(Releases::<Test>::get(first).is_none());
+			// Claiming the name again does not revive the other.
+			assert_ok!(Firmware::claim_model(origin(MAKER), NEW.to_vec()));
+			assert_eq!(info(NEW), Some((0, None, 0)));
+			assert_noop!(
+				Firmware::approve(origin(APPROVER_A), second),
+				Error::<Test>::ModelOfAnotherManufacturer
+			);
+			assert_ok!(Firmware::withdraw(origin(MAKER), second));
+			assert_eq!(info(NEW), Some((0, None, 0)));
+		});
+	}
+
+	/// A claim made before claims expired has no `UnusedClaimSince` entry: it never expires,
+	/// and only governance removes it.
+	#[test]
+	fn a_claim_from_before_claims_expired_never_expires() {
+		run_test(|| {
+			assert_ok!(Firmware::claim_model(origin(MAKER), NEW.to_vec()));
+			UnusedClaimSince::<Test>::remove(model(NEW));
+			System::set_block_number(1_000);
+			assert_noop!(clear(NEW), Error::<Test>::ClaimDoesNotExpire);
+			assert_ok!(Firmware::force_unclaim_model(RuntimeOrigin::root(), NEW.to_vec()));
+		});
+	}
+
+	#[test]
+	fn refuses_clearing_unclaimed_and_bad_models_and_unsigned_origins() {
+		run_test(|| {
+			assert_noop!(clear(NEW), Error::<Test>::ModelNotClaimed);
+			assert_noop!(clear(b""), Error::<Test>::BadModel);
+			assert_noop!(
+				Firmware::clear_unused_claim(RuntimeOrigin::none(), NEW.to_vec()),
+				DispatchError::BadOrigin
 			);
 		});
 	}
@@ -894,6 +1479,47 @@ mod report_update {
 		});
 	}
 
+	/// Once governance moves a model's claim, the releases of the earlier claim are dead: no
+	/// device installs them, however high their version. A device that ran one keeps its
+	/// downgrade protection against the new claimant's lower versions.
+	#[test]
+	fn a_previous_claimants_release_cannot_be_installed_after_the_claim_moves() {
+		run_test(|| {
+			two_of_two();
+			let old = activate(v(1, 1, 0));
+			assert_ok!(install(DEVICE_ACCOUNT, old));
+			assert_ok!(Firmware::force_set_approvers(RuntimeOrigin::root(), 2, vec![RIVAL], 1));
+			assert_ok!(Firmware::force_claim_model(RuntimeOrigin::root(), MODEL.to_vec(), 2));
+			let install_on_second_device = |release| {
+				Firmware::report_update(
+					origin(102),
+					SECOND_DEVICE,
+					release,
+					UpdateOutcome::Installed,
+					IMAGE,
+				)
+			};
+			assert_noop!(install_on_second_device(old), Error::<Test>::ModelOfAnotherManufacturer);
+			let new = NextReleaseId::<Test>::get();
+			assert_ok!(publish_as(RIVAL, v(1, 0, 1)));
+			assert_ok!(install_on_second_device(new));
+			assert_noop!(install(DEVICE_ACCOUNT, new), Error::<Test>::Downgrade);
+		});
+	}
+
+	#[test]
+	fn a_release_of_a_model_no_longer_claimed_cannot_be_installed() {
+		run_test(|| {
+			two_of_two();
+			let id = activate(v(1, 1, 0));
+			// Moved, then removed: the new claimant has no releases of its own.
+			assert_ok!(Firmware::force_claim_model(RuntimeOrigin::root(), MODEL.to_vec(), 2));
+			assert_ok!(Firmware::force_unclaim_model(RuntimeOrigin::root(), MODEL.to_vec()));
+			assert_noop!(install(DEVICE_ACCOUNT, id), Error::<Test>::ModelNotClaimed);
+			assert_eq!(Firmware::fleet_status(MODEL).latest, None);
+		});
+	}
+
 	#[test]
 	fn refuses_inactive_devices() {
 		run_test(|| {
@@ -1050,7 +1676,7 @@ mod fleet {
 			));
 			let second = activate(v(1, 2, 0));
 			assert_ok!(install(DEVICE_ACCOUNT, second));
-			assert_ok!(Firmware::yank(origin(MAKER), first, YankReason::Vulnerable));
+			yank_by_approvers(first, YankReason::Vulnerable);
 
 			let fleet = Firmware::fleet_status(MODEL);
 			assert_eq!(fleet.latest, Some((second, v(1, 2, 0))));
@@ -1083,6 +1709,25 @@ mod fleet {
 		});
 	}
 
+	/// Releases of an earlier claim are never the latest, however high their version; they
+	/// stay listed, as history.
+	#[test]
+	fn the_latest_release_is_of_the_current_claim() {
+		run_test(|| {
+			two_of_two();
+			let old = activate(v(1, 1, 0));
+			assert_ok!(Firmware::force_set_approvers(RuntimeOrigin::root(), 2, vec![RIVAL], 1));
+			assert_ok!(Firmware::force_claim_model(RuntimeOrigin::root(), MODEL.to_vec(), 2));
+			assert_eq!(Firmware::fleet_status(MODEL).latest, None);
+			let new = NextReleaseId::<Test>::get();
+			assert_ok!(publish_as(RIVAL, v(1, 0, 1)));
+			let fleet = Firmware::fleet_status(MODEL);
+			assert_eq!(fleet.latest, Some((new, v(1, 0, 1))));
+			let listed: Vec<_> = fleet.releases.iter().map(|r| r.release).collect();
+			assert_eq!(listed, vec![old, new]);
+		});
+	}
+
 	#[test]
 	fn an_unknown_model_has_an_empty_fleet() {
 		run_test(|| {
@@ -1100,6 +1745,46 @@ fn try_state_catches_a_wrong_device_count() {
 		let id = activate(v(1, 1, 0));
 		assert_ok!(install(DEVICE_ACCOUNT, id));
 		ReleaseDeviceCount::<Test>::insert(id, 5);
+		assert!(Firmware::do_try_state().is_err());
+	});
+}
+
+#[test]
+fn try_state_catches_a_pending_yank_of_a_yanked_release() {
+	new_test_ext().execute_with(|| {
+		two_of_two();
+		let id = activate(v(1, 1, 0));
+		assert_ok!(Firmware::yank(origin(APPROVER_A), id, YankReason::Vulnerable));
+		let pending = PendingYanks::<Test>::get(id, YankReason::Vulnerable).unwrap();
+		assert_ok!(Firmware::force_yank(RuntimeOrigin::root(), id, YankReason::Vulnerable));
+		PendingYanks::<Test>::insert(id, YankReason::Vulnerable, pending);
+		assert!(Firmware::do_try_state().is_err());
+	});
+}
+
+#[test]
+fn try_state_catches_an_unused_claim_mark_of_a_claim_that_activated_a_release() {
+	new_test_ext().execute_with(|| {
+		two_of_two();
+		activate(v(1, 1, 0));
+		UnusedClaimSince::<Test>::insert(ModelOf::<Test>::try_from(MODEL.to_vec()).unwrap(), 1);
+		assert!(Firmware::do_try_state().is_err());
+	});
+}
+
+#[test]
+fn try_state_catches_a_release_count_including_an_earlier_claims_releases() {
+	new_test_ext().execute_with(|| {
+		two_of_two();
+		publish(v(1, 1, 0));
+		assert_ok!(Firmware::force_claim_model(RuntimeOrigin::root(), MODEL.to_vec(), 2));
+		assert_ok!(Firmware::do_try_state());
+		let model = ModelOf::<Test>::try_from(MODEL.to_vec()).unwrap();
+		Models::<Test>::mutate(&model, |info| {
+			if let Some(info) = info {
+				info.releases = 1;
+			}
+		});
 		assert!(Firmware::do_try_state().is_err());
 	});
 }

@@ -1,14 +1,16 @@
 //! The pallet's invariants, one named check each, run in sequence by [`Pallet::do_try_state`].
 
 use crate::{
-	Approvers, Config, InstalledRelease, ModelInfo, ModelReleases, Models, Pallet,
-	ReleaseDeviceCount, ReleaseDevices, ReleaseId, ReleaseOf, ReleaseStatus, Releases,
+	Approvers, ClaimStart, Config, InstalledRelease, ModelInfo, ModelReleases, Models,
+	NextReleaseId, Pallet, PendingYanks, ReleaseDeviceCount, ReleaseDevices, ReleaseId, ReleaseOf,
+	ReleaseStatus, Releases, UnusedClaimSince,
 };
 use frame_support::ensure;
 use sp_runtime::TryRuntimeError;
 
 impl<T: Config> Pallet<T> {
-	/// Checks that the fleet index, its counts, the model index and approver sets agree.
+	/// Checks that the fleet index, its counts, the model index, the claims and their marks,
+	/// approver sets and pending yanks agree.
 	pub fn do_try_state() -> Result<(), TryRuntimeError> {
 		Self::check_installed_devices_indexed()?;
 		Self::check_release_device_counts()?;
@@ -16,11 +18,15 @@ impl<T: Config> Pallet<T> {
 		// found is the one it always was.
 		for (id, release) in Releases::<T>::iter() {
 			Self::check_release_in_model_index(id, &release)?;
-			let info = Self::check_release_model(&release)?;
-			Self::check_active_release_not_above_highest(&release, &info)?;
+			if let Some(info) = Self::check_release_of_current_claim(id, &release)? {
+				Self::check_active_release_not_above_highest(&release, &info)?;
+			}
 		}
 		Self::check_model_release_counts()?;
 		Self::check_approver_thresholds()?;
+		Self::check_pending_yanks()?;
+		Self::check_unused_claims_never_activated()?;
+		Self::check_claim_starts()?;
 		Ok(())
 	}
 
@@ -56,14 +62,26 @@ impl<T: Config> Pallet<T> {
 		Ok(())
 	}
 
-	/// A release's model is claimed, by the release's manufacturer; returns the model's record.
-	fn check_release_model(release: &ReleaseOf<T>) -> Result<ModelInfo, TryRuntimeError> {
-		let info = Models::<T>::get(&release.model).ok_or("a release of no model")?;
-		ensure!(info.manufacturer == release.manufacturer, "a model has two manufacturers");
-		Ok(info)
+	/// A release published since its model's current claim began is the claimant's; returns
+	/// the claim for such a release. Releases of earlier claims, or of a model no longer
+	/// claimed, are dead history: `None`.
+	fn check_release_of_current_claim(
+		id: ReleaseId,
+		release: &ReleaseOf<T>,
+	) -> Result<Option<ModelInfo>, TryRuntimeError> {
+		let Some(info) = Models::<T>::get(&release.model) else { return Ok(None) };
+		if id < ClaimStart::<T>::get(&release.model) {
+			return Ok(None);
+		}
+		ensure!(
+			release.manufacturer == info.manufacturer,
+			"a release of a model's current claim is another manufacturer's"
+		);
+		Ok(Some(info))
 	}
 
-	/// An active release is at or below its model's highest active version.
+	/// An active release of a model's current claim is at or below the claim's highest active
+	/// version.
 	fn check_active_release_not_above_highest(
 		release: &ReleaseOf<T>,
 		info: &ModelInfo,
@@ -77,10 +95,17 @@ impl<T: Config> Pallet<T> {
 		Ok(())
 	}
 
-	/// Every model's release count is the size of its `ModelReleases` index.
+	/// Every model's release count is the number of releases in its `ModelReleases` index
+	/// published under its current claim: by the claimant, from the claim's start.
 	fn check_model_release_counts() -> Result<(), TryRuntimeError> {
 		for (model, info) in Models::<T>::iter() {
-			let stored = ModelReleases::<T>::iter_key_prefix(&model).count() as u32;
+			let start = ClaimStart::<T>::get(&model);
+			let stored = ModelReleases::<T>::iter_key_prefix(&model)
+				.filter(|id| {
+					Releases::<T>::get(id)
+						.is_some_and(|release| Self::is_of_claim(*id, &release, &info, start))
+				})
+				.count() as u32;
 			ensure!(stored == info.releases, "a model's release count disagrees with its index");
 		}
 		Ok(())
@@ -93,6 +118,49 @@ impl<T: Config> Pallet<T> {
 				set.threshold >= 1 && set.threshold as usize <= set.approvers.len(),
 				"an approver set's threshold is out of range"
 			);
+		}
+		Ok(())
+	}
+
+	/// Every pending yank is of an existing release not yet yanked, and holds at least one
+	/// approval, each of a distinct account (so at most `MaxApprovers`, its bound).
+	fn check_pending_yanks() -> Result<(), TryRuntimeError> {
+		for (id, _reason, pending) in PendingYanks::<T>::iter() {
+			let release = Releases::<T>::get(id).ok_or("a pending yank of no release")?;
+			ensure!(
+				!matches!(release.status, ReleaseStatus::Yanked { .. }),
+				"a pending yank of a yanked release"
+			);
+			ensure!(!pending.approvals.is_empty(), "a pending yank without approvals");
+			for (index, approver) in pending.approvals.iter().enumerate() {
+				ensure!(
+					!pending.approvals.iter().take(index).any(|earlier| earlier == approver),
+					"a pending yank counts an approval twice"
+				);
+			}
+		}
+		Ok(())
+	}
+
+	/// Every unused-claim mark is of a claimed model that has activated no release under its
+	/// claim: the first activation removes the mark.
+	fn check_unused_claims_never_activated() -> Result<(), TryRuntimeError> {
+		for model in UnusedClaimSince::<T>::iter_keys() {
+			let info = Models::<T>::get(&model).ok_or("an unused-claim mark of no claim")?;
+			ensure!(
+				info.highest_active.is_none(),
+				"an unused-claim mark of a claim that activated a release"
+			);
+		}
+		Ok(())
+	}
+
+	/// Every claim start is of a claimed model, and no later than the next release id.
+	fn check_claim_starts() -> Result<(), TryRuntimeError> {
+		let next = NextReleaseId::<T>::get();
+		for (model, start) in ClaimStart::<T>::iter() {
+			ensure!(Models::<T>::contains_key(&model), "a claim start of no claim");
+			ensure!(start <= next, "a claim starts after the next release id");
 		}
 		Ok(())
 	}

@@ -12,7 +12,9 @@ pub type ReleaseId = u32;
 /// A SHA-256 digest: what device bootloaders can check themselves.
 pub type Sha256 = [u8; 32];
 
-/// Why a manufacturer withdrew a release.
+/// Why a release is yanked. Also the second key of a release's pending yanks: the approvers
+/// gather approvals for each reason on its own, so a release has at most one pending yank per
+/// reason.
 #[derive(
 	Encode,
 	Decode,
@@ -159,7 +161,7 @@ pub enum ApproverAuthority {
 pub enum ClaimAuthority {
 	/// The manufacturer's admin, for a model no other organisation's devices used.
 	Manufacturer,
-	/// Consortium governance.
+	/// Consortium governance, which also moves a model another organisation claimed.
 	Governance,
 }
 
@@ -192,17 +194,53 @@ pub struct ApproverChange<
 	pub approvals: BoundedVec<AccountId, MaxApprovers>,
 }
 
-/// What the chain knows of a claimed model: who makes it and its highest version ever
-/// activated, below which nothing may be published or activated again (rollback protection).
+/// A yank of a release for one reason that its manufacturer's approvers are approving: the
+/// release is yanked once `threshold` of the approvers in force named that reason within
+/// `ApprovalWindow` blocks, so one stolen key cannot take an active release out of service.
+/// The reason is the entry's key in `PendingYanks`, so no approver signs off a reason it did
+/// not give, and no approver locks the others out of another reason.
+#[derive(
+	Encode,
+	Decode,
+	DecodeWithMemTracking,
+	MaxEncodedLen,
+	TypeInfo,
+	CloneNoBound,
+	PartialEqNoBound,
+	EqNoBound,
+	DebugNoBound,
+)]
+#[scale_info(skip_type_params(MaxApprovers))]
+pub struct PendingYank<
+	AccountId: Clone + PartialEq + core::fmt::Debug,
+	BlockNumber: Clone + PartialEq + core::fmt::Debug,
+	MaxApprovers: Get<u32>,
+> {
+	/// Who approved the yank so far, in order.
+	pub approvals: BoundedVec<AccountId, MaxApprovers>,
+	/// When it was first approved: approvals are taken for `ApprovalWindow` blocks from then;
+	/// after that the next approval starts a fresh pending yank.
+	pub proposed_at: BlockNumber,
+}
+
+/// What the chain knows of a claimed model under its current claim: who makes it and its
+/// highest version activated under the claim, below which the claimant may not publish or
+/// activate again (rollback protection).
 #[derive(
 	Encode, Decode, DecodeWithMemTracking, MaxEncodedLen, TypeInfo, Clone, PartialEq, Eq, Debug,
 )]
 pub struct ModelInfo {
-	/// The manufacturer organisation that claimed the model; only it publishes for it.
+	/// The manufacturer organisation that claimed the model, or governance assigned it to;
+	/// only it publishes for it.
 	pub manufacturer: OrgId,
-	/// The highest version activated so far, and its release.
+	/// The highest version activated under the current claim, and its release. Governance
+	/// moving the claim resets it, so a squatter's inflated version does not lock out the
+	/// rightful maker; devices stay protected from downgrades by the device-level check of
+	/// each update report.
 	pub highest_active: Option<(FirmwareVersion, ReleaseId)>,
-	/// How many releases of the model are stored (withdrawn pending releases are not).
+	/// How many releases published under the current claim are stored (withdrawn pending
+	/// releases are not; releases of earlier claims, kept in the model's index as history,
+	/// are not counted): what `MaxReleasesPerModel` bounds.
 	pub releases: u32,
 }
 
@@ -226,7 +264,10 @@ pub struct Release<
 	MaxUriLen: Get<u32>,
 	MaxApprovers: Get<u32>,
 > {
-	/// The organisation that makes the model and publishes its releases.
+	/// The organisation that published the release: the model's claimant then. Its approvers
+	/// approve and yank the release. Once the claim under which it was published ends
+	/// (governance moves or removes it, or it expires unused), the release is dead: it is
+	/// never activated, installed or offered as the model's latest release again.
 	pub manufacturer: OrgId,
 	/// The device model the release is for; devices of other models cannot install it.
 	pub model: BoundedVec<u8, MaxModelLen>,
@@ -269,13 +310,15 @@ pub struct ReleaseFleet<BlockNumber> {
 /// A model's fleet: the release devices should run, and how many run each release.
 #[derive(Encode, Decode, TypeInfo, Clone, PartialEq, Eq, Debug)]
 pub struct FleetStatus<BlockNumber> {
-	/// The highest active, unexpired, unyanked release: what devices should run.
+	/// The highest active, unexpired, unyanked release published under the model's current
+	/// claim: what devices should run. Releases of earlier claims are never the latest.
 	pub latest: Option<(ReleaseId, FirmwareVersion)>,
 	/// Devices that reported installing a release older than `latest`.
 	pub behind_latest: u32,
 	/// Devices that run a yanked release.
 	pub on_yanked: u32,
-	/// Every release of the model with the devices that run it, oldest first.
+	/// Every release of the model with the devices that run it, oldest first, including those
+	/// of earlier claims (history).
 	pub releases: alloc::vec::Vec<ReleaseFleet<BlockNumber>>,
 }
 

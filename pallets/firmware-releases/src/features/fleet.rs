@@ -1,10 +1,11 @@
-//! Fleet status: the devices on each release of a model, the latest installable release, how
-//! many devices are behind it or on yanked releases, and the devices on one release, paged. The
-//! queries [`crate::runtime_api`] serves.
+//! Fleet status: the devices on each release of a model, the latest installable release (of the
+//! model's current claim: releases of earlier claims are dead), how many devices are behind it or
+//! on yanked releases, and the devices on one release, paged. The queries [`crate::runtime_api`]
+//! serves.
 
 use crate::{
-	Config, FleetStatus, ModelOf, ModelReleases, Pallet, ReleaseDeviceCount, ReleaseDevices,
-	ReleaseFleet, ReleaseId, ReleaseStatus, Releases,
+	ClaimStart, Config, FleetStatus, ModelOf, ModelReleases, Models, Pallet, ReleaseDeviceCount,
+	ReleaseDevices, ReleaseFleet, ReleaseId, ReleaseStatus, Releases,
 };
 use alloc::vec::Vec;
 use frame_system::pallet_prelude::BlockNumberFor;
@@ -24,10 +25,15 @@ impl<T: Config> Pallet<T> {
 		let releases: Vec<_> = ModelReleases::<T>::iter_key_prefix(&model)
 			.filter_map(|id| Releases::<T>::get(id).map(|release| (id, release)))
 			.collect();
+		let claim = Models::<T>::get(&model);
+		let start = ClaimStart::<T>::get(&model);
 		let latest = releases
 			.iter()
 			.filter(|(_, r)| matches!(r.status, ReleaseStatus::Active { .. }))
 			.filter(|(_, r)| !Self::has_expired(r))
+			.filter(|(id, r)| {
+				claim.as_ref().is_some_and(|info| Self::is_of_claim(*id, r, info, start))
+			})
 			.max_by_key(|(_, r)| r.version)
 			.map(|(id, r)| (*id, r.version));
 		let mut fleet: Vec<_> = releases

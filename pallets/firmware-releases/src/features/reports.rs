@@ -1,6 +1,9 @@
 //! Reports: a device, or the gateway of its own organisation assigned to it, reporting an update
 //! to a release, one at a time or many in a batch (each checked and recorded on its own). An
-//! install updates the device's firmware version and moves it in the fleet index.
+//! install updates the device's firmware version and moves it in the fleet index. Only an active,
+//! unexpired release published under its model's current claim is reported: a release of an
+//! earlier claim (governance moved or removed it, or it expired) is dead. A device never reports a
+//! version below the one it runs, which keeps it safe from downgrades whoever claims its model.
 
 use crate::{
 	Config, Error, Event, InstalledRelease, Pallet, ReleaseDeviceCount, ReleaseDevices, ReleaseId,
@@ -26,6 +29,7 @@ impl<T: Config> Pallet<T> {
 		let record = Releases::<T>::get(release).ok_or(Error::<T>::ReleaseNotFound)?;
 		ensure!(matches!(record.status, ReleaseStatus::Active { .. }), Error::<T>::NotActive);
 		ensure!(!Self::has_expired(&record), Error::<T>::Expired);
+		Self::claim_of_release(release, &record)?;
 		ensure!(
 			T::Registry::model_of(&device).is_some_and(|model| model == record.model.to_vec()),
 			Error::<T>::ModelMismatch
