@@ -24,7 +24,7 @@ fn python_with_substrate_interface() -> PathBuf {
 fn substrate_interface_signs_transaction_after_transaction() {
 	use_node_binary(env!("CARGO_BIN_EXE_iotchain-node"));
 	let node = DevNode::start();
-	let script = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/standard_clients/sign_twice.py");
+	let script = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/standard_clients/sign_in_a_row.py");
 	let output = Command::new(python_with_substrate_interface())
 		.arg(script)
 		.arg(node.ws_url())

@@ -30,7 +30,7 @@ mod benchmarks {
 			frame_system::Pallet::<T>::set_block_number(1u32.into());
 		}
 		// An earlier transaction of this block, so the usage is read and rewritten.
-		Pallet::<T>::note_account_usage(&account, 1);
+		Pallet::<T>::record_usage(&account, 1, None);
 		let nonce = frame_system::Pallet::<T>::account_nonce(&account);
 		let call: T::RuntimeCall = frame_system::Call::<T>::remark { remark: vec![] }.into();
 		// A call that declares 2 and reports 1: the refund's writes are measured too.

@@ -2,7 +2,7 @@
 //! holds every known account to its budget of block weight, in blocks and in the pool.
 
 use crate::{
-	AccountKind, AdmissionError, Config, KnownAccounts, OrganisationOf, Pallet, WeightInfo,
+	AccountKind, AdmissionError, Config, KnownAccounts, OrganisationIdOf, Pallet, WeightInfo,
 };
 use codec::{Decode, DecodeWithMemTracking, Encode};
 use core::marker::PhantomData;
@@ -85,12 +85,34 @@ pub enum Admitted<AccountId, Organisation> {
 	Known { account: AccountId, budget: Option<Budgeted<Organisation>> },
 }
 
-/// The budgets a transaction's weight counts against.
+/// The budgets a transaction's weight counts against, and what they had used of the block
+/// before it, as validation read them.
 pub struct Budgeted<Organisation> {
 	/// The organisation whose shared budget it also counts against, for devices and gateways.
 	pub organisation: Option<Organisation>,
 	/// The execution weight it declares.
 	pub ref_time: u64,
+	/// The signer's usage of the block before this transaction.
+	pub account_used: u64,
+	/// The organisation's usage of the block before this transaction (0 without one).
+	pub organisation_used: u64,
+}
+
+impl<Organisation> Budgeted<Organisation> {
+	/// Records the usage of the block with `spent` of this transaction's weight counted.
+	fn record<T>(&self, account: &T::AccountId, spent: u64)
+	where
+		T: Config + Send + Sync,
+		T::KnownAccounts: KnownAccounts<T::AccountId, Organisation = Organisation>,
+	{
+		Pallet::<T>::record_usage(
+			account,
+			self.account_used.saturating_add(spent),
+			self.organisation
+				.as_ref()
+				.map(|organisation| (organisation, self.organisation_used.saturating_add(spent))),
+		);
+	}
 }
 
 /// What `prepare` did, for `post_dispatch`.
@@ -103,13 +125,14 @@ pub enum Prepared<AccountId, Organisation> {
 
 impl<T: Config + Send + Sync> AdmitAndCheckNonce<T> {
 	/// Checks that a transaction of `kind` declaring `ref_time`, from `account` of
-	/// `organisation`, fits the budgets it counts against in the current block.
+	/// `organisation`, fits the budgets it counts against in the current block; what they had
+	/// used of it before (the account's, the organisation's).
 	fn check_budgets(
 		account: &T::AccountId,
 		kind: AccountKind,
-		organisation: Option<&OrganisationOf<T>>,
+		organisation: Option<&OrganisationIdOf<T>>,
 		ref_time: u64,
-	) -> Result<(), TransactionValidityError> {
+	) -> Result<(u64, u64), TransactionValidityError> {
 		let own = Pallet::<T>::budget_of(kind).ref_time();
 		let shared = T::OrganisationBudget::get().ref_time();
 		if ref_time > own || (organisation.is_some() && ref_time > shared) {
@@ -119,16 +142,16 @@ impl<T: Config + Send + Sync> AdmitAndCheckNonce<T> {
 		// for the next block. (A `Custom` refusal here would make the block builder drop it
 		// from the pool, and every later transaction of the account with it: an honest device's
 		// queued records would be lost.)
-		if Pallet::<T>::used_this_block(account).saturating_add(ref_time) > own {
+		let account_used = Pallet::<T>::used_this_block(account);
+		if account_used.saturating_add(ref_time) > own {
 			return Err(InvalidTransaction::ExhaustsResources.into());
 		}
-		if let Some(organisation) = organisation {
-			let used = Pallet::<T>::organisation_used_this_block(organisation);
-			if used.saturating_add(ref_time) > shared {
-				return Err(InvalidTransaction::ExhaustsResources.into());
-			}
+		let organisation_used = organisation
+			.map_or(0, |organisation| Pallet::<T>::organisation_used_this_block(organisation));
+		if organisation.is_some() && organisation_used.saturating_add(ref_time) > shared {
+			return Err(InvalidTransaction::ExhaustsResources.into());
 		}
-		Ok(())
+		Ok((account_used, organisation_used))
 	}
 }
 
@@ -140,8 +163,8 @@ where
 	// Wallets and clients know this identifier and put the nonce here.
 	const IDENTIFIER: &'static str = "CheckNonce";
 	type Implicit = ();
-	type Val = Admitted<T::AccountId, OrganisationOf<T>>;
-	type Pre = Prepared<T::AccountId, OrganisationOf<T>>;
+	type Val = Admitted<T::AccountId, OrganisationIdOf<T>>;
+	type Pre = Prepared<T::AccountId, OrganisationIdOf<T>>;
 
 	fn weight(&self, _call: &T::RuntimeCall) -> Weight {
 		T::WeightInfo::admit_and_check_nonce()
@@ -172,8 +195,14 @@ where
 		let budgeted = known.kind != AccountKind::Member || info.class == DispatchClass::Normal;
 		let budget = if budgeted {
 			let ref_time = info.total_weight().ref_time();
-			Self::check_budgets(signer, known.kind, known.organisation.as_ref(), ref_time)?;
-			Some(Budgeted { organisation: known.organisation, ref_time })
+			let (account_used, organisation_used) =
+				Self::check_budgets(signer, known.kind, known.organisation.as_ref(), ref_time)?;
+			Some(Budgeted {
+				organisation: known.organisation,
+				ref_time,
+				account_used,
+				organisation_used,
+			})
 		} else {
 			None
 		};
@@ -196,16 +225,14 @@ where
 		_len: usize,
 	) -> Result<Self::Pre, TransactionValidityError> {
 		// Counted here, not in `validate`: the pool validates without including, and only
-		// transactions that go into a block use up a budget.
+		// transactions that go into a block use up a budget. A block validates each
+		// transaction right before preparing it, so the usage validation read is current.
 		match val {
 			Admitted::NotSigned => Ok(Prepared::NothingChecked),
 			Admitted::Known { account, budget } => {
 				CheckNonce::<T>::prepare_nonce_for_account(&account, self.0)?;
 				if let Some(budget) = &budget {
-					Pallet::<T>::note_account_usage(&account, budget.ref_time);
-					if let Some(organisation) = &budget.organisation {
-						Pallet::<T>::note_organisation_usage(organisation, budget.ref_time);
-					}
+					budget.record::<T>(&account, budget.ref_time);
 				}
 				Ok(Prepared::Checked { account, budget })
 			},
@@ -223,9 +250,10 @@ where
 			Prepared::NothingChecked => Ok(T::WeightInfo::admit_and_check_nonce()),
 			Prepared::Checked { account, budget: Some(budget) } => {
 				// What the call declared but did not use goes back to the budgets it came from.
+				// Nothing else of this account or organisation ran since `prepare`.
 				let unspent = post_info.calc_unspent(info).ref_time().min(budget.ref_time);
 				if unspent > 0 {
-					Pallet::<T>::refund_usage(&account, budget.organisation.as_ref(), unspent);
+					budget.record::<T>(&account, budget.ref_time - unspent);
 				}
 				Ok(Weight::zero())
 			},

@@ -100,8 +100,8 @@ pub trait KnownAccounts<AccountId> {
 	fn known_as(account: &AccountId) -> Option<KnownAccount<Self::Organisation>>;
 }
 
-/// The organisation type of a runtime's [`KnownAccounts`].
-pub type OrganisationOf<T> = <<T as Config>::KnownAccounts as KnownAccounts<
+/// The organisation identifier of a runtime's [`KnownAccounts`].
+pub type OrganisationIdOf<T> = <<T as Config>::KnownAccounts as KnownAccounts<
 	<T as frame_system::Config>::AccountId,
 >>::Organisation;
 
@@ -206,7 +206,7 @@ pub mod pallet {
 	// Blake2_128Concat: organisation ids are small integers, but the type is the runtime's.
 	#[pallet::storage]
 	pub type OrganisationUsage<T: Config> =
-		StorageMap<_, Blake2_128Concat, OrganisationOf<T>, BlockUsage<BlockNumberFor<T>>>;
+		StorageMap<_, Blake2_128Concat, OrganisationIdOf<T>, BlockUsage<BlockNumberFor<T>>>;
 
 	impl<T: Config> Pallet<T> {
 		/// The per-block budget of an account of `kind`.
@@ -234,7 +234,7 @@ pub mod pallet {
 
 		/// Execution weight the devices and gateways of `organisation` had included in the
 		/// current block so far.
-		pub fn organisation_used_this_block(organisation: &OrganisationOf<T>) -> u64 {
+		pub fn organisation_used_this_block(organisation: &OrganisationIdOf<T>) -> u64 {
 			Self::current(OrganisationUsage::<T>::get(organisation))
 		}
 
@@ -244,41 +244,18 @@ pub mod pallet {
 				.map_or(0, |usage| usage.ref_time)
 		}
 
-		/// Adds `ref_time` to `account`'s usage of the current block.
-		pub(crate) fn note_account_usage(account: &T::AccountId, ref_time: u64) {
-			AccountUsage::<T>::insert(
-				account,
-				Self::added(Self::used_this_block(account), ref_time),
-			);
-		}
-
-		/// Adds `ref_time` to `organisation`'s usage of the current block.
-		pub(crate) fn note_organisation_usage(organisation: &OrganisationOf<T>, ref_time: u64) {
-			let used = Self::organisation_used_this_block(organisation);
-			OrganisationUsage::<T>::insert(organisation, Self::added(used, ref_time));
-		}
-
-		/// Gives `ref_time` back to `account` (and its organisation): the part of what was
-		/// counted when its transaction went in that the call did not use.
-		pub(crate) fn refund_usage(
+		/// Records `account`'s usage of the current block as `ref_time` in all and, for a
+		/// device or gateway, its organisation's as the total paired with it. The extension
+		/// computes the totals from what it read at validation, so nothing is read again.
+		pub(crate) fn record_usage(
 			account: &T::AccountId,
-			organisation: Option<&OrganisationOf<T>>,
 			ref_time: u64,
+			organisation: Option<(&OrganisationIdOf<T>, u64)>,
 		) {
 			let block = frame_system::Pallet::<T>::block_number();
-			let used = Self::used_this_block(account).saturating_sub(ref_time);
-			AccountUsage::<T>::insert(account, BlockUsage { block, ref_time: used });
-			if let Some(organisation) = organisation {
-				let used =
-					Self::organisation_used_this_block(organisation).saturating_sub(ref_time);
-				OrganisationUsage::<T>::insert(organisation, BlockUsage { block, ref_time: used });
-			}
-		}
-
-		fn added(used: u64, ref_time: u64) -> BlockUsage<BlockNumberFor<T>> {
-			BlockUsage {
-				block: frame_system::Pallet::<T>::block_number(),
-				ref_time: used.saturating_add(ref_time),
+			AccountUsage::<T>::insert(account, BlockUsage { block, ref_time });
+			if let Some((organisation, ref_time)) = organisation {
+				OrganisationUsage::<T>::insert(organisation, BlockUsage { block, ref_time });
 			}
 		}
 	}

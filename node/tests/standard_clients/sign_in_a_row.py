@@ -1,9 +1,9 @@
-"""Signs and submits two `System.remark`s in a row from //Alice with substrate-interface, an
+"""Signs and submits `System.remark`s in a row from //Alice with substrate-interface, an
 independent Python client that builds transactions from the chain's metadata on its own: the
 second one fails if the runtime's transaction extensions are not where standard clients put
 them (the nonce after the era). Then once more with a mortal era.
 
-Usage: sign_twice.py WS_URL. Exits 0 when all were included successfully; prints why not.
+Usage: sign_in_a_row.py WS_URL. Exits 0 when all were included successfully; prints why not.
 """
 
 import sys
