@@ -262,7 +262,7 @@ async fn enroll(
 	let registrations: Vec<ProvenRegistrationOf> = members
 		.iter()
 		.map(|member| {
-			let (account, proof) = device_key_proof(&member.key, &genesis, org, &member.id);
+			let (account, proof) = device_key_proof(&member.key, &genesis, org, &kind, &member.id);
 			ProvenRegistration {
 				registration: DeviceRegistration {
 					id: member.id,

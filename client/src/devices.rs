@@ -2,31 +2,75 @@
 
 use crate::{
 	runtime::{self, runtime_types::bounded_collections::bounded_vec::BoundedVec},
-	AccountId, Client, Device, DeviceId, Error, KeyProof, OrgId, OrgRoles, Organisation,
-	ProvenRegistration, Receipt, Result, Signer, Wait,
+	AccountConsent, AccountId, Client, Device, DeviceId, DeviceKind, Error, KeyProof, OrgId,
+	OrgRoles, Organisation, ProvenKey, ProvenRegistration, Receipt, Result, Signer, Wait,
 };
+use iotchain_possession_proofs::{KeyKind, OrgRole};
 
 /// A registration with its device key's consent, as the chain takes it.
 pub type ProvenRegistrationOf = ProvenRegistration<AccountId, KeyProof>;
+/// A device's new key with its consent, as a transfer takes it.
+pub type ProvenKeyOf = ProvenKey<AccountId, KeyProof>;
+/// An account's consent to joining an organisation, as the chain takes it.
+pub type AccountConsentOf = AccountConsent<u32, KeyProof>;
 
-/// The device key's consent to being device `device` of organisation `org` on the chain with
-/// genesis hash `genesis`: its account and its sr25519 signature over the device-key payload
-/// (sent as `KeyProof::Sr25519`). A factory can make it offline, holding the key; the
-/// registering organisation sends it with the device.
+/// The device key's consent to being device `device`, of kind `kind`, of organisation `org` on
+/// the chain with genesis hash `genesis`: its account and its sr25519 signature over the
+/// device-key payload (sent as `KeyProof::Sr25519`). A factory can make it offline, holding the
+/// key; the registering organisation (or the one accepting the device in a transfer) sends it
+/// with the device. The kind is signed so that a key provisioned for a sensor never becomes a
+/// gateway's.
 pub fn device_key_proof(
 	device_key: &Signer,
 	genesis: &[u8; 32],
 	org: OrgId,
+	kind: &DeviceKind,
 	device: &DeviceId,
 ) -> (AccountId, [u8; 64]) {
 	let account = AccountId::from(device_key.public_key().0);
-	let payload = iotchain_possession_proofs::device_key_payload(genesis, org, device, &account.0);
+	let kind = match kind {
+		DeviceKind::Device => KeyKind::Device,
+		DeviceKind::Gateway => KeyKind::Gateway,
+	};
+	let payload =
+		iotchain_possession_proofs::device_key_payload(genesis, org, kind, device, &account.0);
 	(account, device_key.sign(&payload).0)
+}
+
+/// An account's consent to joining organisation `org` as `role` on the chain with genesis hash
+/// `genesis`, if it is added by block `valid_until`: its account and its sr25519 signature over
+/// the org-account payload (sent as `KeyProof::Sr25519` in an [`AccountConsentOf`]). The
+/// account's holder makes it and hands it to the organisation's admins, so nobody is enrolled
+/// without choosing to be; the expiry keeps an old consent from enrolling the account again
+/// once it has left.
+pub fn org_account_consent(
+	account_key: &Signer,
+	genesis: &[u8; 32],
+	org: OrgId,
+	role: OrgRole,
+	valid_until: u32,
+) -> (AccountId, [u8; 64]) {
+	let account = AccountId::from(account_key.public_key().0);
+	let payload = iotchain_possession_proofs::org_account_payload(
+		genesis,
+		org,
+		role,
+		valid_until,
+		&account.0,
+	);
+	(account, account_key.sign(&payload).0)
 }
 
 /// A key proof given as `0x` and the 64-byte sr25519 signature in hex.
 pub fn parse_key_proof(input: &str) -> Result<KeyProof> {
 	crate::parse_signature64("key proof", input).map(KeyProof::Sr25519)
+}
+
+/// An account's consent given as the last block it holds and `0x` and the 64-byte sr25519
+/// signature in hex, as [`org_account_consent`] makes them.
+pub fn parse_account_consent(valid_until: u32, signature: &str) -> Result<AccountConsentOf> {
+	let signature = crate::parse_signature64("consent", signature)?;
+	Ok(AccountConsent { valid_until, signature: KeyProof::Sr25519(signature) })
 }
 
 /// A device as the registry stores it.
@@ -69,24 +113,59 @@ impl Client {
 		}
 	}
 
-	/// Adds an admin to the signer's organisation (its admins only).
-	pub async fn add_admin(&self, account: AccountId, wait: Wait) -> Result<Receipt> {
-		self.submit(&runtime::tx().device_registry().add_admin(account), wait).await
+	/// The signer's consent to joining organisation `org` of this chain as `role`, if it is
+	/// added by block `valid_until` (see [`org_account_consent`]).
+	pub fn consent_to_join(
+		&self,
+		org: OrgId,
+		role: OrgRole,
+		valid_until: u32,
+	) -> Result<(AccountId, [u8; 64])> {
+		Ok(org_account_consent(self.signer()?, &self.genesis(), org, role, valid_until))
 	}
 
-	/// Removes an admin from the signer's organisation; the last admin stays.
+	/// Approves adding `account`, which consented as an admin, to the signer's organisation.
+	/// No single admin adds one: it joins when a majority of the admins have approved, each
+	/// sending the same consent. Until then the receipt holds `AdminChangeApproved` (with the
+	/// approvals so far), then `AdminAdded`.
+	pub async fn add_admin(
+		&self,
+		account: AccountId,
+		consent: AccountConsentOf,
+		wait: Wait,
+	) -> Result<Receipt> {
+		self.submit(&runtime::tx().device_registry().add_admin(account, consent), wait)
+			.await
+	}
+
+	/// Approves removing an admin from the signer's organisation: by a majority of the admins,
+	/// as [`Client::add_admin`] (`AdminChangeApproved`, then `AdminRemoved`); the last admin
+	/// stays.
 	pub async fn remove_admin(&self, account: AccountId, wait: Wait) -> Result<Receipt> {
 		self.submit(&runtime::tx().device_registry().remove_admin(account), wait).await
 	}
 
-	/// Adds an operator account to the signer's organisation (its admins only).
-	pub async fn add_member(&self, account: AccountId, wait: Wait) -> Result<Receipt> {
-		self.submit(&runtime::tx().device_registry().add_member(account), wait).await
+	/// Adds an operator account, which consented as a member, to the signer's organisation
+	/// (its admins only).
+	pub async fn add_member(
+		&self,
+		account: AccountId,
+		consent: AccountConsentOf,
+		wait: Wait,
+	) -> Result<Receipt> {
+		self.submit(&runtime::tx().device_registry().add_member(account, consent), wait)
+			.await
 	}
 
 	/// Removes an operator account from the signer's organisation.
 	pub async fn remove_member(&self, account: AccountId, wait: Wait) -> Result<Receipt> {
 		self.submit(&runtime::tx().device_registry().remove_member(account), wait).await
+	}
+
+	/// The signer leaves its organisation, as an admin or a member: nobody stays in one
+	/// against their will. The last admin cannot leave.
+	pub async fn leave_org(&self, wait: Wait) -> Result<Receipt> {
+		self.submit(&runtime::tx().device_registry().leave_org(), wait).await
 	}
 
 	/// Registers one device or gateway, with its key's proof, for the signer's organisation.
@@ -204,9 +283,17 @@ impl Client {
 			.await
 	}
 
-	/// Accepts a device offered to the signer's organisation.
-	pub async fn accept_transfer(&self, device: DeviceId, wait: Wait) -> Result<Receipt> {
-		self.submit(&runtime::tx().device_registry().accept_transfer(device), wait)
+	/// Accepts a device offered to the signer's organisation, putting in `new_key` (its proof
+	/// made for the signer's organisation, see [`device_key_proof`]) as part of the transfer.
+	/// With `None` the device keeps the key its previous owner provisioned, which that owner
+	/// may still hold: `DeviceTransferred` then says `key_rotated: false`.
+	pub async fn accept_transfer(
+		&self,
+		device: DeviceId,
+		new_key: Option<ProvenKeyOf>,
+		wait: Wait,
+	) -> Result<Receipt> {
+		self.submit(&runtime::tx().device_registry().accept_transfer(device, new_key), wait)
 			.await
 	}
 
@@ -271,5 +358,42 @@ impl OrgRoles {
 		.into_iter()
 		.filter_map(|(has, name)| has.then_some(name))
 		.collect()
+	}
+}
+
+#[cfg(test)]
+mod tests {
+	use super::*;
+	use subxt_signer::sr25519::{verify, Signature};
+
+	#[test]
+	fn proofs_sign_the_payloads_the_chain_checks() {
+		let key = crate::signer_from_suri("//proofs").unwrap();
+		let (account, proof) = device_key_proof(&key, &[1; 32], 3, &DeviceKind::Gateway, &[2; 32]);
+		assert_eq!(account.0, key.public_key().0);
+		let payload = |kind| {
+			iotchain_possession_proofs::device_key_payload(&[1; 32], 3, kind, &[2; 32], &account.0)
+		};
+		assert!(verify(&Signature(proof), payload(KeyKind::Gateway), &key.public_key()));
+		assert!(!verify(&Signature(proof), payload(KeyKind::Device), &key.public_key()));
+
+		let (account, consent) = org_account_consent(&key, &[1; 32], 3, OrgRole::Member, 90);
+		let payload = |role, valid_until| {
+			iotchain_possession_proofs::org_account_payload(
+				&[1; 32],
+				3,
+				role,
+				valid_until,
+				&account.0,
+			)
+		};
+		assert!(verify(&Signature(consent), payload(OrgRole::Member, 90), &key.public_key()));
+		assert!(!verify(&Signature(consent), payload(OrgRole::Admin, 90), &key.public_key()));
+		assert!(!verify(&Signature(consent), payload(OrgRole::Member, 91), &key.public_key()));
+		let parsed = parse_account_consent(90, &crate::to_hex(&consent)).unwrap();
+		assert_eq!(
+			parsed,
+			AccountConsent { valid_until: 90, signature: KeyProof::Sr25519(consent) }
+		);
 	}
 }

@@ -1,12 +1,14 @@
-//! What only the consortium decides — organisations' standing, validators, the peer
-//! allow-list — reached through the sudo key (development chains) or a council motion, and the
-//! council's own voting; plus what validators and organisation admins do for themselves.
+//! What only the consortium decides — organisations' standing and, in recovery, their admins;
+//! validators; the peer allow-list — reached through the sudo key (development chains) or a
+//! council motion, and the council's own voting; plus what validators and organisation admins
+//! do for themselves.
 
 use crate::{
 	runtime::{
 		self,
 		runtime_types::{
-			iotchain_runtime::RuntimeCall, pallet_device_registry::pallet::Call as RegistryCall,
+			bounded_collections::bounded_vec::BoundedVec, iotchain_runtime::RuntimeCall,
+			pallet_device_registry::pallet::Call as RegistryCall,
 			pallet_peer_allowlist::pallet::Call as AllowlistCall,
 			pallet_validator_set::pallet::Call as ValidatorSetCall,
 		},
@@ -134,6 +136,21 @@ impl Client {
 	/// Resumes a suspended organisation.
 	pub async fn resume_org(&self, org: OrgId, via: Governance, wait: Wait) -> Result<Receipt> {
 		let call = RegistryCall::resume_org { org };
+		self.govern(RuntimeCall::DeviceRegistry(call), via, wait).await
+	}
+
+	/// Replaces an organisation's admins with `admins`: recovery when its admins' keys are lost
+	/// or turned against it, which a majority of its own admins can no longer repair. They need
+	/// no consent (the consortium chose them; none may serve another organisation) and count as
+	/// settled admins at once; pending admin changes are dropped.
+	pub async fn set_admins(
+		&self,
+		org: OrgId,
+		admins: Vec<AccountId>,
+		via: Governance,
+		wait: Wait,
+	) -> Result<Receipt> {
+		let call = RegistryCall::force_set_admins { org, admins: BoundedVec(admins) };
 		self.govern(RuntimeCall::DeviceRegistry(call), via, wait).await
 	}
 

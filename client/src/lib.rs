@@ -39,7 +39,8 @@ pub use chain::{
 };
 pub use client::Client;
 pub use devices::{
-	device_key_proof, parse_key_proof, DeviceOf, OrganisationOf, ProvenRegistrationOf,
+	device_key_proof, org_account_consent, parse_account_consent, parse_key_proof,
+	AccountConsentOf, DeviceOf, OrganisationOf, ProvenKeyOf, ProvenRegistrationOf,
 };
 pub use error::{DispatchName, Error, Result};
 pub use events::ChainEvent;
@@ -55,6 +56,9 @@ pub use iotchain_gateway_protocol::{
 	proof::ReadingProof,
 	verify::{verify_envelope_signature, verify_envelope_signatures},
 };
+/// The role an account consents to hold in an organisation ([`org_account_consent`]); the chain
+/// takes it from the call (`add_admin` or `add_member`), so it has no generated type.
+pub use iotchain_possession_proofs::OrgRole;
 pub use logins::{Challenge, LoginRecordOf};
 pub use registrations::{fresh_salt, HashRegistration, RegistrationOf};
 pub use render::{value_to_json, EventRecord};
@@ -76,8 +80,8 @@ pub mod runtime {}
 pub use runtime::runtime_types::{
 	iotchain_certification_scheme::Combination,
 	pallet_device_registry::types::{
-		Device, DeviceKind, DeviceRegistration, DeviceStatus, FirmwareVersion, OrgRoles, OrgStatus,
-		Organisation, ProvenRegistration,
+		AccountConsent, Device, DeviceKind, DeviceRegistration, DeviceStatus, FirmwareVersion,
+		OrgRoles, OrgStatus, Organisation, ProvenKey, ProvenRegistration,
 	},
 	pallet_firmware_releases::types::{
 		FleetStatus, Release, ReleaseStatus, UpdateFailure, UpdateOutcome, UpdateReport, YankReason,

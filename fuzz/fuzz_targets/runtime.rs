@@ -143,6 +143,7 @@ static START: LazyLock<(sp_runtime::Storage, BlockNumber)> = LazyLock::new(|| {
 			let account = account_of(&key);
 			let payload = pallet_device_registry::Pallet::<Runtime>::key_proof_payload(
 				0,
+				kind,
 				&device_id(n),
 				&account,
 			);

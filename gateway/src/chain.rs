@@ -331,6 +331,8 @@ fn registry_changes(events: &[ChainEvent]) -> Option<RegistryChanges> {
 			Registry::OrgCreated { .. }
 			| Registry::AdminAdded { .. }
 			| Registry::AdminRemoved { .. }
+			| Registry::AdminChangeApproved { .. }
+			| Registry::AdminsSet { .. }
 			| Registry::MemberAdded { .. }
 			| Registry::MemberRemoved { .. } => {},
 		}

@@ -1,7 +1,9 @@
 //! The gateway as devices, operators and auditors meet it: real processes (a dev node,
 //! mosquitto, the `iotchain-gateway` binary), real signatures, real transports.
 
-use iotchain_client::{device_key_proof, signer_from_suri, KeyProof, ReadingProof, Wait};
+use iotchain_client::{
+	device_key_proof, signer_from_suri, DeviceKind, KeyProof, ReadingProof, Wait,
+};
 use iotchain_gateway_protocol::envelope::Kind;
 use iotchain_simulator::{self as simulate, ReceivedAck, SimDevice};
 use iotchain_testing::{
@@ -174,7 +176,8 @@ async fn every_bad_message_is_refused_with_its_reason_and_a_key_rotation_takes_e
 	// The device's key is rotated: once finalised, the old key's messages are forged ones.
 	let new_key = signer_from_suri("//iotchain-sim//refusals//rotated").unwrap();
 	let org = setup.bob.signer_organisation().await.unwrap();
-	let (account, proof) = device_key_proof(&new_key, &genesis, org, &setup.devices[0].id);
+	let (account, proof) =
+		device_key_proof(&new_key, &genesis, org, &DeviceKind::Device, &setup.devices[0].id);
 	setup
 		.bob
 		.rotate_device_key(setup.devices[0].id, account, KeyProof::Sr25519(proof), Wait::Finalised)

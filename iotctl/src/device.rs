@@ -5,7 +5,7 @@ use clap::{Args, Subcommand};
 use iotchain_client::{
 	device_key_proof, parse_account, parse_firmware_version, parse_hash32, parse_key_proof,
 	signer_from_key_file, to_hex, AccountId, Client, DeviceId, DeviceKind, DeviceOf,
-	DeviceRegistration, DeviceStatus, Error, KeyProof, OrgId, ProvenRegistration,
+	DeviceRegistration, DeviceStatus, Error, KeyProof, OrgId, ProvenKey, ProvenRegistration,
 	ProvenRegistrationOf, Wait,
 };
 use std::{collections::HashSet, io::Write, path::PathBuf};
@@ -36,8 +36,8 @@ pub enum Command {
 	},
 	/// Register the devices of a CSV file (header
 	/// `id,kind,model,account,key_proof,metadata_hash,firmware`; `key_proof` as `prove-key`
-	/// prints it), pipelined, with a progress bar. Every line is checked before anything is
-	/// submitted.
+	/// prints it for the line's kind), pipelined, with a progress bar. Every line is checked
+	/// before anything is submitted.
 	RegisterBatch {
 		file: PathBuf,
 		/// Devices per extrinsic (`register_devices`, at most 256); 1 sends one
@@ -51,9 +51,9 @@ pub enum Command {
 		#[command(flatten)]
 		key: DeviceKeyArgs,
 	},
-	/// Make a device key's proof of consent to being device `--device` of organisation
-	/// `--org` (what `register` sends), e.g. at the factory; prints the account and the proof.
-	/// Offline when `--genesis` names the chain.
+	/// Make a device key's proof of consent to being device `--device`, a `--kind`, of
+	/// organisation `--org` (what `register` sends), e.g. at the factory; prints the account and
+	/// the proof. Offline when `--genesis` names the chain.
 	ProveKey(ProveKey),
 	/// Suspend a device.
 	Suspend { id: String },
@@ -69,8 +69,15 @@ pub enum Command {
 	},
 	/// Withdraw a transfer offer.
 	CancelTransfer { id: String },
-	/// Accept a device offered to the signer's organisation.
-	AcceptTransfer { id: String },
+	/// Accept a device offered to the signer's organisation. Without a new key the device keeps
+	/// the one its previous owner provisioned, which that owner may still hold.
+	AcceptTransfer {
+		id: String,
+		/// The device's new key (a file as for --key-file): it signs its consent here and
+		/// replaces the old key as the device changes hands.
+		#[arg(long)]
+		new_device_key_file: Option<PathBuf>,
+	},
 	/// Assign the gateway relaying a device's traffic (none clears it).
 	AssignGateway { id: String, gateway: Option<String> },
 	/// Replace the hash of a device's metadata document.
@@ -98,6 +105,9 @@ pub struct ProveKey {
 	/// The device's id (0x, 32 bytes).
 	#[arg(long)]
 	device: String,
+	/// What it will be registered as: the key consents to one kind only.
+	#[arg(long, value_enum, default_value = "device")]
+	kind: Kind,
 	/// The organisation that will register it.
 	#[arg(long)]
 	org: OrgId,
@@ -114,9 +124,11 @@ pub fn prove_key(
 ) -> anyhow::Result<()> {
 	let key = signer_from_key_file(&args.device_key_file)?;
 	let device = parse_hash32("device id", &args.device)?;
-	let (account, signature) = device_key_proof(&key, &genesis, args.org, &device);
+	let kind = DeviceKind::from(args.kind);
+	let (account, signature) = device_key_proof(&key, &genesis, args.org, &kind, &device);
 	let value = serde_json::json!({
 		"device": to_hex(&device),
+		"kind": args.kind,
 		"org": args.org,
 		"account": account.to_string(),
 		"key_proof": to_hex(&signature),
@@ -138,26 +150,22 @@ pub struct DeviceKeyArgs {
 	/// The account the device signs with, when its key is elsewhere (with --key-proof).
 	#[arg(long, requires = "key_proof")]
 	account: Option<String>,
-	/// The device key's proof for this device and organisation (`prove-key`), 0x and 64
-	/// bytes of sr25519 signature.
+	/// The device key's proof for this device, its kind and organisation (`prove-key`), 0x
+	/// and 64 bytes of sr25519 signature.
 	#[arg(long, requires = "account")]
 	key_proof: Option<String>,
 }
 
 impl DeviceKeyArgs {
-	/// The account and proof for device `device` of the signer's organisation.
+	/// The account and proof for device `device`, of kind `kind`, of the signer's organisation.
 	async fn prove(
 		&self,
 		client: &Client,
+		kind: &DeviceKind,
 		device: &DeviceId,
 	) -> iotchain_client::Result<(AccountId, KeyProof)> {
 		match (&self.device_key_file, &self.account, &self.key_proof) {
-			(Some(path), _, _) => {
-				let key = signer_from_key_file(path)?;
-				let org = client.signer_organisation().await?;
-				let (account, signature) = device_key_proof(&key, &client.genesis(), org, device);
-				Ok((account, KeyProof::Sr25519(signature)))
-			},
+			(Some(path), _, _) => prove_with_key_file(client, path, kind, device).await,
 			(None, Some(account), Some(proof)) => {
 				Ok((parse_account(account)?, parse_key_proof(proof)?))
 			},
@@ -169,7 +177,28 @@ impl DeviceKeyArgs {
 	}
 }
 
-#[derive(Clone, Copy, Debug, clap::ValueEnum, serde::Deserialize)]
+/// The account of the key in the file at `path` and its proof for device `device`, of kind
+/// `kind`, of the signer's organisation on this chain.
+async fn prove_with_key_file(
+	client: &Client,
+	path: &std::path::Path,
+	kind: &DeviceKind,
+	device: &DeviceId,
+) -> iotchain_client::Result<(AccountId, KeyProof)> {
+	let key = signer_from_key_file(path)?;
+	let org = client.signer_organisation().await?;
+	let (account, signature) = device_key_proof(&key, &client.genesis(), org, kind, device);
+	Ok((account, KeyProof::Sr25519(signature)))
+}
+
+/// The kind of a registered device: a new key for it consents to that kind.
+async fn registered_kind(client: &Client, device: DeviceId) -> iotchain_client::Result<DeviceKind> {
+	let record = client.device(device).await?;
+	let record = record.ok_or_else(|| Error::NotFound { what: "device", id: to_hex(&device) })?;
+	Ok(record.kind)
+}
+
+#[derive(Clone, Copy, Debug, clap::ValueEnum, serde::Deserialize, serde::Serialize)]
 #[serde(rename_all = "lowercase")]
 pub enum Kind {
 	Device,
@@ -197,10 +226,11 @@ pub async fn run(
 			let device_id = id(&device)?;
 			let metadata_hash = optional_hash(metadata_hash.as_deref())?;
 			let firmware = parse_firmware_version(&firmware)?;
-			let (account, key_proof) = key.prove(client, &device_id).await?;
+			let kind = kind.into();
+			let (account, key_proof) = key.prove(client, &kind, &device_id).await?;
 			let registration = DeviceRegistration {
 				id: device_id,
-				kind: kind.into(),
+				kind,
 				model: model.into_bytes(),
 				account,
 				metadata_hash,
@@ -216,7 +246,8 @@ pub async fn run(
 		},
 		Command::RotateKey { id: device, key } => {
 			let device_id = id(&device)?;
-			let (new_account, key_proof) = key.prove(client, &device_id).await?;
+			let kind = registered_kind(client, device_id).await?;
+			let (new_account, key_proof) = key.prove(client, &kind, &device_id).await?;
 			let receipt = client
 				.rotate_device_key(device_id, new_account.clone(), key_proof, wait)
 				.await?;
@@ -249,9 +280,25 @@ pub async fn run(
 			let receipt = client.cancel_transfer(id(&device)?, wait).await?;
 			output.receipt(&format!("transfer of device {device} withdrawn"), &receipt)
 		},
-		Command::AcceptTransfer { id: device } => {
-			let receipt = client.accept_transfer(id(&device)?, wait).await?;
-			output.receipt(&format!("device {device} accepted"), &receipt)
+		Command::AcceptTransfer { id: device, new_device_key_file } => {
+			let device_id = id(&device)?;
+			let new_key = match new_device_key_file {
+				Some(path) => {
+					let kind = registered_kind(client, device_id).await?;
+					let (account, key_proof) =
+						prove_with_key_file(client, &path, &kind, &device_id).await?;
+					Some(ProvenKey { account, key_proof })
+				},
+				None => None,
+			};
+			let summary = match &new_key {
+				Some(key) => format!("device {device} accepted; it now signs with {}", key.account),
+				None => {
+					format!("device {device} accepted; its previous owner may still hold its key")
+				},
+			};
+			let receipt = client.accept_transfer(device_id, new_key, wait).await?;
+			output.receipt(&summary, &receipt)
 		},
 		Command::AssignGateway { id: device, gateway } => {
 			let gateway = gateway.as_deref().map(id).transpose()?;

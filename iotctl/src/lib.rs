@@ -64,7 +64,8 @@ pub struct GlobalOpts {
 
 #[derive(Debug, Subcommand)]
 pub enum Command {
-	/// Member organisations: creation and standing (governance), admins and members.
+	/// Member organisations: creation, standing and admin recovery (governance); admins and
+	/// members, each joining with its consent.
 	#[command(subcommand)]
 	Org(org::Command),
 	/// Devices and gateways: enrollment, keys, lifecycle, transfers.

@@ -2,7 +2,7 @@
 //! centres and manufacturers live, and the errors they meet, read from the command's output.
 
 use clap::Parser;
-use iotchain_client::{device_key_proof, parse_hash32, signer_from_suri, to_hex};
+use iotchain_client::{device_key_proof, parse_hash32, signer_from_suri, to_hex, DeviceKind};
 use iotchain_testing::{free_port, DevNode};
 use serde_json::Value;
 use std::path::PathBuf;
@@ -15,6 +15,10 @@ const CERTIFIER: &str = "//Charlie";
 const MANUFACTURER: &str = "//Dave";
 const APPROVER: &str = "//Eve";
 const STRANGER: &str = "//Ferdie";
+/// Taken in by the manufacturer: a third admin, who only consents, and a technician member,
+/// who leaves again and pays for that itself.
+const QUALITY_LEAD: &str = "//acme//quality-lead";
+const TECHNICIAN: &str = "//Ferdie//stash";
 
 /// Runs one `iotctl` command line against `node`, signed with `suri` if given, and returns
 /// what it printed, or its error as the one line `iotctl` would print.
@@ -71,6 +75,33 @@ async fn create_org(node: &DevNode, name: &str, roles: &str, admin: &str) -> u64
 	shown["id"].as_u64().unwrap()
 }
 
+/// `suri` consents to joining organisation `org` as `role` (`admin` or `member`) for the next
+/// hundred blocks; returns what `org add-admin` and `org add-member` take after the account.
+async fn consent(node: &DevNode, suri: &str, org: u64, role: &str) -> Vec<String> {
+	let best = iotctl_json(node, None, &["chain", "info"]).await["best"].as_u64().unwrap();
+	let (org, valid_until) = (org.to_string(), (best + 100).to_string());
+	let args = ["org", "consent", "--org", &org, "--role", role, "--valid-until", &valid_until];
+	let consent = iotctl_json(node, Some(suri), &args).await;
+	assert_eq!(consent["account"], account(suri), "{consent}");
+	let signature = consent["consent"].as_str().unwrap().to_owned();
+	vec!["--consent".into(), signature, "--valid-until".into(), valid_until]
+}
+
+/// `admin` runs `org add-admin` or `org add-member` (`command`) for `suri`'s account, with the
+/// account's `consent`.
+async fn add_to_org(
+	node: &DevNode,
+	admin: &str,
+	command: &str,
+	suri: &str,
+	consent: &[String],
+) -> Result<String, String> {
+	let account = account(suri);
+	let mut args = vec!["org", command, &account];
+	args.extend(consent.iter().map(String::as_str));
+	iotctl(node, Some(admin), &args).await
+}
+
 /// A key file holding `suri`, readable by its owner only, as a factory keeps a device's key.
 fn key_file(suri: &str) -> PathBuf {
 	use std::os::unix::fs::PermissionsExt;
@@ -118,11 +149,16 @@ async fn an_operator_enrolls_a_thousand_devices_from_a_csv() {
 	let genesis = genesis(&node).await;
 	let mut csv = String::from("id,kind,model,account,key_proof,metadata_hash,firmware\n");
 	for index in 0..1000 {
-		let kind = if index % 100 == 0 { "gateway" } else { "device" };
+		let (kind, key_kind) = if index % 100 == 0 {
+			("gateway", DeviceKind::Gateway)
+		} else {
+			("device", DeviceKind::Device)
+		};
 		let id = device_id(&format!("th-{index}"));
 		let key = signer_from_suri(&format!("//fleet//{index}")).unwrap();
+		let id_bytes = parse_hash32("id", &id).unwrap();
 		let (key_account, proof) =
-			device_key_proof(&key, &genesis, org as u32, &parse_hash32("id", &id).unwrap());
+			device_key_proof(&key, &genesis, org as u32, &key_kind, &id_bytes);
 		csv += &format!("{id},{kind},TH-100,{key_account},{},,1.0.{}\n", to_hex(&proof), index % 3);
 	}
 	let file = scratch_file("fleet.csv", csv.as_bytes());
@@ -197,6 +233,7 @@ async fn an_operator_enrolls_a_thousand_devices_from_a_csv() {
 		&operator_key,
 		&genesis,
 		org as u32,
+		&DeviceKind::Device,
 		&parse_hash32("id", &victim_id).unwrap(),
 	);
 	let error = iotctl(
@@ -218,6 +255,81 @@ async fn an_operator_enrolls_a_thousand_devices_from_a_csv() {
 	.await
 	.unwrap_err();
 	assert!(error.contains("DeviceRegistry::BadKeyProof"), "{error}");
+
+	// A key that consented to being a sensor is no gateway's: its proof registers a device
+	// only.
+	let sensor = device_id("sensor-1");
+	let sensor_key = key_file("//fleet//sensor-1");
+	let proof = iotctl_json(
+		&node,
+		None,
+		&[
+			"device",
+			"prove-key",
+			"--device-key-file",
+			sensor_key.to_str().unwrap(),
+			"--device",
+			&sensor,
+			"--org",
+			&org.to_string(),
+		],
+	)
+	.await;
+	assert_eq!(proof["kind"], "device", "{proof}");
+	let register_as = |kind: &'static str| {
+		let (node, sensor, proof) = (&node, sensor.clone(), proof.clone());
+		async move {
+			let args = [
+				"device",
+				"register",
+				"--id",
+				&sensor,
+				"--kind",
+				kind,
+				"--model",
+				"TH-100",
+				"--account",
+				proof["account"].as_str().unwrap(),
+				"--key-proof",
+				proof["key_proof"].as_str().unwrap(),
+			];
+			iotctl(node, Some(OPERATOR), &args).await
+		}
+	};
+	let error = register_as("gateway").await.unwrap_err();
+	assert!(error.contains("DeviceRegistry::BadKeyProof"), "{error}");
+	register_as("device").await.unwrap();
+
+	// A device goes back to its manufacturer, which puts its own key in as it accepts it: the
+	// key the operator provisioned no longer signs for it.
+	let acme = create_org(&node, "Acme Devices", "manufacturer", MANUFACTURER).await;
+	let returned = device_id("th-8");
+	let offer = ["device", "transfer", &returned, "--to", &acme.to_string()];
+	iotctl(&node, Some(OPERATOR), &offer).await.unwrap();
+	let acme_key = key_file("//acme//th-8");
+	let accepted = iotctl(
+		&node,
+		Some(MANUFACTURER),
+		&[
+			"device",
+			"accept-transfer",
+			&returned,
+			"--new-device-key-file",
+			acme_key.to_str().unwrap(),
+		],
+	)
+	.await
+	.unwrap();
+	let acme_account = account("//acme//th-8");
+	assert!(
+		accepted
+			.starts_with(&format!("device {returned} accepted; it now signs with {acme_account}")),
+		"{accepted}"
+	);
+	assert!(accepted.contains("DeviceRegistry.KeyRotated"), "{accepted}");
+	let shown = iotctl_json(&node, None, &["device", "show", &returned]).await;
+	assert_eq!(shown["org"], acme);
+	assert_eq!(shown["account"], acme_account);
 }
 
 #[tokio::test(flavor = "multi_thread")]
@@ -402,10 +514,13 @@ async fn a_user_device_logs_in_fails_until_locked_and_is_unlocked() {
 async fn a_release_reaches_its_threshold_and_a_gateway_reports_the_fleet_update() {
 	let node = DevNode::start();
 	create_org(&node, "Operator", "operator", OPERATOR).await;
-	create_org(&node, "Acme Devices", "manufacturer", MANUFACTURER).await;
-	iotctl(&node, Some(MANUFACTURER), &["org", "add-admin", &account(APPROVER)])
+	let acme = create_org(&node, "Acme Devices", "manufacturer", MANUFACTURER).await;
+	// Eve consents to joining Acme as an admin; its one admin is a majority of its admins.
+	let eve_consent = consent(&node, APPROVER, acme, "admin").await;
+	let added = add_to_org(&node, MANUFACTURER, "add-admin", APPROVER, &eve_consent)
 		.await
 		.unwrap();
+	assert!(added.starts_with(&format!("admin {} added", account(APPROVER))), "{added}");
 	// The manufacturer claims its model before any device of it is registered.
 	iotctl(&node, Some(MANUFACTURER), &["firmware", "claim-model", "ACME-TH"])
 		.await
@@ -427,8 +542,46 @@ async fn a_release_reaches_its_threshold_and_a_gateway_reports_the_fleet_update(
 	.await
 	.unwrap();
 	assert!(proposed.starts_with("approvers proposed (threshold 2)"), "{proposed}");
-	let approved = iotctl(&node, Some(APPROVER), &["firmware", "approve-approvers"]).await.unwrap();
+	// An admin added by its co-admins is on probation: it could be the first admin's second
+	// key, so it does not approve the first approver set until the consortium has had time to
+	// see it join. Here the consortium vouches for Acme's admins at once.
+	let approve_approvers = ["firmware", "approve-approvers"];
+	let early = iotctl(&node, Some(APPROVER), &approve_approvers).await.unwrap_err();
+	assert!(early.starts_with("FirmwareReleases::NotAllowedToApproveChange"), "{early}");
+	let (dave, eve) = (account(MANUFACTURER), account(APPROVER));
+	let set_admins = ["org", "set-admins", &acme.to_string(), &dave, &eve, "--via", "sudo"];
+	let vouched = iotctl(&node, Some(ALICE), &set_admins).await.unwrap();
+	assert!(vouched.contains("DeviceRegistry.AdminsSet"), "{vouched}");
+	let approved = iotctl(&node, Some(APPROVER), &approve_approvers).await.unwrap();
 	assert!(approved.starts_with("approvers set"), "{approved}");
+
+	// With two admins, a third needs both: the first approval leaves the change pending, the
+	// second (with the same consent) adds her.
+	let lead_consent = consent(&node, QUALITY_LEAD, acme, "admin").await;
+	let first = add_to_org(&node, MANUFACTURER, "add-admin", QUALITY_LEAD, &lead_consent)
+		.await
+		.unwrap();
+	assert!(first.starts_with("admin change approved (1 approvals so far)"), "{first}");
+	let second = add_to_org(&node, APPROVER, "add-admin", QUALITY_LEAD, &lead_consent)
+		.await
+		.unwrap();
+	assert!(second.starts_with(&format!("admin {} added", account(QUALITY_LEAD))), "{second}");
+	// A member's consent makes no admin; the technician joins as a member, and leaves.
+	let technician_consent = consent(&node, TECHNICIAN, acme, "member").await;
+	let promoted = add_to_org(&node, MANUFACTURER, "add-admin", TECHNICIAN, &technician_consent)
+		.await
+		.unwrap_err();
+	assert!(promoted.starts_with("DeviceRegistry::BadConsent"), "{promoted}");
+	add_to_org(&node, MANUFACTURER, "add-member", TECHNICIAN, &technician_consent)
+		.await
+		.unwrap();
+	let show = ["org", "show", &acme.to_string()];
+	let shown = iotctl_json(&node, None, &show).await;
+	assert_eq!(shown["admins"].as_array().unwrap().len(), 3, "{shown}");
+	assert_eq!(shown["members"], serde_json::json!([account(TECHNICIAN)]));
+	let left = iotctl(&node, Some(TECHNICIAN), &["org", "leave"]).await.unwrap();
+	assert!(left.starts_with(&format!("left organisation {acme}")), "{left}");
+	assert_eq!(iotctl_json(&node, None, &show).await["members"], serde_json::json!([]));
 
 	let thermostat = device_id("thermostat-1");
 	let gateway = device_id("gateway-1");

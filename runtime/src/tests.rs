@@ -804,7 +804,7 @@ mod admission {
 	fn register_for_dave(kind: DeviceKind, seed: &str, id: [u8; 32]) -> sr25519::Pair {
 		let key = sr25519::Pair::from_string(seed, None).expect("a valid derivation");
 		let account = account_of(&key);
-		let payload = crate::DeviceRegistry::key_proof_payload(0, &id, &account);
+		let payload = crate::DeviceRegistry::key_proof_payload(0, kind, &id, &account);
 		assert_ok!(crate::DeviceRegistry::register_device(
 			crate::RuntimeOrigin::signed(Dave.to_account_id()),
 			ProvenRegistration {
@@ -1104,7 +1104,12 @@ mod admission {
 					.expect("a valid derivation");
 				let other_id = [0xf1; 32];
 				let account = account_of(&key);
-				let payload = crate::DeviceRegistry::key_proof_payload(1, &other_id, &account);
+				let payload = crate::DeviceRegistry::key_proof_payload(
+					1,
+					DeviceKind::Device,
+					&other_id,
+					&account,
+				);
 				assert_ok!(crate::DeviceRegistry::register_device(
 					crate::RuntimeOrigin::signed(Ferdie.to_account_id()),
 					ProvenRegistration {

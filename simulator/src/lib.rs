@@ -83,7 +83,7 @@ pub async fn register(
 	let registrations: Vec<ProvenRegistrationOf> = devices
 		.iter()
 		.map(|device| {
-			let (account, proof) = device_key_proof(&device.key, &genesis, org, &device.id);
+			let (account, proof) = device_key_proof(&device.key, &genesis, org, &kind, &device.id);
 			ProvenRegistration {
 				registration: DeviceRegistration {
 					id: device.id,

@@ -285,11 +285,13 @@ pub fn register_device(
 /// A new device's signer, and the call that registers it with id `device_id` in organisation
 /// `org`, its fresh key consenting.
 pub fn device_registration(chain: &Chain, org: u32, device_id: [u8; 32]) -> (Signer, RuntimeCall) {
+	use iotchain_possession_proofs::KeyKind;
 	use pallet_device_registry::{DeviceKind, DeviceRegistration, FirmwareVersion};
 	let device = Signer::new(sr25519::Pair::generate().0);
 	let payload = iotchain_possession_proofs::device_key_payload(
 		chain.genesis.as_fixed_bytes(),
 		org,
+		KeyKind::Device,
 		&device_id,
 		&device.account().encode(),
 	);

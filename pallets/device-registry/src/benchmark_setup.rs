@@ -36,11 +36,12 @@ pub trait DeviceRegistryBenchmarking<AccountId>: DeviceRegistry<AccountId> {
 	fn assign_for_benchmark(admin: &AccountId, device: DeviceId, gateway: DeviceId);
 }
 
-/// Device keys and their proofs for the registry's benchmarks: the runtime holds real keys in
-/// the benchmark keystore; tests sign with test signatures.
+/// Keys and their consents for the registry's benchmarks (device keys' proofs, accounts'
+/// consents to join organisations): the runtime holds real keys in the benchmark keystore;
+/// tests sign with test signatures.
 pub trait BenchmarkHelper<AccountId, Signature> {
-	/// The account of the `seed`th device key, whose holder [`Self::sign`] speaks for.
-	fn device_account(seed: u32) -> AccountId;
+	/// The account of the `seed`th key, whose holder [`Self::sign`] speaks for.
+	fn key_account(seed: u32) -> AccountId;
 	/// `account`'s key's signature over `payload`.
 	fn sign(account: &AccountId, payload: &[u8]) -> Signature;
 }

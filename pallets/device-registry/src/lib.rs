@@ -17,9 +17,17 @@
 //!
 //! A device key is registered (or rotated in) only with its holder's consent: a signature by
 //! the key over [`iotchain_possession_proofs::device_key_payload`] — this chain's genesis hash,
-//! the organisation, the device id and the account. So no organisation can make another
-//! party's account one of its devices (and burn it by revoking the device). Accounts of
-//! organisations, council members and validators never become device keys.
+//! the organisation, the device's kind (device or gateway), its id and the account. So no
+//! organisation can make another party's account one of its devices (and burn it by revoking
+//! the device), nor register a sensor's key as a gateway. Accounts of organisations, council
+//! members and validators never become device keys.
+//!
+//! No single key changes who holds power in an organisation. An account joins one only with
+//! its own consent (a signature over [`iotchain_possession_proofs::org_account_payload`], with
+//! an expiry); adding or removing an admin needs a majority of the admins
+//! ([`admin_majority`]); governance can set an organisation's admins; any admin or member can
+//! leave. An admin added by its co-admins is on probation for `NewAdminProbation` blocks
+//! before other pallets count it as a settled admin.
 //!
 //! ### Terminology
 //!
@@ -36,9 +44,11 @@
 //!
 //! ## Pallet API
 //!
-//! Governance: [`Pallet::create_org`], [`Pallet::suspend_org`], [`Pallet::resume_org`].
-//! Organisation admins: [`Pallet::add_admin`], [`Pallet::remove_admin`], [`Pallet::add_member`],
-//! [`Pallet::remove_member`]. Organisation accounts: [`Pallet::register_device`],
+//! Governance: [`Pallet::create_org`], [`Pallet::suspend_org`], [`Pallet::resume_org`],
+//! [`Pallet::force_set_admins`]. Organisation admins: [`Pallet::add_admin`],
+//! [`Pallet::remove_admin`] (both by a majority of the admins), [`Pallet::add_member`],
+//! [`Pallet::remove_member`]. Admins and members: [`Pallet::leave_org`]. Organisation accounts:
+//! [`Pallet::register_device`],
 //! [`Pallet::register_devices`], [`Pallet::rotate_key`], [`Pallet::suspend_device`],
 //! [`Pallet::resume_device`], [`Pallet::revoke_device`], [`Pallet::assign_gateway`],
 //! [`Pallet::update_metadata`], [`Pallet::offer_transfer`], [`Pallet::cancel_transfer`],
@@ -58,7 +68,6 @@ pub use batch::{apply_batch, ensure_non_empty_batch};
 #[cfg(feature = "runtime-benchmarks")]
 pub use benchmark_setup::{BenchmarkHelper, DeviceRegistryBenchmarking};
 pub use chain::genesis_hash;
-pub(crate) use features::organisations::Membership;
 pub use feeless::{
 	is_device_or_its_gateway, is_signed_by_device, is_signed_by_device_or_its_gateway,
 	is_signed_for_all_by_device, is_signed_for_all_by_device_or_gateway, signing_device,
@@ -117,9 +126,22 @@ pub mod pallet {
 	/// One entry of a registration batch.
 	pub type DeviceRegistrationOf<T> = DeviceRegistration<<T as frame_system::Config>::AccountId>;
 	/// One entry of a registration batch with its device key's consent.
-	pub type ProvenRegistrationOf<T> = ProvenRegistration<
-		<T as frame_system::Config>::AccountId,
-		<T as Config>::DeviceKeySignature,
+	pub type ProvenRegistrationOf<T> =
+		ProvenRegistration<<T as frame_system::Config>::AccountId, <T as Config>::ConsentSignature>;
+	/// An account's consent to joining an organisation, as a call carries it.
+	pub type AccountConsentOf<T> =
+		AccountConsent<BlockNumberFor<T>, <T as Config>::ConsentSignature>;
+	/// A new device key with its consent, as a transfer carries it.
+	pub type ProvenKeyOf<T> =
+		ProvenKey<<T as frame_system::Config>::AccountId, <T as Config>::ConsentSignature>;
+	/// An organisation's admin changes waiting for a majority.
+	pub type PendingAdminChangesOf<T> = BoundedVec<
+		PendingAdminChange<
+			<T as frame_system::Config>::AccountId,
+			BlockNumberFor<T>,
+			<T as Config>::MaxAdmins,
+		>,
+		<T as Config>::MaxAdmins,
 	>;
 	/// A device's retired keys, oldest first.
 	pub type KeyHistoryOf<T> = BoundedVec<
@@ -155,7 +177,7 @@ pub mod pallet {
 
 		#[cfg(feature = "runtime-benchmarks")]
 		impl BenchmarkHelper<u64, sp_runtime::testing::TestSignature> for TestBenchmarkHelper {
-			fn device_account(seed: u32) -> u64 {
+			fn key_account(seed: u32) -> u64 {
 				1_000_000 + u64::from(seed)
 			}
 
@@ -177,9 +199,12 @@ pub mod pallet {
 			type MaxBatchSize = ConstU32<3>;
 			type MaxKeyHistory = ConstU32<2>;
 			type MaxDevicesPerGateway = ConstU32<2>;
-			type DeviceKeySignature = sp_runtime::testing::TestSignature;
-			type DeviceKeySigner = sp_runtime::testing::UintAuthorityId;
+			type ConsentSignature = sp_runtime::testing::TestSignature;
+			type ConsentSigner = sp_runtime::testing::UintAuthorityId;
 			type ReservedAccounts = frame_support::traits::Nothing;
+			type AdminChangeWindow = ConstU32<10>;
+			type MaxConsentLifetime = ConstU32<100>;
+			type NewAdminProbation = ConstU32<20>;
 			#[cfg(feature = "runtime-benchmarks")]
 			type BenchmarkHelper = TestBenchmarkHelper;
 			type WeightInfo = ();
@@ -226,11 +251,29 @@ pub mod pallet {
 		#[pallet::constant]
 		type MaxDevicesPerGateway: Get<u32>;
 
-		/// The signature a device key gives to consent to its registration or rotation.
-		type DeviceKeySignature: Verify<Signer = Self::DeviceKeySigner> + Parameter;
+		/// The signature a key gives to consent to how the chain uses it: a device key's to its
+		/// registration, rotation or transfer, an account's to joining an organisation.
+		type ConsentSignature: Verify<Signer = Self::ConsentSigner> + Parameter;
 
-		/// Who makes a [`Config::DeviceKeySignature`]: it identifies the device's account.
-		type DeviceKeySigner: IdentifyAccount<AccountId = Self::AccountId>;
+		/// Who makes a [`Config::ConsentSignature`]: it identifies the consenting account.
+		type ConsentSigner: IdentifyAccount<AccountId = Self::AccountId>;
+
+		/// How far ahead an account's consent to join an organisation may hold, in blocks. A
+		/// consent can be used again until it expires (an account that leaves can be added back
+		/// with it), so it is kept short.
+		#[pallet::constant]
+		type MaxConsentLifetime: Get<u32>;
+
+		/// How many blocks the approvals of a proposed admin change count: one not approved by a
+		/// majority of the admins within them starts again from its next approval.
+		#[pallet::constant]
+		type AdminChangeWindow: Get<u32>;
+
+		/// How many blocks an admin added by its co-admins waits before it counts as a settled
+		/// admin (see [`DeviceRegistry::settled_admin_org_of`]): time for the consortium to see
+		/// `AdminAdded` and act before a new key shares in decisions that need two admins.
+		#[pallet::constant]
+		type NewAdminProbation: Get<u32>;
 
 		/// Accounts that must never become device keys beyond organisations' own: the council's
 		/// and the validators'.
@@ -238,7 +281,7 @@ pub mod pallet {
 
 		/// Makes device keys and their proofs for the benchmarks.
 		#[cfg(feature = "runtime-benchmarks")]
-		type BenchmarkHelper: BenchmarkHelper<Self::AccountId, Self::DeviceKeySignature>;
+		type BenchmarkHelper: BenchmarkHelper<Self::AccountId, Self::ConsentSignature>;
 
 		/// Weights of this pallet's calls, from its benchmarks.
 		type WeightInfo: WeightInfo;
@@ -320,6 +363,20 @@ pub mod pallet {
 	#[pallet::storage]
 	pub type PendingTransfers<T: Config> = StorageMap<_, Blake2_128Concat, DeviceId, OrgId>;
 
+	/// The block each admin added by its co-admins joined in, while it stays an admin. Admins
+	/// appointed by governance (at creation or recovery) have no entry: they are settled.
+	// Blake2_128Concat: accounts are chosen by users.
+	#[pallet::storage]
+	pub type AdminSince<T: Config> =
+		StorageMap<_, Blake2_128Concat, T::AccountId, BlockNumberFor<T>>;
+
+	/// Each organisation's admin changes waiting for a majority of its admins: one per
+	/// proposing admin at most, so never more than `MaxAdmins`.
+	// Twox64Concat: ids are assigned by the chain.
+	#[pallet::storage]
+	pub type PendingAdminChanges<T: Config> =
+		StorageMap<_, Twox64Concat, OrgId, PendingAdminChangesOf<T>, ValueQuery>;
+
 	#[pallet::event]
 	#[pallet::generate_deposit(pub(super) fn deposit_event)]
 	pub enum Event<T: Config> {
@@ -329,36 +386,66 @@ pub mod pallet {
 		OrgSuspended { org: OrgId },
 		/// Governance resumed a suspended organisation.
 		OrgResumed { org: OrgId },
-		/// An admin account joined an organisation.
-		AdminAdded { org: OrgId, account: T::AccountId },
-		/// An admin account left an organisation.
-		AdminRemoved { org: OrgId, account: T::AccountId },
+		/// An admin account joined an organisation: `by` is the admin whose approval made the
+		/// majority.
+		AdminAdded { org: OrgId, account: T::AccountId, by: T::AccountId },
+		/// An admin account left an organisation: removed by a majority (`by` made it), or of its
+		/// own accord (`by` is the account).
+		AdminRemoved { org: OrgId, account: T::AccountId, by: T::AccountId },
+		/// An admin approved a change of the admins that has no majority yet.
+		AdminChangeApproved {
+			org: OrgId,
+			change: AdminChange<T::AccountId>,
+			by: T::AccountId,
+			approvals: u32,
+		},
+		/// Governance set an organisation's admins (recovery).
+		AdminsSet { org: OrgId, admins: Vec<T::AccountId> },
 		/// A member (operator) account joined an organisation.
-		MemberAdded { org: OrgId, account: T::AccountId },
-		/// A member (operator) account left an organisation.
-		MemberRemoved { org: OrgId, account: T::AccountId },
+		MemberAdded { org: OrgId, account: T::AccountId, by: T::AccountId },
+		/// A member (operator) account left an organisation: removed by an admin, or of its own
+		/// accord (`by` is the account).
+		MemberRemoved { org: OrgId, account: T::AccountId, by: T::AccountId },
 		/// A device or gateway was registered.
-		DeviceRegistered { device: DeviceId, org: OrgId, kind: DeviceKind, account: T::AccountId },
+		DeviceRegistered {
+			device: DeviceId,
+			org: OrgId,
+			kind: DeviceKind,
+			account: T::AccountId,
+			by: T::AccountId,
+		},
 		/// A device's signing account was replaced; the old one is retired for good.
-		KeyRotated { device: DeviceId, old_account: T::AccountId, new_account: T::AccountId },
+		KeyRotated {
+			device: DeviceId,
+			old_account: T::AccountId,
+			new_account: T::AccountId,
+			by: T::AccountId,
+		},
 		/// A device was suspended.
-		DeviceSuspended { device: DeviceId },
+		DeviceSuspended { device: DeviceId, by: T::AccountId },
 		/// A suspended device was resumed.
-		DeviceResumed { device: DeviceId },
+		DeviceResumed { device: DeviceId, by: T::AccountId },
 		/// A device was revoked: final.
-		DeviceRevoked { device: DeviceId },
+		DeviceRevoked { device: DeviceId, by: T::AccountId },
 		/// A device was assigned to a gateway, or unassigned (`gateway: None`).
-		GatewayAssigned { device: DeviceId, gateway: Option<DeviceId> },
+		GatewayAssigned { device: DeviceId, gateway: Option<DeviceId>, by: T::AccountId },
 		/// A device's metadata hash changed.
-		MetadataUpdated { device: DeviceId, metadata_hash: ContentHash },
+		MetadataUpdated { device: DeviceId, metadata_hash: ContentHash, by: T::AccountId },
 		/// A device's firmware version changed (after a verified update).
 		FirmwareUpdated { device: DeviceId, version: FirmwareVersion },
 		/// An organisation offered a device to another.
-		TransferOffered { device: DeviceId, from: OrgId, to: OrgId },
+		TransferOffered { device: DeviceId, from: OrgId, to: OrgId, by: T::AccountId },
 		/// A transfer offer was withdrawn.
-		TransferCancelled { device: DeviceId },
-		/// A device changed owner.
-		DeviceTransferred { device: DeviceId, from: OrgId, to: OrgId },
+		TransferCancelled { device: DeviceId, by: T::AccountId },
+		/// A device changed owner. `key_rotated: false` says whoever held the device's key
+		/// before still holds it; with `true` the receiver put a new key in (see `KeyRotated`).
+		DeviceTransferred {
+			device: DeviceId,
+			from: OrgId,
+			to: OrgId,
+			by: T::AccountId,
+			key_rotated: bool,
+		},
 		/// A transferred gateway no longer serves the devices of the organisation it left.
 		GatewayDevicesUnassigned { gateway: DeviceId, devices: u32 },
 	}
@@ -435,6 +522,19 @@ pub mod pallet {
 		NotTransferRecipient,
 		/// The firmware version is lower than the one the device runs.
 		FirmwareDowngrade,
+		/// The consent is not the account's signature over this chain, organisation, role and
+		/// expiry: the account's holder did not agree to join.
+		BadConsent,
+		/// The consent's last block has passed; its holder must sign a new one.
+		ConsentExpired,
+		/// The admin already approved this change.
+		AlreadyApproved,
+		/// The consent holds for longer than `MaxConsentLifetime`; its holder must sign one that
+		/// expires sooner.
+		ConsentTooLong,
+		/// The admin's own open proposal has other admins' approvals: it stands until it is
+		/// enacted or its window closes, and the admin proposes nothing else meanwhile.
+		AdminChangeOpen,
 	}
 
 	#[pallet::hooks]
@@ -477,28 +577,40 @@ pub mod pallet {
 			Self::do_set_org_status(org, OrgStatus::Active)
 		}
 
-		/// Add an admin to the caller's organisation. Admins only.
+		/// Approve adding `account`, which consented, as an admin of the caller's organisation.
+		/// It joins when a majority of the admins approved within `AdminChangeWindow`; each
+		/// calls this with the same account and consent. Admins only.
 		#[pallet::call_index(3)]
 		#[pallet::weight(T::WeightInfo::add_admin())]
-		pub fn add_admin(origin: OriginFor<T>, account: T::AccountId) -> DispatchResult {
+		pub fn add_admin(
+			origin: OriginFor<T>,
+			account: T::AccountId,
+			consent: AccountConsentOf<T>,
+		) -> DispatchResult {
 			let caller = ensure_signed(origin)?;
-			Self::do_add_account(&caller, account, Membership::Admin)
+			Self::do_approve_admin_change(caller, AdminChange::Add(account), Some(&consent))
 		}
 
-		/// Remove an admin from the caller's organisation; the last admin stays. Admins only.
+		/// Approve removing an admin from the caller's organisation; it goes when a majority of
+		/// the admins approved within `AdminChangeWindow`. The last admin stays. Admins only.
 		#[pallet::call_index(4)]
 		#[pallet::weight(T::WeightInfo::remove_admin())]
 		pub fn remove_admin(origin: OriginFor<T>, account: T::AccountId) -> DispatchResult {
 			let caller = ensure_signed(origin)?;
-			Self::do_remove_account(&caller, account, Membership::Admin)
+			Self::do_approve_admin_change(caller, AdminChange::Remove(account), None)
 		}
 
-		/// Add a member (operator) account to the caller's organisation. Admins only.
+		/// Add a member (operator) account, which consented, to the caller's organisation.
+		/// Admins only.
 		#[pallet::call_index(5)]
 		#[pallet::weight(T::WeightInfo::add_member())]
-		pub fn add_member(origin: OriginFor<T>, account: T::AccountId) -> DispatchResult {
+		pub fn add_member(
+			origin: OriginFor<T>,
+			account: T::AccountId,
+			consent: AccountConsentOf<T>,
+		) -> DispatchResult {
 			let caller = ensure_signed(origin)?;
-			Self::do_add_account(&caller, account, Membership::Member)
+			Self::do_add_member(caller, account, &consent)
 		}
 
 		/// Remove a member account from the caller's organisation. Admins only.
@@ -506,7 +618,7 @@ pub mod pallet {
 		#[pallet::weight(T::WeightInfo::remove_member())]
 		pub fn remove_member(origin: OriginFor<T>, account: T::AccountId) -> DispatchResult {
 			let caller = ensure_signed(origin)?;
-			Self::do_remove_account(&caller, account, Membership::Member)
+			Self::do_remove_member(caller, account)
 		}
 
 		/// Register one device or gateway for the caller's organisation, with its key's proof.
@@ -545,7 +657,7 @@ pub mod pallet {
 			origin: OriginFor<T>,
 			device: DeviceId,
 			new_account: T::AccountId,
-			key_proof: T::DeviceKeySignature,
+			key_proof: T::ConsentSignature,
 		) -> DispatchResult {
 			let caller = ensure_signed(origin)?;
 			Self::do_rotate_key(&caller, device, new_account, &key_proof)
@@ -615,17 +727,41 @@ pub mod pallet {
 			Self::do_cancel_transfer(&caller, device)
 		}
 
-		/// Accept a device offered to the caller's organisation. A gateway's devices in the
-		/// organisation it leaves are unassigned from it.
+		/// Accept a device offered to the caller's organisation, with a new key for it (and that
+		/// key's consent) or keeping the key its previous owner provisioned, which the event
+		/// then says. A gateway's devices in the organisation it leaves are unassigned from it.
 		#[pallet::call_index(17)]
 		#[pallet::weight(T::WeightInfo::accept_transfer(T::MaxDevicesPerGateway::get()))]
 		pub fn accept_transfer(
 			origin: OriginFor<T>,
 			device: DeviceId,
+			new_key: Option<ProvenKeyOf<T>>,
 		) -> DispatchResultWithPostInfo {
 			let caller = ensure_signed(origin)?;
-			let unassigned = Self::do_accept_transfer(&caller, device)?;
+			let unassigned = Self::do_accept_transfer(&caller, device, new_key)?;
 			Ok(Some(T::WeightInfo::accept_transfer(unassigned)).into())
+		}
+
+		/// Leave the caller's organisation, as an admin or a member; the last admin stays.
+		#[pallet::call_index(18)]
+		#[pallet::weight(T::WeightInfo::leave_org())]
+		pub fn leave_org(origin: OriginFor<T>) -> DispatchResult {
+			let caller = ensure_signed(origin)?;
+			Self::do_leave_org(caller)
+		}
+
+		/// Set an organisation's admins, replacing all of them: recovery when its admins' keys
+		/// are lost or turned against it. Each must be free of any other organisation (this
+		/// one's members may be promoted). Pending admin changes are dropped. Governance only.
+		#[pallet::call_index(19)]
+		#[pallet::weight(T::WeightInfo::force_set_admins(admins.len() as u32))]
+		pub fn force_set_admins(
+			origin: OriginFor<T>,
+			org: OrgId,
+			admins: BoundedVec<T::AccountId, T::MaxAdmins>,
+		) -> DispatchResult {
+			T::GovernanceOrigin::ensure_origin(origin)?;
+			Self::do_force_set_admins(org, admins)
 		}
 	}
 }

@@ -56,6 +56,9 @@ impl frame_support::traits::Contains<u64> for ReservedInTests {
 impl pallet_device_registry::Config for Test {
 	type GovernanceOrigin = frame_system::EnsureRoot<u64>;
 	type ReservedAccounts = ReservedInTests;
+	// Four, so the tests show a majority that is not every admin, and a change pending with
+	// more approvals than its proposer's.
+	type MaxAdmins = frame_support::traits::ConstU32<4>;
 }
 
 /// Test externalities at block 1 (events are only recorded from block 1 on).

@@ -31,6 +31,12 @@ pub trait DeviceRegistry<AccountId> {
 	/// The active organisation `account` is an admin of, if any.
 	fn active_admin_org_of(account: &AccountId) -> Option<OrgId>;
 
+	/// The active organisation `account` is a settled admin of: appointed by governance, or
+	/// added by its co-admins at least the registry's `NewAdminProbation` ago. Decisions that
+	/// need two admins count only settled ones, so an admin cannot add a second key of its own
+	/// and act with it at once.
+	fn settled_admin_org_of(account: &AccountId) -> Option<OrgId>;
+
 	/// The gateway device `id` is assigned to, whatever either's status, while both belong to
 	/// the same organisation: a gateway transferred away no longer serves the device.
 	fn gateway_of(id: &DeviceId) -> Option<DeviceId>;

@@ -8,7 +8,7 @@ use crate::{
 	Event, FirmwareVersion, ModelId, ModelUsers, OrgId, OrgRoles, OrgStatus, Organisations, Pallet,
 };
 #[cfg(feature = "runtime-benchmarks")]
-use crate::{DeviceKind, DeviceRegistration, DeviceRegistryBenchmarking, Membership};
+use crate::{DeviceKind, DeviceRegistration, DeviceRegistryBenchmarking, OrgOfAccount};
 use alloc::vec::Vec;
 use frame_support::ensure;
 use sp_runtime::{DispatchError, DispatchResult};
@@ -34,6 +34,11 @@ impl<T: Config> DeviceRegistry<T::AccountId> for Pallet<T> {
 
 	fn active_admin_org_of(account: &T::AccountId) -> Option<OrgId> {
 		Self::admin_org(account).ok().map(|(org, _)| org)
+	}
+
+	fn settled_admin_org_of(account: &T::AccountId) -> Option<OrgId> {
+		let org = Self::active_admin_org_of(account)?;
+		Self::is_settled_admin(account, org).then_some(org)
 	}
 
 	fn gateway_of(id: &DeviceId) -> Option<DeviceId> {
@@ -94,8 +99,14 @@ impl<T: Config> DeviceRegistryBenchmarking<T::AccountId> for Pallet<T> {
 	}
 
 	fn member_for_benchmark(admin: &T::AccountId, member: &T::AccountId) {
-		Self::do_add_account(admin, member.clone(), Membership::Member)
-			.expect("benchmark setup adds a fresh member");
+		// Benchmark accounts hold no keys to consent with; this pallet's own benchmarks
+		// measure the consent.
+		let (org_id, mut org) = Self::admin_org(admin).expect("benchmark setup has an admin");
+		org.members
+			.try_push(member.clone())
+			.expect("benchmark setup has room for a member");
+		OrgOfAccount::<T>::insert(member, org_id);
+		Organisations::<T>::insert(org_id, org);
 	}
 
 	fn gateway_for_benchmark(
@@ -139,6 +150,6 @@ impl<T: Config> Pallet<T> {
 		let registrations = alloc::vec![registration];
 		let checked = Self::check_batch(org, &registrations)
 			.expect("benchmark setup registers a fresh device");
-		Self::enroll(org, registrations, checked);
+		Self::enroll(admin, org, registrations, checked);
 	}
 }

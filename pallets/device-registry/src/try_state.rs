@@ -2,9 +2,9 @@
 //! the tests after every test: the maps and the indexes kept beside them agree.
 
 use crate::{
-	Config, DeviceOfAccount, DeviceStatus, Devices, GatewayDeviceCount, GatewayDevices, ModelId,
-	ModelUsers, OrgDeviceCount, OrgDevices, OrgId, OrgOfAccount, Organisations, Pallet,
-	RetiredAccounts,
+	AdminSince, Config, DeviceOfAccount, DeviceStatus, Devices, GatewayDeviceCount, GatewayDevices,
+	ModelId, ModelUsers, OrgDeviceCount, OrgDevices, OrgId, OrgOfAccount, Organisations, Pallet,
+	PendingAdminChanges, RetiredAccounts,
 };
 use frame_support::{ensure, traits::Get};
 use sp_runtime::TryRuntimeError;
@@ -19,6 +19,7 @@ impl<T: Config> Pallet<T> {
 		Self::check_model_users()?;
 		Self::check_org_device_counts()?;
 		Self::check_org_accounts()?;
+		Self::check_admin_changes()?;
 		Ok(())
 	}
 
@@ -156,6 +157,36 @@ impl<T: Config> Pallet<T> {
 				ensure!(
 					OrgOfAccount::<T>::get(account) == Some(org_id),
 					"an organisation's account does not map back to it"
+				);
+			}
+		}
+		Ok(())
+	}
+
+	/// Only admins are on probation, and each admin change pending carries its proposer's
+	/// approval first, one proposal per proposer.
+	fn check_admin_changes() -> Result<(), TryRuntimeError> {
+		for account in AdminSince::<T>::iter_keys() {
+			ensure!(
+				OrgOfAccount::<T>::get(&account)
+					.and_then(Organisations::<T>::get)
+					.is_some_and(|org| org.admins.contains(&account)),
+				"an account on probation is no admin"
+			);
+		}
+		for (org_id, pending) in PendingAdminChanges::<T>::iter() {
+			ensure!(
+				Organisations::<T>::contains_key(org_id),
+				"pending admin changes of no organisation"
+			);
+			for (index, open) in pending.iter().enumerate() {
+				ensure!(
+					!pending[..index].iter().any(|earlier| earlier.proposed_by == open.proposed_by),
+					"an admin has two admin changes open"
+				);
+				ensure!(
+					open.approvals.first() == Some(&open.proposed_by),
+					"a pending admin change lacks its proposer's approval"
 				);
 			}
 		}

@@ -262,3 +262,73 @@ where
 
 /// Upper bound on one page of a listing the runtime API returns.
 pub const MAX_PAGE_SIZE: u32 = 1_000;
+
+/// An account's consent to join an organisation: its signature over
+/// [`iotchain_possession_proofs::org_account_payload`] for this chain, the organisation, the
+/// role and `valid_until`. It enrols nobody after block `valid_until`, so a consent once given
+/// does not bring its account back for ever after it leaves.
+#[derive(Encode, Decode, DecodeWithMemTracking, TypeInfo, Clone, PartialEq, Eq, Debug)]
+pub struct AccountConsent<BlockNumber, Signature> {
+	/// The last block the consent holds in.
+	pub valid_until: BlockNumber,
+	/// The account's signature.
+	pub signature: Signature,
+}
+
+/// A device's new key with its consent, as a transfer takes it: its signature over
+/// [`iotchain_possession_proofs::device_key_payload`] for this chain, the receiving
+/// organisation, the device's kind and id, and the account.
+#[derive(Encode, Decode, DecodeWithMemTracking, TypeInfo, Clone, PartialEq, Eq, Debug)]
+pub struct ProvenKey<AccountId, Signature> {
+	/// The account the new key controls.
+	pub account: AccountId,
+	/// The new key's signature: proof that its holder consents.
+	pub key_proof: Signature,
+}
+
+/// A change of who holds power in an organisation, which its admins approve by majority.
+#[derive(
+	Encode, Decode, DecodeWithMemTracking, MaxEncodedLen, TypeInfo, Clone, PartialEq, Eq, Debug,
+)]
+pub enum AdminChange<AccountId> {
+	/// The account becomes an admin (it consented).
+	Add(AccountId),
+	/// The account stops being an admin.
+	Remove(AccountId),
+}
+
+/// An admin change waiting for a majority of the organisation's admins.
+#[derive(
+	Encode,
+	Decode,
+	DecodeWithMemTracking,
+	MaxEncodedLen,
+	TypeInfo,
+	CloneNoBound,
+	PartialEqNoBound,
+	EqNoBound,
+	DebugNoBound,
+)]
+#[scale_info(skip_type_params(MaxAdmins))]
+#[codec(mel_bound(AccountId: MaxEncodedLen, BlockNumber: MaxEncodedLen))]
+pub struct PendingAdminChange<AccountId, BlockNumber, MaxAdmins>
+where
+	AccountId: Clone + PartialEq + Eq + core::fmt::Debug,
+	BlockNumber: Clone + PartialEq + Eq + core::fmt::Debug,
+	MaxAdmins: Get<u32>,
+{
+	/// What would change.
+	pub change: AdminChange<AccountId>,
+	/// The admin who proposed it; each admin has one proposal open at most.
+	pub proposed_by: AccountId,
+	/// The block it was proposed in; its approvals lapse `AdminChangeWindow` later.
+	pub proposed_at: BlockNumber,
+	/// The admins who approved it, the proposer first.
+	pub approvals: BoundedVec<AccountId, MaxAdmins>,
+}
+
+/// How many of `admins` admins must approve a change of who the admins are: a majority, so no
+/// single key of several decides alone.
+pub fn admin_majority(admins: u32) -> u32 {
+	admins / 2 + 1
+}

@@ -6,7 +6,7 @@ use frame_support::{
 	assert_ok, derive_impl,
 	traits::{ConstU32, ConstU64},
 };
-use pallet_device_registry::{DeviceId, DeviceKind, FirmwareVersion, OrgRoles};
+use pallet_device_registry::{testing::OrgRole, DeviceId, DeviceKind, FirmwareVersion, OrgRoles};
 use sp_runtime::BuildStorage;
 
 type Block = frame_system::mocking::MockBlock<Test>;
@@ -105,9 +105,15 @@ pub fn new_test_ext() -> sp_io::TestExternalities {
 		for (admin, roles) in [(MAKER, manufacturer), (OPERATOR, operator), (RIVAL, manufacturer)] {
 			assert_ok!(Devices::create_org(RuntimeOrigin::root(), b"org".to_vec(), roles, admin));
 		}
-		assert_ok!(Devices::add_admin(RuntimeOrigin::signed(MAKER), SECOND_ADMIN));
+		// Governance appoints the second admin, so both are settled admins from the start.
+		let admins = vec![MAKER, SECOND_ADMIN].try_into().expect("two admins fit");
+		assert_ok!(Devices::force_set_admins(RuntimeOrigin::root(), 0, admins));
 		for approver in [APPROVER_A, APPROVER_B] {
-			assert_ok!(Devices::add_member(RuntimeOrigin::signed(MAKER), approver));
+			assert_ok!(pallet_device_registry::testing::add_account_for_tests::<Test>(
+				MAKER,
+				approver,
+				OrgRole::Member,
+			));
 		}
 		register(1, DeviceKind::Device, MODEL);
 		register(2, DeviceKind::Device, MODEL);

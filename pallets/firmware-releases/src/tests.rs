@@ -3,7 +3,7 @@
 use crate::{mock::*, *};
 use codec::{Decode, Encode};
 use frame_support::{assert_noop, assert_ok, traits::Get, BoundedVec};
-use pallet_device_registry::{DeviceId, DeviceRegistry, FirmwareVersion};
+use pallet_device_registry::{testing::OrgRole, DeviceId, DeviceRegistry, FirmwareVersion};
 use sp_runtime::{DispatchError, DispatchResult};
 
 const IMAGE: Sha256 = [0xaa; 32];
@@ -112,6 +112,35 @@ mod propose_approvers {
 			);
 			assert_eq!(approvers_of(0), Some((vec![APPROVER_A, APPROVER_B], 2)));
 			assert!(PendingApproverChanges::<Test>::get(0).is_none());
+		});
+	}
+
+	/// The attack of one admin key: add a second admin it controls (its own fresh key, which
+	/// consents), then approve the first approver set with it at once. The puppet counts only
+	/// after the registry's probation, time in which the consortium sees `AdminAdded` and can
+	/// suspend the organisation or set its admins.
+	#[test]
+	fn an_admin_added_by_its_co_admin_approves_no_first_set_during_its_probation() {
+		run_test(|| {
+			const PUPPET: u64 = 31;
+			assert_ok!(pallet_device_registry::testing::add_account_for_tests::<Test>(
+				RIVAL,
+				PUPPET,
+				OrgRole::Admin,
+			));
+			assert_ok!(Firmware::propose_approvers(origin(RIVAL), vec![RIVAL, PUPPET], 2));
+			assert_noop!(
+				Firmware::approve_approver_change(origin(PUPPET)),
+				Error::<Test>::NotAllowedToApproveChange
+			);
+			assert_eq!(approvers_of(2), None);
+
+			let probation: u32 = <Test as pallet_device_registry::Config>::NewAdminProbation::get();
+			System::set_block_number(1 + u64::from(probation));
+			// Proposed afresh: the approval window of the first proposal is the firmware's own.
+			assert_ok!(Firmware::propose_approvers(origin(RIVAL), vec![RIVAL, PUPPET], 2));
+			assert_ok!(Firmware::approve_approver_change(origin(PUPPET)));
+			assert_eq!(approvers_of(2), Some((vec![RIVAL, PUPPET], 2)));
 		});
 	}
 
@@ -1461,7 +1490,7 @@ mod report_update {
 			assert!(!report(DEVICE).is_feeless(&origin(OPERATOR)));
 			// Once the gateway leaves the organisation, it no longer speaks for the device.
 			assert_ok!(Devices::offer_transfer(origin(OPERATOR), GATEWAY, 2));
-			assert_ok!(Devices::accept_transfer(origin(RIVAL), GATEWAY));
+			assert_ok!(Devices::accept_transfer(origin(RIVAL), GATEWAY, None));
 			assert!(!report(DEVICE).is_feeless(&origin(GATEWAY_ACCOUNT)));
 		});
 	}
@@ -1474,7 +1503,7 @@ mod report_update {
 			two_of_two();
 			let id = activate(v(1, 1, 0));
 			assert_ok!(Devices::offer_transfer(origin(OPERATOR), GATEWAY, 2));
-			assert_ok!(Devices::accept_transfer(origin(RIVAL), GATEWAY));
+			assert_ok!(Devices::accept_transfer(origin(RIVAL), GATEWAY, None));
 			assert_noop!(install(GATEWAY_ACCOUNT, id), Error::<Test>::NotDeviceOrGateway);
 		});
 	}

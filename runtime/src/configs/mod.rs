@@ -227,14 +227,27 @@ impl pallet_device_registry::Config for Runtime {
 	// A building's or a fleet depot's devices behind one gateway; a gateway's transfer
 	// unassigns them all in one call, whose weight this bounds.
 	type MaxDevicesPerGateway = ConstU32<1_024>;
-	// Device keys consent with the same signatures accounts sign transactions with.
-	type DeviceKeySignature = Signature;
-	type DeviceKeySigner = <Signature as Verify>::Signer;
+	// Device keys and joining accounts consent with the same signatures accounts sign
+	// transactions with.
+	type ConsentSignature = Signature;
+	type ConsentSigner = <Signature as Verify>::Signer;
 	type ReservedAccounts = GovernanceAccounts;
+	// As long as a release's approvers have: a week for co-admins in other time zones.
+	type AdminChangeWindow = FirmwareApprovalWindow;
+	// A day: long enough to hand a signed consent to an admin; a consent can enrol its account
+	// again until it expires, so not longer.
+	type MaxConsentLifetime = ConstU32<DAYS>;
+	// A new admin's key shares in no two-admin decision (the first firmware approver set)
+	// for one firmware approval window: the consortium sees `AdminAdded` and can act first.
+	type NewAdminProbation = FirmwareApprovalWindow;
 	#[cfg(feature = "runtime-benchmarks")]
 	type BenchmarkHelper = BenchmarkDeviceKeys;
 	type WeightInfo = pallet_device_registry::weights::SubstrateWeight<Runtime>;
 }
+
+/// A week, in blocks: how long the approvals of a firmware release, an approver change or an
+/// admin change count, across time zones and holidays.
+pub type FirmwareApprovalWindow = ConstU32<{ 7 * DAYS }>;
 
 /// The council's and the validators' accounts: people's and nodes' keys, which must never be
 /// registered as a device (a revoked device's key is retired for good).
@@ -252,7 +265,7 @@ pub struct BenchmarkDeviceKeys;
 
 #[cfg(feature = "runtime-benchmarks")]
 impl pallet_device_registry::BenchmarkHelper<AccountId, Signature> for BenchmarkDeviceKeys {
-	fn device_account(seed: u32) -> AccountId {
+	fn key_account(seed: u32) -> AccountId {
 		let seed = alloc::format!("//benchmark-device-{seed}");
 		let public =
 			sp_io::crypto::sr25519_generate(BENCHMARK_DEVICE_KEYS, Some(seed.into_bytes()));
@@ -263,7 +276,7 @@ impl pallet_device_registry::BenchmarkHelper<AccountId, Signature> for Benchmark
 		let public = sp_core::sr25519::Public::from_raw(*account.as_ref());
 		sp_io::crypto::sr25519_sign(BENCHMARK_DEVICE_KEYS, &public, payload)
 			.map(Signature::Sr25519)
-			.expect("device_account put the key in the benchmark keystore; qed")
+			.expect("key_account put the key in the benchmark keystore; qed")
 	}
 }
 
@@ -303,7 +316,7 @@ impl pallet_firmware_releases::Config for Runtime {
 	type GovernanceOrigin = ConsortiumGovernance;
 	// A week for the other approvers of a release or approver change to sign off, across
 	// time zones and holidays; an unapproved release can then be cleared by anyone.
-	type ApprovalWindow = ConstU32<{ 7 * DAYS }>;
+	type ApprovalWindow = FirmwareApprovalWindow;
 	// The device registry's model bound, so every registered model can have releases.
 	type MaxModelLen = <Runtime as pallet_device_registry::Config>::MaxModelLen;
 	type MaxUriLen = ConstU32<256>;

@@ -24,9 +24,15 @@ impl<T: Config> Pallet<T> {
 			.unzip();
 		let checked = Self::check_batch(org, &registrations)?;
 		for (registration, proof) in registrations.iter().zip(&proofs) {
-			Self::ensure_key_proof(org, &registration.id, &registration.account, proof)?;
+			Self::ensure_key_proof(
+				org,
+				registration.kind,
+				&registration.id,
+				&registration.account,
+				proof,
+			)?;
 		}
-		Self::enroll(org, registrations, checked);
+		Self::enroll(caller, org, registrations, checked);
 		Ok(())
 	}
 
@@ -62,6 +68,7 @@ impl<T: Config> Pallet<T> {
 
 	/// Stores a batch that passed every check.
 	pub(crate) fn enroll(
+		registrant: &T::AccountId,
 		org: OrgId,
 		registrations: Vec<DeviceRegistrationOf<T>>,
 		checked: CheckedBatch<T>,
@@ -93,7 +100,13 @@ impl<T: Config> Pallet<T> {
 					updated: now,
 				},
 			);
-			Self::deposit_event(Event::DeviceRegistered { device: id, org, kind, account });
+			Self::deposit_event(Event::DeviceRegistered {
+				device: id,
+				org,
+				kind,
+				account,
+				by: registrant.clone(),
+			});
 		}
 	}
 
@@ -135,9 +148,9 @@ impl<T: Config> Pallet<T> {
 		}
 		Devices::<T>::insert(id, device);
 		Self::deposit_event(match status {
-			DeviceStatus::Suspended => Event::DeviceSuspended { device: id },
-			DeviceStatus::Active => Event::DeviceResumed { device: id },
-			DeviceStatus::Revoked => Event::DeviceRevoked { device: id },
+			DeviceStatus::Suspended => Event::DeviceSuspended { device: id, by: caller.clone() },
+			DeviceStatus::Active => Event::DeviceResumed { device: id, by: caller.clone() },
+			DeviceStatus::Revoked => Event::DeviceRevoked { device: id, by: caller.clone() },
 		});
 		Ok(())
 	}
@@ -151,7 +164,11 @@ impl<T: Config> Pallet<T> {
 		device.metadata_hash = metadata_hash;
 		device.updated = Self::now();
 		Devices::<T>::insert(id, device);
-		Self::deposit_event(Event::MetadataUpdated { device: id, metadata_hash });
+		Self::deposit_event(Event::MetadataUpdated {
+			device: id,
+			metadata_hash,
+			by: caller.clone(),
+		});
 		Ok(())
 	}
 

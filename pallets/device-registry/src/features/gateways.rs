@@ -40,7 +40,7 @@ impl<T: Config> Pallet<T> {
 		device.gateway = gateway;
 		device.updated = Self::now();
 		Devices::<T>::insert(id, device);
-		Self::deposit_event(Event::GatewayAssigned { device: id, gateway });
+		Self::deposit_event(Event::GatewayAssigned { device: id, gateway, by: caller.clone() });
 		Ok(())
 	}
 

@@ -1,11 +1,11 @@
 //! Device keys: the proof by which a key consents to becoming a device's (over this chain's
-//! genesis hash, the organisation, the device id and the account), which accounts may become
+//! genesis hash, the organisation, the device's kind and id, and the account), which accounts may become
 //! device keys, rotating a device's key, and retiring old keys for good into the device's
 //! bounded history.
 
 use crate::{
-	Config, DeviceId, DeviceOfAccount, Devices, Error, Event, KeyHistory, OrgId, OrgOfAccount,
-	Pallet, RetiredAccounts, RetiredKey,
+	Config, DeviceId, DeviceKind, DeviceOf, DeviceOfAccount, Devices, Error, Event, KeyHistory,
+	OrgId, OrgOfAccount, Pallet, RetiredAccounts, RetiredKey,
 };
 use alloc::vec::Vec;
 use codec::Encode;
@@ -15,6 +15,7 @@ use frame_support::{
 	BoundedVec,
 };
 use frame_system::pallet_prelude::BlockNumberFor;
+use iotchain_possession_proofs::KeyKind;
 use sp_runtime::{traits::Verify, DispatchResult};
 
 impl<T: Config> Pallet<T> {
@@ -31,12 +32,22 @@ impl<T: Config> Pallet<T> {
 		Ok(())
 	}
 
-	/// The bytes the key of `account` signs to consent to being device `id` of `org`.
-	pub fn key_proof_payload(org: OrgId, id: &DeviceId, account: &T::AccountId) -> Vec<u8> {
+	/// The bytes the key of `account` signs to consent to being device `id`, of kind `kind`,
+	/// of `org`.
+	pub fn key_proof_payload(
+		org: OrgId,
+		kind: DeviceKind,
+		id: &DeviceId,
+		account: &T::AccountId,
+	) -> Vec<u8> {
 		// Every key proof names this chain's genesis hash.
 		iotchain_possession_proofs::device_key_payload(
 			&crate::genesis_hash::<T>(),
 			org,
+			match kind {
+				DeviceKind::Device => KeyKind::Device,
+				DeviceKind::Gateway => KeyKind::Gateway,
+			},
 			id,
 			&account.encode(),
 		)
@@ -44,11 +55,12 @@ impl<T: Config> Pallet<T> {
 
 	pub(crate) fn ensure_key_proof(
 		org: OrgId,
+		kind: DeviceKind,
 		id: &DeviceId,
 		account: &T::AccountId,
-		proof: &T::DeviceKeySignature,
+		proof: &T::ConsentSignature,
 	) -> DispatchResult {
-		let payload = Self::key_proof_payload(org, id, account);
+		let payload = Self::key_proof_payload(org, kind, id, account);
 		ensure!(proof.verify(&payload[..], account), Error::<T>::BadKeyProof);
 		Ok(())
 	}
@@ -72,21 +84,36 @@ impl<T: Config> Pallet<T> {
 		caller: &T::AccountId,
 		id: DeviceId,
 		new_account: T::AccountId,
-		key_proof: &T::DeviceKeySignature,
+		key_proof: &T::ConsentSignature,
 	) -> DispatchResult {
 		let mut device = Self::managed_device(caller, &id)?;
 		Self::ensure_fresh_device_account(&new_account)?;
-		Self::ensure_key_proof(device.org, &id, &new_account, key_proof)?;
+		Self::ensure_key_proof(device.org, device.kind, &id, &new_account, key_proof)?;
+		Self::put_new_key(caller, id, &mut device, new_account);
+		Devices::<T>::insert(id, device);
+		Ok(())
+	}
 
+	/// Makes `new_account` (fresh, and consenting) the key of `device`, retiring its old one;
+	/// the caller stores the record.
+	pub(crate) fn put_new_key(
+		caller: &T::AccountId,
+		id: DeviceId,
+		device: &mut DeviceOf<T>,
+		new_account: T::AccountId,
+	) {
 		let now = Self::now();
 		let old_account = core::mem::replace(&mut device.account, new_account.clone());
 		device.updated = now;
 		Self::retire_account(id, old_account.clone(), now);
 		DeviceOfAccount::<T>::insert(&new_account, id);
 		frame_system::Pallet::<T>::inc_sufficients(&new_account);
-		Devices::<T>::insert(id, device);
-		Self::deposit_event(Event::KeyRotated { device: id, old_account, new_account });
-		Ok(())
+		Self::deposit_event(Event::KeyRotated {
+			device: id,
+			old_account,
+			new_account,
+			by: caller.clone(),
+		});
 	}
 }
 

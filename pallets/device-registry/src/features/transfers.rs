@@ -1,10 +1,11 @@
 //! Transfers: an organisation offers one of its devices to another, may withdraw the offer,
 //! and the receiving organisation accepts it, taking the device over (a gateway leaves the
-//! devices it served behind).
+//! devices it served behind). The receiver may put a new key in as it accepts; if it does not,
+//! the event says that whoever held the device's key before still holds it.
 
 use crate::{
 	Config, DeviceId, DeviceKind, Devices, Error, Event, ModelUsers, OrgDeviceCount, OrgDevices,
-	OrgId, OrgStatus, Organisations, Pallet, PendingTransfers,
+	OrgId, OrgStatus, Organisations, Pallet, PendingTransfers, ProvenKeyOf,
 };
 use frame_support::{ensure, traits::Get};
 use sp_runtime::{DispatchError, DispatchResult};
@@ -21,7 +22,12 @@ impl<T: Config> Pallet<T> {
 		ensure!(!PendingTransfers::<T>::contains_key(id), Error::<T>::TransferPending);
 
 		PendingTransfers::<T>::insert(id, to);
-		Self::deposit_event(Event::TransferOffered { device: id, from: device.org, to });
+		Self::deposit_event(Event::TransferOffered {
+			device: id,
+			from: device.org,
+			to,
+			by: caller.clone(),
+		});
 		Ok(())
 	}
 
@@ -30,15 +36,16 @@ impl<T: Config> Pallet<T> {
 		ensure!(PendingTransfers::<T>::contains_key(id), Error::<T>::NoTransferPending);
 
 		PendingTransfers::<T>::remove(id);
-		Self::deposit_event(Event::TransferCancelled { device: id });
+		Self::deposit_event(Event::TransferCancelled { device: id, by: caller.clone() });
 		Ok(())
 	}
 
-	/// Moves device `id` to the organisation that accepted its offer. Returns how many
-	/// devices it served, if it is a gateway (they are unassigned).
+	/// Moves device `id` to the organisation that accepted its offer, with `new_key` as its key
+	/// if given. Returns how many devices it served, if it is a gateway (they are unassigned).
 	pub(crate) fn do_accept_transfer(
 		caller: &T::AccountId,
 		id: DeviceId,
+		new_key: Option<ProvenKeyOf<T>>,
 	) -> Result<u32, DispatchError> {
 		let org = Self::acting_org(caller)?;
 		let to = PendingTransfers::<T>::get(id).ok_or(Error::<T>::NoTransferPending)?;
@@ -54,6 +61,10 @@ impl<T: Config> Pallet<T> {
 			.checked_add(1)
 			.filter(|count| *count <= T::MaxDevicesPerOrg::get())
 			.ok_or(Error::<T>::TooManyDevices)?;
+		if let Some(key) = &new_key {
+			Self::ensure_fresh_device_account(&key.account)?;
+			Self::ensure_key_proof(to, device.kind, &id, &key.account, &key.key_proof)?;
+		}
 
 		PendingTransfers::<T>::remove(id);
 		OrgDevices::<T>::remove(from, id);
@@ -73,6 +84,10 @@ impl<T: Config> Pallet<T> {
 			DeviceKind::Device => 0,
 		};
 		device.updated = Self::now();
+		let key_rotated = new_key.is_some();
+		if let Some(key) = new_key {
+			Self::put_new_key(caller, id, &mut device, key.account);
+		}
 		Devices::<T>::insert(id, device);
 		if unassigned > 0 {
 			Self::deposit_event(Event::GatewayDevicesUnassigned {
@@ -80,7 +95,13 @@ impl<T: Config> Pallet<T> {
 				devices: unassigned,
 			});
 		}
-		Self::deposit_event(Event::DeviceTransferred { device: id, from, to });
+		Self::deposit_event(Event::DeviceTransferred {
+			device: id,
+			from,
+			to,
+			by: caller.clone(),
+			key_rotated,
+		});
 		Ok(unassigned)
 	}
 }

@@ -47,7 +47,8 @@ impl<T: Config> Pallet<T> {
 	}
 
 	/// Whether `account` may approve a change of `org`'s approvers: an approver in force or,
-	/// before there are any, an admin.
+	/// before there are any, a settled admin (one not added within the registry's probation,
+	/// so an admin cannot add a second key and approve the first set with it at once).
 	fn may_approve_change(
 		org: OrgId,
 		current: Option<&ApproverSetOf<T>>,
@@ -55,7 +56,7 @@ impl<T: Config> Pallet<T> {
 	) -> bool {
 		match current {
 			Some(set) => set.approvers.contains(account),
-			None => T::Registry::active_admin_org_of(account) == Some(org),
+			None => T::Registry::settled_admin_org_of(account) == Some(org),
 		}
 	}
 
