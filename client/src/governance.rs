@@ -33,7 +33,8 @@ pub enum Governance {
 pub enum Threshold {
 	/// More than half: day-to-day governance.
 	Majority,
-	/// At least two thirds: the chain itself (runtime upgrades, finality stalls) and seats.
+	/// At least two thirds: the chain itself (runtime upgrades, finality stalls), seats, who
+	/// validates, and removing a node from the allow-list.
 	TwoThirds,
 }
 
@@ -154,7 +155,8 @@ impl Client {
 		self.govern(RuntimeCall::DeviceRegistry(call), via, wait).await
 	}
 
-	/// Approves a validator; it joins at the second session boundary after it has keys.
+	/// Approves a validator (two thirds of the seats); it joins at the second session
+	/// boundary after it has keys.
 	pub async fn add_validator(
 		&self,
 		validator: AccountId,
@@ -162,10 +164,11 @@ impl Client {
 		wait: Wait,
 	) -> Result<Receipt> {
 		let call = ValidatorSetCall::add_validator { validator };
-		self.govern(RuntimeCall::ValidatorSet(call), via, wait).await
+		self.govern_with(RuntimeCall::ValidatorSet(call), via, Threshold::TwoThirds, wait)
+			.await
 	}
 
-	/// Removes a validator, unless that would go below the minimum.
+	/// Removes a validator (two thirds of the seats), unless that would go below the minimum.
 	pub async fn remove_validator(
 		&self,
 		validator: AccountId,
@@ -173,10 +176,18 @@ impl Client {
 		wait: Wait,
 	) -> Result<Receipt> {
 		let call = ValidatorSetCall::remove_validator { validator };
-		self.govern(RuntimeCall::ValidatorSet(call), via, wait).await
+		self.govern_with(RuntimeCall::ValidatorSet(call), via, Threshold::TwoThirds, wait)
+			.await
 	}
 
-	/// Sets the fewest validators the set may shrink to.
+	/// Withdraws the signer's own validator, without a vote, unless that would go below the
+	/// minimum.
+	pub async fn withdraw_validator(&self, wait: Wait) -> Result<Receipt> {
+		let call = runtime::tx().validator_set().remove_validator(self.signer_account()?);
+		self.submit(&call, wait).await
+	}
+
+	/// Sets the fewest validators the set may shrink to (two thirds of the seats).
 	pub async fn set_min_validators(
 		&self,
 		min_validators: u32,
@@ -184,7 +195,8 @@ impl Client {
 		wait: Wait,
 	) -> Result<Receipt> {
 		let call = ValidatorSetCall::set_min_validators { min_validators };
-		self.govern(RuntimeCall::ValidatorSet(call), via, wait).await
+		self.govern_with(RuntimeCall::ValidatorSet(call), via, Threshold::TwoThirds, wait)
+			.await
 	}
 
 	/// Allows a node (by PeerId) into the network on the consortium's behalf.
@@ -193,7 +205,8 @@ impl Client {
 		self.govern(RuntimeCall::PeerAllowlist(call), via, wait).await
 	}
 
-	/// Removes a node from the allow-list on the consortium's behalf.
+	/// Removes a node from the allow-list on the consortium's behalf (two thirds of the
+	/// seats).
 	pub async fn disallow_node(
 		&self,
 		peer_id: &str,
@@ -201,7 +214,8 @@ impl Client {
 		wait: Wait,
 	) -> Result<Receipt> {
 		let call = AllowlistCall::remove_node { peer_id: peer_id_bytes(peer_id)? };
-		self.govern(RuntimeCall::PeerAllowlist(call), via, wait).await
+		self.govern_with(RuntimeCall::PeerAllowlist(call), via, Threshold::TwoThirds, wait)
+			.await
 	}
 
 	/// Claims an allow-list slot for one of the signer's organisation's nodes (its admins),
@@ -322,7 +336,14 @@ impl Client {
 		let weight = at.runtime_apis().call(info_call).await?.weight;
 		let close = runtime::tx().council().close(motion, index, weight, length);
 		let receipt = self.submit(&close, wait).await?;
+		// The motion is gone, passed or not: its proposer's deposit and slot come back.
+		self.release_motion_cost(motion, wait).await?;
 		ensure_inner_success(receipt)
+	}
+
+	/// Gives a closed motion's deposit and slot back to its proposer; anyone may.
+	pub async fn release_motion_cost(&self, motion: Hash, wait: Wait) -> Result<Receipt> {
+		self.submit(&runtime::tx().council().release_proposal_cost(motion), wait).await
 	}
 }
 

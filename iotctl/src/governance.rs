@@ -10,19 +10,21 @@ use std::{io::Write, path::PathBuf};
 
 #[derive(Debug, Subcommand)]
 pub enum ValidatorCommand {
-	/// Approve a validator (governance).
+	/// Approve a validator (governance: two thirds of the council).
 	Add {
 		account: String,
 		#[arg(long, value_enum, default_value = "council")]
 		via: Via,
 	},
-	/// Remove a validator (governance).
+	/// Remove a validator (governance: two thirds of the council).
 	Remove {
 		account: String,
 		#[arg(long, value_enum, default_value = "council")]
 		via: Via,
 	},
-	/// Set the fewest validators the set may shrink to (governance).
+	/// Withdraw the signer's own validator, without a vote.
+	Withdraw,
+	/// Set the fewest validators the set may shrink to (governance: two thirds of the council).
 	Min {
 		count: u32,
 		#[arg(long, value_enum, default_value = "council")]
@@ -40,7 +42,7 @@ pub enum NodeCommand {
 		#[arg(long, value_enum, default_value = "council")]
 		via: Via,
 	},
-	/// Remove a node from the allow-list (governance).
+	/// Remove a node from the allow-list (governance: two thirds of the council).
 	Disallow {
 		peer_id: String,
 		#[arg(long, value_enum, default_value = "council")]
@@ -116,8 +118,12 @@ pub enum CouncilCommand {
 		#[arg(long)]
 		nay: bool,
 	},
-	/// Close a motion: execute it if it has its majority.
+	/// Close a motion: execute it if it has its majority; then give its proposer's deposit and
+	/// slot back.
 	Close { motion: Hash, index: u32 },
+	/// Give a closed motion's deposit and slot back to its proposer (a seat holds at most three
+	/// motions open).
+	Release { motion: Hash },
 }
 
 pub async fn run_validator(
@@ -135,6 +141,10 @@ pub async fn run_validator(
 			let receipt =
 				client.remove_validator(parse_account(&account)?, via.into(), wait).await?;
 			output.receipt(&format!("validator {account} removed"), &receipt)
+		},
+		ValidatorCommand::Withdraw => {
+			let receipt = client.withdraw_validator(wait).await?;
+			output.receipt("validator withdrawn", &receipt)
 		},
 		ValidatorCommand::Min { count, via } => {
 			let receipt = client.set_min_validators(count, via.into(), wait).await?;
@@ -248,6 +258,10 @@ pub async fn run_council(
 		CouncilCommand::Close { motion, index } => {
 			let receipt = client.close_motion(motion, index, wait).await?;
 			output.receipt(&format!("motion #{index} closed"), &receipt)
+		},
+		CouncilCommand::Release { motion } => {
+			let receipt = client.release_motion_cost(motion, wait).await?;
+			output.receipt(&format!("motion {motion:?}'s deposit released"), &receipt)
 		},
 	}
 }

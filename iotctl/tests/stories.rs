@@ -865,5 +865,13 @@ async fn bad_input_and_refusals_give_one_clear_line() {
 	assert_eq!(written["bytes"], committed.len(), "{written}");
 	let members = iotctl_json(&node, None, &["council", "members"]).await;
 	assert_eq!(members, serde_json::json!([account(ALICE)]));
+	// A validator withdraws itself without a vote, but not below the minimum: the development
+	// chain's only validator stays.
+	let alone = iotctl(&node, Some(ALICE), &["validator", "withdraw"]).await.unwrap_err();
+	assert_eq!(
+		alone,
+		"ValidatorSet::TooFewValidators: The removal would leave fewer than `MinValidators` \
+		 approved validators."
+	);
 	assert!(parse_hash32("id", &unknown).is_ok());
 }

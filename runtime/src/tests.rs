@@ -394,7 +394,7 @@ mod council {
 	use super::*;
 	use crate::{Council, DeviceRegistry, RuntimeOrigin, System};
 	use codec::Encode;
-	use frame_support::{assert_ok, dispatch::GetDispatchInfo};
+	use frame_support::{assert_noop, assert_ok, dispatch::GetDispatchInfo};
 	use pallet_device_registry::{DeviceRegistry as _, OrgRoles};
 	use sp_keyring::Sr25519Keyring::{Alice, Bob, Charlie, Dave};
 	use sp_runtime::traits::Hash;
@@ -441,15 +441,17 @@ mod council {
 		}
 	}
 
-	/// Charlie closes the motion of `call`.
+	/// Charlie closes the motion of `call`, then releases its cost (Alice's deposit and slot).
 	fn close(call: &RuntimeCall, (hash, index): (crate::Hash, u32)) {
+		let charlie = RuntimeOrigin::signed(Charlie.to_account_id());
 		assert_ok!(Council::close(
-			RuntimeOrigin::signed(Charlie.to_account_id()),
+			charlie.clone(),
 			hash,
 			index,
 			call.get_dispatch_info().call_weight,
 			call.encoded_size() as u32
 		));
+		assert_ok!(Council::release_proposal_cost(charlie, hash));
 	}
 
 	fn pass(call: RuntimeCall) {
@@ -589,6 +591,14 @@ mod council {
 		frame_support::storage::unhashed::get(&key)
 	}
 
+	/// Five seats: a bare majority (three) is short of two thirds (four).
+	fn five_seats() {
+		use sp_keyring::Sr25519Keyring::{Eve, Ferdie};
+		let seats: Vec<_> =
+			[Alice, Bob, Charlie, Eve, Ferdie].iter().map(|m| m.to_account_id()).collect();
+		assert_ok!(Council::set_members(RuntimeOrigin::root(), seats, None, 4));
+	}
+
 	/// Four seats, as a four-organisation consortium has.
 	fn four_seats() {
 		let seats: Vec<_> = [Alice, Bob, Charlie, Dave].iter().map(|m| m.to_account_id()).collect();
@@ -722,6 +732,220 @@ mod council {
 			.is_err());
 			assert_ok!(execute_with_ayes(stall, &[Alice, Bob, Charlie]));
 			assert_eq!(pallet_grandpa::Stalled::<Runtime>::get(), Some((10, 90)));
+		});
+	}
+
+	/// A motion nobody will pass: a remark, distinct for each `salt`.
+	fn idle_motion(salt: u32) -> RuntimeCall {
+		RuntimeCall::System(frame_system::Call::remark { remark: salt.encode() })
+	}
+
+	fn motion_deposit_held(member: sp_keyring::Sr25519Keyring) -> crate::Balance {
+		use frame_support::traits::fungible::InspectHold;
+		crate::Balances::balance_on_hold(
+			&crate::configs::MotionHoldReason::get(),
+			&member.to_account_id(),
+		)
+	}
+
+	/// The attack: one seat opens motion after motion to take every slot, so that the others
+	/// cannot propose a suspension, a validator change or a stall recovery.
+	#[test]
+	fn one_seat_cannot_fill_the_councils_motion_slots() {
+		use crate::configs::{MotionDeposit, MAX_OPEN_MOTIONS_PER_SEAT};
+		local_testnet().execute_with(|| {
+			four_seats();
+			let flood: Vec<_> = (0..MAX_OPEN_MOTIONS_PER_SEAT)
+				.map(|salt| propose(idle_motion(salt), 3))
+				.collect();
+			assert_eq!(
+				motion_deposit_held(Alice),
+				MotionDeposit::get() * crate::Balance::from(MAX_OPEN_MOTIONS_PER_SEAT)
+			);
+			assert_noop!(
+				Council::propose(
+					RuntimeOrigin::signed(Alice.to_account_id()),
+					3,
+					Box::new(idle_motion(99)),
+					100
+				),
+				pallet_chain_governance::Error::<Runtime>::TooManyOpenMotions
+			);
+			// Another seat still proposes a suspension.
+			let suspend =
+				RuntimeCall::DeviceRegistry(pallet_device_registry::Call::suspend_org { org: 0 });
+			assert_ok!(Council::propose(
+				RuntimeOrigin::signed(Bob.to_account_id()),
+				3,
+				Box::new(suspend.clone()),
+				suspend.encoded_size() as u32
+			));
+			assert_eq!(motion_deposit_held(Bob), MotionDeposit::get());
+
+			// A closed motion's slot and deposit come back once its cost is released.
+			System::set_block_number(1 + 3 * crate::DAYS + 1);
+			close(&idle_motion(0), flood[0]);
+			assert_eq!(
+				motion_deposit_held(Alice),
+				MotionDeposit::get() * crate::Balance::from(MAX_OPEN_MOTIONS_PER_SEAT - 1)
+			);
+			propose(idle_motion(99), 3);
+		});
+	}
+
+	/// The attack: Alice's motion has closed, its cost not yet released; Bob proposes the
+	/// same call (alone, or batched after closing it himself), which would overwrite her cost
+	/// record and keep her deposit and slot for ever.
+	#[test]
+	fn a_member_cannot_take_over_a_closed_motions_unreleased_cost() {
+		use crate::configs::MotionDeposit;
+		use sp_runtime::traits::Dispatchable;
+		local_testnet().execute_with(|| {
+			four_seats();
+			let call = idle_motion(0);
+			let (hash, index) = propose(call.clone(), 3);
+			System::set_block_number(1 + 3 * crate::DAYS + 1);
+			assert_ok!(Council::close(
+				RuntimeOrigin::signed(Bob.to_account_id()),
+				hash,
+				index,
+				call.get_dispatch_info().call_weight,
+				call.encoded_size() as u32
+			));
+			let again = RuntimeCall::Council(pallet_collective::Call::propose {
+				threshold: 3,
+				proposal: Box::new(call.clone()),
+				length_bound: call.encoded_size() as u32,
+			});
+			let bob = || RuntimeOrigin::signed(Bob.to_account_id());
+			let filtered: sp_runtime::DispatchError =
+				frame_system::Error::<Runtime>::CallFiltered.into();
+			assert_eq!(again.clone().dispatch(bob()).map_err(|e| e.error), Err(filtered));
+			let batched = RuntimeCall::Utility(pallet_utility::Call::batch_all {
+				calls: vec![again.clone()],
+			});
+			assert_eq!(batched.dispatch(bob()).map_err(|e| e.error), Err(filtered));
+			assert_eq!(motion_deposit_held(Alice), MotionDeposit::get());
+
+			// Once released, the same call may be proposed again, by anyone.
+			assert_ok!(Council::release_proposal_cost(bob(), hash));
+			assert_eq!(motion_deposit_held(Alice), 0);
+			assert_ok!(again.dispatch(bob()));
+			assert_eq!(motion_deposit_held(Bob), MotionDeposit::get());
+		});
+	}
+
+	/// Each seat's slots are its own, whatever every other seat holds.
+	#[test]
+	fn every_seat_of_a_full_council_has_its_own_slots() {
+		use crate::configs::{MAX_COUNCIL_MEMBERS, MAX_OPEN_MOTIONS_PER_SEAT};
+		local_testnet().execute_with(|| {
+			let seats: Vec<crate::AccountId> = (0..MAX_COUNCIL_MEMBERS)
+				.map(|seat| crate::AccountId::from([seat as u8 + 1; 32]))
+				.collect();
+			assert_ok!(Council::set_members(
+				RuntimeOrigin::root(),
+				seats.clone(),
+				None,
+				MAX_COUNCIL_MEMBERS
+			));
+			for (number, seat) in seats.iter().enumerate() {
+				assert_ok!(crate::Balances::force_set_balance(
+					RuntimeOrigin::root(),
+					seat.clone().into(),
+					1_000 * crate::UNIT
+				));
+				for slot in 0..MAX_OPEN_MOTIONS_PER_SEAT {
+					let call = idle_motion(number as u32 * 100 + slot);
+					assert_ok!(Council::propose(
+						RuntimeOrigin::signed(seat.clone()),
+						2,
+						Box::new(call.clone()),
+						call.encoded_size() as u32
+					));
+				}
+			}
+			assert_eq!(
+				pallet_collective::Proposals::<Runtime, crate::configs::CouncilInstance>::get()
+					.len() as u32,
+				MAX_COUNCIL_MEMBERS * MAX_OPEN_MOTIONS_PER_SEAT
+			);
+		});
+	}
+
+	/// The attack: a bare majority (three of five organisations) takes another organisation's
+	/// validator out of consensus, lowers the minimum first, or adds validators of its own
+	/// until it finalises alone.
+	#[test]
+	fn a_bare_majority_cannot_change_who_validates() {
+		use crate::ValidatorSet;
+		use sp_keyring::Sr25519Keyring::Eve;
+		local_testnet().execute_with(|| {
+			five_seats();
+			let dave = Dave.to_account_id();
+			let validator_call = |call| RuntimeCall::ValidatorSet(call);
+			assert_ok!(execute_with_ayes(
+				validator_call(pallet_validator_set::Call::add_validator {
+					validator: dave.clone()
+				}),
+				&[Alice, Bob, Charlie, Eve]
+			));
+			for call in [
+				pallet_validator_set::Call::remove_validator { validator: dave.clone() },
+				pallet_validator_set::Call::set_min_validators { min_validators: 1 },
+				pallet_validator_set::Call::add_validator {
+					validator: sp_keyring::Sr25519Keyring::Eve.to_account_id(),
+				},
+			] {
+				assert_eq!(
+					execute_with_ayes(validator_call(call), &[Alice, Bob, Charlie]),
+					Err(sp_runtime::DispatchError::BadOrigin)
+				);
+			}
+			assert!(ValidatorSet::is_approved(&dave));
+			assert_eq!(pallet_validator_set::MinValidators::<Runtime>::get(), 3);
+			assert!(!ValidatorSet::is_approved(&sp_keyring::Sr25519Keyring::Eve.to_account_id()));
+
+			// Nor can another organisation's account; the validator's own can.
+			assert!(ValidatorSet::remove_validator(
+				RuntimeOrigin::signed(Alice.to_account_id()),
+				dave.clone()
+			)
+			.is_err());
+			assert_ok!(ValidatorSet::remove_validator(RuntimeOrigin::signed(dave.clone()), dave));
+		});
+	}
+
+	/// The attack: a bare majority (three of five) removes another organisation's node from
+	/// the allow-list, so that the node can no longer sync, vote or send anything.
+	#[test]
+	fn a_bare_majority_cannot_cut_a_node_off_the_network() {
+		use crate::PeerAllowlist;
+		use sp_keyring::Sr25519Keyring::Eve;
+		local_testnet().execute_with(|| {
+			five_seats();
+			let mut peer_id = pallet_peer_allowlist::ED25519_PEER_ID_PREFIX.to_vec();
+			peer_id.extend([7u8; 32]);
+			let allowed =
+				|| PeerAllowlist::allowed_peer_ids().iter().any(|node| node.0 == peer_id.clone());
+			// Allowing a node takes the day-to-day majority.
+			assert_ok!(execute_with_ayes(
+				RuntimeCall::PeerAllowlist(pallet_peer_allowlist::Call::add_node {
+					peer_id: peer_id.clone()
+				}),
+				&[Alice, Bob, Charlie]
+			));
+			assert!(allowed());
+			let remove = RuntimeCall::PeerAllowlist(pallet_peer_allowlist::Call::remove_node {
+				peer_id: peer_id.clone(),
+			});
+			assert_eq!(
+				execute_with_ayes(remove.clone(), &[Alice, Bob, Charlie]),
+				Err(sp_runtime::DispatchError::BadOrigin)
+			);
+			assert!(allowed());
+			assert_ok!(execute_with_ayes(remove, &[Alice, Bob, Charlie, Eve]));
+			assert!(!allowed());
 		});
 	}
 

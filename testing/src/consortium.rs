@@ -122,7 +122,8 @@ impl Council {
 	}
 
 	/// Passes `call` with the ayes of the first `ayes` members, who are also the threshold:
-	/// the motion is approved and executes with `ayes` of all seats as its origin.
+	/// the motion is approved and executes with `ayes` of all seats as its origin. Its cost
+	/// is then released.
 	pub fn pass_with_ayes(&mut self, chain: &Chain, node: &Node, call: RuntimeCall, ayes: usize) {
 		let length = call.encoded_size() as u32;
 		let weight = call.get_dispatch_info().call_weight;
@@ -156,6 +157,11 @@ impl Council {
 			length_bound: length,
 		});
 		chain.execute(node, &mut self.members[0], close);
+		// The proposer's deposit and slot come back (a seat holds at most three motions).
+		let release = RuntimeCall::Council(pallet_collective::Call::release_proposal_cost {
+			proposal_hash: hash,
+		});
+		chain.execute(node, &mut self.members[0], release);
 	}
 }
 

@@ -20,10 +20,21 @@
 //!   forced changes on the best chain without a finalised block, which is what restarts a stalled
 //!   finality. Lost validators are removed first (`validator-set`), so that the set the next
 //!   session starts with is the one still alive.
+//!
+//! It also keeps every council seat's voice: [`MotionTicket`] is the council's
+//! `pallet_collective::Config::Consideration`. Each open motion holds one of its proposer's
+//! `MaxOpenMotionsPerSeat` slots (and the deposit the ticket wraps) until its cost is released
+//! with `council.release_proposal_cost` after the motion closed, or burnt by `council.kill`.
+//! With `MaxOpenMotionsPerSeat` times the most seats no more than the council's `MaxProposals`,
+//! no seat, nor any group of seats, can fill the council's motion slots and keep another seat
+//! from proposing — a suspension, a validator change or a stall recovery.
 
 #![cfg_attr(not(feature = "std"), no_std)]
 
 pub use pallet::*;
+
+mod motions;
+pub use motions::MotionTicket;
 
 #[cfg(feature = "runtime-benchmarks")]
 mod benchmarking;
@@ -40,8 +51,8 @@ pub mod pallet {
 	use frame_support::pallet_prelude::*;
 	use frame_system::pallet_prelude::*;
 
-	/// The in-code storage version. The pallet stores nothing of its own; like every pallet of
-	/// the runtime, it declares its version.
+	/// The in-code storage version: 0 is the layout as first released (`OpenMotions` was added
+	/// empty, so it needs no migration).
 	const STORAGE_VERSION: StorageVersion = StorageVersion::new(0);
 
 	#[pallet::pallet]
@@ -55,9 +66,20 @@ pub mod pallet {
 		/// Who may replace the runtime and signal a finality stall.
 		type ChainGovernanceOrigin: EnsureOrigin<Self::RuntimeOrigin>;
 
+		/// Most council motions one seat may hold open (proposed, and their cost not yet
+		/// released or burnt).
+		#[pallet::constant]
+		type MaxOpenMotionsPerSeat: Get<u32>;
+
 		/// Weights of this pallet's calls, from its benchmarks.
 		type WeightInfo: WeightInfo;
 	}
+
+	/// How many council motions each proposer holds open: proposed, and their [`MotionTicket`]
+	/// not yet released or burnt. Absent is none.
+	#[pallet::storage]
+	pub type OpenMotions<T: Config> =
+		StorageMap<_, Blake2_128Concat, T::AccountId, u32, ValueQuery>;
 
 	#[pallet::event]
 	#[pallet::generate_deposit(pub(super) fn deposit_event)]
@@ -75,6 +97,9 @@ pub mod pallet {
 		/// The best finalised block named is not below the current block: finality cannot
 		/// have reached a block not yet built.
 		FinalizedBlockNotInThePast,
+		/// The proposer holds `MaxOpenMotionsPerSeat` open motions already: release the cost of
+		/// a closed one (`council.release_proposal_cost`) first.
+		TooManyOpenMotions,
 	}
 
 	#[pallet::call]

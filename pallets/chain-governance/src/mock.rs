@@ -44,6 +44,7 @@ impl pallet_grandpa::Config for Test {
 
 impl pallet_chain_governance::Config for Test {
 	type ChainGovernanceOrigin = EnsureRoot<u64>;
+	type MaxOpenMotionsPerSeat = ConstU32<3>;
 	type WeightInfo = ();
 }
 

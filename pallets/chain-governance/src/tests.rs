@@ -69,3 +69,60 @@ fn a_stall_cannot_name_a_finalised_block_not_yet_built() {
 		}
 	});
 }
+
+/// The council's motion tickets, as `pallet_collective` takes and gives them back (without a
+/// deposit here: the runtime's tests hold one).
+mod motion_slots {
+	use super::*;
+	use crate::{MotionTicket, OpenMotions};
+	use frame_support::traits::{Consideration, MaybeConsideration};
+
+	type Ticket = MotionTicket<Test, ()>;
+	const SEAT: u64 = 1;
+	const OTHER_SEAT: u64 = 2;
+
+	fn open(who: u64) -> Result<Ticket, DispatchError> {
+		Ticket::new(&who, 0)
+	}
+
+	/// The attack: one seat opens motion after motion to fill the council's slots.
+	#[test]
+	fn a_seat_holds_at_most_its_slots_and_others_keep_theirs() {
+		new_test_ext().execute_with(|| {
+			let tickets: Vec<_> = (0..3).map(|_| open(SEAT).unwrap()).collect();
+			assert_eq!(OpenMotions::<Test>::get(SEAT), 3);
+			assert_noop!(open(SEAT), Error::<Test>::TooManyOpenMotions);
+			assert_ok!(open(OTHER_SEAT));
+			assert_eq!(OpenMotions::<Test>::get(OTHER_SEAT), 1);
+			assert!(tickets.iter().all(|ticket| !ticket.is_none()), "every slot is given back");
+		});
+	}
+
+	#[test]
+	fn a_released_or_burnt_motion_gives_its_slot_back() {
+		new_test_ext().execute_with(|| {
+			let mut tickets: Vec<_> = (0..3).map(|_| open(SEAT).unwrap()).collect();
+			assert_ok!(tickets.pop().unwrap().drop(&SEAT));
+			assert_eq!(OpenMotions::<Test>::get(SEAT), 2);
+			let reopened = open(SEAT).unwrap();
+			assert_noop!(open(SEAT), Error::<Test>::TooManyOpenMotions);
+			reopened.burn(&SEAT);
+			assert_eq!(OpenMotions::<Test>::get(SEAT), 2);
+			for ticket in tickets {
+				assert_ok!(ticket.drop(&SEAT));
+			}
+			assert!(!OpenMotions::<Test>::contains_key(SEAT), "no entry is left at zero");
+		});
+	}
+
+	#[test]
+	fn an_updated_ticket_keeps_its_one_slot() {
+		new_test_ext().execute_with(|| {
+			let ticket = open(SEAT).unwrap();
+			let ticket = ticket.update(&SEAT, 5).unwrap();
+			assert_eq!(OpenMotions::<Test>::get(SEAT), 1);
+			assert_ok!(ticket.drop(&SEAT));
+			assert_eq!(OpenMotions::<Test>::get(SEAT), 0);
+		});
+	}
+}

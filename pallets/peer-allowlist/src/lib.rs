@@ -12,9 +12,10 @@
 //!   node's consent: a signature by its libp2p identity key (ed25519) over
 //!   [`iotchain_possession_proofs::node_claim_payload`] — this chain's genesis hash, the
 //!   organisation and the PeerId — so no organisation claims a node it does not run.
-//! - Governance removes any node, an organisation's admin the nodes it claimed
-//!   ([`Pallet::remove_node`]). A node governance removed can be allowed again only by governance:
-//!   no organisation claims it back.
+//! - Governance removes any node (at `RemovalOrigin`, the council's qualified majority, so that
+//!   no bare majority cuts the other organisations' nodes off), an organisation's admin the
+//!   nodes it claimed ([`Pallet::remove_node`]). A node governance removed can be allowed again
+//!   only by governance: no organisation claims it back.
 //! - A suspended organisation's claimed nodes leave the list handed to the network until the
 //!   organisation is resumed.
 //!
@@ -93,8 +94,13 @@ pub mod pallet {
 
 	#[pallet::config]
 	pub trait Config: frame_system::Config<RuntimeEvent: From<Event<Self>>> {
-		/// Who adds and removes any node: the consortium's governance.
+		/// Who adds any node: the consortium's governance.
 		type GovernanceOrigin: EnsureOrigin<Self::RuntimeOrigin>;
+
+		/// Who removes any node, whichever organisation runs it. In iotchain the council's
+		/// qualified majority: a removed node can no longer sync or send anything, so a bare
+		/// majority of organisations must not be able to cut the others' nodes off.
+		type RemovalOrigin: EnsureOrigin<Self::RuntimeOrigin>;
 
 		/// The device registry: which organisation an account administers.
 		type Registry: DeviceRegistry<Self::AccountId>;
@@ -222,7 +228,7 @@ pub mod pallet {
 		#[pallet::weight(T::WeightInfo::remove_node())]
 		pub fn remove_node(origin: OriginFor<T>, peer_id: Vec<u8>) -> DispatchResult {
 			let remover: Remover<T::AccountId> =
-				if T::GovernanceOrigin::try_origin(origin.clone()).is_ok() {
+				if T::RemovalOrigin::try_origin(origin.clone()).is_ok() {
 					Remover::Governance
 				} else {
 					// Not refused yet: an unknown node is reported before a bad origin.

@@ -36,6 +36,7 @@ impl pallet_device_registry::Config for Test {
 
 impl pallet_peer_allowlist::Config for Test {
 	type GovernanceOrigin = frame_system::EnsureRoot<u64>;
+	type RemovalOrigin = frame_system::EnsureRoot<u64>;
 	type Registry = Devices;
 	// Room for an ed25519 PeerId (38 bytes) and a little more.
 	type MaxPeerIdLength = ConstU32<40>;

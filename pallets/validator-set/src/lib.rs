@@ -5,8 +5,12 @@
 //!
 //! ## Overview
 //!
-//! - [`Pallet::add_validator`] approves an account, [`Pallet::remove_validator`] withdraws it. A
-//!   removal that would leave fewer than `MinValidators` approved validators is refused.
+//! - [`Pallet::add_validator`] approves an account, [`Pallet::remove_validator`] withdraws it
+//!   (governance, or the validator itself). A removal that would leave fewer than
+//!   `MinValidators` approved validators is refused. In iotchain `GovernanceOrigin` is the
+//!   council's qualified majority: a bare majority of organisations could otherwise remove the
+//!   minority's validators, lower the minimum first, or add enough of its own validators to
+//!   finalise without them.
 //! - An approved validator takes part once its operator has registered session keys with the
 //!   standard flow: `author_rotateKeys` on the validator's own node (so the keys are in the
 //!   keystore of the node that will use them), then `session.set_keys` signed by the validator's
@@ -130,6 +134,9 @@ pub mod pallet {
 		/// Governance withdrew `validator`; it stops validating from the second session boundary
 		/// from now.
 		ValidatorRemoved { validator: T::AccountId },
+		/// `validator` withdrew itself; it stops validating from the second session boundary
+		/// from now.
+		ValidatorWithdrew { validator: T::AccountId },
 		/// `validators` will validate from session `session` on.
 		ValidatorSetPlanned { session: SessionIndex, validators: Vec<T::AccountId> },
 		/// The approved set changed, but only `with_keys` of its validators have session keys,
@@ -167,15 +174,23 @@ pub mod pallet {
 			Self::do_add_validator(validator)
 		}
 
-		/// Withdraws `validator`'s approval. It leaves the set planned at the next session
-		/// boundary and stops validating at the boundary after that. Refused when fewer than
-		/// the minimum would remain, counting all approved validators or only those with
-		/// session keys (the ones a plan can enact).
+		/// Withdraws `validator`'s approval: governance's decision, or the validator's own (its
+		/// account signs), since no one else may cut an organisation's validator out. It leaves
+		/// the set planned at the next session boundary and stops validating at the boundary
+		/// after that. Refused when fewer than the minimum would remain, counting all approved
+		/// validators or only those with session keys (the ones a plan can enact).
 		#[pallet::call_index(1)]
 		#[pallet::weight(T::WeightInfo::remove_validator())]
 		pub fn remove_validator(origin: OriginFor<T>, validator: T::AccountId) -> DispatchResult {
-			T::GovernanceOrigin::ensure_origin(origin)?;
-			Self::do_remove_validator(validator)
+			let withdrawn = match T::GovernanceOrigin::try_origin(origin) {
+				Ok(_) => false,
+				Err(origin) => {
+					let signer = ensure_signed(origin)?;
+					ensure!(signer == validator, DispatchError::BadOrigin);
+					true
+				},
+			};
+			Self::do_remove_validator(validator, withdrawn)
 		}
 
 		/// Sets the fewest validators the chain may run with: at least one, at most the number
@@ -207,8 +222,9 @@ pub mod pallet {
 			Ok(())
 		}
 
-		/// Withdraws `validator`'s approval, unless fewer than the minimum would remain.
-		fn do_remove_validator(validator: T::AccountId) -> DispatchResult {
+		/// Withdraws `validator`'s approval (`withdrawn`: at its own request), unless fewer
+		/// than the minimum would remain.
+		fn do_remove_validator(validator: T::AccountId, withdrawn: bool) -> DispatchResult {
 			ApprovedValidators::<T>::try_mutate(|approved| {
 				let position = approved
 					.iter()
@@ -222,7 +238,11 @@ pub mod pallet {
 				ensure!(keyed >= minimum, Error::<T>::TooFewKeyedValidators);
 				Ok::<_, DispatchError>(())
 			})?;
-			Self::deposit_event(Event::ValidatorRemoved { validator });
+			Self::deposit_event(if withdrawn {
+				Event::ValidatorWithdrew { validator }
+			} else {
+				Event::ValidatorRemoved { validator }
+			});
 			Ok(())
 		}
 

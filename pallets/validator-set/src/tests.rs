@@ -194,6 +194,34 @@ fn remove_validator_errors() {
 			ValidatorSet::remove_validator(RuntimeOrigin::root(), CANDIDATE),
 			Error::<Test>::NotValidator
 		);
+		assert_noop!(
+			ValidatorSet::remove_validator(RuntimeOrigin::signed(CANDIDATE), CANDIDATE),
+			Error::<Test>::NotValidator
+		);
+		assert_noop!(
+			ValidatorSet::remove_validator(RuntimeOrigin::none(), 4),
+			DispatchError::BadOrigin
+		);
+	});
+}
+
+/// An organisation takes its own validator out without a vote; no other account can.
+#[test]
+fn a_validator_withdraws_itself_and_no_one_else() {
+	new_test_ext().execute_with(|| {
+		assert_noop!(
+			ValidatorSet::remove_validator(RuntimeOrigin::signed(3), 4),
+			DispatchError::BadOrigin
+		);
+		assert_ok!(ValidatorSet::remove_validator(RuntimeOrigin::signed(4), 4));
+		System::assert_last_event(Event::ValidatorWithdrew { validator: 4 }.into());
+		assert_eq!(approved(), vec![1, 2, 3]);
+		// Not below the minimum, even of its own accord.
+		assert_noop!(
+			ValidatorSet::remove_validator(RuntimeOrigin::signed(3), 3),
+			Error::<Test>::TooFewValidators
+		);
+		assert_invariants();
 	});
 }
 

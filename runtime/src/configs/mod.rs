@@ -27,7 +27,7 @@ use super::{
 	DeviceRegistry, Hash, Nonce, OriginCaller, PalletInfo, RegistrationHashes, Runtime,
 	RuntimeCall, RuntimeEvent, RuntimeFreezeReason, RuntimeHoldReason, RuntimeOrigin, RuntimeTask,
 	Session, SessionKeys, Signature, System, ValidatorSet, DAYS, EXISTENTIAL_DEPOSIT, MINUTES,
-	SESSION_PERIOD, SLOT_DURATION, VERSION,
+	SESSION_PERIOD, SLOT_DURATION, UNIT, VERSION,
 };
 
 /// Share of a block that ordinary transactions may fill; the rest stays free for operational
@@ -103,6 +103,32 @@ impl frame_system::Config for Runtime {
 	type MaxConsumers = ConstU32<16>;
 	// The transaction extensions' weights, measured on the project's machine (ParityDB prices).
 	type ExtensionsWeightInfo = crate::weights::frame_system_extensions::WeightInfo<Runtime>;
+	type BaseCallFilter = NoMotionOverAnUnreleasedCost;
+}
+
+/// Refuses (`CallFiltered`) a council motion identical to a closed one whose cost is not yet
+/// released, directly or inside a batch.
+///
+/// `pallet_collective` checks only that no open motion has the proposal's hash, then
+/// overwrites the hash's cost record: the closed motion's proposer would never get its deposit
+/// and slot back. Any member could so lock another seat out of proposing, one closed motion at
+/// a time (closing is anyone's, so `batchAll([close, propose])` needs no race). A motion
+/// executed at once (threshold below two) records no cost and is not refused.
+pub struct NoMotionOverAnUnreleasedCost;
+
+impl frame_support::traits::Contains<RuntimeCall> for NoMotionOverAnUnreleasedCost {
+	fn contains(call: &RuntimeCall) -> bool {
+		use sp_runtime::traits::Hash as _;
+		match call {
+			RuntimeCall::Council(pallet_collective::Call::propose {
+				threshold, proposal, ..
+			}) if *threshold >= 2 => {
+				let hash = <Runtime as frame_system::Config>::Hashing::hash_of(proposal);
+				!pallet_collective::CostOf::<Runtime, CouncilInstance>::contains_key(hash)
+			},
+			_ => true,
+		}
+	}
 }
 
 impl pallet_timestamp::Config for Runtime {
@@ -158,7 +184,10 @@ impl pallet_session::Config for Runtime {
 }
 
 impl pallet_validator_set::Config for Runtime {
-	type GovernanceOrigin = ConsortiumGovernance;
+	// Who validates decides who finalises: a bare majority could remove the minority's
+	// validators (after lowering the minimum), or add enough of its own to reach GRANDPA's two
+	// thirds without them. A validator's own account may still withdraw it.
+	type GovernanceOrigin = ConsortiumQualifiedMajority;
 	type SessionKeys = Session;
 	type MaxValidators = ConstU32<MAX_AUTHORITIES>;
 	type WeightInfo = pallet_validator_set::weights::SubstrateWeight<Runtime>;
@@ -389,11 +418,39 @@ impl pallet_collective::DefaultVote for AbstentionsCountAgainst {
 	}
 }
 
+/// Most council motions one seat holds open; see [`MOTION_SLOTS`].
+pub const MAX_OPEN_MOTIONS_PER_SEAT: u32 = 3;
+
+/// Most council motions open at once. Every seat's own slots fit in it, so that no seat, nor
+/// any coalition of seats, can fill it and keep another seat from proposing (a suspension, a
+/// validator change, a stall recovery): one seat opening motion after motion stops at its
+/// `MAX_OPEN_MOTIONS_PER_SEAT`.
+pub const MOTION_SLOTS: u32 = 100;
+const _: () = assert!(MAX_COUNCIL_MEMBERS * MAX_OPEN_MOTIONS_PER_SEAT <= MOTION_SLOTS);
+
 parameter_types! {
 	/// A council motion may use at most half a block.
 	pub MaxCouncilProposalWeight: Weight =
 		Perbill::from_percent(50) * RuntimeBlockWeights::get().max_block;
+	/// What a seat holds of its balance while its motion is open, until the motion's cost is
+	/// released after it closed: a seat that leaves motions about pays for their storage.
+	pub const MotionDeposit: Balance = 100 * UNIT;
+	pub const MotionHoldReason: RuntimeHoldReason =
+		RuntimeHoldReason::Council(pallet_collective::HoldReason::ProposalSubmission);
 }
+
+/// What a council motion costs its proposer while it is open: one of the seat's
+/// `MAX_OPEN_MOTIONS_PER_SEAT` slots and a `MotionDeposit` hold.
+pub type CouncilMotionTicket = pallet_chain_governance::MotionTicket<
+	Runtime,
+	frame_support::traits::fungible::HoldConsideration<
+		AccountId,
+		Balances,
+		MotionHoldReason,
+		pallet_collective::deposit::Constant<MotionDeposit>,
+		u32,
+	>,
+>;
 
 impl pallet_collective::Config<CouncilInstance> for Runtime {
 	type RuntimeOrigin = RuntimeOrigin;
@@ -401,19 +458,24 @@ impl pallet_collective::Config<CouncilInstance> for Runtime {
 	type RuntimeEvent = RuntimeEvent;
 	// Organisations deliberate over days; a motion not decided in three closes as it stands.
 	type MotionDuration = ConstU32<{ 3 * DAYS }>;
-	type MaxProposals = ConstU32<100>;
+	type MaxProposals = ConstU32<MOTION_SLOTS>;
 	type MaxMembers = ConstU32<MAX_COUNCIL_MEMBERS>;
 	// Members who did not vote count against the motion, whatever the prime member or the
 	// voters did: only ayes from more than half of all seats pass a motion.
+	#[cfg(not(feature = "runtime-benchmarks"))]
 	type DefaultVote = AbstentionsCountAgainst;
+	// `pallet_collective`'s `close_approved` benchmark passes its motion through the prime
+	// member's default vote. `close` reads the same storage and does the same work whichever
+	// default vote decides, so the weights measured this way are this runtime's.
+	#[cfg(feature = "runtime-benchmarks")]
+	type DefaultVote = pallet_collective::PrimeDefaultVote;
 	type WeightInfo = crate::weights::pallet_collective::WeightInfo<Runtime>;
 	// Seats change only through `CouncilMembership`, which the council itself governs.
 	type SetMembersOrigin = EnsureRoot<AccountId>;
 	type MaxProposalWeight = MaxCouncilProposalWeight;
 	type DisapproveOrigin = ConsortiumGovernance;
 	type KillOrigin = ConsortiumGovernance;
-	// No deposits: every proposer is a known member organisation.
-	type Consideration = ();
+	type Consideration = CouncilMotionTicket;
 }
 
 impl pallet_membership::Config<CouncilInstance> for Runtime {
@@ -431,6 +493,7 @@ impl pallet_membership::Config<CouncilInstance> for Runtime {
 
 impl pallet_chain_governance::Config for Runtime {
 	type ChainGovernanceOrigin = ConsortiumQualifiedMajority;
+	type MaxOpenMotionsPerSeat = ConstU32<MAX_OPEN_MOTIONS_PER_SEAT>;
 	type WeightInfo = pallet_chain_governance::weights::SubstrateWeight<Runtime>;
 }
 
@@ -535,6 +598,8 @@ impl pallet_admission::BenchmarkHelper<AccountId> for ConsortiumAccounts {
 
 impl pallet_peer_allowlist::Config for Runtime {
 	type GovernanceOrigin = ConsortiumGovernance;
+	// Cutting a node off the network is cutting its organisation off the chain.
+	type RemovalOrigin = ConsortiumQualifiedMajority;
 	type Registry = DeviceRegistry;
 	// An ed25519 PeerId takes 38 bytes; the rest leaves room for other identity key types.
 	type MaxPeerIdLength = ConstU32<128>;

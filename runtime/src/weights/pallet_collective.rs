@@ -2,7 +2,7 @@
 //! machine described here.
 //!
 //! THIS FILE WAS AUTO-GENERATED USING THE SUBSTRATE BENCHMARK CLI VERSION 64.0.0
-//! DATE: 2026-11-22, STEPS: `50`, REPEAT: `20`, LOW RANGE: `[]`, HIGH RANGE: `[]`
+//! DATE: 2026-12-07, STEPS: `20`, REPEAT: `10`, LOW RANGE: `[]`, HIGH RANGE: `[]`
 //! WORST CASE MAP SIZE: `1000000`
 //! HOSTNAME: `vm`, CPU: `Intel(R) Xeon(R) Processor`
 //! WASM-EXECUTION: `Compiled`, CHAIN: `Some("dev")`, DB CACHE: 1024
@@ -20,9 +20,9 @@
 // --extrinsic
 // *
 // --steps
-// 50
-// --repeat
 // 20
+// --repeat
+// 10
 // --wasm-execution
 // compiled
 // --template
@@ -55,19 +55,19 @@ impl<T: frame_system::Config> pallet_collective::WeightInfo for WeightInfo<T> {
 	fn set_members(m: u32, _n: u32, p: u32, ) -> Weight {
 		// Proof Size summary in bytes:
 		//  Measured:  `0 + m * (3232 ±0) + p * (1013 ±0)`
-		//  Estimated: `9160 + m * (1957 ±74) + p * (3050 ±23)`
-		// Minimum execution time: 14_853_000 picoseconds.
-		Weight::from_parts(15_715_000, 9160)
-			// Standard Error: 494_301
-			.saturating_add(Weight::from_parts(10_489_096, 0).saturating_mul(m.into()))
-			// Standard Error: 159_249
-			.saturating_add(Weight::from_parts(12_526_614, 0).saturating_mul(p.into()))
+		//  Estimated: `19665 + m * (1955 ±146) + p * (2998 ±47)`
+		// Minimum execution time: 15_190_000 picoseconds.
+		Weight::from_parts(15_249_000, 19665)
+			// Standard Error: 676_195
+			.saturating_add(Weight::from_parts(4_837_887, 0).saturating_mul(m.into()))
+			// Standard Error: 217_455
+			.saturating_add(Weight::from_parts(8_998_639, 0).saturating_mul(p.into()))
 			.saturating_add(T::DbWeight::get().reads(2_u64))
 			.saturating_add(T::DbWeight::get().reads((1_u64).saturating_mul(p.into())))
 			.saturating_add(T::DbWeight::get().writes(2_u64))
 			.saturating_add(T::DbWeight::get().writes((1_u64).saturating_mul(p.into())))
-			.saturating_add(Weight::from_parts(0, 1957).saturating_mul(m.into()))
-			.saturating_add(Weight::from_parts(0, 3050).saturating_mul(p.into()))
+			.saturating_add(Weight::from_parts(0, 1955).saturating_mul(m.into()))
+			.saturating_add(Weight::from_parts(0, 2998).saturating_mul(p.into()))
 	}
 	/// Storage: `Council::Members` (r:1 w:0)
 	/// Proof: `Council::Members` (`max_values`: Some(1), `max_size`: None, mode: `Measured`)
@@ -77,10 +77,12 @@ impl<T: frame_system::Config> pallet_collective::WeightInfo for WeightInfo<T> {
 		// Proof Size summary in bytes:
 		//  Measured:  `33 + m * (32 ±0)`
 		//  Estimated: `1518 + m * (32 ±0)`
-		// Minimum execution time: 22_977_000 picoseconds.
-		Weight::from_parts(40_914_920, 1518)
-			// Standard Error: 136
-			.saturating_add(Weight::from_parts(1_626, 0).saturating_mul(b.into()))
+		// Minimum execution time: 15_740_000 picoseconds.
+		Weight::from_parts(17_381_566, 1518)
+			// Standard Error: 18
+			.saturating_add(Weight::from_parts(1_786, 0).saturating_mul(b.into()))
+			// Standard Error: 586
+			.saturating_add(Weight::from_parts(18_980, 0).saturating_mul(m.into()))
 			.saturating_add(T::DbWeight::get().reads(1_u64))
 			.saturating_add(Weight::from_parts(0, 32).saturating_mul(m.into()))
 	}
@@ -94,12 +96,12 @@ impl<T: frame_system::Config> pallet_collective::WeightInfo for WeightInfo<T> {
 		// Proof Size summary in bytes:
 		//  Measured:  `33 + m * (32 ±0)`
 		//  Estimated: `3498 + m * (32 ±0)`
-		// Minimum execution time: 28_727_000 picoseconds.
-		Weight::from_parts(46_995_039, 3498)
-			// Standard Error: 203
-			.saturating_add(Weight::from_parts(9_019, 0).saturating_mul(b.into()))
-			// Standard Error: 6_578
-			.saturating_add(Weight::from_parts(179_656, 0).saturating_mul(m.into()))
+		// Minimum execution time: 18_934_000 picoseconds.
+		Weight::from_parts(21_130_125, 3498)
+			// Standard Error: 26
+			.saturating_add(Weight::from_parts(1_940, 0).saturating_mul(b.into()))
+			// Standard Error: 848
+			.saturating_add(Weight::from_parts(17_998, 0).saturating_mul(m.into()))
 			.saturating_add(T::DbWeight::get().reads(2_u64))
 			.saturating_add(Weight::from_parts(0, 32).saturating_mul(m.into()))
 	}
@@ -109,25 +111,31 @@ impl<T: frame_system::Config> pallet_collective::WeightInfo for WeightInfo<T> {
 	/// Proof: `Council::ProposalOf` (`max_values`: None, `max_size`: None, mode: `Measured`)
 	/// Storage: `Council::Proposals` (r:1 w:1)
 	/// Proof: `Council::Proposals` (`max_values`: Some(1), `max_size`: None, mode: `Measured`)
+	/// Storage: `ChainGovernance::OpenMotions` (r:1 w:1)
+	/// Proof: `ChainGovernance::OpenMotions` (`max_values`: None, `max_size`: Some(52), added: 2527, mode: `MaxEncodedLen`)
+	/// Storage: `Balances::Holds` (r:1 w:1)
+	/// Proof: `Balances::Holds` (`max_values`: None, `max_size`: Some(103), added: 2578, mode: `MaxEncodedLen`)
 	/// Storage: `Council::ProposalCount` (r:1 w:1)
 	/// Proof: `Council::ProposalCount` (`max_values`: Some(1), `max_size`: None, mode: `Measured`)
 	/// Storage: `Council::Voting` (r:0 w:1)
 	/// Proof: `Council::Voting` (`max_values`: None, `max_size`: None, mode: `Measured`)
+	/// Storage: `Council::CostOf` (r:0 w:1)
+	/// Proof: `Council::CostOf` (`max_values`: None, `max_size`: None, mode: `Measured`)
 	/// The range of component `b` is `[2, 1024]`.
 	/// The range of component `m` is `[2, 32]`.
 	/// The range of component `p` is `[1, 100]`.
-	fn propose_proposed(_b: u32, m: u32, p: u32, ) -> Weight {
+	fn propose_proposed(b: u32, m: u32, p: u32, ) -> Weight {
 		// Proof Size summary in bytes:
-		//  Measured:  `321 + m * (32 ±0) + p * (36 ±0)`
-		//  Estimated: `3707 + m * (35 ±0) + p * (36 ±0)`
-		// Minimum execution time: 60_985_000 picoseconds.
-		Weight::from_parts(83_128_527, 3707)
-			// Standard Error: 64_215
-			.saturating_add(Weight::from_parts(135_947, 0).saturating_mul(m.into()))
-			// Standard Error: 19_793
-			.saturating_add(Weight::from_parts(1_044_761, 0).saturating_mul(p.into()))
-			.saturating_add(T::DbWeight::get().reads(4_u64))
-			.saturating_add(T::DbWeight::get().writes(4_u64))
+		//  Measured:  `526 + m * (32 ±0) + p * (36 ±0)`
+		//  Estimated: `3844 + m * (35 ±1) + p * (36 ±0)`
+		// Minimum execution time: 83_089_000 picoseconds.
+		Weight::from_parts(118_021_481, 3844)
+			// Standard Error: 2_559
+			.saturating_add(Weight::from_parts(8_490, 0).saturating_mul(b.into()))
+			// Standard Error: 26_313
+			.saturating_add(Weight::from_parts(415_008, 0).saturating_mul(p.into()))
+			.saturating_add(T::DbWeight::get().reads(6_u64))
+			.saturating_add(T::DbWeight::get().writes(7_u64))
 			.saturating_add(Weight::from_parts(0, 35).saturating_mul(m.into()))
 			.saturating_add(Weight::from_parts(0, 36).saturating_mul(p.into()))
 	}
@@ -138,10 +146,12 @@ impl<T: frame_system::Config> pallet_collective::WeightInfo for WeightInfo<T> {
 	/// The range of component `m` is `[5, 32]`.
 	fn vote(m: u32, ) -> Weight {
 		// Proof Size summary in bytes:
-		//  Measured:  `771 + m * (64 ±0)`
-		//  Estimated: `4236 + m * (64 ±0)`
-		// Minimum execution time: 72_741_000 picoseconds.
-		Weight::from_parts(116_291_006, 4236)
+		//  Measured:  `808 + m * (64 ±0)`
+		//  Estimated: `4273 + m * (64 ±0)`
+		// Minimum execution time: 34_627_000 picoseconds.
+		Weight::from_parts(40_910_537, 4273)
+			// Standard Error: 9_055
+			.saturating_add(Weight::from_parts(26_746, 0).saturating_mul(m.into()))
 			.saturating_add(T::DbWeight::get().reads(2_u64))
 			.saturating_add(T::DbWeight::get().writes(1_u64))
 			.saturating_add(Weight::from_parts(0, 64).saturating_mul(m.into()))
@@ -158,16 +168,18 @@ impl<T: frame_system::Config> pallet_collective::WeightInfo for WeightInfo<T> {
 	/// The range of component `p` is `[1, 100]`.
 	fn close_early_disapproved(m: u32, p: u32, ) -> Weight {
 		// Proof Size summary in bytes:
-		//  Measured:  `361 + m * (64 ±0) + p * (36 ±0)`
-		//  Estimated: `3795 + m * (67 ±1) + p * (36 ±0)`
-		// Minimum execution time: 54_716_000 picoseconds.
-		Weight::from_parts(127_623_109, 3795)
-			// Standard Error: 24_112
-			.saturating_add(Weight::from_parts(511_847, 0).saturating_mul(p.into()))
+		//  Measured:  `434 + m * (64 ±0) + p * (35 ±0)`
+		//  Estimated: `3809 + m * (67 ±0) + p * (37 ±0)`
+		// Minimum execution time: 31_808_000 picoseconds.
+		Weight::from_parts(33_019_220, 3809)
+			// Standard Error: 39_156
+			.saturating_add(Weight::from_parts(300_512, 0).saturating_mul(m.into()))
+			// Standard Error: 11_281
+			.saturating_add(Weight::from_parts(299_712, 0).saturating_mul(p.into()))
 			.saturating_add(T::DbWeight::get().reads(3_u64))
 			.saturating_add(T::DbWeight::get().writes(3_u64))
 			.saturating_add(Weight::from_parts(0, 67).saturating_mul(m.into()))
-			.saturating_add(Weight::from_parts(0, 36).saturating_mul(p.into()))
+			.saturating_add(Weight::from_parts(0, 37).saturating_mul(p.into()))
 	}
 	/// Storage: `Council::Voting` (r:1 w:1)
 	/// Proof: `Council::Voting` (`max_values`: None, `max_size`: None, mode: `Measured`)
@@ -182,18 +194,16 @@ impl<T: frame_system::Config> pallet_collective::WeightInfo for WeightInfo<T> {
 	/// The range of component `p` is `[1, 100]`.
 	fn close_early_approved(b: u32, m: u32, p: u32, ) -> Weight {
 		// Proof Size summary in bytes:
-		//  Measured:  `662 + b * (1 ±0) + m * (64 ±0) + p * (40 ±0)`
-		//  Estimated: `3960 + b * (1 ±0) + m * (70 ±1) + p * (40 ±0)`
-		// Minimum execution time: 94_042_000 picoseconds.
-		Weight::from_parts(117_103_349, 3960)
-			// Standard Error: 2_281
-			.saturating_add(Weight::from_parts(4_204, 0).saturating_mul(b.into()))
-			// Standard Error: 23_505
-			.saturating_add(Weight::from_parts(1_289_878, 0).saturating_mul(p.into()))
+		//  Measured:  `745 + m * (64 ±0) + p * (39 ±0)`
+		//  Estimated: `4059 + b * (1 ±0) + m * (68 ±1) + p * (40 ±0)`
+		// Minimum execution time: 43_811_000 picoseconds.
+		Weight::from_parts(54_368_021, 4059)
+			// Standard Error: 8_949
+			.saturating_add(Weight::from_parts(379_722, 0).saturating_mul(p.into()))
 			.saturating_add(T::DbWeight::get().reads(4_u64))
 			.saturating_add(T::DbWeight::get().writes(3_u64))
 			.saturating_add(Weight::from_parts(0, 1).saturating_mul(b.into()))
-			.saturating_add(Weight::from_parts(0, 70).saturating_mul(m.into()))
+			.saturating_add(Weight::from_parts(0, 68).saturating_mul(m.into()))
 			.saturating_add(Weight::from_parts(0, 40).saturating_mul(p.into()))
 	}
 	/// Storage: `Council::Voting` (r:1 w:1)
@@ -210,18 +220,18 @@ impl<T: frame_system::Config> pallet_collective::WeightInfo for WeightInfo<T> {
 	/// The range of component `p` is `[1, 100]`.
 	fn close_disapproved(m: u32, p: u32, ) -> Weight {
 		// Proof Size summary in bytes:
-		//  Measured:  `477 + m * (48 ±0) + p * (36 ±0)`
-		//  Estimated: `3900 + m * (52 ±1) + p * (36 ±0)`
-		// Minimum execution time: 63_083_000 picoseconds.
-		Weight::from_parts(73_668_230, 3900)
-			// Standard Error: 63_505
-			.saturating_add(Weight::from_parts(711_179, 0).saturating_mul(m.into()))
-			// Standard Error: 18_242
-			.saturating_add(Weight::from_parts(901_887, 0).saturating_mul(p.into()))
+		//  Measured:  `454 + m * (64 ±0) + p * (35 ±0)`
+		//  Estimated: `3825 + m * (67 ±0) + p * (37 ±0)`
+		// Minimum execution time: 39_834_000 picoseconds.
+		Weight::from_parts(53_193_642, 3825)
+			// Standard Error: 84_493
+			.saturating_add(Weight::from_parts(319_803, 0).saturating_mul(m.into()))
+			// Standard Error: 24_343
+			.saturating_add(Weight::from_parts(373_150, 0).saturating_mul(p.into()))
 			.saturating_add(T::DbWeight::get().reads(4_u64))
 			.saturating_add(T::DbWeight::get().writes(3_u64))
-			.saturating_add(Weight::from_parts(0, 52).saturating_mul(m.into()))
-			.saturating_add(Weight::from_parts(0, 36).saturating_mul(p.into()))
+			.saturating_add(Weight::from_parts(0, 67).saturating_mul(m.into()))
+			.saturating_add(Weight::from_parts(0, 37).saturating_mul(p.into()))
 	}
 	/// Storage: `Council::Voting` (r:1 w:1)
 	/// Proof: `Council::Voting` (`max_values`: None, `max_size`: None, mode: `Measured`)
@@ -238,16 +248,18 @@ impl<T: frame_system::Config> pallet_collective::WeightInfo for WeightInfo<T> {
 	/// The range of component `p` is `[1, 100]`.
 	fn close_approved(b: u32, m: u32, p: u32, ) -> Weight {
 		// Proof Size summary in bytes:
-		//  Measured:  `682 + b * (1 ±0) + m * (64 ±0) + p * (40 ±0)`
-		//  Estimated: `3980 + b * (1 ±0) + m * (70 ±1) + p * (40 ±0)`
-		// Minimum execution time: 82_685_000 picoseconds.
-		Weight::from_parts(148_395_331, 3980)
-			// Standard Error: 25_987
-			.saturating_add(Weight::from_parts(1_274_958, 0).saturating_mul(p.into()))
+		//  Measured:  `765 + m * (64 ±0) + p * (39 ±0)`
+		//  Estimated: `4079 + b * (1 ±0) + m * (68 ±1) + p * (40 ±0)`
+		// Minimum execution time: 47_575_000 picoseconds.
+		Weight::from_parts(98_042_066, 4079)
+			// Standard Error: 82_138
+			.saturating_add(Weight::from_parts(123_285, 0).saturating_mul(m.into()))
+			// Standard Error: 23_670
+			.saturating_add(Weight::from_parts(360_250, 0).saturating_mul(p.into()))
 			.saturating_add(T::DbWeight::get().reads(5_u64))
 			.saturating_add(T::DbWeight::get().writes(3_u64))
 			.saturating_add(Weight::from_parts(0, 1).saturating_mul(b.into()))
-			.saturating_add(Weight::from_parts(0, 70).saturating_mul(m.into()))
+			.saturating_add(Weight::from_parts(0, 68).saturating_mul(m.into()))
 			.saturating_add(Weight::from_parts(0, 40).saturating_mul(p.into()))
 	}
 	/// Storage: `Council::Proposals` (r:1 w:1)
@@ -259,20 +271,26 @@ impl<T: frame_system::Config> pallet_collective::WeightInfo for WeightInfo<T> {
 	/// The range of component `p` is `[1, 100]`.
 	fn disapprove_proposal(p: u32, ) -> Weight {
 		// Proof Size summary in bytes:
-		//  Measured:  `189 + p * (32 ±0)`
+		//  Measured:  `188 + p * (32 ±0)`
 		//  Estimated: `1674 + p * (32 ±0)`
-		// Minimum execution time: 37_303_000 picoseconds.
-		Weight::from_parts(51_497_773, 1674)
-			// Standard Error: 9_990
-			.saturating_add(Weight::from_parts(826_747, 0).saturating_mul(p.into()))
+		// Minimum execution time: 17_975_000 picoseconds.
+		Weight::from_parts(23_749_814, 1674)
+			// Standard Error: 3_513
+			.saturating_add(Weight::from_parts(277_644, 0).saturating_mul(p.into()))
 			.saturating_add(T::DbWeight::get().reads(1_u64))
 			.saturating_add(T::DbWeight::get().writes(3_u64))
 			.saturating_add(Weight::from_parts(0, 32).saturating_mul(p.into()))
 	}
 	/// Storage: `Council::ProposalOf` (r:1 w:1)
 	/// Proof: `Council::ProposalOf` (`max_values`: None, `max_size`: None, mode: `Measured`)
-	/// Storage: `Council::CostOf` (r:1 w:0)
+	/// Storage: `Council::CostOf` (r:1 w:1)
 	/// Proof: `Council::CostOf` (`max_values`: None, `max_size`: None, mode: `Measured`)
+	/// Storage: `System::Account` (r:1 w:1)
+	/// Proof: `System::Account` (`max_values`: None, `max_size`: Some(128), added: 2603, mode: `MaxEncodedLen`)
+	/// Storage: `Balances::Holds` (r:1 w:1)
+	/// Proof: `Balances::Holds` (`max_values`: None, `max_size`: Some(103), added: 2578, mode: `MaxEncodedLen`)
+	/// Storage: `ChainGovernance::OpenMotions` (r:1 w:1)
+	/// Proof: `ChainGovernance::OpenMotions` (`max_values`: None, `max_size`: Some(52), added: 2527, mode: `MaxEncodedLen`)
 	/// Storage: `Council::Proposals` (r:1 w:1)
 	/// Proof: `Council::Proposals` (`max_values`: Some(1), `max_size`: None, mode: `Measured`)
 	/// Storage: `Council::Voting` (r:0 w:1)
@@ -281,29 +299,38 @@ impl<T: frame_system::Config> pallet_collective::WeightInfo for WeightInfo<T> {
 	/// The range of component `p` is `[1, 100]`.
 	fn kill(d: u32, p: u32, ) -> Weight {
 		// Proof Size summary in bytes:
-		//  Measured:  `1460 + p * (36 ±0)`
-		//  Estimated: `4859 + d * (123 ±26) + p * (37 ±0)`
-		// Minimum execution time: 50_256_000 picoseconds.
-		Weight::from_parts(10_273_743, 4859)
-			// Standard Error: 1_229_569
-			.saturating_add(Weight::from_parts(54_928_424, 0).saturating_mul(d.into()))
-			// Standard Error: 19_041
-			.saturating_add(Weight::from_parts(967_237, 0).saturating_mul(p.into()))
+		//  Measured:  `1741 + d * (331 ±0) + p * (40 ±0)`
+		//  Estimated: `5028 + d * (1797 ±0) + p * (42 ±0)`
+		// Minimum execution time: 61_731_000 picoseconds.
+		Weight::from_parts(34_214_627, 5028)
+			// Standard Error: 720_667
+			.saturating_add(Weight::from_parts(55_771_585, 0).saturating_mul(d.into()))
+			// Standard Error: 10_893
+			.saturating_add(Weight::from_parts(362_247, 0).saturating_mul(p.into()))
 			.saturating_add(T::DbWeight::get().reads(3_u64))
+			.saturating_add(T::DbWeight::get().reads((3_u64).saturating_mul(d.into())))
 			.saturating_add(T::DbWeight::get().writes(3_u64))
-			.saturating_add(Weight::from_parts(0, 123).saturating_mul(d.into()))
-			.saturating_add(Weight::from_parts(0, 37).saturating_mul(p.into()))
+			.saturating_add(T::DbWeight::get().writes((4_u64).saturating_mul(d.into())))
+			.saturating_add(Weight::from_parts(0, 1797).saturating_mul(d.into()))
+			.saturating_add(Weight::from_parts(0, 42).saturating_mul(p.into()))
 	}
 	/// Storage: `Council::ProposalOf` (r:1 w:0)
 	/// Proof: `Council::ProposalOf` (`max_values`: None, `max_size`: None, mode: `Measured`)
-	/// Storage: `Council::CostOf` (r:1 w:0)
+	/// Storage: `Council::CostOf` (r:1 w:1)
 	/// Proof: `Council::CostOf` (`max_values`: None, `max_size`: None, mode: `Measured`)
+	/// Storage: `System::Account` (r:1 w:1)
+	/// Proof: `System::Account` (`max_values`: None, `max_size`: Some(128), added: 2603, mode: `MaxEncodedLen`)
+	/// Storage: `Balances::Holds` (r:1 w:1)
+	/// Proof: `Balances::Holds` (`max_values`: None, `max_size`: Some(103), added: 2578, mode: `MaxEncodedLen`)
+	/// Storage: `ChainGovernance::OpenMotions` (r:1 w:1)
+	/// Proof: `ChainGovernance::OpenMotions` (`max_values`: None, `max_size`: Some(52), added: 2527, mode: `MaxEncodedLen`)
 	fn release_proposal_cost() -> Weight {
 		// Proof Size summary in bytes:
-		//  Measured:  `874`
-		//  Estimated: `4339`
-		// Minimum execution time: 33_870_000 picoseconds.
-		Weight::from_parts(69_561_000, 4339)
-			.saturating_add(T::DbWeight::get().reads(2_u64))
+		//  Measured:  `1880`
+		//  Estimated: `5345`
+		// Minimum execution time: 95_594_000 picoseconds.
+		Weight::from_parts(107_542_000, 5345)
+			.saturating_add(T::DbWeight::get().reads(5_u64))
+			.saturating_add(T::DbWeight::get().writes(4_u64))
 	}
 }
