@@ -443,19 +443,27 @@ mod consent {
 		]
 	}
 
+	/// `NEWCOMER` joins `ADMIN`'s organisation as `role` through `add` only with its own
+	/// consent to that role: every forgery is `BadConsent`. Returns the organisation.
+	fn joins_only_with_its_own_consent(
+		role: OrgRole,
+		add: impl Fn(AccountConsentOf<Test>) -> DispatchResult,
+	) -> OrgId {
+		let (org, _) = two_orgs();
+		let until = valid_until();
+		for forged in forged_consents(org, role, NEWCOMER, until) {
+			assert_noop!(add(forged), Error::<Test>::BadConsent);
+		}
+		assert_ok!(add(consent_for_tests::<Test>(org, role, NEWCOMER, until)));
+		org
+	}
+
 	#[test]
 	fn a_member_joins_only_with_its_own_consent() {
 		run_test(|| {
-			let (org, _) = two_orgs();
-			let until = valid_until();
-			for forged in forged_consents(org, OrgRole::Member, NEWCOMER, until) {
-				assert_noop!(
-					Registry::add_member(origin(ADMIN), NEWCOMER, forged),
-					Error::<Test>::BadConsent
-				);
-			}
-			let consent = consent_for_tests::<Test>(org, OrgRole::Member, NEWCOMER, until);
-			assert_ok!(Registry::add_member(origin(ADMIN), NEWCOMER, consent));
+			let org = joins_only_with_its_own_consent(OrgRole::Member, |consent| {
+				Registry::add_member(origin(ADMIN), NEWCOMER, consent)
+			});
 			assert_eq!(members(org), vec![MEMBER, NEWCOMER]);
 		});
 	}
@@ -464,16 +472,9 @@ mod consent {
 	#[test]
 	fn an_admin_joins_only_with_its_own_consent() {
 		run_test(|| {
-			let (org, _) = two_orgs();
-			let until = valid_until();
-			for forged in forged_consents(org, OrgRole::Admin, NEWCOMER, until) {
-				assert_noop!(
-					Registry::add_admin(origin(ADMIN), NEWCOMER, forged),
-					Error::<Test>::BadConsent
-				);
-			}
-			let consent = consent_for_tests::<Test>(org, OrgRole::Admin, NEWCOMER, until);
-			assert_ok!(Registry::add_admin(origin(ADMIN), NEWCOMER, consent));
+			let org = joins_only_with_its_own_consent(OrgRole::Admin, |consent| {
+				Registry::add_admin(origin(ADMIN), NEWCOMER, consent)
+			});
 			assert_eq!(admins(org), vec![ADMIN, NEWCOMER]);
 		});
 	}
@@ -789,12 +790,12 @@ mod admin_changes {
 			assert_eq!(AdminSince::<Test>::get(CO_ADMIN), Some(1));
 			// An admin at once, but not a settled one.
 			assert_eq!(Registry::active_admin_org_of(&CO_ADMIN), Some(org));
-			assert!(!Registry::is_settled_admin(&CO_ADMIN, org));
+			assert!(!Registry::has_served_probation(&CO_ADMIN));
 			assert_eq!(Registry::settled_admin_org_of(&CO_ADMIN), None);
 			System::set_block_number(probation);
 			assert_eq!(Registry::settled_admin_org_of(&CO_ADMIN), None);
 			System::set_block_number(1 + probation);
-			assert!(Registry::is_settled_admin(&CO_ADMIN, org));
+			assert!(Registry::has_served_probation(&CO_ADMIN));
 			assert_eq!(Registry::settled_admin_org_of(&CO_ADMIN), Some(org));
 			// A suspended organisation has no settled admins.
 			assert_ok!(Registry::suspend_org(RuntimeOrigin::root(), org));

@@ -38,7 +38,7 @@ impl<T: Config> DeviceRegistry<T::AccountId> for Pallet<T> {
 
 	fn settled_admin_org_of(account: &T::AccountId) -> Option<OrgId> {
 		let org = Self::active_admin_org_of(account)?;
-		Self::is_settled_admin(account, org).then_some(org)
+		Self::has_served_probation(account).then_some(org)
 	}
 
 	fn gateway_of(id: &DeviceId) -> Option<DeviceId> {

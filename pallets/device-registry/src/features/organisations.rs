@@ -314,15 +314,16 @@ impl<T: Config> Pallet<T> {
 			}
 		}
 
-		for old in org.admins.iter().filter(|old| !admins.contains(old)) {
-			OrgOfAccount::<T>::remove(old);
+		// Governance's choice is settled at once: no admin before or after is on probation.
+		for old in org.admins.iter() {
+			AdminSince::<T>::remove(old);
+			if !admins.contains(old) {
+				OrgOfAccount::<T>::remove(old);
+			}
 		}
 		for admin in admins.iter() {
 			AdminSince::<T>::remove(admin);
 			OrgOfAccount::<T>::insert(admin, org_id);
-		}
-		for old in org.admins.iter() {
-			AdminSince::<T>::remove(old);
 		}
 		org.members.retain(|member| !admins.contains(member));
 		org.admins = admins.clone();
@@ -332,12 +333,10 @@ impl<T: Config> Pallet<T> {
 		Ok(())
 	}
 
-	/// Whether `admin` administers active `org_id` and has done so for `NewAdminProbation`
-	/// blocks at least, or since governance appointed it.
-	pub(crate) fn is_settled_admin(admin: &T::AccountId, org_id: OrgId) -> bool {
-		if !Self::admin_org(admin).is_ok_and(|(org, _)| org == org_id) {
-			return false;
-		}
+	/// Whether `admin` has been an admin for `NewAdminProbation` blocks at least, or since
+	/// governance appointed it (or an organisation was created with it); whose admin it is, the
+	/// caller has established.
+	pub(crate) fn has_served_probation(admin: &T::AccountId) -> bool {
 		AdminSince::<T>::get(admin).is_none_or(|since| {
 			let probation = BlockNumberFor::<T>::from(T::NewAdminProbation::get());
 			since.saturating_add(probation) <= Self::now()
