@@ -4,7 +4,7 @@
 //! - (a) `balances.transferKeepAlive`, signed by funded devices;
 //! - (b) device-signed records, one `registrationHashes.register` per extrinsic (each honest
 //!   device registers 8 pairs in signature mode);
-//! - (c) gateway-batched records: `loginRecords.submitSignedLogins` of 128 logins, each signed by
+//! - (c) gateway-batched records: `loginRecords.submitSignedLogins` of 64 logins, each signed by
 //!   the user device of a pair (b) registered and verified on chain (run (b) first);
 //! - (d) a hostile mix: 200 compromised devices flood while 1,000 honest devices each submit one
 //!   record, spread over about ten blocks.
@@ -23,10 +23,10 @@
 //! runs; `IOTCHAIN_BENCH_DEVICES` (1,000) sets the honest fleet.
 
 use iotchain_client::{
-	device_key_proof, runtime, runtime::runtime_types, signer_from_suri, ChainConfig, Client,
-	Combination, Credential, DeviceId, DeviceKind, DeviceRegistration, FirmwareVersion, Governance,
-	Hash, KeyProof, OrgRoles, PairRegistration, ProvenRegistration, ProvenRegistrationOf,
-	SignedLogin, Signer, UserDeviceKey, UserDeviceSignature, Wait,
+	device_key_proof, parse_rights, runtime, runtime::runtime_types, signer_from_suri, ChainConfig,
+	Client, Combination, Credential, DeviceId, DeviceKind, DeviceRegistration, FirmwareVersion,
+	Governance, GrantTerms, Hash, KeyProof, Object, OrgRoles, PairRegistration, ProvenRegistration,
+	ProvenRegistrationOf, SignedLogin, Signer, Subject, UserDeviceKey, UserDeviceSignature, Wait,
 };
 use iotchain_testing::{DevNode, Network, SLOT};
 use std::{
@@ -46,7 +46,7 @@ const HOSTILE_BACKLOG: usize = 100;
 const PER_DEVICE: usize = 8;
 /// Gateways in (c), the devices split among them, and logins per `submitSignedLogins` call.
 const GATEWAYS: usize = 4;
-const BATCH: usize = 128;
+const BATCH: usize = 64;
 /// Batches each gateway sends in (c): under its pool window of 64, over its quota of 32 a block.
 const BATCHES_PER_GATEWAY: usize = 40;
 /// Submissions awaiting the node's answer at once, across all senders.
@@ -142,8 +142,9 @@ async fn run_chain(chain: &Chain, scenarios: &[String], devices: usize) -> usize
 		.collect();
 	expect_all_ok("assign gateways", admin.submit_all(&assignments, Wait::Finalised, |_| {}).await);
 	fund(&alice, &honest).await;
+	grant_phones_login(&admin, org).await;
 	println!(
-		"setup (organisation, {} devices, funds): {:.1} s",
+		"setup (organisation, {} devices, funds, login grants): {:.1} s",
 		devices,
 		setup.elapsed().as_secs_f64()
 	);
@@ -282,6 +283,23 @@ async fn enroll(
 		.expect("register devices");
 	expect_all_ok(label, Ok(outcomes.into_iter().map(|(_, outcome)| outcome).collect()));
 	members
+}
+
+/// Grants each phone of [`pair_with_key`] `login` on all of the organisation's devices, for a
+/// day: the logins of (c) then take the access check's full path and succeed.
+async fn grant_phones_login(admin: &Client, org: u32) {
+	let now = now_ms() as u64;
+	let grants = (0..PER_DEVICE)
+		.map(|k| GrantTerms {
+			subject: Subject::UserDevice(pair_with_key([0; 32], k).user_device),
+			object: Object::Organisation(org),
+			rights: parse_rights("login").expect("a right"),
+			valid_from: now,
+			valid_until: now + 86_400_000,
+			delegable: false,
+		})
+		.collect();
+	expect_all_ok("login grants", admin.issue_grants(grants, Wait::Finalised, |_| {}).await);
 }
 
 /// Gives each device 10 UNIT for fees, 200 transfers to a `utility.batchAll`.

@@ -7,9 +7,9 @@
 //! [`Error::IncompatibleRuntime`]).
 //!
 //! [`Client`] connects and reads; [`Client::with_signer`] gives it an account to sign with.
-//! Every pallet call of the device registry, registration hashes, login records, firmware
-//! releases, validator set and peer allow-list has a method, each submitted either
-//! "and go" ([`Wait::InPool`]) or "and wait until finalised" ([`Wait::Finalised`]). Nonces are
+//! Every pallet call of the device registry, access grants, registration hashes, login
+//! records, firmware releases, validator set and peer allow-list has a method, each submitted
+//! either "and go" ([`Wait::InPool`]) or "and wait until finalised" ([`Wait::Finalised`]). Nonces are
 //! kept locally, so one signer can pipeline thousands of extrinsics ([`Client::submit_all`]).
 //! Dispatch errors come back as [`Error::Dispatch`], reading `Pallet::Variant: doc text`
 //! ([`DispatchName`] names them). A receipt's events are found by their generated types
@@ -25,6 +25,7 @@ mod error;
 mod events;
 mod firmware;
 mod governance;
+mod grants;
 mod input;
 mod logins;
 mod registrations;
@@ -46,6 +47,10 @@ pub use error::{DispatchName, Error, Result};
 pub use events::ChainEvent;
 pub use firmware::{sha256_file, ImageFile, Publication, ReleaseOf};
 pub use governance::{node_claim_proof, node_key_from_file, Governance, Motion, Threshold};
+pub use grants::{
+	parse_moment, parse_object, parse_right, parse_rights, parse_subject, GrantId, GrantOf,
+	GrantTermsOf, SubjectOf,
+};
 pub use input::{
 	parse_account, parse_firmware_version, parse_hash32, parse_secret32, parse_signature64,
 	read_secret, read_secret_file, signer_from_key_file, signer_from_suri, to_hex,
@@ -79,6 +84,7 @@ pub mod runtime {}
 
 pub use runtime::runtime_types::{
 	iotchain_certification_scheme::Combination,
+	pallet_access_grants::types::{Grant, GrantTerms, Object, ReadLevel, Right, Rights, Subject},
 	pallet_device_registry::types::{
 		AccountConsent, Device, DeviceKind, DeviceRegistration, DeviceStatus, FirmwareVersion,
 		OrgRoles, OrgStatus, Organisation, ProvenKey, ProvenRegistration,

@@ -3,7 +3,7 @@
 //!
 //! - Payloads are the chain's own records ([`crate::payload`]).
 //! - Accepted ones wait in the store's relay queue. The relay task submits what is waiting as
-//!   `LoginRecords.submit_signed_logins` and `FirmwareReleases.report_updates` batches (128 to
+//!   `LoginRecords.submit_signed_logins` and `FirmwareReleases.report_updates` batches (64 to
 //!   a call, feeless for the gateway the devices are assigned to), waits for finality, and
 //!   records each message's outcome: `recorded` with the chain's event, or `refused` with the
 //!   chain's error for that item (and its name, `Pallet::Error`, read from the metadata).
@@ -36,7 +36,7 @@ use tokio::sync::Notify;
 /// Most messages relayed in one round.
 const ROUND: usize = 1024;
 /// Items per batch call: the runtime's `MaxBatchSize` for both.
-const PER_EXTRINSIC: usize = 128;
+const PER_EXTRINSIC: usize = 64;
 /// How long the relay waits for more messages before a round, and between retries.
 const PAUSE: Duration = Duration::from_millis(500);
 

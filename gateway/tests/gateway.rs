@@ -456,6 +456,18 @@ async fn logins_and_update_reports_are_relayed_and_each_device_gets_its_outcome(
 		.await
 		.unwrap();
 	assert!(outcomes.iter().all(|(_, outcome)| outcome.is_ok()), "{outcomes:?}");
+	// The lock's owner lets the phone in, for a day.
+	let now = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap();
+	let now = now.as_millis() as u64;
+	let stay = iotchain_client::GrantTerms {
+		subject: iotchain_client::Subject::UserDevice(phone),
+		object: iotchain_client::Object::Device(lock),
+		rights: iotchain_client::parse_rights("login").unwrap(),
+		valid_from: now,
+		valid_until: now + 86_400_000,
+		delegable: false,
+	};
+	setup.bob.issue_grant(stay, Wait::Finalised).await.expect("grant");
 
 	// The phone answers a challenge; the lock sends the signed login to its gateway over
 	// WebSocket: acknowledged at once, then the chain's outcome on the same socket.

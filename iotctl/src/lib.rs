@@ -6,6 +6,7 @@ mod chain;
 mod device;
 mod firmware;
 mod governance;
+mod grant;
 mod hash;
 mod login;
 mod org;
@@ -71,6 +72,10 @@ pub enum Command {
 	/// Devices and gateways: enrollment, keys, lifecycle, transfers.
 	#[command(subcommand)]
 	Device(device::Command),
+	/// Access rights: who may register, log in to, read, command and update which devices,
+	/// for how long.
+	#[command(subcommand)]
+	Grant(grant::Command),
 	/// Registration hashes between user devices and IoT devices.
 	#[command(subcommand)]
 	Hash(hash::Command),
@@ -162,6 +167,7 @@ pub async fn run(cli: Cli, out: &mut impl Write) -> anyhow::Result<()> {
 	match cli.command {
 		Command::Org(command) => org::run(command, &client, wait, &mut output).await,
 		Command::Device(command) => device::run(command, &client, wait, &mut output).await,
+		Command::Grant(command) => grant::run(command, &client, wait, &mut output).await,
 		Command::Hash(command) => hash::run(command, &client, wait, &mut output).await,
 		Command::Login(command) => login::run(command, &client, wait, &mut output).await,
 		Command::Firmware(command) => firmware::run(command, &client, wait, &mut output).await,

@@ -336,32 +336,37 @@ async fn an_operator_enrolls_a_thousand_devices_from_a_csv() {
 async fn a_user_device_logs_in_fails_until_locked_and_is_unlocked() {
 	let node = DevNode::start();
 	create_org(&node, "Operator", "operator", OPERATOR).await;
-	create_org(&node, "Certification Centre", "certifier", CERTIFIER).await;
+	let centre = create_org(&node, "Certification Centre", "certifier", CERTIFIER).await;
 	let lock = device_id("smart-lock-1");
 	register_device(&node, &lock, "device", "LOCK-1", "//lock-1").await;
 
-	let registered = iotctl_json(
-		&node,
-		Some(CERTIFIER),
-		&[
-			"hash",
-			"register",
-			"--device",
-			&lock,
-			"--user-identity",
-			"alice@example.org",
-			"--user-device-info",
-			"pixel-9/serial-123",
-			"--app-version",
-			"2.1.0",
-			"--app-checksum",
-			"sha256:5d41402abc4b2a76",
-		],
-	)
-	.await;
+	let register = [
+		"hash",
+		"register",
+		"--device",
+		&lock,
+		"--user-identity",
+		"alice@example.org",
+		"--user-device-info",
+		"pixel-9/serial-123",
+		"--app-version",
+		"2.1.0",
+		"--app-checksum",
+		"sha256:5d41402abc4b2a76",
+	];
+	// The certification centre records pairs only on locks whose owner granted it `register`.
+	let refused = iotctl(&node, Some(CERTIFIER), &register).await.unwrap_err();
+	assert!(refused.starts_with("RegistrationHashes::NoRegisterGrant: "), "{refused}");
+	let centre = format!("org:{centre}");
+	let on_lock = format!("device:{lock}");
+	grant(&node, &centre, &on_lock, "register").await;
+
+	let registered = iotctl_json(&node, Some(CERTIFIER), &register).await;
 	assert_eq!(registered["version"], 1, "{registered}");
 	let secret = registered["secret"].as_str().unwrap().to_owned();
 	let user_device = registered["user_device"].as_str().unwrap().to_owned();
+	// The owner lets the user device in, for a day.
+	grant(&node, &format!("user-device:{user_device}"), &on_lock, "login").await;
 	let shown = iotctl_json(
 		&node,
 		None,
@@ -476,38 +481,72 @@ async fn a_user_device_logs_in_fails_until_locked_and_is_unlocked() {
 	)
 	.await
 	.unwrap();
-	let challenge = iotctl_json(&node, None, &["login", "challenge"]).await;
-	let (nonce, block) = (challenge["nonce"].as_str().unwrap(), challenge["block"].to_string());
-	let signed = |suri: &'static str| {
-		let node = &node;
-		let (lock, phone, nonce, block) =
-			(lock.clone(), phone.clone(), nonce.to_owned(), block.clone());
-		async move {
-			iotctl(
-				node,
-				Some(CERTIFIER),
-				&[
-					"login",
-					"verify-signature",
-					"--device",
-					&lock,
-					"--user-device",
-					&phone,
-					"--nonce",
-					&nonce,
-					"--challenge-block",
-					&block,
-					"--user-suri",
-					suri,
-				],
-			)
-			.await
-			.unwrap()
-		}
+	let phone_login = || async {
+		let challenge = iotctl_json(&node, None, &["login", "challenge"]).await;
+		let (nonce, block) = (challenge["nonce"].as_str().unwrap(), challenge["block"].to_string());
+		let args = [
+			"login",
+			"verify-signature",
+			"--device",
+			&lock,
+			"--user-device",
+			&phone,
+			"--nonce",
+			nonce,
+			"--challenge-block",
+			&block,
+			"--user-suri",
+			"//phone",
+		];
+		iotctl(&node, Some(CERTIFIER), &args).await.unwrap()
 	};
-	let text = signed("//phone").await;
+	// The phone holds no `login` grant yet: its right signature is recorded as refused.
+	let text = phone_login().await;
 	assert!(text.starts_with("signed login: LoginRecorded"), "{text}");
+	assert!(text.contains("NotGranted"), "{text}");
+	let phone_subject = format!("user-device:{phone}");
+	let check =
+		["grant", "check", "--subject", &phone_subject, "--right", "login", "--device", &lock];
+	assert_eq!(iotctl_json(&node, None, &check).await["allowed"], false);
+
+	// Granted, it logs in; revoked, it is refused at once.
+	let phone_grant = grant(&node, &phone_subject, &on_lock, "login").await;
+	assert_eq!(iotctl_json(&node, None, &check).await["allowed"], true);
+	let text = phone_login().await;
 	assert!(text.contains("\"Success\""), "{text}");
+	let revoke = ["grant", "revoke", &phone_grant.to_string()];
+	let revoked = iotctl(&node, Some(OPERATOR), &revoke).await.unwrap();
+	assert!(revoked.starts_with(&format!("grant {phone_grant} revoked")), "{revoked}");
+	let text = phone_login().await;
+	assert!(text.contains("NotGranted"), "{text}");
+	let listed = iotctl_json(&node, None, &["grant", "list", "--object", &on_lock]).await;
+	let subjects: Vec<_> =
+		listed.as_array().unwrap().iter().map(|g| g["subject"].clone()).collect();
+	assert_eq!(subjects, [Value::from(centre), Value::from(format!("user-device:{user_device}"))]);
+}
+
+/// The operator (a one-admin organisation, so its majority) grants `rights` on `object` to
+/// `subject` for a day; returns the grant's number.
+async fn grant(node: &DevNode, subject: &str, object: &str, rights: &str) -> u64 {
+	let args = [
+		"grant",
+		"issue",
+		"--subject",
+		subject,
+		"--object",
+		object,
+		"--rights",
+		rights,
+		"--until",
+		"now+1d",
+	];
+	let issued = iotctl_json(node, Some(OPERATOR), &args).await;
+	let summary = issued["summary"].as_str().unwrap();
+	summary
+		.strip_prefix("grant ")
+		.and_then(|rest| rest.strip_suffix(" issued"))
+		.and_then(|number| number.parse().ok())
+		.unwrap_or_else(|| panic!("not issued: {issued}"))
 }
 
 #[tokio::test(flavor = "multi_thread")]

@@ -5,6 +5,7 @@ use frame_support::{
 	genesis_builder_helper::{build_state, get_preset},
 	weights::Weight,
 };
+use pallet_access_grants::{GrantId, GrantOf, ObjectOf, Right, SubjectOf};
 use pallet_device_registry::{DeviceId, DeviceOf, OrgId};
 use pallet_firmware_releases::{FleetStatus, ReleaseId, ReleaseOf};
 use pallet_grandpa::AuthorityId as GrandpaId;
@@ -22,10 +23,10 @@ use sp_runtime::{
 use sp_version::RuntimeVersion;
 
 use super::{
-	AccountId, Aura, Balance, Block, BlockNumber, DeviceRegistry, Executive, FirmwareReleases,
-	Grandpa, InherentDataExt, LoginRecords, Nonce, PeerAllowlist, RegistrationHashes, Runtime,
-	RuntimeCall, RuntimeGenesisConfig, SessionKeys, System, TelemetryAnchors, TransactionPayment,
-	VERSION,
+	AccessGrants, AccountId, Aura, Balance, Block, BlockNumber, DeviceRegistry, Executive,
+	FirmwareReleases, Grandpa, InherentDataExt, LoginRecords, Nonce, PeerAllowlist,
+	RegistrationHashes, Runtime, RuntimeCall, RuntimeGenesisConfig, SessionKeys, System,
+	TelemetryAnchors, TransactionPayment, VERSION,
 };
 
 impl_runtime_apis! {
@@ -234,6 +235,40 @@ impl_runtime_apis! {
 			limit: u32,
 		) -> Vec<DeviceId> {
 			FirmwareReleases::devices_on_release(release, after, limit)
+		}
+	}
+
+	impl pallet_access_grants::runtime_api::AccessGrantsApi<
+		Block,
+		SubjectOf<Runtime>,
+		ObjectOf<Runtime>,
+		GrantOf<Runtime>,
+	> for Runtime {
+		fn may(subject: SubjectOf<Runtime>, right: Right, device: DeviceId) -> bool {
+			AccessGrants::may(&subject, right, &device)
+		}
+
+		fn grants_in_force(
+			subject: SubjectOf<Runtime>,
+			device: DeviceId,
+		) -> Vec<(GrantId, GrantOf<Runtime>)> {
+			AccessGrants::grants_in_force(&subject, &device)
+		}
+
+		fn grants_of_object(
+			object: ObjectOf<Runtime>,
+			start_after: Option<GrantId>,
+			limit: u32,
+		) -> Vec<(GrantId, GrantOf<Runtime>)> {
+			AccessGrants::grants_of_object(&object, start_after, limit)
+		}
+
+		fn grants_of_subject(
+			subject: SubjectOf<Runtime>,
+			start_after: Option<GrantId>,
+			limit: u32,
+		) -> Vec<(GrantId, GrantOf<Runtime>)> {
+			AccessGrants::grants_of_subject(&subject, start_after, limit)
 		}
 	}
 

@@ -15,6 +15,7 @@ frame_benchmarking::define_benchmarks!(
 	[pallet_peer_allowlist, PeerAllowlist]
 	[pallet_admission, Admission]
 	[pallet_device_registry, DeviceRegistry]
+	[pallet_access_grants, AccessGrants]
 	[pallet_registration_hashes, RegistrationHashes]
 	[pallet_login_records, LoginRecords]
 	[pallet_telemetry_anchors, TelemetryAnchors]

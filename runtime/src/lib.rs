@@ -308,6 +308,9 @@ mod runtime {
 	#[runtime::pallet_index(44)]
 	pub type TelemetryAnchors = pallet_telemetry_anchors;
 
+	#[runtime::pallet_index(45)]
+	pub type AccessGrants = pallet_access_grants;
+
 	// Only the development preset sets a sudo key; on every other chain the pallet holds none
 	// and no account can use it.
 	#[runtime::pallet_index(99)]

@@ -3,8 +3,8 @@
 //! membership pallet.
 
 use crate::{self as pallet_admission, AccountKind, KnownAccount, KnownAccounts};
-use frame_support::{assert_ok, derive_impl, traits::ConstU32, weights::Weight};
-use pallet_device_registry::{DeviceId, DeviceKind, DeviceRegistry, OrgRoles};
+use frame_support::{derive_impl, traits::ConstU32, weights::Weight};
+use pallet_device_registry::{testing::Fixture, DeviceId, DeviceKind, DeviceRegistry, OrgRoles};
 use sp_runtime::BuildStorage;
 
 type Block = frame_system::mocking::MockBlock<Test>;
@@ -125,28 +125,21 @@ pub fn new_test_ext() -> sp_io::TestExternalities {
 		for member in [COUNCIL_MEMBER, ORG_ADMIN, OTHER_ORG_ADMIN] {
 			System::inc_providers(&member);
 		}
-		assert_ok!(Devices::create_org(
-			RuntimeOrigin::root(),
-			b"acme".to_vec(),
-			OrgRoles { operator: true, ..Default::default() },
-			ORG_ADMIN,
-		));
-		assert_ok!(Devices::create_org(
-			RuntimeOrigin::root(),
-			b"globex".to_vec(),
-			OrgRoles { operator: true, ..Default::default() },
-			OTHER_ORG_ADMIN,
-		));
-		for (admin, id, kind, account) in [
-			(ORG_ADMIN, DEVICE, DeviceKind::Device, DEVICE_ACCOUNT),
-			(ORG_ADMIN, GATEWAY, DeviceKind::Gateway, GATEWAY_ACCOUNT),
-			(ORG_ADMIN, SECOND_DEVICE, DeviceKind::Device, SECOND_DEVICE_ACCOUNT),
-			(OTHER_ORG_ADMIN, OTHER_ORG_DEVICE, DeviceKind::Device, OTHER_ORG_DEVICE_ACCOUNT),
-		] {
-			assert_ok!(pallet_device_registry::testing::register_for_tests::<Test>(
-				admin, id, kind, b"TH100", account,
-			));
-		}
+		let operator = OrgRoles { operator: true, ..Default::default() };
+		Fixture::<Test>::new()
+			.org(b"acme", operator, ORG_ADMIN)
+			.org(b"globex", operator, OTHER_ORG_ADMIN)
+			.device(ORG_ADMIN, DEVICE, DeviceKind::Device, b"TH100", DEVICE_ACCOUNT)
+			.device(ORG_ADMIN, GATEWAY, DeviceKind::Gateway, b"TH100", GATEWAY_ACCOUNT)
+			.device(ORG_ADMIN, SECOND_DEVICE, DeviceKind::Device, b"TH100", SECOND_DEVICE_ACCOUNT)
+			.device(
+				OTHER_ORG_ADMIN,
+				OTHER_ORG_DEVICE,
+				DeviceKind::Device,
+				b"TH100",
+				OTHER_ORG_DEVICE_ACCOUNT,
+			)
+			.build();
 	});
 	ext
 }

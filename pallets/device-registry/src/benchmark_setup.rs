@@ -19,6 +19,10 @@ pub trait DeviceRegistryBenchmarking<AccountId>: DeviceRegistry<AccountId> {
 	/// serves, so another pallet's benchmarks can start from one.
 	fn device_for_benchmark(admin: &AccountId, id: DeviceId, account: &AccountId);
 
+	/// Makes `admins` the settled admins of `org`, as governance would, for another pallet's
+	/// benchmarks of decisions a majority of admins takes.
+	fn admins_for_benchmark(org: OrgId, admins: alloc::vec::Vec<AccountId>);
+
 	/// Adds `member` to the organisation `admin` administers, for another pallet's benchmarks.
 	fn member_for_benchmark(admin: &AccountId, member: &AccountId);
 

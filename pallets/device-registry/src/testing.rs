@@ -3,8 +3,9 @@
 
 use crate::{
 	AccountConsent, Config, DeviceId, DeviceKind, DeviceRegistration, FirmwareVersion, OrgId,
-	OrgOfAccount, Pallet, ProvenRegistration,
+	OrgOfAccount, OrgRoles, Pallet, ProvenRegistration,
 };
+use core::marker::PhantomData;
 use frame_system::pallet_prelude::BlockNumberFor;
 pub use iotchain_possession_proofs::OrgRole;
 use sp_runtime::testing::TestSignature;
@@ -71,5 +72,109 @@ where
 	match role {
 		OrgRole::Admin => Pallet::<T>::add_admin(origin, account, consent),
 		OrgRole::Member => Pallet::<T>::add_member(origin, account, consent),
+	}
+}
+
+/// The organisations and devices a pallet's tests start from, so each mock lists them instead
+/// of repeating the calls that create them. [`Fixture::build`] creates the organisations
+/// first, in the order given (the first gets `OrgId` 0), then registers the devices, in the
+/// order given: the same list always yields the same ids, state and events.
+#[must_use = "nothing is created until `build` is called"]
+pub struct Fixture<T> {
+	orgs: Vec<OrgSpec>,
+	devices: Vec<DeviceSpec>,
+	_runtime: PhantomData<T>,
+}
+
+/// An organisation for [`Fixture`] to create.
+struct OrgSpec {
+	name: Vec<u8>,
+	roles: OrgRoles,
+	admin: u64,
+}
+
+/// A device or gateway for [`Fixture`] to register, as [`register_for_tests`] takes it.
+struct DeviceSpec {
+	registrant: u64,
+	id: DeviceId,
+	kind: DeviceKind,
+	model: Vec<u8>,
+	account: u64,
+}
+
+// By hand: deriving would require `T: Default`, which test runtimes are not.
+impl<T> Default for Fixture<T> {
+	fn default() -> Self {
+		Self { orgs: Vec::new(), devices: Vec::new(), _runtime: PhantomData }
+	}
+}
+
+impl<T> Fixture<T>
+where
+	T: Config<AccountId = u64, ConsentSignature = TestSignature>,
+{
+	/// No organisations and no devices yet.
+	pub fn new() -> Self {
+		Self::default()
+	}
+
+	/// Adds an organisation called `name`, playing `roles`, with `admin` as its first admin.
+	pub fn org(mut self, name: &[u8], roles: OrgRoles, admin: u64) -> Self {
+		self.orgs.push(OrgSpec { name: name.to_vec(), roles, admin });
+		self
+	}
+
+	/// Adds device or gateway `id` of `model`, signing with `account`, for the organisation
+	/// `registrant` acts for (see [`register_for_tests`]).
+	pub fn device(
+		mut self,
+		registrant: u64,
+		id: DeviceId,
+		kind: DeviceKind,
+		model: &[u8],
+		account: u64,
+	) -> Self {
+		let model = model.to_vec();
+		self.devices.push(DeviceSpec { registrant, id, kind, model, account });
+		self
+	}
+
+	/// Creates the organisations through governance (the root origin, which the mock's
+	/// `GovernanceOrigin` must accept), then registers the devices. Panics, naming the step,
+	/// if one fails: no test means anything on a half-built fixture. A mock whose own steps
+	/// must come between the organisations and the devices builds two fixtures.
+	pub fn build(self) {
+		for org in self.orgs {
+			org.create::<T>();
+		}
+		for device in self.devices {
+			device.register::<T>();
+		}
+	}
+}
+
+impl OrgSpec {
+	fn create<T: Config<AccountId = u64>>(self) {
+		let Self { name, roles, admin } = self;
+		let shown = String::from_utf8_lossy(&name).into_owned();
+		if let Err(error) =
+			Pallet::<T>::create_org(frame_system::RawOrigin::Root.into(), name, roles, admin)
+		{
+			panic!("creating organisation {shown:?} (admin {admin}) failed: {error:?}");
+		}
+	}
+}
+
+impl DeviceSpec {
+	fn register<T>(self)
+	where
+		T: Config<AccountId = u64, ConsentSignature = TestSignature>,
+	{
+		let Self { registrant, id, kind, model, account } = self;
+		if let Err(error) = register_for_tests::<T>(registrant, id, kind, &model, account) {
+			panic!(
+				"registering {kind:?} {id:?} (account {account}) by {registrant} failed: {error:?}"
+			);
+		}
 	}
 }

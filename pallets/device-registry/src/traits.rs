@@ -37,6 +37,10 @@ pub trait DeviceRegistry<AccountId> {
 	/// and act with it at once.
 	fn settled_admin_org_of(account: &AccountId) -> Option<OrgId>;
 
+	/// How many of the active organisation `org`'s admins make a majority: the approvals a
+	/// decision of the whole organisation needs (see [`crate::admin_majority`]).
+	fn admin_majority_of(org: OrgId) -> Option<u32>;
+
 	/// The gateway device `id` is assigned to, whatever either's status, while both belong to
 	/// the same organisation: a gateway transferred away no longer serves the device.
 	fn gateway_of(id: &DeviceId) -> Option<DeviceId>;

@@ -41,6 +41,12 @@ impl<T: Config> DeviceRegistry<T::AccountId> for Pallet<T> {
 		Self::has_served_probation(account).then_some(org)
 	}
 
+	fn admin_majority_of(org: OrgId) -> Option<u32> {
+		Organisations::<T>::get(org)
+			.filter(|org| org.status == OrgStatus::Active)
+			.map(|org| crate::admin_majority(org.admins.len() as u32))
+	}
+
 	fn gateway_of(id: &DeviceId) -> Option<DeviceId> {
 		let device = Devices::<T>::get(id)?;
 		let gateway = device.gateway?;
@@ -92,6 +98,11 @@ impl<T: Config> DeviceRegistryBenchmarking<T::AccountId> for Pallet<T> {
 	fn org_for_benchmark(admin: &T::AccountId, roles: OrgRoles) -> OrgId {
 		Self::do_create_org(b"benchmark".to_vec(), roles, admin.clone())
 			.expect("benchmark setup creates a fresh organisation")
+	}
+
+	fn admins_for_benchmark(org: OrgId, admins: Vec<T::AccountId>) {
+		let admins = admins.try_into().expect("benchmarks set at most `MaxAdmins` admins");
+		Self::do_force_set_admins(org, admins).expect("benchmark admins serve no other org");
 	}
 
 	fn device_for_benchmark(admin: &T::AccountId, id: DeviceId, account: &T::AccountId) {

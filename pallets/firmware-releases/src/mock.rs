@@ -6,7 +6,10 @@ use frame_support::{
 	assert_ok, derive_impl,
 	traits::{ConstU32, ConstU64},
 };
-use pallet_device_registry::{testing::OrgRole, DeviceId, DeviceKind, FirmwareVersion, OrgRoles};
+use pallet_device_registry::{
+	testing::{Fixture, OrgRole},
+	DeviceId, DeviceKind, FirmwareVersion, OrgRoles,
+};
 use sp_runtime::BuildStorage;
 
 type Block = frame_system::mocking::MockBlock<Test>;
@@ -81,16 +84,6 @@ pub const OTHER_MODEL_DEVICE: DeviceId = [3; 32];
 pub const GATEWAY: DeviceId = [9; 32];
 pub const GATEWAY_ACCOUNT: u64 = 109;
 
-fn register(n: u8, kind: DeviceKind, model: &[u8]) {
-	assert_ok!(pallet_device_registry::testing::register_for_tests::<Test>(
-		OPERATOR,
-		[n; 32],
-		kind,
-		model,
-		100 + n as u64,
-	));
-}
-
 /// The organisations and devices above, at block 1. The manufacturer has no approvers yet and
 /// has claimed no model; the operator's devices already use `LOCK1`.
 pub fn new_test_ext() -> sp_io::TestExternalities {
@@ -102,9 +95,11 @@ pub fn new_test_ext() -> sp_io::TestExternalities {
 		System::set_block_number(1);
 		let manufacturer = OrgRoles { manufacturer: true, ..Default::default() };
 		let operator = OrgRoles { operator: true, ..Default::default() };
-		for (admin, roles) in [(MAKER, manufacturer), (OPERATOR, operator), (RIVAL, manufacturer)] {
-			assert_ok!(Devices::create_org(RuntimeOrigin::root(), b"org".to_vec(), roles, admin));
-		}
+		Fixture::<Test>::new()
+			.org(b"org", manufacturer, MAKER)
+			.org(b"org", operator, OPERATOR)
+			.org(b"org", manufacturer, RIVAL)
+			.build();
 		// Governance appoints the second admin, so both are settled admins from the start.
 		let admins = vec![MAKER, SECOND_ADMIN].try_into().expect("two admins fit");
 		assert_ok!(Devices::force_set_admins(RuntimeOrigin::root(), 0, admins));
@@ -115,10 +110,13 @@ pub fn new_test_ext() -> sp_io::TestExternalities {
 				OrgRole::Member,
 			));
 		}
-		register(1, DeviceKind::Device, MODEL);
-		register(2, DeviceKind::Device, MODEL);
-		register(3, DeviceKind::Device, b"CAM2");
-		register(9, DeviceKind::Gateway, b"GW1");
+		// The devices, registered once the approvers have joined.
+		Fixture::<Test>::new()
+			.device(OPERATOR, DEVICE, DeviceKind::Device, MODEL, DEVICE_ACCOUNT)
+			.device(OPERATOR, SECOND_DEVICE, DeviceKind::Device, MODEL, 102)
+			.device(OPERATOR, OTHER_MODEL_DEVICE, DeviceKind::Device, b"CAM2", 103)
+			.device(OPERATOR, GATEWAY, DeviceKind::Gateway, b"GW1", GATEWAY_ACCOUNT)
+			.build();
 		assert_ok!(Devices::assign_gateway(RuntimeOrigin::signed(OPERATOR), DEVICE, Some(GATEWAY)));
 		System::reset_events();
 	});

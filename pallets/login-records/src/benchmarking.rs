@@ -7,6 +7,7 @@ use frame_benchmarking::v2::*;
 use frame_support::{traits::Get, BoundedVec};
 use frame_system::{pallet_prelude::BlockNumberFor, RawOrigin};
 use iotchain_certification_scheme::{login_payload, Combination};
+use pallet_access_grants::{AccessRightsBenchmarking, Subject};
 use pallet_device_registry::{DeviceId, DeviceRegistryBenchmarking, OrgRoles};
 use pallet_registration_hashes::{
 	Credential, Recorder, RegistrationLookup, UserDeviceId, UserDeviceKey,
@@ -20,10 +21,12 @@ const USER_DEVICE: UserDeviceId = [2; 32];
 const BENCHMARK_KEYS: KeyTypeId = KeyTypeId(*b"bnch");
 
 /// A certifier organisation's admin, an active device of another organisation and that
-/// organisation's admin; returns (certifier, how the certifier records, device account, owner).
+/// organisation's admin, which granted the certifier `register` and the user device `login` on
+/// the device; returns (certifier, how the certifier records, device account, owner).
 fn accounts<T: Config>() -> (T::AccountId, Recorder, T::AccountId, T::AccountId)
 where
 	T::Registry: DeviceRegistryBenchmarking<T::AccountId>,
+	T::Access: AccessRightsBenchmarking<T::AccountId>,
 {
 	let certifier: T::AccountId = account("certifier", 0, 0);
 	let owner: T::AccountId = account("owner", 0, 0);
@@ -34,6 +37,10 @@ where
 	);
 	T::Registry::org_for_benchmark(&owner, OrgRoles { manufacturer: true, ..Default::default() });
 	T::Registry::device_for_benchmark(&owner, DEVICE, &device);
+	// The costliest to check: the certifier's organisation's grant and the user device's each
+	// the last one its check reads.
+	T::Access::grant_for_benchmark(Subject::Organisation(certifier_org), &DEVICE, true);
+	T::Access::grant_for_benchmark(Subject::UserDevice(USER_DEVICE), &DEVICE, true);
 	(certifier, Recorder::Certifier(certifier_org), device, owner)
 }
 
@@ -74,7 +81,10 @@ fn now<T: Config>() -> BlockNumberFor<T> {
 	frame_system::Pallet::<T>::block_number()
 }
 
-#[benchmarks(where T::Registry: DeviceRegistryBenchmarking<T::AccountId>)]
+#[benchmarks(where
+	T::Registry: DeviceRegistryBenchmarking<T::AccountId>,
+	T::Access: AccessRightsBenchmarking<T::AccountId>,
+)]
 mod benchmarks {
 	use super::*;
 
@@ -164,6 +174,7 @@ mod benchmarks {
 			} else {
 				T::Registry::assign_for_benchmark(&operator, device, [0x9a; 32]);
 			}
+			T::Access::grant_for_benchmark(Subject::UserDevice(USER_DEVICE), &device, true);
 			T::Registrations::register_for_benchmark(
 				&certifier,
 				&device,

@@ -24,6 +24,14 @@
 //! certification hash mixes the pair's secret and the signed payload names the user device, so
 //! the same nonce on another pair is no replay.)
 //!
+//! **Access rights** (the access grants pallet): a login succeeds only while the pair's user
+//! device holds a `login` grant on the device (a tenant's phone during the stay). An attempt
+//! that would otherwise succeed is recorded as a failure with reason `NotGranted`, so the audit
+//! trail shows the refused attempt; such a failure is a refusal by the owner's policy, not a
+//! wrong answer, so it neither counts towards the lock nor resets the count. A certifier
+//! reports and relays logins only while the device's owner grants it `register` (an owner that
+//! is a certifier needs no grant for its own devices).
+//!
 //! Consecutive failures are counted per pair. At `MaxFailures` the pair locks: no success is
 //! recorded until an account of the device's organisation calls [`Pallet::unlock`]. Failures go
 //! on being recorded while locked. Suspended and revoked devices cannot be logged in to at all;
@@ -62,6 +70,7 @@ pub mod pallet {
 	use frame_support::{dispatch::WithPostDispatchInfo, pallet_prelude::*};
 	use frame_system::pallet_prelude::*;
 	use iotchain_certification_scheme::{login_payload, Hash, Nonce};
+	use pallet_access_grants::{AccessRights, Right};
 	use pallet_device_registry::{DeviceId, DeviceRegistry, OrgId};
 	use pallet_registration_hashes::{
 		Credential, LatestRegistration, Recorder, RegistrationLookup, UserDeviceId, UserDeviceKey,
@@ -93,6 +102,9 @@ pub mod pallet {
 
 		/// The registration registry: what each pair registered.
 		type Registrations: RegistrationLookup<Self::AccountId>;
+
+		/// The access grants: which user devices may log in, which certifiers may record.
+		type Access: AccessRights<Self::AccountId>;
 
 		/// Consecutive failures after which a pair locks.
 		#[pallet::constant]
@@ -186,6 +198,9 @@ pub mod pallet {
 		DeviceNotActive,
 		/// Only a certifier organisation's account may report a hash-mode login.
 		NotCertifier,
+		/// The device's owner does not grant this certifier's organisation `register` on the
+		/// device now: it no longer records the device's logins.
+		NoRegisterGrant,
 		/// Only the certifier organisation that recorded the pair's registration may report
 		/// its hash-mode logins.
 		NotPairCertifier,
@@ -351,9 +366,20 @@ pub mod pallet {
 				registration.recorder == Recorder::Certifier(certifier),
 				Error::<T>::NotPairCertifier
 			);
-			if outcome == LoginOutcome::Success {
-				Self::ensure_may_succeed(&device, &user_device, &registration)?;
-			}
+			ensure!(Self::may_record_as_certifier(certifier, &device), Error::<T>::NoRegisterGrant);
+			// Checked whatever the certifier reports, so every report costs what its weight says.
+			let granted = T::Access::user_device_may(&user_device, Right::Login, &device);
+			let outcome = match outcome {
+				LoginOutcome::Success => {
+					Self::ensure_may_succeed(&device, &user_device, &registration)?;
+					if granted {
+						outcome
+					} else {
+						LoginOutcome::Failure(FailureReason::NotGranted)
+					}
+				},
+				failure => failure,
+			};
 			Self::record(Attempt {
 				device,
 				user_device,
@@ -441,7 +467,15 @@ pub mod pallet {
 				return pallet_device_registry::speaks_for::<_, T::Registry>(&own, device);
 			}
 			matches!(registration.recorder, Recorder::Certifier(org)
-				if T::Registry::active_certifier_org_of(caller) == Some(org))
+				if T::Registry::active_certifier_org_of(caller) == Some(org) &&
+					Self::may_record_as_certifier(org, device))
+		}
+
+		/// Whether certifier organisation `certifier` may record `device`'s logins now: the
+		/// device is its own, or its owner grants it `register`.
+		fn may_record_as_certifier(certifier: OrgId, device: &DeviceId) -> bool {
+			T::Registry::org_of(device) == Some(certifier)
+				|| T::Access::organisation_may(certifier, Right::Register, device)
 		}
 
 		fn ensure_device_active(device: &DeviceId) -> DispatchResult {
@@ -490,6 +524,11 @@ pub mod pallet {
 			};
 			if Self::is_locked(device, user_device) {
 				return LoginOutcome::Failure(Locked);
+			}
+			// Before the signature: a user device the owner does not let in is refused whatever
+			// it signed, and the cheaper check comes first.
+			if !T::Access::user_device_may(user_device, Right::Login, device) {
+				return LoginOutcome::Failure(NotGranted);
 			}
 			let payload = login_payload(
 				&Self::genesis_hash(),
@@ -570,6 +609,8 @@ pub mod pallet {
 			});
 			match outcome {
 				LoginOutcome::Success => PairStates::<T>::remove(device, user_device),
+				// The owner's policy refused it: no wrong answer to count.
+				LoginOutcome::Failure(FailureReason::NotGranted) => {},
 				LoginOutcome::Failure(_) => Self::count_failure(device, user_device),
 			}
 			Ok(())

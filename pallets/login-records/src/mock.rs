@@ -3,7 +3,8 @@
 
 use crate as pallet_login_records;
 use frame_support::{assert_ok, derive_impl, traits::ConstU32};
-use pallet_device_registry::{DeviceId, DeviceKind, OrgId, OrgRoles};
+use pallet_access_grants::{Object, Right, Subject};
+use pallet_device_registry::{testing::Fixture, DeviceId, DeviceKind, OrgId, OrgRoles};
 use sp_keystore::{testing::MemoryKeystore, KeystoreExt};
 use sp_runtime::BuildStorage;
 
@@ -26,6 +27,12 @@ mod runtime {
 
 	#[runtime::pallet_index(3)]
 	pub type Logins = pallet_login_records;
+
+	#[runtime::pallet_index(4)]
+	pub type Timestamp = pallet_timestamp;
+
+	#[runtime::pallet_index(5)]
+	pub type Grants = pallet_access_grants;
 }
 
 #[derive_impl(frame_system::config_preludes::TestDefaultConfig)]
@@ -40,8 +47,26 @@ impl pallet_device_registry::Config for Test {
 	type MaxDevicesPerGateway = ConstU32<4>;
 }
 
+impl pallet_timestamp::Config for Test {
+	type Moment = u64;
+	type OnTimestampSet = ();
+	type MinimumPeriod = frame_support::traits::ConstU64<1>;
+	type WeightInfo = ();
+}
+
+#[derive_impl(pallet_access_grants::config_preludes::TestDefaultConfig)]
+impl pallet_access_grants::Config for Test {
+	type Registry = Devices;
+	type Time = Timestamp;
+	type GovernanceOrigin = frame_system::EnsureRoot<u64>;
+	type MaxModelLen = <Test as pallet_device_registry::Config>::MaxModelLen;
+	type MaxAdmins = <Test as pallet_device_registry::Config>::MaxAdmins;
+	type ApprovalWindow = frame_support::traits::ConstU64<10>;
+}
+
 impl pallet_registration_hashes::Config for Test {
 	type Registry = Devices;
+	type Access = Grants;
 	type MaxVersions = ConstU32<3>;
 	type MaxPairsPerDevice = ConstU32<8>;
 	type MaxBatchSize = ConstU32<3>;
@@ -55,6 +80,7 @@ pub const CHALLENGE_LIFETIME: u64 = 10;
 impl pallet_login_records::Config for Test {
 	type Registry = Devices;
 	type Registrations = RegistrationHashes;
+	type Access = Grants;
 	type MaxFailures = ConstU32<3>;
 	type MaxRecentLogins = ConstU32<4>;
 	type ChallengeLifetime = frame_support::traits::ConstU64<CHALLENGE_LIFETIME>;
@@ -77,6 +103,22 @@ pub const STRANGER: u64 = 99;
 pub const DEVICE_ACCOUNT_BASE: u64 = 100;
 
 pub const CERTIFIER_ORG: OrgId = 0;
+pub const OWNER_ORG: OrgId = 1;
+pub const RIVAL_CERTIFIER_ORG: OrgId = 3;
+/// The user device the tests' pairs name; the owner grants it `login` on all its devices.
+pub const USER_DEVICE: [u8; 32] = [7; 32];
+
+/// Grants `subject` `right` on all of the owner's devices, as the owner.
+pub fn grant(subject: Subject<u64>, right: Right) -> u64 {
+	let id = pallet_access_grants::NextGrantId::<Test>::get();
+	assert_ok!(pallet_access_grants::testing::grant_for_tests::<Test>(
+		OWNER,
+		subject,
+		Object::Organisation(OWNER_ORG),
+		pallet_access_grants::testing::only::<Test>(right),
+	));
+	id
+}
 
 /// Registers device `n` (signing account `DEVICE_ACCOUNT_BASE + n`) for the owner organisation.
 pub fn register_device(n: u8) -> DeviceId {
@@ -101,15 +143,19 @@ pub fn new_test_ext() -> sp_io::TestExternalities {
 	ext.register_extension(KeystoreExt::new(MemoryKeystore::new()));
 	ext.execute_with(|| {
 		System::set_block_number(1);
-		for (admin, roles) in [
-			(CERTIFIER, OrgRoles { certifier: true, ..Default::default() }),
-			(OWNER, OrgRoles { manufacturer: true, ..Default::default() }),
-			(OUTSIDER, OrgRoles { operator: true, ..Default::default() }),
-			(RIVAL_CERTIFIER, OrgRoles { certifier: true, ..Default::default() }),
-		] {
-			assert_ok!(Devices::create_org(RuntimeOrigin::root(), b"org".to_vec(), roles, admin));
+		let certifier = OrgRoles { certifier: true, ..Default::default() };
+		Fixture::<Test>::new()
+			.org(b"org", certifier, CERTIFIER)
+			.org(b"org", OrgRoles { manufacturer: true, ..Default::default() }, OWNER)
+			.org(b"org", OrgRoles { operator: true, ..Default::default() }, OUTSIDER)
+			.org(b"org", certifier, RIVAL_CERTIFIER)
+			// Device 1, as `register_device(1)` registers it.
+			.device(OWNER, [1; 32], DeviceKind::Device, b"LOCK1", DEVICE_ACCOUNT_BASE + 1)
+			.build();
+		for certifier in [CERTIFIER_ORG, RIVAL_CERTIFIER_ORG] {
+			grant(Subject::Organisation(certifier), Right::Register);
 		}
-		register_device(1);
+		grant(Subject::UserDevice(USER_DEVICE), Right::Login);
 		System::reset_events();
 	});
 	ext

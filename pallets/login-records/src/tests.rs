@@ -938,6 +938,128 @@ mod unlock {
 	}
 }
 
+/// Access rights: who may log in to the device, and which certifiers may record for it, as
+/// the device's owner grants them.
+mod access {
+	use super::*;
+	use pallet_access_grants::{GrantTerms, Object, Right, Subject, SubjectGrants};
+
+	const NOT_GRANTED: LoginOutcome = LoginOutcome::Failure(FailureReason::NotGranted);
+
+	/// Revokes every grant `subject` holds, as the owner.
+	fn revoke_all(subject: Subject<u64>) {
+		for grant in SubjectGrants::<Test>::get(subject, OWNER_ORG) {
+			assert_ok!(Grants::revoke(origin(OWNER), grant));
+		}
+	}
+
+	/// The rental case: the owner grants the tenant's phone `login` for the stay; the phone
+	/// logs in during it and is refused, and recorded as refused, the moment it ends.
+	#[test]
+	fn a_phone_logs_in_only_during_its_stay() {
+		run_test(|| {
+			let user = sr25519_user();
+			register_key(UserDeviceKey::Sr25519(user.public().0));
+			revoke_all(Subject::UserDevice(USER_DEVICE));
+			let stay = GrantTerms {
+				subject: Subject::UserDevice(USER_DEVICE),
+				object: Object::Device(DEVICE),
+				rights: pallet_access_grants::testing::only::<Test>(Right::Login),
+				valid_from: 1_000,
+				valid_until: 2_000,
+				delegable: false,
+			};
+			assert_ok!(Grants::issue(origin(OWNER), stay));
+
+			assert_ok!(submit_signed(sign_login(&user, nonce(1), 1), nonce(1)));
+			assert_eq!(last_outcome(), NOT_GRANTED, "before the stay");
+			Timestamp::set_timestamp(1_000);
+			assert_ok!(submit_signed(sign_login(&user, nonce(2), 1), nonce(2)));
+			assert_eq!(last_outcome(), SUCCESS, "during the stay");
+			Timestamp::set_timestamp(2_000);
+			assert_ok!(submit_signed(sign_login(&user, nonce(3), 1), nonce(3)));
+			assert_eq!(last_outcome(), NOT_GRANTED, "the moment it ends");
+		});
+	}
+
+	#[test]
+	fn a_revoked_grant_refuses_the_next_login_at_once() {
+		run_test(|| {
+			let user = sr25519_user();
+			register_key(UserDeviceKey::Sr25519(user.public().0));
+			assert_ok!(submit_signed(sign_login(&user, nonce(1), 1), nonce(1)));
+			assert_eq!(last_outcome(), SUCCESS);
+			revoke_all(Subject::UserDevice(USER_DEVICE));
+			assert_ok!(submit_signed(sign_login(&user, nonce(2), 1), nonce(2)));
+			assert_eq!(last_outcome(), NOT_GRANTED);
+		});
+	}
+
+	/// The certifier checked the right answer, but the user device holds no grant: the chain
+	/// records the refusal, not the success the certifier reported.
+	#[test]
+	fn a_reported_success_without_a_grant_is_recorded_as_refused() {
+		run_test(|| {
+			register_hash_mode();
+			revoke_all(Subject::UserDevice(USER_DEVICE));
+			let answer = scheme::certification_hash(&user_secret(), &nonce(1));
+			assert_ok!(certifier_checks_and_reports(&user_secret(), nonce(1), answer));
+			assert_eq!(last_outcome(), NOT_GRANTED);
+		});
+	}
+
+	/// A refusal by the owner's policy is not a wrong answer: it neither locks the pair nor
+	/// clears the failures counted before it.
+	#[test]
+	fn refusals_for_want_of_a_grant_do_not_count_towards_the_lock() {
+		run_test(|| {
+			let user = sr25519_user();
+			register_key(UserDeviceKey::Sr25519(user.public().0));
+			let stranger = sr25519::Pair::from_seed(&[99; 32]);
+			assert_ok!(submit_signed(sign_login(&stranger, nonce(1), 1), nonce(1)));
+			assert_eq!(failures(), 1);
+			revoke_all(Subject::UserDevice(USER_DEVICE));
+			// Counted, these three would lock the pair (three failures in the mock).
+			for n in 2..=4 {
+				assert_ok!(submit_signed(sign_login(&user, nonce(n), 1), nonce(n)));
+				assert_eq!(last_outcome(), NOT_GRANTED);
+			}
+			assert_eq!(failures(), 1);
+			assert!(!locked());
+		});
+	}
+
+	/// A certifier the owner no longer grants `register` stops recording the device's logins,
+	/// in hash mode and as a relay of signed ones.
+	#[test]
+	fn a_certifier_without_a_register_grant_records_no_login() {
+		run_test(|| {
+			register_hash_mode();
+			revoke_all(Subject::Organisation(CERTIFIER_ORG));
+			let answer = scheme::certification_hash(&user_secret(), &nonce(1));
+			assert_noop!(report(SUCCESS, nonce(1), answer), Error::<Test>::NoRegisterGrant);
+			assert_noop!(report(BAD_HASH, nonce(1), answer), Error::<Test>::NoRegisterGrant);
+		});
+		run_test(|| {
+			let user = sr25519_user();
+			register_key(UserDeviceKey::Sr25519(user.public().0));
+			revoke_all(Subject::Organisation(CERTIFIER_ORG));
+			let signature = sign_login(&user, nonce(1), 1);
+			assert_noop!(
+				Logins::submit_signed_login(
+					origin(CERTIFIER),
+					DEVICE,
+					USER_DEVICE,
+					nonce(1),
+					1,
+					signature
+				),
+				Error::<Test>::NotAllowedToSubmit
+			);
+		});
+	}
+}
+
 #[test]
 fn try_state_catches_a_record_in_the_wrong_slot() {
 	new_test_ext().execute_with(|| {

@@ -33,6 +33,9 @@ pub enum FailureReason {
 	Locked,
 	/// The signature does not verify against the registered key.
 	BadSignature,
+	/// The answer was right, but the user device holds no `login` grant on the device now
+	/// (outside its window, revoked, or never granted).
+	NotGranted,
 }
 
 /// How a login attempt ended.

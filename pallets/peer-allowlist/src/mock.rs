@@ -2,8 +2,8 @@
 //! administers which organisation.
 
 use crate as pallet_peer_allowlist;
-use frame_support::{assert_ok, derive_impl, traits::ConstU32};
-use pallet_device_registry::OrgRoles;
+use frame_support::{derive_impl, traits::ConstU32};
+use pallet_device_registry::{testing::Fixture, OrgRoles};
 use sp_runtime::BuildStorage;
 
 type Block = frame_system::mocking::MockBlock<Test>;
@@ -90,14 +90,11 @@ pub fn new_test_ext() -> sp_io::TestExternalities {
 	));
 	ext.execute_with(|| {
 		System::set_block_number(1);
-		for (name, admin) in [(b"acme".to_vec(), ADMIN), (b"globex".to_vec(), OTHER_ADMIN)] {
-			assert_ok!(Devices::create_org(
-				RuntimeOrigin::root(),
-				name,
-				OrgRoles { operator: true, ..Default::default() },
-				admin,
-			));
-		}
+		let operator = OrgRoles { operator: true, ..Default::default() };
+		Fixture::<Test>::new()
+			.org(b"acme", operator, ADMIN)
+			.org(b"globex", operator, OTHER_ADMIN)
+			.build();
 	});
 	ext
 }

@@ -7,7 +7,8 @@ use frame_benchmarking::v2::*;
 use frame_support::traits::Get;
 use frame_system::RawOrigin;
 use iotchain_certification_scheme::Combination;
-use pallet_device_registry::{DeviceId, DeviceRegistryBenchmarking, OrgRoles};
+use pallet_access_grants::{AccessRightsBenchmarking, Subject};
+use pallet_device_registry::{DeviceId, DeviceRegistryBenchmarking, OrgId, OrgRoles};
 
 // Distinct from the ids the unit tests' mock registers at genesis.
 const DEVICE: DeviceId = [0xbe; 32];
@@ -19,11 +20,13 @@ fn assert_last_event<T: Config>(event: Event<T>) {
 	);
 }
 
-/// A certifier organisation whose admin acts, and an active device of another organisation;
-/// returns the admin and how its registrations are recorded.
+/// A certifier organisation whose admin acts, and an active device of another organisation
+/// that granted the certifier `register` on it; returns the admin and how its registrations
+/// are recorded.
 fn certifier_and_device<T: Config>() -> (T::AccountId, Recorder)
 where
 	T::Registry: DeviceRegistryBenchmarking<T::AccountId>,
+	T::Access: AccessRightsBenchmarking<T::AccountId>,
 {
 	let certifier: T::AccountId = account("certifier", 0, 0);
 	let owner: T::AccountId = account("owner", 0, 0);
@@ -33,7 +36,17 @@ where
 	);
 	T::Registry::org_for_benchmark(&owner, OrgRoles { manufacturer: true, ..Default::default() });
 	T::Registry::device_for_benchmark(&owner, DEVICE, &account("device", 0, 0));
+	grant_register::<T>(org, &DEVICE);
 	(certifier, Recorder::Certifier(org))
+}
+
+/// The costliest grants for the register check to read: the certifier's organisation's grant
+/// the last one the check reads.
+fn grant_register<T: Config>(org: OrgId, device: &DeviceId)
+where
+	T::Access: AccessRightsBenchmarking<T::AccountId>,
+{
+	T::Access::grant_for_benchmark(Subject::Organisation(org), device, true);
 }
 
 fn hash_credential() -> Credential {
@@ -41,7 +54,10 @@ fn hash_credential() -> Credential {
 	Credential::Hash { registration_hash: [3; 32], combination }
 }
 
-#[benchmarks(where T::Registry: DeviceRegistryBenchmarking<T::AccountId>)]
+#[benchmarks(where
+	T::Registry: DeviceRegistryBenchmarking<T::AccountId>,
+	T::Access: AccessRightsBenchmarking<T::AccountId>,
+)]
 mod benchmarks {
 	use super::*;
 
@@ -64,7 +80,8 @@ mod benchmarks {
 	/// A certifier registers `n` new pairs, each the last its device may have, as `register`.
 	#[benchmark]
 	fn register_pairs(n: Linear<1, { T::MaxBatchSize::get() }>) {
-		let (certifier, _) = certifier_and_device::<T>();
+		let (certifier, recorder) = certifier_and_device::<T>();
+		let Recorder::Certifier(org) = recorder else { unreachable!("a certifier records") };
 		let owner: T::AccountId = account("owner", 0, 0);
 		let pairs: Vec<_> = (0..n)
 			.map(|i| {
@@ -76,6 +93,7 @@ mod benchmarks {
 						device,
 						&account("pair-device", i, 0),
 					);
+					grant_register::<T>(org, &device);
 				}
 				PairCount::<T>::insert(device, T::MaxPairsPerDevice::get().saturating_sub(1));
 				PairRegistration {

@@ -21,9 +21,11 @@
 //! Pairs are never deleted, so the cap is for the device's lifetime: a device that needs more
 //! user devices is registered again under a new id.
 //!
-//! Registrations are recorded by a member of a certifier organisation, or by the IoT device
-//! itself relaying what the user device sent it (the paper's relay path), and only for active
-//! devices. A pair belongs to its **recorder**: while its newest version stands (is not
+//! Registrations are recorded by a member of a certifier organisation that the device's owner
+//! granted `register` on the device (see the access grants pallet; an owner that is itself a
+//! certifier needs no grant for its own devices), or by the IoT device itself relaying what the
+//! user device sent it (the paper's relay path), and only for active devices. So a certifier
+//! with no business with a device cannot fill its pairs or enrol a key of its own on it. A pair belongs to its **recorder**: while its newest version stands (is not
 //! revoked), only the same certifier organisation (or the same device) records new versions,
 //! so no other certifier can supersede a registration or use up the pair's `MaxVersions`.
 //!
@@ -59,6 +61,7 @@ pub mod pallet {
 	use alloc::vec::Vec;
 	use frame_support::{dispatch::WithPostDispatchInfo, pallet_prelude::*};
 	use frame_system::pallet_prelude::*;
+	use pallet_access_grants::{AccessRights, Right};
 	use pallet_device_registry::{DeviceId, DeviceRegistry};
 
 	/// A registration as this runtime stores it.
@@ -76,6 +79,9 @@ pub mod pallet {
 	pub trait Config: frame_system::Config<RuntimeEvent: From<Event<Self>>> {
 		/// The device registry: who is an active device, and who serves which organisation.
 		type Registry: DeviceRegistry<Self::AccountId>;
+
+		/// The access grants: which certifiers a device's owner granted `register`.
+		type Access: AccessRights<Self::AccountId>;
 
 		/// Most versions one (IoT device, user device) pair can have. History is never deleted,
 		/// so a pair that reaches it needs a new user device id.
@@ -145,6 +151,9 @@ pub mod pallet {
 		DeviceNotActive,
 		/// Only a certifier organisation's account or the IoT device itself may register.
 		NotCertifierOrDevice,
+		/// The device's owner did not grant this certifier's organisation `register` on the
+		/// device, or the grant is not in force now.
+		NoRegisterGrant,
 		/// Only the recording certifier, the device's organisation or the device itself may
 		/// revoke.
 		NotAllowedToRevoke,
@@ -272,15 +281,22 @@ pub mod pallet {
 			)
 		}
 
-		/// How `caller` may record a registration for `device`, if at all.
+		/// How `caller` may record a registration for `device`, if at all: as the device
+		/// itself, or as a certifier the device's owner granted `register` (an owner that is a
+		/// certifier needs no grant for its own devices).
 		fn recorder(caller: &T::AccountId, device: &DeviceId) -> Result<Recorder, DispatchError> {
-			ensure!(T::Registry::active_device(device).is_some(), Error::<T>::DeviceNotActive);
+			let active = T::Registry::active_device(device).ok_or(Error::<T>::DeviceNotActive)?;
 			if T::Registry::active_device_by_account(caller).is_some_and(|own| own.id == *device) {
 				return Ok(Recorder::Device);
 			}
-			T::Registry::active_certifier_org_of(caller)
-				.map(Recorder::Certifier)
-				.ok_or_else(|| Error::<T>::NotCertifierOrDevice.into())
+			let certifier = T::Registry::active_certifier_org_of(caller)
+				.ok_or(Error::<T>::NotCertifierOrDevice)?;
+			ensure!(
+				certifier == active.org
+					|| T::Access::organisation_may(certifier, Right::Register, device),
+				Error::<T>::NoRegisterGrant
+			);
+			Ok(Recorder::Certifier(certifier))
 		}
 
 		/// Records the next version of a pair, after the caller was authorised as `recorder`.

@@ -282,6 +282,107 @@ mod register {
 		});
 	}
 
+	/// The owner revokes every grant it gave the second certifier.
+	fn revoke_rival_certifiers_grants() {
+		let rival = pallet_access_grants::Subject::Organisation(RIVAL_CERTIFIER_ORG);
+		for grant in pallet_access_grants::SubjectGrants::<Test>::get(rival, OWNER_ORG) {
+			assert_ok!(Grants::revoke(origin(OWNER), grant));
+		}
+	}
+
+	/// The attack of the trust-model review: a certifier organisation with no business with a
+	/// device registers pairs on it, to use up its pairs or enrol a key of its own.
+	#[test]
+	fn a_certifier_the_owner_granted_nothing_records_no_pair() {
+		run_test(|| {
+			revoke_rival_certifiers_grants();
+			assert_noop!(
+				register(RIVAL_CERTIFIER, key_credential()),
+				Error::<Test>::NoRegisterGrant
+			);
+			// In a batch, each such pair is refused on its own.
+			let pair = PairRegistration {
+				device: DEVICE,
+				user_device: USER_DEVICE,
+				credential: key_credential(),
+				app_integrity_key: APP_KEY,
+			};
+			let pairs = BoundedVec::truncate_from(vec![pair]);
+			assert_ok!(RegistrationHashes::register_pairs(origin(RIVAL_CERTIFIER), pairs));
+			System::assert_last_event(
+				Event::BatchItemFailed { index: 0, error: Error::<Test>::NoRegisterGrant.into() }
+					.into(),
+			);
+			assert_eq!(PairCount::<Test>::get(DEVICE), 0);
+		});
+	}
+
+	#[test]
+	fn a_register_grant_counts_only_for_its_object_and_window() {
+		run_test(|| {
+			// A grant on one device of the owner's, for an hour-long window.
+			revoke_rival_certifiers_grants();
+			register_device(2);
+			let terms = pallet_access_grants::GrantTerms {
+				subject: pallet_access_grants::Subject::Organisation(RIVAL_CERTIFIER_ORG),
+				object: pallet_access_grants::Object::Device([2; 32]),
+				rights: pallet_access_grants::testing::only::<Test>(
+					pallet_access_grants::Right::Register,
+				),
+				valid_from: 1_000,
+				valid_until: 2_000,
+				delegable: false,
+			};
+			assert_ok!(Grants::issue(origin(OWNER), terms));
+			let on_two = || {
+				RegistrationHashes::register(
+					origin(RIVAL_CERTIFIER),
+					[2; 32],
+					USER_DEVICE,
+					key_credential(),
+					APP_KEY,
+				)
+			};
+			assert_noop!(on_two(), Error::<Test>::NoRegisterGrant);
+			Timestamp::set_timestamp(1_000);
+			assert_noop!(
+				register(RIVAL_CERTIFIER, key_credential()),
+				Error::<Test>::NoRegisterGrant
+			);
+			assert_ok!(on_two());
+			Timestamp::set_timestamp(2_000);
+			let after = RegistrationHashes::register(
+				origin(RIVAL_CERTIFIER),
+				[2; 32],
+				[8; 32],
+				key_credential(),
+				APP_KEY,
+			);
+			assert_noop!(after, Error::<Test>::NoRegisterGrant);
+		});
+	}
+
+	#[test]
+	fn a_certifier_records_pairs_on_its_own_devices_without_a_grant() {
+		run_test(|| {
+			assert_ok!(pallet_device_registry::testing::register_for_tests::<Test>(
+				CERTIFIER,
+				[3; 32],
+				pallet_device_registry::DeviceKind::Device,
+				b"LOCK1",
+				DEVICE_ACCOUNT_BASE + 3,
+			));
+			assert_ok!(Grants::revoke(origin(OWNER), 0));
+			assert_ok!(RegistrationHashes::register(
+				origin(CERTIFIER),
+				[3; 32],
+				USER_DEVICE,
+				key_credential(),
+				APP_KEY
+			));
+		});
+	}
+
 	#[test]
 	fn refuses_invalid_combinations() {
 		run_test(|| {

@@ -2,8 +2,8 @@
 //! its trait.
 
 use crate as pallet_telemetry_anchors;
-use frame_support::{assert_ok, derive_impl, traits::ConstU32};
-use pallet_device_registry::{DeviceId, DeviceKind, OrgRoles};
+use frame_support::{derive_impl, traits::ConstU32};
+use pallet_device_registry::{testing::Fixture, DeviceId, DeviceKind, OrgRoles};
 use sp_runtime::BuildStorage;
 
 type Block = frame_system::mocking::MockBlock<Test>;
@@ -67,11 +67,8 @@ pub fn device(n: u8) -> DeviceId {
 	[n; 32]
 }
 
-fn register(admin: u64, id: DeviceId, kind: DeviceKind, account: u64) {
-	assert_ok!(pallet_device_registry::testing::register_for_tests::<Test>(
-		admin, id, kind, b"SENSOR", account,
-	));
-}
+/// The model of every device and gateway in the tests.
+const MODEL: &[u8] = b"SENSOR";
 
 /// Two operator organisations, each with a gateway; the owner has devices 1–4, the rival
 /// device 9. At block 1.
@@ -82,16 +79,19 @@ pub fn new_test_ext() -> sp_io::TestExternalities {
 	let mut ext = sp_io::TestExternalities::new(storage);
 	ext.execute_with(|| {
 		System::set_block_number(1);
-		for admin in [OWNER, RIVAL] {
-			let roles = OrgRoles { operator: true, ..Default::default() };
-			assert_ok!(Devices::create_org(RuntimeOrigin::root(), b"org".to_vec(), roles, admin));
-		}
-		register(OWNER, GATEWAY, DeviceKind::Gateway, GATEWAY_ACCOUNT);
+		let operator = OrgRoles { operator: true, ..Default::default() };
+		let mut fixture = Fixture::<Test>::new()
+			.org(b"org", operator, OWNER)
+			.org(b"org", operator, RIVAL)
+			.device(OWNER, GATEWAY, DeviceKind::Gateway, MODEL, GATEWAY_ACCOUNT);
 		for n in 1..=4 {
-			register(OWNER, device(n), DeviceKind::Device, DEVICE_ACCOUNT_BASE + n as u64);
+			let account = DEVICE_ACCOUNT_BASE + n as u64;
+			fixture = fixture.device(OWNER, device(n), DeviceKind::Device, MODEL, account);
 		}
-		register(RIVAL, RIVAL_GATEWAY, DeviceKind::Gateway, RIVAL_GATEWAY_ACCOUNT);
-		register(RIVAL, RIVAL_DEVICE, DeviceKind::Device, DEVICE_ACCOUNT_BASE + 9);
+		fixture
+			.device(RIVAL, RIVAL_GATEWAY, DeviceKind::Gateway, MODEL, RIVAL_GATEWAY_ACCOUNT)
+			.device(RIVAL, RIVAL_DEVICE, DeviceKind::Device, MODEL, DEVICE_ACCOUNT_BASE + 9)
+			.build();
 		System::reset_events();
 	});
 	ext

@@ -23,11 +23,11 @@ use sp_runtime::{
 use sp_version::RuntimeVersion;
 
 use super::{
-	AccountId, Aura, Balance, Balances, Block, BlockNumber, Council, CouncilMembership,
-	DeviceRegistry, Hash, Nonce, OriginCaller, PalletInfo, RegistrationHashes, Runtime,
-	RuntimeCall, RuntimeEvent, RuntimeFreezeReason, RuntimeHoldReason, RuntimeOrigin, RuntimeTask,
-	Session, SessionKeys, Signature, System, ValidatorSet, DAYS, EXISTENTIAL_DEPOSIT, MINUTES,
-	SESSION_PERIOD, SLOT_DURATION, UNIT, VERSION,
+	AccessGrants, AccountId, Aura, Balance, Balances, Block, BlockNumber, Council,
+	CouncilMembership, DeviceRegistry, Hash, Nonce, OriginCaller, PalletInfo, RegistrationHashes,
+	Runtime, RuntimeCall, RuntimeEvent, RuntimeFreezeReason, RuntimeHoldReason, RuntimeOrigin,
+	RuntimeTask, Session, SessionKeys, Signature, System, Timestamp, ValidatorSet, DAYS,
+	EXISTENTIAL_DEPOSIT, MINUTES, SESSION_PERIOD, SLOT_DURATION, UNIT, VERSION,
 };
 
 /// Share of a block that ordinary transactions may fill; the rest stays free for operational
@@ -41,10 +41,10 @@ const MAX_BLOCK_EXECUTION_MILLIS: u64 = SLOT_DURATION / 3;
 /// Largest encoded block, in bytes.
 const MAX_BLOCK_LENGTH: u32 = 5 * 1024 * 1024;
 
-/// Most records in one gateway batch (logins, update reports, registrations). A gateway's 32
-/// transactions a block then carry up to 4,096 records, more than a block holds, so a gateway
-/// serving thousands of devices stays inside its quota; one batch stays a small share of a block.
-const MAX_RECORD_BATCH: u32 = 128;
+/// Most records in one gateway batch (logins, update reports, registrations): one batch stays a
+/// small share of a block (64 signed logins, each charged the access check's worst case, take
+/// about 8 % of the normal block), so a device's budget holds one and a gateway's five.
+const MAX_RECORD_BATCH: u32 = 64;
 
 /// Maximum number of Aura and GRANDPA authorities (consortium validators).
 pub const MAX_AUTHORITIES: u32 = 32;
@@ -315,6 +315,7 @@ const BENCHMARK_DEVICE_KEYS: sp_core::crypto::KeyTypeId = sp_core::crypto::KeyTy
 
 impl pallet_registration_hashes::Config for Runtime {
 	type Registry = DeviceRegistry;
+	type Access = AccessGrants;
 	// History is never deleted; a user device that re-registers this often needs a new id.
 	type MaxVersions = ConstU32<32>;
 	// A lock or a machine serves a household or a team, not a city: 256 user devices. With 32
@@ -328,6 +329,7 @@ impl pallet_registration_hashes::Config for Runtime {
 impl pallet_login_records::Config for Runtime {
 	type Registry = DeviceRegistry;
 	type Registrations = RegistrationHashes;
+	type Access = AccessGrants;
 	// Five wrong answers in a row lock a pair, as a bank card locks after a few wrong PINs.
 	type MaxFailures = ConstU32<5>;
 	type MaxRecentLogins = ConstU32<64>;
@@ -367,6 +369,51 @@ impl pallet_telemetry_anchors::Config for Runtime {
 	// an inclusion proof is then at most 16 hashes.
 	type MaxLeavesPerBatch = ConstU32<65_536>;
 	type WeightInfo = pallet_telemetry_anchors::weights::SubstrateWeight<Runtime>;
+}
+
+impl pallet_access_grants::Config for Runtime {
+	type Registry = DeviceRegistry;
+	type Time = Timestamp;
+	// Governance revokes a grant at once, as it suspends an organisation.
+	type GovernanceOrigin = ConsortiumGovernance;
+	type MaxModelLen = <Runtime as pallet_device_registry::Config>::MaxModelLen;
+	type MaxLevelLen = ConstU32<32>;
+	type MaxAdmins = <Runtime as pallet_device_registry::Config>::MaxAdmins;
+	// A lock rented out night by night keeps a year's future stays and the grants of its
+	// staff and services; expired ones leave on their own.
+	type MaxGrantsPerObject = ConstU32<512>;
+	// From one owner: a phone's doors, a certification centre's sites (a whole fleet takes one
+	// grant on a model or on all of the owner's devices).
+	type MaxGrantsPerSubject = ConstU32<64>;
+	// The current stay and its renewal, issued before it ends. With the delegation depth this
+	// bounds what a check reads: three objects × 2 grants × (1 + 2 parents).
+	type MaxGrantsPerHolding = ConstU32<2>;
+	// Two years ahead: a certification centre's contract; every grant ends and is renewed.
+	type MaxGrantLifetime = ConstU64<{ 2 * 365 * 24 * 3_600_000 }>;
+	// Owner → agency → tenant.
+	type MaxDelegationDepth = ConstU8<2>;
+	// As long as a release's approvers have: the same admins approve both.
+	type ApprovalWindow = FirmwareApprovalWindow;
+	// Two open proposals for each of the registry's eight admins.
+	type MaxPendingGrantsPerOrg = ConstU32<16>;
+	// With 30 blocks a minute at `MaxExpiriesPerBlock`, the sweep removes 480 grants a minute,
+	// more than a slot holds, so it never falls behind for long.
+	type MaxGrantsPerExpirySlot = ConstU32<256>;
+	type MaxExpiriesPerBlock = ConstU32<16>;
+	#[cfg(feature = "runtime-benchmarks")]
+	type BenchmarkHelper = BenchmarkClock;
+	type WeightInfo = pallet_access_grants::weights::SubstrateWeight<Runtime>;
+}
+
+/// The chain's time for the access grants' benchmarks, which run with no block author.
+#[cfg(feature = "runtime-benchmarks")]
+pub struct BenchmarkClock;
+
+#[cfg(feature = "runtime-benchmarks")]
+impl pallet_access_grants::BenchmarkHelper for BenchmarkClock {
+	fn set_time(now: pallet_access_grants::Moment) {
+		pallet_timestamp::Now::<Runtime>::put(now);
+	}
 }
 
 /// The council's instance of `pallet_collective` (and of the membership pallet that feeds it).
@@ -543,11 +590,12 @@ fn share_of_normal_block(share: Perbill) -> Weight {
 }
 
 parameter_types! {
-	/// One device: a full batch of its own records (128 signed logins take 9.9 % of the normal
-	/// block) and no more. Four full batches a block took 40 % before budgets were weight.
+	/// One device: a full batch of its own records (64 signed logins take about 8 % of the
+	/// normal block) and no more. Four full batches a block took 40 % before budgets were
+	/// weight.
 	pub DeviceBudget: Weight = share_of_normal_block(Perbill::from_percent(12));
-	/// One gateway: four full login batches (512 logins), or an anchor naming 1,024 devices
-	/// (16 %) beside two of them.
+	/// One gateway: five full login batches (320 logins), or an anchor naming 1,024 devices
+	/// (16 %) beside three of them.
 	pub GatewayBudget: Weight = share_of_normal_block(Perbill::from_percent(40));
 	/// All the devices and gateways of one organisation together: at most three quarters of
 	/// the normal block, so the other members' devices always have a quarter (about 320 signed
