@@ -53,17 +53,6 @@ pub enum Object<MaxModelLen: Get<u32>> {
 	Organisation(OrgId),
 }
 
-impl<MaxModelLen: Get<u32>> Object<MaxModelLen> {
-	/// The organisation the object names, if it names one: a device's owner is the registry's
-	/// answer, and can change with a transfer.
-	pub fn named_org(&self) -> Option<OrgId> {
-		match self {
-			Object::Device(_) => None,
-			Object::Model { org, .. } | Object::Organisation(org) => Some(*org),
-		}
-	}
-}
-
 /// How much of a device's readings a grantee may read.
 #[derive(
 	Encode,
