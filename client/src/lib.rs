@@ -28,6 +28,7 @@ mod governance;
 mod grants;
 mod input;
 mod logins;
+mod reads;
 mod registrations;
 mod render;
 mod submit;
@@ -59,12 +60,14 @@ pub use input::{
 // so that the client's callers keep their paths.
 pub use iotchain_gateway_protocol::{
 	proof::ReadingProof,
+	read_request::ReadRequest,
 	verify::{verify_envelope_signature, verify_envelope_signatures},
 };
 /// The role an account consents to hold in an organisation ([`org_account_consent`]); the chain
 /// takes it from the call (`add_admin` or `add_member`), so it has no generated type.
 pub use iotchain_possession_proofs::OrgRole;
 pub use logins::{Challenge, LoginRecordOf};
+pub use reads::sign_read_request;
 pub use registrations::{fresh_salt, HashRegistration, RegistrationOf};
 pub use render::{value_to_json, EventRecord};
 pub use submit::{BlockAt, Receipt, Wait};

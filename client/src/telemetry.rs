@@ -96,13 +96,29 @@ impl Client {
 
 	/// Checks a reading against the chain: the envelope decodes, its device's key signed it,
 	/// the batch is anchored in a finalised block with the root and leaf count the proof
-	/// names, and the proof places the envelope at its index under that root. A key rotated
-	/// out since counts only if it was retired after the batch was anchored.
+	/// names, and the proof places the envelope at its index under that root (and the leaf hash
+	/// the proof names, if it names one, is the envelope's). A key rotated out since counts only
+	/// if it was retired after the batch was anchored. A proof served without the envelope is
+	/// verified by setting `envelope` to the reading's wire bytes (hex) first.
 	pub async fn verify_reading(&self, reading: &ReadingProof) -> Result<VerifiedReading> {
 		let invalid = |reason: String| Error::Invalid { what: "reading", reason };
-		let wire = hex::decode(reading.envelope.trim_start_matches("0x")).map_err(|_| {
+		let Some(envelope) = &reading.envelope else {
+			return Err(invalid(
+				"the proof was served without the envelope: verify it with the reading you hold \
+				 (iotctl telemetry verify PROOF --envelope FILE)"
+					.into(),
+			));
+		};
+		let wire = hex::decode(envelope.trim_start_matches("0x")).map_err(|_| {
 			Error::Malformed { what: "envelope", input: "(hex)".into(), reason: "not hex".into() }
 		})?;
+		if let Some(leaf) = &reading.leaf {
+			if crate::parse_hash32("leaf", leaf)? != leaf_hash(&wire) {
+				return Err(invalid(
+					"the envelope is not the one the proof's leaf hash names".into(),
+				));
+			}
+		}
 		let envelope = Envelope::decode(&wire, u32::MAX)
 			.map_err(|error| invalid(format!("the envelope does not decode: {error}")))?;
 		let gateway = crate::parse_hash32("gateway", &reading.gateway)?;

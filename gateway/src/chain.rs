@@ -7,14 +7,21 @@
 //! checked against the registry as that block left it; devices they do not concern stay known,
 //! and the gateway keeps serving them while the node is away. Unknown ids are remembered too
 //! (up to a bound), so a flood of made-up ids costs the node one lookup each.
+//!
+//! A finalised block with any registry or access grants event, and a reconnection, count one
+//! more access generation: decisions on who may read a device (`readers`) made under an
+//! older one no longer hold.
 
 use crate::{error::Error, metrics::Metrics};
 use iotchain_client::{ChainEvent, Client, DeviceKind, DeviceStatus, OrgStatus, Signer};
 use iotchain_gateway_protocol::envelope::DeviceId;
 use std::{
 	collections::{HashMap, HashSet},
-	sync::{Arc, Mutex, RwLock},
-	time::Duration,
+	sync::{
+		atomic::{AtomicU64, Ordering},
+		Arc, Mutex, RwLock,
+	},
+	time::{Duration, Instant},
 };
 use tokio::sync::watch;
 
@@ -33,6 +40,8 @@ pub struct DeviceView {
 	/// The device is active and so is its organisation.
 	pub active: bool,
 	pub gateway: Option<DeviceId>,
+	/// The model, as registered: what names the subsets a `read` grant can be limited to.
+	pub model: Vec<u8>,
 }
 
 /// The gateway's own registration.
@@ -62,6 +71,12 @@ pub struct Chain {
 	org_active: Mutex<HashMap<u32, bool>>,
 	/// The latest finalised block number the gateway has seen.
 	finalised: watch::Sender<u32>,
+	/// When the gateway saw it (or connected, before the first).
+	finalised_at: Mutex<Instant>,
+	/// Counts the finalised blocks (and reconnections) that may have changed who may read a
+	/// device: any registry or access grants event. Decisions made under an older count no
+	/// longer hold.
+	access_generation: AtomicU64,
 	metrics: Arc<Metrics>,
 }
 
@@ -96,6 +111,8 @@ impl Chain {
 			devices: Mutex::new(HashMap::new()),
 			org_active: Mutex::new(HashMap::new()),
 			finalised: watch::channel(0).0,
+			finalised_at: Mutex::new(Instant::now()),
+			access_generation: AtomicU64::new(0),
 			metrics,
 		})
 	}
@@ -116,6 +133,20 @@ impl Chain {
 	/// Follows finalised blocks as they come.
 	pub fn finalised(&self) -> watch::Receiver<u32> {
 		self.finalised.subscribe()
+	}
+
+	/// How long since the gateway last saw a block finalised (or connected); counted from now
+	/// when the node is away.
+	pub fn finality_lag(&self) -> Duration {
+		if self.client().is_none() {
+			return Duration::MAX;
+		}
+		self.finalised_at.lock().expect("not poisoned").elapsed()
+	}
+
+	/// The count of finalised blocks that may have changed who may read a device.
+	pub fn access_generation(&self) -> u64 {
+		self.access_generation.load(Ordering::Acquire)
 	}
 
 	/// Reports the connection as broken; [`Chain::follow`] dials again.
@@ -154,6 +185,7 @@ impl Chain {
 					is_gateway: matches!(device.kind, DeviceKind::Gateway),
 					active: org_active && matches!(device.status, DeviceStatus::Active),
 					gateway: device.gateway,
+					model: device.model.0,
 				})
 			},
 			None => None,
@@ -264,10 +296,18 @@ impl Chain {
 					}
 				})
 			};
+			// Blocks were missed while the node was away.
+			self.access_generation.fetch_add(1, Ordering::AcqRel);
 			while let Some(block) = blocks_rx.recv().await {
+				let mut access_changed = grants_changed(&block.events);
 				if let Some(changes) = registry_changes(&block.events) {
 					self.registry_changed(&client, changes).await;
+					access_changed = true;
 				}
+				if access_changed {
+					self.access_generation.fetch_add(1, Ordering::AcqRel);
+				}
+				*self.finalised_at.lock().expect("not poisoned") = Instant::now();
 				// Block numbers fit u32 on this chain.
 				self.finalised.send_replace(block.block.number as u32);
 			}
@@ -276,6 +316,15 @@ impl Chain {
 			tokio::time::sleep(RECONNECT_DELAY).await;
 		}
 	}
+}
+
+/// Whether a block's `events` include an access grants event (or one this gateway cannot
+/// decode, which may be one): decisions on who may read are made again.
+fn grants_changed(events: &[ChainEvent]) -> bool {
+	use iotchain_client::runtime::Event;
+	events
+		.iter()
+		.any(|event| matches!(event.as_runtime_event(), Ok(Event::AccessGrants(_)) | Err(_)))
 }
 
 /// What a block's registry events change for the gateway.

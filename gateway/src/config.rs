@@ -2,7 +2,7 @@
 
 use crate::error::Error;
 use serde::Deserialize;
-use std::{net::SocketAddr, path::PathBuf};
+use std::{collections::HashMap, net::SocketAddr, path::PathBuf};
 
 /// Everything the gateway is told. Defaults suit a gateway beside a dev node and a local
 /// mosquitto.
@@ -23,6 +23,7 @@ pub struct Config {
 	pub mqtt: MqttConfig,
 	pub limits: Limits,
 	pub anchoring: Anchoring,
+	pub reads: Reads,
 }
 
 #[derive(Clone, Debug, Deserialize)]
@@ -71,6 +72,34 @@ pub struct Anchoring {
 	pub resubmit_after_ms: u64,
 }
 
+/// Who may read, and what (src/readers.rs).
+#[derive(Clone, Debug, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct Reads {
+	/// How far a read request's time may be from the gateway's clock, either way; its nonce is
+	/// remembered for as long.
+	pub max_clock_skew_ms: u64,
+	/// How long the gateway may go without a finalised block before it serves no reads: a
+	/// revocation in a block that is not finalised yet is not seen.
+	pub max_finality_lag_ms: u64,
+	/// The named subsets `read` grants can name, per device model: each the top-level fields of
+	/// the model's JSON readings that a reader at that level sees. A subset not listed here is
+	/// served nothing.
+	pub subsets: HashMap<String, HashMap<String, Vec<String>>>,
+}
+
+impl Default for Reads {
+	fn default() -> Self {
+		Reads { max_clock_skew_ms: 30_000, max_finality_lag_ms: 30_000, subsets: HashMap::new() }
+	}
+}
+
+impl Reads {
+	pub fn max_finality_lag(&self) -> std::time::Duration {
+		std::time::Duration::from_millis(self.max_finality_lag_ms)
+	}
+}
+
 impl Default for Config {
 	fn default() -> Self {
 		Config {
@@ -82,6 +111,7 @@ impl Default for Config {
 			mqtt: MqttConfig::default(),
 			limits: Limits::default(),
 			anchoring: Anchoring::default(),
+			reads: Reads::default(),
 		}
 	}
 }

@@ -1,5 +1,6 @@
 //! HTTP and WebSocket: `POST /v1/messages`, `/v1/stream`, `GET /v1/proofs/{device}/{seq}`,
-//! `/healthz` and `/metrics`.
+//! `GET /v1/outcomes/{device}/{seq}`, `/healthz` and `/metrics`. Proofs and outcomes are served
+//! only to signed read requests of the device's readers (src/readers.rs).
 
 use crate::{
 	chain::Chain,
@@ -8,6 +9,7 @@ use crate::{
 	metrics::Metrics,
 	outcomes::OutcomeHub,
 	progress::Progress,
+	readers::{Level, ReadGate, ReadRefusal, Reader, Request},
 	refusal::{Ack, Outcome, Refusal},
 	store::{Store, StoreError},
 };
@@ -15,9 +17,9 @@ use axum::{
 	body::Bytes,
 	extract::{
 		ws::{Message, WebSocket, WebSocketUpgrade},
-		DefaultBodyLimit, Path, State,
+		DefaultBodyLimit, Path, Query, State,
 	},
-	http::{header, StatusCode},
+	http::{header, HeaderMap, Method, StatusCode, Uri},
 	response::{IntoResponse, Response},
 	routing::{get, post},
 	Json, Router,
@@ -28,7 +30,7 @@ use iotchain_gateway_protocol::{
 	merkle,
 	proof::ReadingProof,
 };
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 use std::sync::Arc;
 use tokio::sync::Semaphore;
 
@@ -48,6 +50,7 @@ pub struct HttpState {
 	pub max_envelope_bytes: usize,
 	pub websocket_slots: Arc<Semaphore>,
 	pub outcomes: Arc<OutcomeHub>,
+	pub readers: Arc<ReadGate>,
 }
 
 pub fn router(state: HttpState) -> Router {
@@ -96,6 +99,16 @@ enum HttpError {
 	/// A WebSocket beyond `max_websocket_connections`: `503` with Retry-After, answered as a
 	/// message refused `too-many-connections` is.
 	TooManyConnections,
+	/// A read refused: `401`, `403` or `503` (with Retry-After), with the refusal's code.
+	Read(ReadRefusal),
+	/// A query that is not one the endpoint takes: `400`, `malformed`.
+	MalformedQuery(&'static str),
+}
+
+impl From<ReadRefusal> for HttpError {
+	fn from(refusal: ReadRefusal) -> Self {
+		HttpError::Read(refusal)
+	}
 }
 
 impl From<StoreError> for HttpError {
@@ -141,6 +154,20 @@ impl IntoResponse for HttpError {
 			},
 			HttpError::LostLeaf => {
 				(StatusCode::INTERNAL_SERVER_ERROR, "store", "the batch lost a leaf".to_owned())
+			},
+			HttpError::Read(refusal) => {
+				let status = StatusCode::from_u16(refusal.status())
+					.unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
+				let body =
+					Json(ErrorBody { error: refusal.as_str(), detail: refusal.detail().into() });
+				if status == StatusCode::SERVICE_UNAVAILABLE {
+					return (status, [(header::RETRY_AFTER, RETRY_AFTER_SECONDS)], body)
+						.into_response();
+				}
+				return (status, body).into_response();
+			},
+			HttpError::MalformedQuery(detail) => {
+				(StatusCode::BAD_REQUEST, "malformed", detail.to_owned())
 			},
 			HttpError::TooManyConnections => {
 				return (
@@ -277,8 +304,9 @@ async fn serve_stream(state: HttpState, socket: WebSocket) {
 	let _ = writer.await;
 }
 
-/// A reading's proof: its envelope, its batch, the audit path and whether the batch's anchor
-/// is finalised.
+/// A reading's proof: its envelope (unless left out), its batch, the audit path and whether the
+/// batch's anchor is finalised; for a reader at a subset level, the subset's fields instead of
+/// the envelope.
 #[derive(Serialize)]
 struct ProofResponse {
 	#[serde(flatten)]
@@ -287,6 +315,25 @@ struct ProofResponse {
 	status: &'static str,
 	#[serde(skip_serializing_if = "Option::is_none")]
 	finalised_in: Option<u32>,
+	#[serde(skip_serializing_if = "Option::is_none")]
+	subset: Option<SubsetView>,
+}
+
+/// What a reader at a subset level sees of a reading: the gateway's word for the fields, which
+/// the proof cannot show (the leaf commits to the whole envelope).
+#[derive(Serialize)]
+struct SubsetView {
+	level: String,
+	sequence: u64,
+	timestamp_ms: u64,
+	fields: serde_json::Map<String, serde_json::Value>,
+}
+
+/// `GET /v1/proofs/{device}/{seq}?payload=omit`: the proof without the envelope, for a verifier
+/// that holds the reading already.
+#[derive(Deserialize)]
+struct ProofQuery {
+	payload: Option<String>,
 }
 
 /// The device id of a path, with or without `0x`; a `400` when it is not one.
@@ -295,11 +342,40 @@ fn device_in_path(device: &str) -> Result<[u8; 32], HttpError> {
 	iotchain_client::parse_hash32("device", &device).map_err(|_| HttpError::MalformedDevice)
 }
 
+/// Who reads, if the request is a signed read request of one of the device's readers.
+async fn reader(
+	state: &HttpState,
+	method: &Method,
+	uri: &Uri,
+	headers: &HeaderMap,
+	device: &[u8; 32],
+) -> Result<(Reader, crate::chain::DeviceView), HttpError> {
+	let target = uri.path_and_query().map_or_else(|| uri.path(), |target| target.as_str());
+	let request = Request {
+		method: method.as_str(),
+		target,
+		authorization: headers
+			.get(header::AUTHORIZATION)
+			.map(|value| value.to_str().map_err(|_| ())),
+	};
+	Ok(state.readers.authorise(&request, device).await?)
+}
+
 async fn proof(
 	State(state): State<HttpState>,
 	Path((device, sequence)): Path<(String, u64)>,
+	Query(query): Query<ProofQuery>,
+	method: Method,
+	uri: Uri,
+	headers: HeaderMap,
 ) -> Result<Response, HttpError> {
 	let device = device_in_path(&device)?;
+	let omit_payload = match query.payload.as_deref() {
+		None | Some("include") => false,
+		Some("omit") => true,
+		Some(_) => return Err(HttpError::MalformedQuery("payload is `include` or `omit`")),
+	};
+	let (reader, view) = reader(&state, &method, &uri, &headers, &device).await?;
 	let store = state.store.clone();
 	let located = tokio::task::spawn_blocking(move || store.locate(&device, sequence))
 		.await??
@@ -307,6 +383,24 @@ async fn proof(
 	if located.relayed {
 		return Err(HttpError::NotAReading);
 	}
+	let subset = match &reader {
+		Reader::Grantee(Level::Subset(level)) => {
+			let envelope =
+				Envelope::decode(&located.wire, u32::MAX).map_err(|_| HttpError::LostLeaf)?;
+			let fields = state
+				.readers
+				.subset(&view.model, level, &envelope.payload)
+				.ok_or_else(|| state.readers.refused(ReadRefusal::LevelNotServed))?;
+			Some(SubsetView {
+				level: level.clone(),
+				sequence: envelope.sequence,
+				timestamp_ms: envelope.timestamp_ms,
+				fields,
+			})
+		},
+		_ => None,
+	};
+	state.readers.served(&reader);
 	let Some((batch, leaves)) = located.batch else {
 		return Ok((
 			StatusCode::ACCEPTED,
@@ -323,6 +417,8 @@ async fn proof(
 		return Err(HttpError::LostLeaf);
 	};
 	let identity = state.chain.identity();
+	let envelope =
+		(reader.reads_in_full() && !omit_payload).then(|| iotchain_client::to_hex(&located.wire));
 	Ok(Json(ProofResponse {
 		proof: ReadingProof {
 			gateway: iotchain_client::to_hex(&identity.id),
@@ -331,21 +427,32 @@ async fn proof(
 			leaf_count: batch.leaf_count(),
 			root: iotchain_client::to_hex(&batch.root),
 			proof: path.iter().map(|hash| iotchain_client::to_hex(hash)).collect(),
-			envelope: iotchain_client::to_hex(&located.wire),
+			envelope,
+			leaf: Some(iotchain_client::to_hex(&leaves[position])),
 		},
 		status: if batch.finalised_in.is_some() { "finalised" } else { "submitted" },
 		finalised_in: batch.finalised_in,
+		subset,
 	})
 	.into_response())
 }
 
 /// The chain's outcome of a relayed login or update report: `200` with it once recorded, `202`
-/// while it is on its way, `404` for a message this gateway did not accept.
+/// while it is on its way, `404` for a message this gateway did not accept. Readers at a subset
+/// level see none: an outcome is not a reading their subset names.
 async fn outcome(
 	State(state): State<HttpState>,
 	Path((device, sequence)): Path<(String, u64)>,
+	method: Method,
+	uri: Uri,
+	headers: HeaderMap,
 ) -> Result<Response, HttpError> {
 	let device = device_in_path(&device)?;
+	let (reader, _) = reader(&state, &method, &uri, &headers, &device).await?;
+	if !reader.reads_in_full() {
+		return Err(state.readers.refused(ReadRefusal::LevelNotServed).into());
+	}
+	state.readers.served(&reader);
 	let store = state.store.clone();
 	let found = tokio::task::spawn_blocking(move || {
 		Ok::<_, StoreError>((store.outcome(&device, sequence)?, store.stored(&device, sequence)?))

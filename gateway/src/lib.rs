@@ -7,7 +7,9 @@
 //! answers, closes them into batches, and anchors each batch's Merkle root on chain
 //! (`pallet-telemetry-anchors`). Logins and update reports go on chain through the batch
 //! calls, and each device gets the chain's outcome back. It serves each reading's inclusion proof
-//! (`GET /v1/proofs/{device}/{seq}`), which `iotctl telemetry verify` checks against the chain.
+//! (`GET /v1/proofs/{device}/{seq}`), which `iotctl telemetry verify` checks against the chain,
+//! only to the device's readers: the device, its owner's staff, and holders of a `read` grant,
+//! each proving itself with a signed read request (`readers`).
 //!
 //! docs/gateway-protocol.md specifies the envelope, the transports and the reason codes.
 
@@ -22,6 +24,7 @@ pub mod mqtt;
 pub mod outcomes;
 pub mod payload;
 pub mod progress;
+pub mod readers;
 pub mod refusal;
 pub mod relay;
 pub mod store;
@@ -128,6 +131,8 @@ async fn start(config: &Config) -> Result<axum::Router, Error> {
 			outcomes.clone(),
 		));
 	}
+	let readers =
+		Arc::new(readers::ReadGate::new(chain.clone(), config.reads.clone(), metrics.clone()));
 	let state = http::HttpState {
 		ingest,
 		store,
@@ -140,6 +145,7 @@ async fn start(config: &Config) -> Result<axum::Router, Error> {
 			config.limits.max_websocket_connections,
 		)),
 		outcomes,
+		readers,
 	};
 	Ok(http::router(state))
 }

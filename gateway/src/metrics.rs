@@ -23,6 +23,10 @@ pub struct Metrics {
 	pub batch_size: Histogram,
 	/// Whether the node is reachable (1) or not (0).
 	pub node_connected: IntGauge,
+	/// Reads served, by who read (device, staff, grantee-full, grantee-subset).
+	pub reads: IntCounterVec,
+	/// Reads refused, by reason.
+	pub reads_refused: IntCounterVec,
 }
 
 impl Metrics {
@@ -72,6 +76,16 @@ impl Metrics {
 		let node_connected =
 			IntGauge::new("gateway_node_connected", "Whether the node is reachable")
 				.expect("valid metric");
+		let reads = IntCounterVec::new(
+			Opts::new("gateway_reads_total", "Reads served, by who read"),
+			&["reader"],
+		)
+		.expect("valid metric");
+		let reads_refused = IntCounterVec::new(
+			Opts::new("gateway_reads_refused_total", "Reads refused, by reason"),
+			&["reason"],
+		)
+		.expect("valid metric");
 		for collector in [
 			Box::new(accepted.clone()) as Box<dyn prometheus::core::Collector>,
 			Box::new(refused.clone()),
@@ -81,6 +95,8 @@ impl Metrics {
 			Box::new(anchor_latency.clone()),
 			Box::new(batch_size.clone()),
 			Box::new(node_connected.clone()),
+			Box::new(reads.clone()),
+			Box::new(reads_refused.clone()),
 		] {
 			registry.register(collector).expect("each metric registered once");
 		}
@@ -94,6 +110,8 @@ impl Metrics {
 			anchor_latency,
 			batch_size,
 			node_connected,
+			reads,
+			reads_refused,
 		}
 	}
 

@@ -29,6 +29,19 @@ async fn send_one(gateway: &Gateway, wire: Vec<u8>) -> ReceivedAck {
 	acks.pop().expect("one acknowledgement")
 }
 
+/// A gateway in `dir` of `node` and `broker`, configured by `config` (TOML).
+fn start_configured(
+	node: &DevNode,
+	broker: &Broker,
+	dir: &std::path::Path,
+	config: &str,
+) -> Gateway {
+	let path = dir.join("gateway.toml");
+	std::fs::write(&path, config).expect("write the gateway's config");
+	let arguments = ["--config", path.to_str().expect("a UTF-8 path")];
+	Gateway::start(GATEWAY_BINARY, &node.ws_url(), broker.port, &dir.join("gw"), &arguments)
+}
+
 fn reason(ack: &ReceivedAck) -> &str {
 	ack.reason.as_deref().unwrap_or(&ack.status)
 }
@@ -73,7 +86,7 @@ async fn a_thousand_devices_send_over_http_websocket_and_mqtt_and_every_reading_
 	// Proofs verify against the finalised anchors, for a sample of devices and every transport.
 	for device in setup.devices.iter().step_by(97) {
 		for sequence in 1..=3 {
-			let (status, body) = gateway.proof(&device.id, sequence).await;
+			let (status, body) = gateway.proof(&setup.bob, &device.id, sequence).await;
 			assert_eq!(status, 200, "{body}");
 			assert_eq!(body["status"], "finalised");
 			let proof: ReadingProof = serde_json::from_value(body).unwrap();
@@ -83,7 +96,7 @@ async fn a_thousand_devices_send_over_http_websocket_and_mqtt_and_every_reading_
 	}
 
 	// `iotctl telemetry verify` reads the proof from a file.
-	let (_, body) = gateway.proof(&setup.devices[0].id, 2).await;
+	let (_, body) = gateway.proof(&setup.bob, &setup.devices[0].id, 2).await;
 	let proof_file = dir.path().join("proof.json");
 	std::fs::write(&proof_file, body.to_string()).unwrap();
 	let url = node.ws_url();
@@ -100,14 +113,22 @@ async fn a_thousand_devices_send_over_http_websocket_and_mqtt_and_every_reading_
 	// A reading altered, moved or dropped after acceptance no longer proves.
 	let original: ReadingProof = serde_json::from_value(body).unwrap();
 	let mut altered = original.clone();
-	let last = altered.envelope.len() - 200;
-	let flipped = if &altered.envelope[last..last + 1] == "0" { "1" } else { "0" };
-	altered.envelope.replace_range(last..last + 1, flipped);
+	let envelope = altered.envelope.as_mut().expect("served in full");
+	let last = envelope.len() - 200;
+	let flipped = if &envelope[last..last + 1] == "0" { "1" } else { "0" };
+	envelope.replace_range(last..last + 1, flipped);
+	// Without the leaf hash the proof names, the audit path itself must catch it.
+	let altered_unnamed = ReadingProof { leaf: None, ..altered.clone() };
 	let mut moved = original.clone();
 	moved.leaf_index = (moved.leaf_index + 1) % u64::from(moved.leaf_count);
 	let mut dropped = original.clone();
 	dropped.leaf_count -= 1;
-	for (what, tampered) in [("altered", altered), ("moved", moved), ("dropped", dropped)] {
+	for (what, tampered) in [
+		("altered", altered),
+		("altered, leaf unnamed", altered_unnamed),
+		("moved", moved),
+		("dropped", dropped),
+	] {
 		let error = setup.bob.verify_reading(&tampered).await.expect_err(what);
 		assert!(
 			matches!(error, iotchain_client::Error::Invalid { what: "reading", .. }),
@@ -300,7 +321,7 @@ async fn a_gateway_killed_mid_stream_loses_nothing_and_anchors_nothing_twice() {
 		assert_eq!(anchor.last_sequence, rounds as u64);
 	}
 	for (id, sequence) in [(ids[0], 1), (ids[50], 15), (ids[99], rounds as u64)] {
-		let (_, body) = gateway.proof(&id, sequence).await;
+		let (_, body) = gateway.proof(&setup.bob, &id, sequence).await;
 		let proof: ReadingProof = serde_json::from_value(body).unwrap();
 		setup.bob.verify_reading(&proof).await.expect("verifies after the crashes");
 	}
@@ -314,19 +335,12 @@ async fn the_gateway_holds_its_limits_and_rides_out_a_node_outage() {
 	let broker = Broker::start();
 	let mut setup = setup(&node, "outage", 50).await;
 	let dir = tempfile::tempdir().unwrap();
-	let config = dir.path().join("gateway.toml");
-	std::fs::write(
-		&config,
+	let gateway = start_configured(
+		&node,
+		&broker,
+		dir.path(),
 		"[limits]\nmax_unanchored = 300\ndevice_rate_per_second = 2.0\ndevice_burst = 20.0\n\
 		 max_websocket_connections = 1\n",
-	)
-	.unwrap();
-	let gateway = Gateway::start(
-		GATEWAY_BINARY,
-		&node.ws_url(),
-		broker.port,
-		&dir.path().join("gw"),
-		&["--config", config.to_str().unwrap()],
 	);
 	let genesis = setup.genesis;
 	// Every device is known to the gateway before the node goes away.
@@ -361,9 +375,22 @@ async fn the_gateway_holds_its_limits_and_rides_out_a_node_outage() {
 	let results = body["results"].as_array().unwrap();
 	assert_eq!(results.len(), 100);
 	assert!(results.iter().all(|r| r["reason"] == "overloaded"), "{body}");
+	// Without its node the gateway cannot see a revocation, so it serves no reads: the safe
+	// side (docs/gateway-protocol.md, "Reads").
+	let target = format!("/v1/proofs/0x{}/1", hex::encode(setup.devices[0].id));
+	let deadline = Instant::now() + Duration::from_secs(8);
+	loop {
+		let (status, body) = gateway.read(&setup.bob, &target).await;
+		if (status, body["error"].as_str()) == (503, Some("chain-unavailable")) {
+			break;
+		}
+		assert!(Instant::now() < deadline, "a read served without the node: {status} {body}");
+		tokio::time::sleep(Duration::from_millis(200)).await;
+	}
 
 	let _node = restarting.await.unwrap();
 	gateway.wait_anchored(Duration::from_secs(120)).await;
+	assert_eq!(gateway.read(&setup.bob, &target).await.0, 200, "reads resume with the node");
 	// Caught up: the pushed-back readings go in now.
 	let (acks, _) =
 		simulate::send_http(&gateway.base(), down[300..].to_vec(), 50, 1).await.unwrap();
@@ -497,10 +524,10 @@ async fn logins_and_update_reports_are_relayed_and_each_device_gets_its_outcome(
 	let records = setup.bob.recent_logins(lock, 1).await.unwrap();
 	assert_eq!(records.len(), 1, "the login is on chain");
 
-	// The same outcome over HTTP.
-	let url = format!("{}/v1/outcomes/{}/{}", gateway.base(), hex::encode(lock), envelope.sequence);
-	let polled: Value = reqwest::get(&url).await.unwrap().json().await.unwrap();
-	assert_eq!(polled, outcome);
+	// The same outcome over HTTP, read by the lock itself.
+	let target = format!("/v1/outcomes/{}/{}", hex::encode(lock), envelope.sequence);
+	let (status, polled) = gateway.read(&lock_client, &target).await;
+	assert_eq!((status, &polled), (200, &outcome));
 
 	// An update report naming no release: relayed, and refused by the chain for that item.
 	let report = UpdateReport {
@@ -511,12 +538,12 @@ async fn logins_and_update_reports_are_relayed_and_each_device_gets_its_outcome(
 	};
 	let envelope = setup.devices[0].sign(&genesis, Kind::UpdateReport, report.encode());
 	assert!(send_one(&gateway, envelope.encode()).await.accepted());
-	let url = format!("{}/v1/outcomes/{}/{}", gateway.base(), hex::encode(lock), envelope.sequence);
+	let target = format!("/v1/outcomes/{}/{}", hex::encode(lock), envelope.sequence);
 	let deadline = Instant::now() + Duration::from_secs(60);
 	let refused = loop {
-		let response = reqwest::get(&url).await.unwrap();
-		if response.status().as_u16() == 200 {
-			break response.json::<Value>().await.unwrap();
+		let (status, body) = gateway.read(&lock_client, &target).await;
+		if status == 200 {
+			break body;
 		}
 		assert!(Instant::now() < deadline, "no outcome for the update report");
 		tokio::time::sleep(Duration::from_millis(500)).await;
@@ -535,6 +562,206 @@ async fn logins_and_update_reports_are_relayed_and_each_device_gets_its_outcome(
 	let login_unassigned = setup.devices[1].sign(&genesis, Kind::Login, own.encode());
 	assert_eq!(reason(&send_one(&gateway, login_unassigned.encode()).await), "not-assigned");
 	// A relayed message has no proof: it is not a reading.
-	let (status, _) = gateway.proof(&lock, envelope.sequence).await;
+	let (status, _) = gateway.proof(&lock_client, &lock, envelope.sequence).await;
 	assert_eq!(status, 404);
+}
+
+/// Runs iotctl in process with `args` after `iotctl --url URL --json`; its JSON output.
+async fn iotctl_json(url: &str, args: &[&str]) -> anyhow::Result<Value> {
+	let mut line = vec!["iotctl", "--url", url, "--json"];
+	line.extend_from_slice(args);
+	let mut out = Vec::new();
+	iotctl::run(<iotctl::Cli as clap::Parser>::parse_from(line), &mut out).await?;
+	Ok(serde_json::from_slice(&out)?)
+}
+
+/// Reads are served only to signed read requests of the device's readers — the device, its
+/// owner's staff, holders of a `read` grant (as an account or through their organisation) at
+/// their level — and a revocation takes effect at the gateway with the next finalised block.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn readings_are_served_only_to_the_devices_readers_at_their_level() {
+	use iotchain_client::{
+		parse_rights, runtime::access_grants::events::GrantIssued, Client, GrantTerms, Object,
+		ReadRequest, Subject,
+	};
+	let node = DevNode::start();
+	let broker = Broker::start();
+	let mut setup = setup(&node, "readers", 1).await;
+	let dir = tempfile::tempdir().unwrap();
+	// The fleet's model lists one subset: a fitness app's "basics" is the temperature only.
+	let subsets = "[reads.subsets.SIM-1]\nbasics = [\"temperature_mc\"]\n";
+	let gateway = start_configured(&node, &broker, dir.path(), subsets);
+	let genesis = setup.genesis;
+	let reading = br#"{"temperature_mc": 21000, "heart_rate": 61}"#.to_vec();
+	let envelope = setup.devices[0].sign(&genesis, Kind::Telemetry, reading);
+	assert!(send_one(&gateway, envelope.encode()).await.accepted());
+	gateway.wait_anchored(Duration::from_secs(60)).await;
+	let id = setup.devices[0].id;
+	let target = format!("/v1/proofs/0x{}/{}", hex::encode(id), envelope.sequence);
+	let url = node.ws_url();
+	let as_key = |suri: &'static str| {
+		let url = url.clone();
+		async move { connect(&url, suri).await }
+	};
+	let refusal =
+		|answer: (u16, Value)| (answer.0, answer.1["error"].as_str().unwrap_or("").to_owned());
+
+	// Without a signed read request, nothing.
+	assert_eq!(refusal(gateway.read_with(None, &target).await), (401, "unsigned".into()));
+	let bearer = Some("Bearer secret".to_owned());
+	assert_eq!(
+		refusal(gateway.read_with(bearer, &target).await),
+		(401, "malformed-authorization".into())
+	);
+
+	// The owner's admin and the device itself read in full.
+	let (status, body) = gateway.read(&setup.bob, &target).await;
+	assert_eq!(status, 200, "{body}");
+	assert_eq!(body["envelope"], iotchain_client::to_hex(&envelope.encode()));
+	let device_itself = Client::connect(&node.ws_url())
+		.await
+		.unwrap()
+		.with_signer(setup.devices[0].key.clone());
+	assert_eq!(gateway.read(&device_itself, &target).await.0, 200);
+
+	// A stranger, and the admin of another organisation, are refused.
+	let stranger = as_key("//reads-stranger").await;
+	assert_eq!(refusal(gateway.read(&stranger, &target).await), (403, "not-granted".into()));
+	let charlie = as_key("//Charlie").await;
+	assert_eq!(refusal(gateway.read(&charlie, &target).await), (403, "not-granted".into()));
+
+	// A request is taken once, only for what it signed, and only near the gateway's clock.
+	let signed = setup.bob.sign_read_request("GET", &target).unwrap();
+	assert_eq!(gateway.read_with(Some(signed.header()), &target).await.0, 200);
+	assert_eq!(
+		refusal(gateway.read_with(Some(signed.header()), &target).await),
+		(401, "replayed-request".into())
+	);
+	let other = setup.bob.sign_read_request("GET", &format!("{target}?payload=omit")).unwrap();
+	assert_eq!(
+		refusal(gateway.read_with(Some(other.header()), &target).await),
+		(401, "bad-signature".into())
+	);
+	let bob_key = signer_from_suri("//Bob").unwrap();
+	let mut stale = ReadRequest { time_ms: signed.time_ms - 120_000, ..signed.clone() };
+	stale.nonce = [9; 16];
+	stale.signature = bob_key.sign(&stale.signing_payload(&genesis, "GET", &target)).0;
+	assert_eq!(
+		refusal(gateway.read_with(Some(stale.header()), &target).await),
+		(401, "stale-request".into())
+	);
+
+	// The owner grants an auditor full reads, a fitness app the "basics" subset, another app
+	// a subset the gateway does not know, and the rival organisation full reads.
+	let now = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap();
+	let now = now.as_millis() as u64;
+	let (auditor, fitness, unknown_level) =
+		(as_key("//auditor").await, as_key("//fitness").await, as_key("//other-app").await);
+	let terms = |subject, rights: &str| GrantTerms {
+		subject,
+		object: Object::Device(id),
+		rights: parse_rights(rights).unwrap(),
+		valid_from: now - 1_000,
+		valid_until: now + 3_600_000,
+		delegable: false,
+	};
+	let account = |client: &Client| Subject::Account(client.signer_account().unwrap());
+	let rival = charlie.signer_organisation().await.expect("Charlie is the rival's admin");
+	let grants = vec![
+		terms(account(&auditor), "read"),
+		terms(account(&fitness), "read=basics"),
+		terms(account(&unknown_level), "read=everything"),
+		terms(Subject::Organisation(rival), "read"),
+	];
+	let receipts = setup.bob.issue_grants(grants, Wait::Finalised, |_| {}).await.unwrap();
+	let auditor_grant = receipts[0]
+		.as_ref()
+		.expect("issued")
+		.find_first::<GrantIssued>()
+		.unwrap()
+		.expect("a read grant needs one admin")
+		.grant;
+	for receipt in &receipts {
+		assert!(receipt.is_ok(), "{receipt:?}");
+	}
+
+	// The auditor reads in full; without the payload on request; through iotctl too.
+	let (status, full) = gateway.read(&auditor, &target).await;
+	assert_eq!(status, 200, "{full}");
+	let proof: ReadingProof = serde_json::from_value(full.clone()).unwrap();
+	setup.bob.verify_reading(&proof).await.expect("the auditor's reading verifies");
+	let (status, bare) = gateway.read(&auditor, &format!("{target}?payload=omit")).await;
+	assert_eq!(status, 200, "{bare}");
+	assert!(bare.get("envelope").is_none(), "{bare}");
+	let mut bare: ReadingProof = serde_json::from_value(bare).unwrap();
+	assert!(setup.bob.verify_reading(&bare).await.is_err(), "nothing to verify without it");
+	bare.envelope = proof.envelope.clone();
+	setup
+		.bob
+		.verify_reading(&bare)
+		.await
+		.expect("verifies with the reading the auditor holds");
+	let mut wrong = bare.clone();
+	wrong.envelope = Some(iotchain_client::to_hex(b"another reading"));
+	assert!(setup.bob.verify_reading(&wrong).await.is_err(), "another reading does not prove");
+	let (device_hex, sequence) = (iotchain_client::to_hex(&id), envelope.sequence.to_string());
+	let iotctl_read = [
+		"--suri",
+		"//auditor",
+		"telemetry",
+		"read",
+		"--gateway",
+		&gateway.base(),
+		&device_hex,
+		&sequence,
+	];
+	let by_iotctl = iotctl_json(&node.ws_url(), &iotctl_read)
+		.await
+		.expect("iotctl reads as the auditor");
+	assert_eq!(by_iotctl["envelope"], full["envelope"]);
+
+	// The rival organisation reads through its grant; its admin proves it with its own key.
+	assert_eq!(gateway.read(&charlie, &target).await.0, 200);
+
+	// The fitness app sees the basics and no more: no envelope, only the listed field.
+	let (status, basics) = gateway.read(&fitness, &target).await;
+	assert_eq!(status, 200, "{basics}");
+	assert!(basics.get("envelope").is_none(), "{basics}");
+	assert_eq!(basics["subset"]["level"], "basics");
+	assert_eq!(basics["subset"]["fields"], serde_json::json!({"temperature_mc": 21000}));
+	// Outcomes are not readings a subset names: the fitness app sees none.
+	let outcomes = format!("/v1/outcomes/0x{}/{}", hex::encode(id), envelope.sequence);
+	assert_eq!(refusal(gateway.read(&fitness, &outcomes).await), (403, "level-not-served".into()));
+	// A subset the gateway has no list for is served nothing.
+	assert_eq!(
+		refusal(gateway.read(&unknown_level, &target).await),
+		(403, "level-not-served".into())
+	);
+
+	// The owner revokes the auditor's grant: refused from the next finalised block on.
+	setup.bob.revoke_grant(auditor_grant, Wait::Finalised).await.expect("revoke");
+	let deadline = Instant::now() + Duration::from_secs(20);
+	loop {
+		let answer = refusal(gateway.read(&auditor, &target).await);
+		if answer == (403, "not-granted".to_owned()) {
+			break;
+		}
+		assert_eq!(answer.0, 200, "{answer:?}");
+		assert!(Instant::now() < deadline, "the revocation never reached the gateway");
+		tokio::time::sleep(Duration::from_millis(250)).await;
+	}
+	let refused = iotctl_json(&node.ws_url(), &iotctl_read)
+		.await
+		.expect_err("iotctl names the refusal");
+	assert!(refused.to_string().contains("not-granted"), "{refused}");
+
+	let metrics = gateway.metrics().await;
+	for line in [
+		"gateway_reads_refused_total{reason=\"not-granted\"}",
+		"gateway_reads_refused_total{reason=\"replayed-request\"} 1",
+		"gateway_reads_total{reader=\"grantee-subset\"} 1",
+		"gateway_reads_refused_total{reason=\"level-not-served\"} 2",
+	] {
+		assert!(metrics.contains(line), "{line} in\n{metrics}");
+	}
 }

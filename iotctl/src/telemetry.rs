@@ -13,6 +13,26 @@ pub enum Command {
 	Verify {
 		/// The proof's JSON file, or `-` for standard input.
 		proof: PathBuf,
+		/// The reading's envelope, for a proof served without it (`telemetry read
+		/// --no-payload`): a file of its wire bytes, or of their hex (`0x…`).
+		#[arg(long)]
+		envelope: Option<PathBuf>,
+	},
+	/// Fetch a reading and its proof from a gateway, as one of the device's readers: the
+	/// device, its owner's admins and members, or a holder of a `read` grant on it (at the
+	/// grant's level). The request is signed with --suri or --key-file; the answer is the
+	/// proof `telemetry verify` checks.
+	Read {
+		/// The gateway's HTTP address, e.g. http://127.0.0.1:8080.
+		#[arg(long, env = "IOTCHAIN_GATEWAY_URL")]
+		gateway: String,
+		/// The device id (hex).
+		device: String,
+		/// The reading's sequence number.
+		sequence: u64,
+		/// Leave the envelope out: for a verifier that holds the reading already.
+		#[arg(long)]
+		no_payload: bool,
 	},
 	/// Where a device's readings were last anchored: gateway, batch, last sequence number.
 	Anchor {
@@ -34,17 +54,53 @@ pub async fn run(
 	output: &mut Output<'_, impl Write>,
 ) -> anyhow::Result<()> {
 	match command {
-		Command::Verify { proof } => {
+		Command::Verify { proof, envelope } => {
 			let text = if proof.as_os_str() == "-" {
 				std::io::read_to_string(std::io::stdin()).context("reading the proof from stdin")?
 			} else {
 				std::fs::read_to_string(&proof)
 					.with_context(|| format!("reading {}", proof.display()))?
 			};
-			let reading: ReadingProof =
+			let mut reading: ReadingProof =
 				serde_json::from_str(&text).context("the proof is not a gateway's proof JSON")?;
+			if let Some(path) = envelope {
+				let bytes =
+					std::fs::read(&path).with_context(|| format!("reading {}", path.display()))?;
+				let wire = match bytes.strip_prefix(b"0x") {
+					Some(digits) => hex::decode(digits.trim_ascii())
+						.with_context(|| format!("{} is not hex", path.display()))?,
+					None => bytes,
+				};
+				reading.envelope = Some(iotchain_client::to_hex(&wire));
+			}
 			let verified = client.verify_reading(&reading).await?;
 			output.record(&serde_json::to_value(&verified)?)
+		},
+		Command::Read { gateway, device, sequence, no_payload } => {
+			let device = parse_hash32("device", &device)?;
+			let mut target = format!("/v1/proofs/{}/{sequence}", iotchain_client::to_hex(&device));
+			if no_payload {
+				target.push_str("?payload=omit");
+			}
+			let signed = client.sign_read_request("GET", &target)?;
+			let url = format!("{}{target}", gateway.trim_end_matches('/'));
+			let response = reqwest::Client::new()
+				.get(&url)
+				.header(reqwest::header::AUTHORIZATION, signed.header())
+				.send()
+				.await
+				.with_context(|| format!("the gateway at {gateway} did not answer"))?;
+			let status = response.status();
+			let body: serde_json::Value =
+				response.json().await.context("the gateway's answer is not JSON")?;
+			if !status.is_success() {
+				anyhow::bail!(
+					"the gateway refused the read ({status}): {} ({})",
+					body["error"].as_str().unwrap_or("?"),
+					body["detail"].as_str().unwrap_or("")
+				);
+			}
+			output.record(&body)
 		},
 		Command::Anchor { device } => {
 			let anchor = client.device_anchor(parse_hash32("device", &device)?).await?;

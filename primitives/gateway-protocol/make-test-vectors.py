@@ -36,6 +36,24 @@ def envelope(key, genesis, device, sequence, timestamp_ms, kind, payload):
             len(payload)) + payload + bytes([0]) + signature)
 
 
+READ_DOMAIN = b"iotchain/v1/read-request"
+KEY_TYPES = {"ed25519": 0, "sr25519": 1}
+
+
+def read_signing_payload(genesis, key_type, public, time_ms, nonce, method, target):
+    request = sha256(method.encode(), b" ", target.encode())
+    return (READ_DOMAIN + genesis + bytes([KEY_TYPES[key_type]]) + public
+            + struct.pack("<Q", time_ms) + nonce + request)
+
+
+def read_request(key, public, genesis, time_ms, nonce, method, target):
+    message = read_signing_payload(genesis, "ed25519", public, time_ms, nonce, method, target)
+    signature = key.sign(message)
+    header = ("IotchainRead key=ed25519:0x%s,time=%d,nonce=0x%s,signature=0x%s"
+              % (public.hex(), time_ms, nonce.hex(), signature.hex()))
+    return message, signature, header
+
+
 def leaf_hash(data):
     return sha256(b"\x00", data)
 
@@ -103,6 +121,26 @@ def main():
             tree["proofs"].append([p.hex() for p in path(leaves[:size], index)])
         trees.append(tree)
 
+    read_requests = []
+    for i, (method, target) in enumerate([
+        ("GET", "/v1/proofs/0x" + device.hex() + "/3"),
+        ("GET", "/v1/proofs/0x" + device.hex() + "/3?payload=omit"),
+        ("GET", "/v1/outcomes/0x" + device.hex() + "/2"),
+    ]):
+        time_ms = base_time + 60_000 + i
+        nonce = bytes([0xa0 + i]) * 16
+        message, signature, header = read_request(key, public, genesis, time_ms, nonce, method,
+                                                  target)
+        read_requests.append({
+            "method": method,
+            "target": target,
+            "time_ms": time_ms,
+            "nonce": nonce.hex(),
+            "signing_payload": message.hex(),
+            "signature": signature.hex(),
+            "authorization": header,
+        })
+
     vectors = {
         "about": "Written by make-test-vectors.py (Python hashlib + cryptography); see "
                  "docs/gateway-protocol.md.",
@@ -112,6 +150,7 @@ def main():
         "device": device.hex(),
         "messages": messages,
         "trees": trees,
+        "read_requests": read_requests,
     }
     out = os.path.join(os.path.dirname(os.path.abspath(__file__)), "test-vectors.json")
     with open(out, "w") as f:

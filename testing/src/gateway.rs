@@ -171,12 +171,26 @@ impl Gateway {
 		}
 	}
 
-	pub async fn proof(&self, device: &[u8; 32], sequence: u64) -> (u16, Value) {
-		let response =
-			reqwest::get(format!("{}/v1/proofs/{}/{sequence}", self.base(), hex::encode(device)))
-				.await
-				.expect("the proof endpoint answers");
+	/// `GET target` as `reader` (its signer signs the read request): the status and the JSON.
+	pub async fn read(&self, reader: &Client, target: &str) -> (u16, Value) {
+		let signed = reader.sign_read_request("GET", target).expect("the reader has a signer");
+		self.read_with(Some(signed.header()), target).await
+	}
+
+	/// `GET target` with `authorization` as the header, if any: the status and the JSON.
+	pub async fn read_with(&self, authorization: Option<String>, target: &str) -> (u16, Value) {
+		let mut request = reqwest::Client::new().get(format!("{}{target}", self.base()));
+		if let Some(authorization) = authorization {
+			request = request.header("authorization", authorization);
+		}
+		let response = request.send().await.expect("the gateway answers");
 		(response.status().as_u16(), response.json().await.expect("JSON"))
+	}
+
+	/// A reading's proof, read by `reader`.
+	pub async fn proof(&self, reader: &Client, device: &[u8; 32], sequence: u64) -> (u16, Value) {
+		self.read(reader, &format!("/v1/proofs/0x{}/{sequence}", hex::encode(device)))
+			.await
 	}
 
 	pub async fn metrics(&self) -> String {

@@ -9,7 +9,10 @@
 //!   (Certificate Transparency): domain-separated SHA-256 leaf and node hashes, the same tree
 //!   shape, and the same inclusion proofs. A gateway anchors each batch's root on chain; anyone
 //!   holding a reading and its proof checks it against a finalised root.
-//! - `verify` (with `std`): envelopes' signatures, checked one at a time or in batches.
+//! - [`read_request`]: the signed header a reader sends a gateway for a device's readings,
+//!   proofs and outcomes.
+//! - `verify` (with `std`): envelopes' and read requests' signatures; envelopes' one at a time or
+//!   in batches.
 //! - `proof` (with `std`): a reading's proof in the JSON form gateways serve.
 //!
 //! The formats are fixed-width little-endian fields and SHA-256, so firmware in C checks itself
@@ -27,6 +30,7 @@ pub mod envelope;
 pub mod merkle;
 #[cfg(feature = "std")]
 pub mod proof;
+pub mod read_request;
 #[cfg(feature = "std")]
 pub mod verify;
 

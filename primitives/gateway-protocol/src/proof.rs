@@ -19,6 +19,12 @@ pub struct ReadingProof {
 	pub root: String,
 	/// The audit path from the leaf up.
 	pub proof: Vec<String>,
-	/// The envelope, in its wire form.
-	pub envelope: String,
+	/// The envelope, in its wire form; absent from a proof served without the payload, which
+	/// a verifier checks with the envelope it holds.
+	#[serde(default, skip_serializing_if = "Option::is_none")]
+	pub envelope: Option<String>,
+	/// The leaf hash (RFC 6962: SHA-256 of `0x00` and the envelope): what the audit path
+	/// proves, and what the envelope a verifier holds must hash to.
+	#[serde(default, skip_serializing_if = "Option::is_none")]
+	pub leaf: Option<String>,
 }

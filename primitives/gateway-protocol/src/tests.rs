@@ -230,3 +230,93 @@ fn sr25519_signatures_verify_alone_and_in_batches() {
 	let pairs = [(&first, first_key), (&second, first_key)];
 	assert_eq!(verify_envelope_signatures(&pairs, &genesis), [true, false]);
 }
+
+/// Read requests: the independent implementation's headers parse, their signing payloads are
+/// the same bytes, and their signatures verify over their own method and target only.
+#[cfg(feature = "std")]
+#[test]
+fn read_requests_match_the_independent_implementation() {
+	use crate::{read_request::ReadRequest, verify::verify_read_request};
+	let vectors = vectors();
+	let genesis = hash(&vectors["genesis"]);
+	let key = hash(&vectors["ed25519_public"]);
+	let requests = vectors["read_requests"].as_array().unwrap();
+	assert!(!requests.is_empty());
+	for vector in requests {
+		let header = vector["authorization"].as_str().unwrap();
+		let request = ReadRequest::parse(header).expect("the vector's header parses");
+		assert_eq!(request.key_type, KeyType::Ed25519);
+		assert_eq!(request.key, key);
+		assert_eq!(request.time_ms, vector["time_ms"].as_u64().unwrap());
+		assert_eq!(request.nonce.to_vec(), bytes(&vector["nonce"]));
+		assert_eq!(request.signature.to_vec(), bytes(&vector["signature"]));
+		assert_eq!(request.header(), header, "the header is written as it is read");
+		let (method, target) =
+			(vector["method"].as_str().unwrap(), vector["target"].as_str().unwrap());
+		assert_eq!(
+			request.signing_payload(&genesis, method, target).to_vec(),
+			bytes(&vector["signing_payload"])
+		);
+		assert!(verify_read_request(&request, &genesis, method, target));
+		assert!(!verify_read_request(&request, &genesis, "POST", target));
+		assert!(!verify_read_request(&request, &genesis, method, &format!("{target}x")));
+		assert!(!verify_read_request(&request, &[0; 32], method, target));
+	}
+}
+
+/// Every signed field of a read request changes what is signed.
+#[test]
+fn every_read_request_field_changes_the_signing_payload() {
+	use crate::read_request::signing_payload;
+	let base = || ([1u8; 32], KeyType::Sr25519, [2u8; 32], 5u64, [3u8; 16], "GET", "/v1/x");
+	let (g, t, k, time, n, m, p) = base();
+	let reference = signing_payload(&g, t, &k, time, &n, m, p);
+	let changed = [
+		signing_payload(&[9; 32], t, &k, time, &n, m, p),
+		signing_payload(&g, KeyType::Ed25519, &k, time, &n, m, p),
+		signing_payload(&g, t, &[9; 32], time, &n, m, p),
+		signing_payload(&g, t, &k, time + 1, &n, m, p),
+		signing_payload(&g, t, &k, time, &[9; 16], m, p),
+		signing_payload(&g, t, &k, time, &n, "HEAD", p),
+		signing_payload(&g, t, &k, time, &n, m, "/v1/y"),
+		// The method and target are separated, so bytes cannot move between them.
+		signing_payload(&g, t, &k, time, &n, "GET /v1", "x"),
+	];
+	for payload in changed {
+		assert_ne!(payload, reference);
+	}
+}
+
+/// Headers that are not a signed read request are refused with the field at fault.
+#[test]
+fn malformed_read_request_headers_name_their_fault() {
+	use crate::read_request::{ParseError, ReadRequest};
+	let good = ReadRequest {
+		key_type: KeyType::Sr25519,
+		key: [1; 32],
+		time_ms: 7,
+		nonce: [2; 16],
+		signature: [3; 64],
+	};
+	let header = good.header();
+	assert_eq!(ReadRequest::parse(&header), Ok(good.clone()));
+	assert_eq!(ReadRequest::parse("Bearer abc"), Err(ParseError::OtherScheme));
+	let without = |field: &str| {
+		header
+			.split(',')
+			.filter(|part| !part.trim_start_matches("IotchainRead ").starts_with(field))
+			.collect::<Vec<_>>()
+			.join(",")
+	};
+	assert_eq!(ReadRequest::parse(&without("time")), Err(ParseError::BadField("time")));
+	assert_eq!(ReadRequest::parse(&without("nonce")), Err(ParseError::BadField("nonce")));
+	assert_eq!(ReadRequest::parse(&without("signature")), Err(ParseError::BadField("signature")));
+	let repeated = format!("{header},time=8");
+	assert_eq!(ReadRequest::parse(&repeated), Err(ParseError::BadField("time")));
+	let short_nonce = header.replace(&format!("nonce=0x{}", "02".repeat(16)), "nonce=0x0202");
+	assert_eq!(ReadRequest::parse(&short_nonce), Err(ParseError::BadField("nonce")));
+	let other_key = header.replace("sr25519:", "ecdsa:");
+	assert_eq!(ReadRequest::parse(&other_key), Err(ParseError::BadField("key")));
+	let not_a_number = header.replace("time=7", "time=seven");
+	assert_eq!(ReadRequest::parse(&not_a_number), Err(ParseError::BadField("time")));
+}

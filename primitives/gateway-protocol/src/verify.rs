@@ -1,11 +1,12 @@
 //! Checking envelopes' signatures, one at a time or in batches, as the gateway checks what
-//! devices send and `iotctl telemetry verify` checks a proven reading.
+//! devices send and `iotctl telemetry verify` checks a proven reading; and signed read requests.
 //!
 //! Only with the `std` feature: it needs the ed25519 and sr25519 libraries, which firmware that
 //! only builds and signs envelopes does not.
 
 use crate::{
 	envelope::{Envelope, KeyType, SIGNING_PAYLOAD_LEN},
+	read_request::ReadRequest,
 	Hash,
 };
 
@@ -15,21 +16,47 @@ const SR25519_CONTEXT: &[u8] = b"substrate";
 /// Whether `envelope` carries a valid signature, by the key whose public bytes are `key`, on
 /// the chain whose genesis hash is `genesis`.
 pub fn verify_envelope_signature(envelope: &Envelope, genesis: &Hash, key: &[u8; 32]) -> bool {
-	let message = envelope.signing_payload(genesis);
-	match envelope.key_type {
+	verify_signature(
+		envelope.key_type,
+		key,
+		&envelope.signing_payload(genesis),
+		&envelope.signature,
+	)
+}
+
+/// Whether `request`'s signature, by the key it names, is over `method` and `target` (path and
+/// query, as received) on the chain whose genesis hash is `genesis`.
+pub fn verify_read_request(
+	request: &ReadRequest,
+	genesis: &Hash,
+	method: &str,
+	target: &str,
+) -> bool {
+	let message = request.signing_payload(genesis, method, target);
+	verify_signature(request.key_type, &request.key, &message, &request.signature)
+}
+
+/// Whether `signature` is `key`'s over `message`.
+fn verify_signature(
+	key_type: KeyType,
+	key: &[u8; 32],
+	message: &[u8],
+	signature: &[u8; 64],
+) -> bool {
+	match key_type {
 		KeyType::Ed25519 => ed25519_dalek::VerifyingKey::from_bytes(key).is_ok_and(|public| {
 			public
-				.verify_strict(&message, &ed25519_dalek::Signature::from_bytes(&envelope.signature))
+				.verify_strict(message, &ed25519_dalek::Signature::from_bytes(signature))
 				.is_ok()
 		}),
 		KeyType::Sr25519 => {
 			let (Ok(public), Ok(signature)) = (
 				schnorrkel::PublicKey::from_bytes(key),
-				schnorrkel::Signature::from_bytes(&envelope.signature),
+				schnorrkel::Signature::from_bytes(signature),
 			) else {
 				return false;
 			};
-			public.verify_simple(SR25519_CONTEXT, &message, &signature).is_ok()
+			public.verify_simple(SR25519_CONTEXT, message, &signature).is_ok()
 		},
 	}
 }
