@@ -6,14 +6,24 @@
 //! chain accepts each gateway's batch numbers only in sequence, once. So a batch the gateway
 //! submitted twice (it was killed before it learnt of the first, or it resubmitted one that
 //! was slow to finalise) is anchored once and its copy refused.
+//!
+//! Never wedged by one device: the chain refuses a whole batch for one device it may no longer
+//! anchor (moved to another organisation, no longer registered, or anchored further by another
+//! gateway), and batches go in strictly in order, so such a batch would hold back every later
+//! one for ever. Before each submission the batch's devices are checked against the registry
+//! as the latest finalised block left it; a batch that stays unanchored for
+//! [`STUCK_AFTER_BLOCKS`] finalised blocks is checked again against the chain's anchors too.
+//! The readings the chain would refuse are set aside (kept, served with their reason, counted
+//! on `/healthz` and in `gateway_unanchorable_readings_total`), and the batches from that one on,
+//! none of them anchored, close again without them under the same numbers.
 
 use crate::{
-	chain::Chain,
+	chain::{Chain, Lookup},
 	config::Anchoring,
 	error::Error,
 	metrics::Metrics,
 	progress::Progress,
-	store::{BatchRecord, Store},
+	store::{BatchRecord, Store, Unanchorable},
 };
 use iotchain_client::{AnchorBatch, DeviceRange, Wait};
 use std::{
@@ -21,6 +31,21 @@ use std::{
 	sync::{atomic::Ordering, Arc},
 	time::{Duration, Instant},
 };
+
+/// Finalised blocks a submitted batch may go unanchored before the gateway asks the chain
+/// whether each of its devices can be anchored at all (a node query per device). Well above
+/// the few blocks a batch takes under load, and well below `resubmit_after_ms`.
+pub const STUCK_AFTER_BLOCKS: u32 = 10;
+
+/// A batch submitted and not yet seen finalised.
+struct InFlight {
+	submitted: Instant,
+	/// The finalised block when it was submitted, became the batch the chain expects next, or
+	/// was last asked about: it is stuck [`STUCK_AFTER_BLOCKS`] after.
+	checked: u32,
+	/// Its devices' ranges, as submitted.
+	devices: Vec<DeviceRange>,
+}
 
 /// The anchoring task.
 pub struct Anchor {
@@ -31,8 +56,10 @@ pub struct Anchor {
 	progress: Arc<Progress>,
 	/// The batch number the chain expects next, as of the latest finalised block.
 	chain_next: u64,
-	/// Batches submitted and not yet seen finalised, with when.
-	in_flight: BTreeMap<u64, Instant>,
+	/// Batches submitted and not yet seen finalised.
+	in_flight: BTreeMap<u64, InFlight>,
+	/// The latest finalised block seen.
+	finalised_block: u32,
 	/// When batches not yet finalised were closed.
 	closed_at: HashMap<u64, Instant>,
 }
@@ -58,11 +85,7 @@ impl Anchor {
 		if chain_next > position.next_batch {
 			return Err(Error::ForeignStore { anchored: chain_next, closed: position.next_batch });
 		}
-		let finalised_end = match chain_next.checked_sub(1) {
-			Some(last) => store.batch(last)?.map_or(0, |record| record.end),
-			None => 0,
-		};
-		progress.finalised.store(finalised_end, Ordering::Release);
+		progress.finalised.store(finalised_end(&store, chain_next)?, Ordering::Release);
 		metrics.queue_depth.set(progress.unanchored() as i64);
 		let mut anchor = Anchor {
 			chain,
@@ -72,6 +95,7 @@ impl Anchor {
 			progress,
 			chain_next: position.finalised_batches.min(chain_next),
 			in_flight: BTreeMap::new(),
+			finalised_block: 0,
 			closed_at: HashMap::new(),
 		};
 		anchor.learn_finalised(chain_next, 0).await;
@@ -135,14 +159,120 @@ impl Anchor {
 	}
 
 	async fn on_finalised(&mut self, block: u32) {
+		self.finalised_block = block;
 		let Some(client) = self.chain.client() else { return };
 		match client.next_anchor_batch(self.chain.identity().id).await {
 			Ok(next) => self.learn_finalised(next, block).await,
 			Err(error) => {
 				tracing::warn!(%error, "reading the anchored batches failed");
 				self.chain.lost();
+				return;
 			},
 		}
+		let sequence = self.chain_next;
+		let Some(head) = self.in_flight.get_mut(&sequence) else { return };
+		if block >= head.checked.saturating_add(STUCK_AFTER_BLOCKS) {
+			head.checked = block;
+			self.check_stuck_batch().await;
+			return;
+		}
+		// A registry change the block brought (a transfer, say) may have made the batch the
+		// chain expects unanchorable: checked against what the gateway knows, no node query.
+		let devices = head.devices.clone();
+		let refused = self.refused_devices(&devices).await;
+		if !refused.is_empty() {
+			self.set_aside(sequence, &refused).await;
+		}
+	}
+
+	/// The batch the chain expects next was submitted and is still not anchored: asks the
+	/// chain whether each of its devices can be anchored as the batch stands, and sets aside
+	/// the readings it cannot.
+	async fn check_stuck_batch(&mut self) {
+		let sequence = self.chain_next;
+		let Ok(batch) = self.anchor_call(sequence) else { return };
+		let Some(client) = self.chain.client() else { return };
+		let own = self.chain.identity().id;
+		let mut refused = self.refused_devices(&batch.devices).await;
+		for range in &batch.devices {
+			if refused.iter().any(|refusal| refusal.device == range.device) {
+				continue;
+			}
+			// This gateway's own anchor of the range is this batch, anchored in a block
+			// finalised since `chain_next` was read: nothing to set aside.
+			match client.device_anchor(range.device).await {
+				Ok(Some(anchor))
+					if anchor.last_sequence >= range.first && anchor.gateway != own =>
+				{
+					refused.push(Unanchorable {
+						device: range.device,
+						up_to: Some(anchor.last_sequence),
+						reason: format!(
+							"gateway {} anchored this device's readings up to {} first",
+							iotchain_client::to_hex(&anchor.gateway),
+							anchor.last_sequence
+						),
+					});
+				},
+				Ok(_) => {},
+				Err(error) => {
+					tracing::warn!(%error, "reading a device's anchor failed");
+					return;
+				},
+			}
+		}
+		if refused.is_empty() {
+			tracing::warn!(batch = sequence, "batch still not anchored; every device checks out");
+		} else {
+			self.set_aside(sequence, &refused).await;
+		}
+	}
+
+	/// The devices of `batch` the chain would refuse it for, as the registry stood at the
+	/// latest finalised block the gateway saw: no longer registered, or of another
+	/// organisation now. A device the gateway cannot look up now is left to the chain.
+	async fn refused_devices(&self, devices: &[DeviceRange]) -> Vec<Unanchorable> {
+		let org = self.chain.identity().org;
+		let mut refused = Vec::new();
+		for range in devices {
+			let reason = match self.chain.device(&range.device).await {
+				(Lookup::Found, Some(view)) if view.org == org => continue,
+				(Lookup::Found, Some(view)) => {
+					format!("the device moved to organisation {}", view.org)
+				},
+				(Lookup::Unavailable, _) => continue,
+				_ => "the device is no longer registered".to_owned(),
+			};
+			refused.push(Unanchorable { device: range.device, up_to: None, reason });
+		}
+		refused
+	}
+
+	/// Sets aside what `refused` names from batch `from` on, and closes the batches again.
+	async fn set_aside(&mut self, from: u64, refused: &[Unanchorable]) {
+		let store = self.store.clone();
+		let refused = refused.to_vec();
+		let summary =
+			match tokio::task::spawn_blocking(move || store.set_aside(from, &refused)).await {
+				Ok(Ok(summary)) => summary,
+				Ok(Err(error)) => return tracing::error!(%error, "setting readings aside failed"),
+				Err(_) => return tracing::error!("setting readings aside panicked"),
+			};
+		for set in &summary {
+			tracing::warn!(
+				device = %iotchain_client::to_hex(&set.device),
+				first = set.first,
+				last = set.last,
+				readings = set.count,
+				reason = %set.reason,
+				"readings set aside: the chain would refuse to anchor them"
+			);
+			self.metrics.unanchorable.inc_by(set.count);
+			self.progress.set_aside.fetch_add(set.count, Ordering::AcqRel);
+		}
+		self.in_flight.retain(|sequence, _| *sequence < from);
+		self.closed_at.retain(|sequence, _| *sequence < from);
+		self.close_batches().await;
 	}
 
 	/// The chain's finalised state expects batch `next`: batches below it are anchored.
@@ -177,11 +307,13 @@ impl Anchor {
 			}
 		}
 		self.in_flight.retain(|sequence, _| *sequence >= next);
+		// The batch now expected has waited on those before it until here.
+		if let Some(head) = self.in_flight.get_mut(&next) {
+			head.checked = block;
+		}
 		self.chain_next = next;
-		let end = match next.checked_sub(1).map(|last| self.store.batch(last)) {
-			Some(Ok(Some(record))) => record.end,
-			_ => self.progress.finalised.load(Ordering::Acquire),
-		};
+		let end = finalised_end(&self.store, next)
+			.unwrap_or_else(|_| self.progress.finalised.load(Ordering::Acquire));
 		self.progress.finalised.store(end, Ordering::Release);
 		{
 			let mut times = self.progress.accepted_at.lock().expect("not poisoned");
@@ -203,7 +335,7 @@ impl Anchor {
 		if self
 			.in_flight
 			.get(&self.chain_next)
-			.is_some_and(|at| at.elapsed() > resubmit_after)
+			.is_some_and(|batch| batch.submitted.elapsed() > resubmit_after)
 		{
 			tracing::warn!(
 				batch = self.chain_next,
@@ -226,10 +358,18 @@ impl Anchor {
 					return;
 				},
 			};
+			let refused = self.refused_devices(&batch.devices).await;
+			if !refused.is_empty() {
+				// Closed again without them; submitted at the next tick.
+				return self.set_aside(sequence, &refused).await;
+			}
+			let devices = batch.devices.clone();
 			match client.anchor_batch(batch, Wait::InPool).await {
 				Ok(_) => {
 					tracing::debug!(batch = sequence, "submitted");
-					self.in_flight.insert(sequence, Instant::now());
+					let submitted = Instant::now();
+					let checked = self.finalised_block;
+					self.in_flight.insert(sequence, InFlight { submitted, checked, devices });
 				},
 				Err(error) => {
 					tracing::warn!(%error, batch = sequence, "submitting a batch failed");
@@ -267,4 +407,18 @@ impl Anchor {
 				.collect(),
 		})
 	}
+}
+
+/// Where the readings anchored in finalised blocks end, when the chain expects batch `next`:
+/// the end of the batch before it, or, once every closed batch is anchored, the end of what
+/// was closed (readings set aside after the last batch count as done).
+fn finalised_end(store: &Store, next: u64) -> Result<u64, Error> {
+	let position = store.position()?;
+	if next >= position.next_batch {
+		return Ok(position.closed_upto);
+	}
+	Ok(match next.checked_sub(1) {
+		Some(last) => store.batch(last)?.map_or(0, |record| record.end),
+		None => 0,
+	})
 }

@@ -38,6 +38,11 @@ pub struct MqttConfig {
 	/// Devices publish to `{prefix}/{device hex}/messages` and read acknowledgements on
 	/// `{prefix}/{device hex}/acks`.
 	pub topic_prefix: String,
+	/// The broker's `message_size_limit` (`gateway/mosquitto.conf`): the largest payload it
+	/// passes on. The gateway reads MQTT packets up to it (and a topic's worth more), so a
+	/// message the broker passes on is always read and answered (`too-large` when it is over
+	/// the gateway's own limit) and never breaks the connection.
+	pub broker_message_size_limit: usize,
 }
 
 /// Limits, the same on every transport.
@@ -124,6 +129,7 @@ impl Default for MqttConfig {
 			port: 1883,
 			client_id: "iotchain-gateway".into(),
 			topic_prefix: "iotchain/v1/devices".into(),
+			broker_message_size_limit: 64 * 1024,
 		}
 	}
 }

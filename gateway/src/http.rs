@@ -103,6 +103,9 @@ enum HttpError {
 	Read(ReadRefusal),
 	/// A query that is not one the endpoint takes: `400`, `malformed`.
 	MalformedQuery(&'static str),
+	/// A reading the gateway accepted but cannot anchor any more (its device moved to another
+	/// organisation, say): `410`, `unanchorable`, with the reason.
+	Unanchorable(String),
 }
 
 impl From<ReadRefusal> for HttpError {
@@ -166,6 +169,7 @@ impl IntoResponse for HttpError {
 				}
 				return (status, body).into_response();
 			},
+			HttpError::Unanchorable(reason) => (StatusCode::GONE, "unanchorable", reason),
 			HttpError::MalformedQuery(detail) => {
 				(StatusCode::BAD_REQUEST, "malformed", detail.to_owned())
 			},
@@ -383,6 +387,9 @@ async fn proof(
 	if located.relayed {
 		return Err(HttpError::NotAReading);
 	}
+	if let Some(reason) = located.set_aside {
+		return Err(HttpError::Unanchorable(reason));
+	}
 	let subset = match &reader {
 		Reader::Grantee(Level::Subset(level)) => {
 			let envelope =
@@ -401,7 +408,7 @@ async fn proof(
 		_ => None,
 	};
 	state.readers.served(&reader);
-	let Some((batch, leaves)) = located.batch else {
+	let Some((batch, leaves, position)) = located.batch else {
 		return Ok((
 			StatusCode::ACCEPTED,
 			[(header::RETRY_AFTER, RETRY_AFTER_SECONDS)],
@@ -412,7 +419,6 @@ async fn proof(
 		)
 			.into_response());
 	};
-	let position = (located.index - batch.first) as usize;
 	let Some(path) = merkle::inclusion_proof(&leaves, position) else {
 		return Err(HttpError::LostLeaf);
 	};
@@ -481,6 +487,7 @@ async fn healthz(State(state): State<HttpState>) -> Response {
 		"gateway_active": identity.active,
 		"node_connected": connected,
 		"unanchored": state.progress.unanchored(),
+		"unanchorable": state.progress.set_aside.load(std::sync::atomic::Ordering::Acquire),
 		"unrelayed": state.progress.unrelayed(),
 	}))
 	.into_response()

@@ -1,7 +1,8 @@
 //! Prometheus metrics, served at `/metrics`.
 
 use prometheus::{
-	Encoder, Histogram, HistogramOpts, IntCounterVec, IntGauge, Opts, Registry, TextEncoder,
+	Encoder, Histogram, HistogramOpts, IntCounter, IntCounterVec, IntGauge, Opts, Registry,
+	TextEncoder,
 };
 
 /// Everything the gateway counts.
@@ -23,6 +24,8 @@ pub struct Metrics {
 	pub batch_size: Histogram,
 	/// Whether the node is reachable (1) or not (0).
 	pub node_connected: IntGauge,
+	/// Readings set aside because the chain would refuse to anchor them.
+	pub unanchorable: IntCounter,
 	/// Reads served, by who read (device, staff, grantee-full, grantee-subset).
 	pub reads: IntCounterVec,
 	/// Reads refused, by reason.
@@ -76,6 +79,11 @@ impl Metrics {
 		let node_connected =
 			IntGauge::new("gateway_node_connected", "Whether the node is reachable")
 				.expect("valid metric");
+		let unanchorable = IntCounter::new(
+			"gateway_unanchorable_readings_total",
+			"Readings set aside because the chain would refuse to anchor them",
+		)
+		.expect("valid metric");
 		let reads = IntCounterVec::new(
 			Opts::new("gateway_reads_total", "Reads served, by who read"),
 			&["reader"],
@@ -95,6 +103,7 @@ impl Metrics {
 			Box::new(anchor_latency.clone()),
 			Box::new(batch_size.clone()),
 			Box::new(node_connected.clone()),
+			Box::new(unanchorable.clone()),
 			Box::new(reads.clone()),
 			Box::new(reads_refused.clone()),
 		] {
@@ -110,6 +119,7 @@ impl Metrics {
 			anchor_latency,
 			batch_size,
 			node_connected,
+			unanchorable,
 			reads,
 			reads_refused,
 		}

@@ -8,6 +8,10 @@
 //!   only then acknowledges the publish to the broker (manual acks). A message the gateway has
 //!   not stored is therefore never acknowledged: if the gateway dies, the broker still holds it
 //!   for the gateway's persistent session.
+//! - Oversized messages: the gateway reads packets up to the broker's `message_size_limit` (and
+//!   a topic's worth more), above its own envelope limit, so a message over the gateway's limit
+//!   is read, answered `too-large` and acknowledged, not left to break the connection and come
+//!   back from the broker on every reconnection.
 //! - Back-pressure: while the gateway is overloaded or cannot reach the chain it withholds the
 //!   acknowledgement and retries the message itself; with every in-flight slot taken it stops
 //!   reading from the broker, which queues for it.
@@ -27,6 +31,8 @@ use tokio::sync::Semaphore;
 const IN_FLIGHT: usize = 8192;
 /// How long a withheld message waits before it is tried again.
 const RETRY_DELAY: Duration = Duration::from_millis(500);
+/// Room in a packet for its topic and header, above the payload.
+const PACKET_OVERHEAD: usize = 1024;
 
 /// The device a message topic names, if it is one of ours.
 pub fn topic_device(prefix: &str, topic: &str) -> Option<DeviceId> {
@@ -50,7 +56,10 @@ pub async fn run(
 		// The broker keeps the subscription and queues messages while the gateway is away.
 		.set_clean_session(false)
 		.set_manual_acks(true)
-		.set_max_packet_size(max_envelope_bytes + 1024, 64 * 1024)
+		.set_max_packet_size(
+			config.broker_message_size_limit.max(max_envelope_bytes) + PACKET_OVERHEAD,
+			64 * 1024,
+		)
 		.set_inflight(1024)
 		.set_request_channel_capacity(IN_FLIGHT * 2);
 	let (client, mut events) = AsyncClient::new(options, IN_FLIGHT * 2);

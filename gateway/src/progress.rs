@@ -33,6 +33,8 @@ pub struct Progress {
 	pub relay_accepted: AtomicU64,
 	/// Logins and update reports whose outcome on chain is recorded.
 	pub relay_done: AtomicU64,
+	/// Readings set aside because the chain would refuse to anchor them.
+	pub set_aside: AtomicU64,
 }
 
 impl Progress {
@@ -47,6 +49,7 @@ impl Progress {
 			accepted_at: Mutex::new(VecDeque::new()),
 			relay_accepted: AtomicU64::new(position.relay_next),
 			relay_done: AtomicU64::new(position.relay_done),
+			set_aside: AtomicU64::new(position.set_aside),
 		})
 	}
 

@@ -12,6 +12,9 @@
 //! - `last_sequence`: the last sequence number accepted from each device.
 //! - `batches`: each closed batch: its log range, root, leaf count, time range, and the block
 //!   that finalised its anchor once known. `batch_starts` maps a batch's first index to it.
+//! - `set_aside`: readings that can no longer be anchored as they stand (their device moved to
+//!   another organisation, say), by log index, with the reason: kept in the log, served with
+//!   that reason, left out of every batch.
 //! - `relay`: accepted logins and update reports, in acceptance order, until the chain's
 //!   outcome for each is recorded in `outcomes` ((device, sequence) → the outcome's JSON).
 //! - `meta`: the next log index, the end of the last closed batch, the next batch's number,
@@ -35,6 +38,7 @@ const BATCH_STARTS: TableDefinition<u64, u64> = TableDefinition::new("batch_star
 const META: TableDefinition<&str, u64> = TableDefinition::new("meta");
 const RELAY: TableDefinition<u64, &[u8]> = TableDefinition::new("relay");
 const OUTCOMES: TableDefinition<&[u8], &[u8]> = TableDefinition::new("outcomes");
+const SET_ASIDE: TableDefinition<u64, &str> = TableDefinition::new("set_aside");
 
 /// Marks a `by_device` entry as an index into `relay` rather than `log`.
 const RELAY_FLAG: u64 = 1 << 63;
@@ -45,6 +49,7 @@ const NEXT_BATCH: &str = "next_batch";
 const FINALISED_BATCHES: &str = "finalised_batches";
 const RELAY_NEXT: &str = "relay_next";
 const RELAY_DONE: &str = "relay_done";
+const SET_ASIDE_COUNT: &str = "set_aside";
 
 /// A store failure: the disk, or a database the gateway did not write.
 #[derive(Debug, thiserror::Error)]
@@ -96,12 +101,14 @@ pub struct Range {
 	pub last: u64,
 }
 
-/// A closed batch: log indices `first..end`, and what is anchored of it.
+/// A closed batch: log indices `first..end` (less those set aside), and what is anchored of it.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct BatchRecord {
 	pub sequence: u64,
 	pub first: u64,
 	pub end: u64,
+	/// Its leaves: the readings of `first..end` not set aside.
+	pub leaves: u32,
 	pub root: Hash,
 	pub first_timestamp_ms: u64,
 	pub last_timestamp_ms: u64,
@@ -111,30 +118,40 @@ pub struct BatchRecord {
 
 impl BatchRecord {
 	pub fn leaf_count(&self) -> u32 {
-		// Batches are bounded far below u32::MAX leaves.
-		(self.end - self.first) as u32
+		self.leaves
 	}
 
 	fn encode(&self) -> Vec<u8> {
-		let mut bytes = Vec::with_capacity(8 * 5 + 32 + 4);
+		let mut bytes = Vec::with_capacity(8 * 4 + 32 + 4 + 4);
 		for field in [self.first, self.end, self.first_timestamp_ms, self.last_timestamp_ms] {
 			bytes.extend_from_slice(&field.to_le_bytes());
 		}
 		bytes.extend_from_slice(&self.root);
 		bytes.extend_from_slice(&self.finalised_in.map_or(u32::MAX, |b| b).to_le_bytes());
+		bytes.extend_from_slice(&self.leaves.to_le_bytes());
 		bytes
 	}
 
+	/// Reads a record; one written before readings could be set aside has no leaf count, and
+	/// every reading of its range is a leaf.
 	fn decode(sequence: u64, bytes: &[u8]) -> Result<Self> {
-		if bytes.len() != 8 * 4 + 32 + 4 {
+		const BEFORE_SET_ASIDE: usize = 8 * 4 + 32 + 4;
+		if bytes.len() != BEFORE_SET_ASIDE && bytes.len() != BEFORE_SET_ASIDE + 4 {
 			return Err(StoreError(format!("batch {sequence}'s record is corrupt")));
 		}
 		let u64_at = |i: usize| u64::from_le_bytes(bytes[i * 8..i * 8 + 8].try_into().unwrap());
 		let block = u32::from_le_bytes(bytes[64..68].try_into().unwrap());
+		let (first, end) = (u64_at(0), u64_at(1));
+		let leaves = match bytes.get(BEFORE_SET_ASIDE..) {
+			Some(count) if count.len() == 4 => u32::from_le_bytes(count.try_into().unwrap()),
+			// Batches are bounded far below u32::MAX leaves.
+			_ => (end - first) as u32,
+		};
 		Ok(BatchRecord {
 			sequence,
-			first: u64_at(0),
-			end: u64_at(1),
+			first,
+			end,
+			leaves,
 			first_timestamp_ms: u64_at(2),
 			last_timestamp_ms: u64_at(3),
 			root: bytes[32..64].try_into().unwrap(),
@@ -147,6 +164,8 @@ impl BatchRecord {
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct BatchContents {
 	pub leaves: Vec<Hash>,
+	/// The log index of each leaf.
+	pub indices: Vec<u64>,
 	pub ranges: Vec<Range>,
 	pub first_timestamp_ms: u64,
 	pub last_timestamp_ms: u64,
@@ -167,6 +186,27 @@ pub struct Position {
 	pub relay_next: u64,
 	/// Relayed messages below this index have their outcome recorded.
 	pub relay_done: u64,
+	/// Readings set aside: they can no longer be anchored as they stand.
+	pub set_aside: u64,
+}
+
+/// Readings of one device set aside by [`Store::set_aside`].
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct SetAside {
+	pub device: DeviceId,
+	pub first: u64,
+	pub last: u64,
+	pub count: u64,
+	pub reason: String,
+}
+
+/// Readings of `device` that cannot be anchored any more, for `reason`: all of them, or those
+/// numbered up to `up_to`.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Unanchorable {
+	pub device: DeviceId,
+	pub up_to: Option<u64>,
+	pub reason: String,
 }
 
 /// A reading with what places it in its batch, for a proof.
@@ -175,8 +215,11 @@ pub struct Located {
 	pub relayed: bool,
 	pub wire: Vec<u8>,
 	pub index: u64,
-	/// Its batch and the batch's leaves, once the batch is closed.
-	pub batch: Option<(BatchRecord, Vec<Hash>)>,
+	/// Why the reading cannot be anchored, if it was set aside.
+	pub set_aside: Option<String>,
+	/// Its batch, the batch's leaves and its own position among them, once the batch is
+	/// closed.
+	pub batch: Option<(BatchRecord, Vec<Hash>, usize)>,
 }
 
 fn device_key(device: &DeviceId, sequence: u64) -> [u8; 40] {
@@ -207,6 +250,7 @@ impl Store {
 			tx.open_table(META)?;
 			tx.open_table(RELAY)?;
 			tx.open_table(OUTCOMES)?;
+			tx.open_table(SET_ASIDE)?;
 		}
 		tx.commit()?;
 		Ok(Store { db })
@@ -224,6 +268,7 @@ impl Store {
 			finalised_batches: get(FINALISED_BATCHES)?,
 			relay_next: get(RELAY_NEXT)?,
 			relay_done: get(RELAY_DONE)?,
+			set_aside: get(SET_ASIDE_COUNT)?,
 		};
 		Ok(position)
 	}
@@ -298,11 +343,12 @@ impl Store {
 	}
 
 	/// Closes the next batch: the readings after the last closed batch, up to `max_leaves`
-	/// readings of at most `max_devices` devices. Stored before it is submitted, so after a
-	/// restart the same batch is submitted again, never another one under its number.
+	/// readings of at most `max_devices` devices, less those set aside. Stored before it is
+	/// submitted, so after a restart the same batch is submitted again, never another one
+	/// under its number. Readings that are all set aside close no batch: they are passed over.
 	pub fn close_batch(&self, max_leaves: u32, max_devices: u32) -> Result<Option<BatchRecord>> {
 		let tx = self.db.begin_write()?;
-		let record;
+		let mut record = None;
 		{
 			let mut meta = tx.open_table(META)?;
 			let get = |meta: &redb::Table<&str, u64>, key: &str| -> Result<u64> {
@@ -314,36 +360,109 @@ impl Store {
 				return Ok(None);
 			}
 			let log = tx.open_table(LOG)?;
+			let aside = set_aside_in(&tx.open_table(SET_ASIDE)?, closed_upto, next_index)?;
 			let mut devices = std::collections::HashSet::new();
-			let mut end = closed_upto;
+			let (mut end, mut leaves) = (closed_upto, 0u32);
 			for entry in log.range(closed_upto..next_index)? {
-				let (_, wire) = entry?;
+				let (index, wire) = entry?;
+				let index = index.value();
+				if aside.contains(&index) {
+					end = index + 1;
+					continue;
+				}
 				let device = device_of(wire.value())?;
-				if end - closed_upto == u64::from(max_leaves)
+				if leaves == max_leaves
 					|| (!devices.contains(&device) && devices.len() == max_devices as usize)
 				{
 					break;
 				}
 				devices.insert(device);
-				end += 1;
+				(end, leaves) = (index + 1, leaves + 1);
 			}
-			let contents = contents(&log, closed_upto, end)?;
-			record = BatchRecord {
-				sequence,
-				first: closed_upto,
-				end,
-				root: merkle::root(&contents.leaves),
-				first_timestamp_ms: contents.first_timestamp_ms,
-				last_timestamp_ms: contents.last_timestamp_ms,
-				finalised_in: None,
-			};
-			tx.open_table(BATCHES)?.insert(sequence, record.encode().as_slice())?;
-			tx.open_table(BATCH_STARTS)?.insert(closed_upto, sequence)?;
+			if leaves > 0 {
+				let contents = contents(&log, &aside, closed_upto, end)?;
+				let closed = BatchRecord {
+					sequence,
+					first: closed_upto,
+					end,
+					leaves,
+					root: merkle::root(&contents.leaves),
+					first_timestamp_ms: contents.first_timestamp_ms,
+					last_timestamp_ms: contents.last_timestamp_ms,
+					finalised_in: None,
+				};
+				tx.open_table(BATCHES)?.insert(sequence, closed.encode().as_slice())?;
+				tx.open_table(BATCH_STARTS)?.insert(closed_upto, sequence)?;
+				meta.insert(NEXT_BATCH, sequence + 1)?;
+				record = Some(closed);
+			}
 			meta.insert(CLOSED_UPTO, end)?;
-			meta.insert(NEXT_BATCH, sequence + 1)?;
 		}
 		tx.commit()?;
-		Ok(Some(record))
+		Ok(record)
+	}
+
+	/// Sets aside every reading from batch `from` on (closed or not) that `unanchorable`
+	/// names, and reopens the batches from `from` on, which were never anchored: the next
+	/// [`Store::close_batch`] closes them again without those readings, under the same
+	/// numbers. Refused for a batch known anchored. Returns what was set aside, per device.
+	pub fn set_aside(&self, from: u64, unanchorable: &[Unanchorable]) -> Result<Vec<SetAside>> {
+		let tx = self.db.begin_write()?;
+		let mut summary: BTreeMap<DeviceId, SetAside> = BTreeMap::new();
+		{
+			let mut meta = tx.open_table(META)?;
+			let get = |meta: &redb::Table<&str, u64>, key: &str| -> Result<u64> {
+				Ok(meta.get(key)?.map_or(0, |v| v.value()))
+			};
+			if from < get(&meta, FINALISED_BATCHES)? {
+				return Err(StoreError(format!("batch {from} is anchored: it cannot change")));
+			}
+			let mut batches = tx.open_table(BATCHES)?;
+			let Some(record) = batches.get(from)?.map(|v| v.value().to_vec()) else {
+				return Err(StoreError(format!("batch {from} is not closed")));
+			};
+			let first = BatchRecord::decode(from, &record)?.first;
+			let (next_index, next_batch) = (get(&meta, NEXT_INDEX)?, get(&meta, NEXT_BATCH)?);
+			let log = tx.open_table(LOG)?;
+			let mut aside = tx.open_table(SET_ASIDE)?;
+			let already = set_aside_in(&aside, first, next_index)?;
+			for entry in log.range(first..next_index)? {
+				let (index, wire) = entry?;
+				let index = index.value();
+				if already.contains(&index) {
+					continue;
+				}
+				let (device, sequence) = (device_of(wire.value())?, sequence_of(wire.value())?);
+				let Some(rule) = unanchorable.iter().find(|rule| {
+					rule.device == device && rule.up_to.is_none_or(|up_to| sequence <= up_to)
+				}) else {
+					continue;
+				};
+				aside.insert(index, rule.reason.as_str())?;
+				let entry = summary.entry(device).or_insert_with(|| SetAside {
+					device,
+					first: sequence,
+					last: sequence,
+					count: 0,
+					reason: rule.reason.clone(),
+				});
+				(entry.first, entry.last) = (entry.first.min(sequence), entry.last.max(sequence));
+				entry.count += 1;
+			}
+			let mut starts = tx.open_table(BATCH_STARTS)?;
+			for sequence in from..next_batch {
+				if let Some(record) = batches.remove(sequence)? {
+					starts.remove(BatchRecord::decode(sequence, record.value())?.first)?;
+				}
+			}
+			let count: u64 = summary.values().map(|set| set.count).sum();
+			let total = get(&meta, SET_ASIDE_COUNT)? + count;
+			meta.insert(SET_ASIDE_COUNT, total)?;
+			meta.insert(CLOSED_UPTO, first)?;
+			meta.insert(NEXT_BATCH, from)?;
+		}
+		tx.commit()?;
+		Ok(summary.into_values().collect())
 	}
 
 	/// Batch `sequence`, if closed.
@@ -357,7 +476,8 @@ impl Store {
 	/// The readings of a closed batch: leaf hashes, device ranges, time range.
 	pub fn batch_contents(&self, record: &BatchRecord) -> Result<BatchContents> {
 		let tx = self.db.begin_read()?;
-		contents(&tx.open_table(LOG)?, record.first, record.end)
+		let aside = set_aside_in(&tx.open_table(SET_ASIDE)?, record.first, record.end)?;
+		contents(&tx.open_table(LOG)?, &aside, record.first, record.end)
 	}
 
 	/// Records that batches below `upto` are anchored in finalised blocks, the ones not yet
@@ -395,7 +515,13 @@ impl Store {
 		let index = index.value();
 		if index & RELAY_FLAG != 0 {
 			let wire = tx.open_table(RELAY)?.get(index & !RELAY_FLAG)?.map(|v| v.value().to_vec());
-			return Ok(wire.map(|wire| Located { relayed: true, wire, index, batch: None }));
+			return Ok(wire.map(|wire| Located {
+				relayed: true,
+				wire,
+				index,
+				set_aside: None,
+				batch: None,
+			}));
 		}
 		let log = tx.open_table(LOG)?;
 		let Some(wire) = log.get(index)?.map(|v| v.value().to_vec()) else {
@@ -414,14 +540,23 @@ impl Store {
 			},
 			None => None,
 		};
+		let aside_table = tx.open_table(SET_ASIDE)?;
+		if let Some(reason) = aside_table.get(index)? {
+			let set_aside = Some(reason.value().to_owned());
+			return Ok(Some(Located { relayed: false, wire, index, set_aside, batch: None }));
+		}
 		let batch = match batch {
 			Some(record) => {
-				let leaves = contents(&log, record.first, record.end)?.leaves;
-				Some((record, leaves))
+				let aside = set_aside_in(&aside_table, record.first, record.end)?;
+				let contents = contents(&log, &aside, record.first, record.end)?;
+				let position = contents.indices.binary_search(&index).map_err(|_| {
+					StoreError(format!("log entry {index} is missing from its batch"))
+				})?;
+				Some((record, contents.leaves, position))
 			},
 			None => None,
 		};
-		Ok(Some(Located { relayed: false, wire, index, batch }))
+		Ok(Some(Located { relayed: false, wire, index, set_aside: None, batch }))
 	}
 
 	/// Up to `limit` relayed messages whose outcome is not recorded yet, oldest first, with
@@ -475,16 +610,45 @@ fn device_of(wire: &[u8]) -> Result<DeviceId> {
 		.ok_or_else(|| StoreError("a stored envelope is corrupt".into()))
 }
 
+/// The sequence number in a stored envelope's header.
+fn sequence_of(wire: &[u8]) -> Result<u64> {
+	wire.get(34..42)
+		.and_then(|bytes| bytes.try_into().ok())
+		.map(u64::from_le_bytes)
+		.ok_or_else(|| StoreError("a stored envelope is corrupt".into()))
+}
+
+/// The log indices in `first..end` that are set aside.
+fn set_aside_in(
+	table: &impl ReadableTable<u64, &'static str>,
+	first: u64,
+	end: u64,
+) -> Result<std::collections::HashSet<u64>> {
+	let mut indices = std::collections::HashSet::new();
+	for entry in table.range(first..end)? {
+		indices.insert(entry?.0.value());
+	}
+	Ok(indices)
+}
+
+/// The leaves of log indices `first..end` but those `aside`, with their device ranges and
+/// time range.
 fn contents(
 	log: &impl ReadableTable<u64, &'static [u8]>,
+	aside: &std::collections::HashSet<u64>,
 	first: u64,
 	end: u64,
 ) -> Result<BatchContents> {
 	let mut leaves = Vec::with_capacity((end - first) as usize);
+	let mut indices = Vec::with_capacity((end - first) as usize);
 	let mut ranges: BTreeMap<DeviceId, (u64, u64)> = BTreeMap::new();
 	let (mut earliest, mut latest) = (u64::MAX, 0);
 	for entry in log.range(first..end)? {
-		let (_, wire) = entry?;
+		let (index, wire) = entry?;
+		if aside.contains(&index.value()) {
+			continue;
+		}
+		indices.push(index.value());
 		let wire = wire.value();
 		let envelope = Envelope::decode(wire, u32::MAX)
 			.map_err(|error| StoreError(format!("a stored envelope does not decode: {error}")))?;
@@ -497,6 +661,7 @@ fn contents(
 	}
 	Ok(BatchContents {
 		leaves,
+		indices,
 		ranges: ranges
 			.into_iter()
 			.map(|(device, (first, last))| Range { device, first, last })
@@ -560,9 +725,9 @@ mod tests {
 		// Proofs: a reading knows its batch and the batch's leaves.
 		let located = store.locate(&[1; 32], 2).unwrap().unwrap();
 		assert_eq!(located.index, 2);
-		let (record, leaves) = located.batch.unwrap();
+		let (record, leaves, position) = located.batch.unwrap();
 		assert_eq!(record.sequence, 0);
-		assert_eq!(leaves.len(), 3);
+		assert_eq!((leaves.len(), position), (3, 2));
 		assert_eq!(store.locate(&[1; 32], 3).unwrap().map(|l| l.index), None);
 		assert_eq!(store.stored(&[3; 32], 7).unwrap(), Some(reading(3, 7).wire));
 	}
@@ -586,6 +751,82 @@ mod tests {
 		assert_eq!(store.outcome(&[4; 32], 1).unwrap(), Some(b"{}".to_vec()));
 		// Only the reading is a leaf.
 		assert_eq!(store.close_batch(10, 10).unwrap().unwrap().leaf_count(), 1);
+	}
+
+	#[test]
+	fn readings_set_aside_leave_their_batches_which_close_again_under_the_same_numbers() {
+		let dir = tempfile::tempdir().unwrap();
+		let store = Store::open(dir.path()).unwrap();
+		let readings = [reading(1, 1), reading(2, 1), reading(1, 2), reading(2, 2), reading(1, 3)];
+		store.append(&readings).unwrap();
+		let first = store.close_batch(2, 10).unwrap().unwrap();
+		let second = store.close_batch(10, 10).unwrap().unwrap();
+		assert_eq!((first.sequence, second.sequence), (0, 1));
+		store.append(&[reading(1, 4), reading(2, 3)]).unwrap();
+
+		// Device 1 moved to another organisation: its readings up to 3 cannot be anchored.
+		let moved = Unanchorable { device: [1; 32], up_to: Some(3), reason: "moved".into() };
+		let summary = store.set_aside(0, &[moved]).unwrap();
+		assert_eq!(
+			summary,
+			vec![SetAside { device: [1; 32], first: 1, last: 3, count: 3, reason: "moved".into() }]
+		);
+		let position = store.position().unwrap();
+		assert_eq!((position.next_batch, position.closed_upto, position.set_aside), (0, 0, 3));
+		// Batch 0 closes again over what is left: device 2's, and device 1's fourth.
+		let reformed = store.close_batch(100, 10).unwrap().unwrap();
+		assert_eq!((reformed.sequence, reformed.leaf_count()), (0, 4));
+		let contents = store.batch_contents(&reformed).unwrap();
+		assert_eq!(
+			contents.ranges,
+			vec![
+				Range { device: [1; 32], first: 4, last: 4 },
+				Range { device: [2; 32], first: 1, last: 3 }
+			]
+		);
+		assert_eq!(reformed.root, merkle::root(&contents.leaves));
+		assert_eq!(contents.indices, vec![1, 3, 5, 6]);
+		// A reading set aside says why; one left in knows its place among the leaves.
+		let aside = store.locate(&[1; 32], 2).unwrap().unwrap();
+		assert_eq!((aside.set_aside.as_deref(), aside.batch.is_none()), (Some("moved"), true));
+		let kept = store.locate(&[2; 32], 2).unwrap().unwrap();
+		let (record, leaves, position) = kept.batch.unwrap();
+		assert_eq!((record.sequence, position), (0, 1));
+		assert_eq!(leaves[position], merkle::leaf_hash(&reading(2, 2).wire));
+		assert_eq!(store.close_batch(100, 10).unwrap(), None);
+
+		// An anchored batch never changes.
+		store.mark_finalised(1, 9).unwrap();
+		let late = Unanchorable { device: [2; 32], up_to: None, reason: "late".into() };
+		assert!(store.set_aside(0, std::slice::from_ref(&late)).is_err());
+
+		// Readings that are all set aside close no batch and are passed over.
+		store.append(&[reading(3, 1), reading(3, 2)]).unwrap();
+		let lone = store.close_batch(100, 10).unwrap().unwrap();
+		let gone = Unanchorable { device: [3; 32], up_to: None, reason: "revoked".into() };
+		assert_eq!(store.set_aside(lone.sequence, &[gone]).unwrap()[0].count, 2);
+		assert_eq!(store.close_batch(100, 10).unwrap(), None);
+		let position = store.position().unwrap();
+		assert_eq!((position.closed_upto, position.next_index, position.next_batch), (9, 9, 1));
+	}
+
+	#[test]
+	fn a_batch_record_written_before_readings_could_be_set_aside_still_reads() {
+		let record = BatchRecord {
+			sequence: 3,
+			first: 10,
+			end: 15,
+			leaves: 5,
+			root: [7; 32],
+			first_timestamp_ms: 1,
+			last_timestamp_ms: 2,
+			finalised_in: Some(4),
+		};
+		let bytes = record.encode();
+		assert_eq!(BatchRecord::decode(3, &bytes).unwrap(), record);
+		// The earlier form: the same fields without the leaf count.
+		assert_eq!(BatchRecord::decode(3, &bytes[..bytes.len() - 4]).unwrap(), record);
+		assert!(BatchRecord::decode(3, &bytes[..10]).is_err());
 	}
 
 	#[test]

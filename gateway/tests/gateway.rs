@@ -765,3 +765,131 @@ async fn readings_are_served_only_to_the_devices_readers_at_their_level() {
 		assert!(metrics.contains(line), "{line} in\n{metrics}");
 	}
 }
+
+/// A device moves to another organisation while its readings wait to be anchored: the chain
+/// would refuse any batch naming it, so the gateway sets those readings aside (kept, each
+/// answered with its reason), anchors everyone else's, and goes on anchoring.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_device_transferred_mid_stream_never_wedges_the_gateway() {
+	use iotchain_client::Client;
+	let node = DevNode::start();
+	let broker = Broker::start();
+	let mut setup = setup(&node, "transfer", 5).await;
+	let dir = tempfile::tempdir().unwrap();
+	let gateway =
+		Gateway::start(GATEWAY_BINARY, &node.ws_url(), broker.port, &dir.path().join("gw"), &[]);
+	let genesis = setup.genesis;
+	let rounds = |devices: &mut [SimDevice], count: usize| -> Vec<Vec<u8>> {
+		let mut wires = Vec::new();
+		for _ in 0..count {
+			wires.extend(devices.iter_mut().map(|device| device.reading(&genesis)));
+		}
+		wires
+	};
+	// Readings 1–3 of every device are anchored.
+	let first = rounds(&mut setup.devices, 3);
+	all_accepted("1–3", &simulate::send_http(&gateway.base(), first, 15, 1).await.unwrap().0);
+	gateway.wait_anchored(Duration::from_secs(60)).await;
+
+	// Readings 4–6 are stored; the gateway is frozen before it anchors them, and the first
+	// device moves to the rival organisation meanwhile.
+	let second = rounds(&mut setup.devices, 3);
+	all_accepted("4–6", &simulate::send_http(&gateway.base(), second, 15, 1).await.unwrap().0);
+	gateway.pause();
+	let moved = setup.devices[0].id;
+	let charlie = connect(&node.ws_url(), "//Charlie").await;
+	let rival = charlie.signer_organisation().await.unwrap();
+	setup.bob.offer_transfer(moved, rival, Wait::Finalised).await.expect("offer");
+	charlie.accept_transfer(moved, None, Wait::Finalised).await.expect("accept");
+	gateway.resume();
+	gateway.wait_anchored(Duration::from_secs(90)).await;
+
+	// Everyone else's readings 4–6 are anchored.
+	for device in &setup.devices[1..] {
+		let anchor = setup.bob.device_anchor(device.id).await.unwrap().expect("anchored");
+		assert_eq!(anchor.last_sequence, 6);
+	}
+	// Each of the moved device's is either anchored (when its batch beat the transfer) or set
+	// aside, and served with its reason to the device's readers.
+	let anchored = setup.bob.device_anchor(moved).await.unwrap().expect("anchored").last_sequence;
+	let health = gateway.health().await;
+	let device_itself = Client::connect(&node.ws_url())
+		.await
+		.unwrap()
+		.with_signer(setup.devices[0].key.clone());
+	if anchored == 6 {
+		assert_eq!(health["unanchorable"], 0, "{health}");
+	} else {
+		assert_eq!(anchored, 3, "the moved device's later readings were anchored in part");
+		assert_eq!(health["unanchorable"], 3, "{health}");
+		for sequence in 4..=6 {
+			let (status, body) = gateway.proof(&device_itself, &moved, sequence).await;
+			assert_eq!((status, body["error"].as_str()), (410, Some("unanchorable")), "{body}");
+			assert!(body["detail"].as_str().unwrap().contains("moved to organisation"), "{body}");
+		}
+		let metrics = gateway.metrics().await;
+		assert!(metrics.contains("gateway_unanchorable_readings_total 3"), "{metrics}");
+	}
+
+	// The gateway goes on anchoring; the moved device is now another organisation's.
+	let third = rounds(&mut setup.devices[1..], 1);
+	all_accepted("7", &simulate::send_http(&gateway.base(), third, 15, 1).await.unwrap().0);
+	let foreign = setup.devices[0].reading(&genesis);
+	assert_eq!(reason(&send_one(&gateway, foreign).await), "other-organisation");
+	gateway.wait_anchored(Duration::from_secs(60)).await;
+	for device in &setup.devices[1..] {
+		let anchor = setup.bob.device_anchor(device.id).await.unwrap().expect("anchored");
+		assert_eq!(anchor.last_sequence, 7);
+	}
+	for (device, sequence) in [(setup.devices[1].id, 5), (setup.devices[4].id, 7)] {
+		let (status, body) = gateway.proof(&setup.bob, &device, sequence).await;
+		assert_eq!(status, 200, "{body}");
+		let proof: ReadingProof = serde_json::from_value(body).unwrap();
+		setup
+			.bob
+			.verify_reading(&proof)
+			.await
+			.expect("a reading of a re-formed batch verifies");
+	}
+}
+
+/// One publish over the gateway's size limit on a device's topic is read, refused `too-large`
+/// and acknowledged: it does not break the gateway's MQTT connection (and so come back from the
+/// broker on every reconnection), and other devices' messages keep flowing.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_oversized_mqtt_publish_is_refused_and_intake_goes_on() {
+	let node = DevNode::start();
+	let broker = Broker::start();
+	let mut setup = setup(&node, "poison", 5).await;
+	let dir = tempfile::tempdir().unwrap();
+	let gateway =
+		Gateway::start(GATEWAY_BINARY, &node.ws_url(), broker.port, &dir.path().join("gw"), &[]);
+	let genesis = setup.genesis;
+	let within = Duration::from_secs(20);
+	// 20,000 bytes of payload: over the gateway's 16 KiB, under the broker's 64 KiB.
+	let poison = setup.devices[0].sign(&genesis, Kind::Telemetry, vec![7; 20_000]).encode();
+	let poisoned = vec![(setup.devices[0].id, poison)];
+	let acks = tokio::time::timeout(
+		within,
+		simulate::send_mqtt("127.0.0.1", broker.port, PREFIX, poisoned, 1),
+	)
+	.await
+	.expect("the oversized publish is answered")
+	.unwrap();
+	assert_eq!(reason(&acks[0]), "too-large");
+	// Four honest devices' readings are acknowledged at once after it.
+	let honest: Vec<_> = setup.devices[1..]
+		.iter_mut()
+		.map(|device| (device.id, device.reading(&genesis)))
+		.collect();
+	let acks = tokio::time::timeout(
+		within,
+		simulate::send_mqtt("127.0.0.1", broker.port, PREFIX, honest, 2),
+	)
+	.await
+	.expect("honest devices are answered in time")
+	.unwrap();
+	all_accepted("after the oversized publish", &acks);
+	let log = gateway.log_tail();
+	assert!(!log.contains("reconnecting"), "the MQTT connection broke:\n{log}");
+}

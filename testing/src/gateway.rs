@@ -51,7 +51,7 @@ impl Drop for Broker {
 fn mosquitto_config(port: u16) -> String {
 	format!(
 		"listener {port} 127.0.0.1\nallow_anonymous true\nmax_inflight_messages 0\n\
-		 max_queued_messages 1000000\npersistence false\n"
+		 message_size_limit 65536\nmax_queued_messages 1000000\npersistence false\n"
 	)
 }
 
@@ -143,6 +143,25 @@ impl Gateway {
 		self.process.wait().expect("reap the gateway");
 		self.process = Self::spawn(&self.binary, &self.args, &self.log);
 		wait_for_port(self.http_port, "the restarted gateway");
+	}
+
+	/// Freezes the gateway (SIGSTOP): it holds what it stored and does nothing until
+	/// [`Gateway::resume`].
+	pub fn pause(&self) {
+		self.signal("-STOP");
+	}
+
+	/// Lets a paused gateway go on (SIGCONT).
+	pub fn resume(&self) {
+		self.signal("-CONT");
+	}
+
+	fn signal(&self, signal: &str) {
+		let status = Command::new("kill")
+			.args([signal, &self.process.id().to_string()])
+			.status()
+			.expect("kill runs");
+		assert!(status.success(), "kill {signal} the gateway");
 	}
 
 	pub async fn health(&self) -> Value {
