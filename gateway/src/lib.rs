@@ -121,6 +121,7 @@ async fn start(config: &Config) -> Result<axum::Router, Error> {
 		hub: outcomes.clone(),
 		progress: progress.clone(),
 		waiting: relay_waiting,
+		whole_refusals: Default::default(),
 	}
 	.start();
 	if config.mqtt.enabled {

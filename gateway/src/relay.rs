@@ -8,13 +8,20 @@
 //!   records each message's outcome: `recorded` with the chain's event, or `refused` with the
 //!   chain's error for that item (and its name, `Pallet::Error`, read from the metadata).
 //! - Outcomes reach devices through the [`OutcomeHub`] ([`crate::outcomes`]).
+//! - A batch call is feeless only while every item concerns a device the gateway serves, so
+//!   one device unassigned or suspended since its message was accepted would have the pool
+//!   refuse the whole call. Before each round, messages of devices the gateway no longer
+//!   serves (as the latest finalised block says) are set apart with their own outcome
+//!   (`not-assigned`, `device-not-active`, `unknown-device`); a call still refused whole (the
+//!   change is not finalised yet) is tried again after the next finalised block, up to
+//!   [`WHOLE_REFUSAL_RETRIES`] times, before its items are recorded refused.
 //! - At least once: if the gateway stops after a batch is included but before the outcome is
 //!   recorded, it submits the batch again, and the chain refuses the repeats (a login's nonce
 //!   is accepted once per pair, a report of the installed release again is a downgrade); the
 //!   outcome recorded is then the refusal.
 
 use crate::{
-	chain::Chain,
+	chain::{Chain, Lookup},
 	outcomes::OutcomeHub,
 	payload::{decode_login, decode_report},
 	progress::Progress,
@@ -28,7 +35,10 @@ use iotchain_gateway_protocol::envelope::{DeviceId, Envelope, Kind};
 use serde_json::{json, Value};
 use std::{
 	collections::HashMap,
-	sync::{atomic::Ordering, Arc},
+	sync::{
+		atomic::{AtomicU32, Ordering},
+		Arc,
+	},
 	time::Duration,
 };
 use tokio::sync::Notify;
@@ -39,6 +49,10 @@ const ROUND: usize = 1024;
 const PER_EXTRINSIC: usize = 64;
 /// How long the relay waits for more messages before a round, and between retries.
 const PAUSE: Duration = Duration::from_millis(500);
+/// Rounds tried again, each after a finalised block, while the pool refuses a call whole.
+pub const WHOLE_REFUSAL_RETRIES: u32 = 3;
+/// Longest wait for a finalised block before a round is tried again.
+const FINALITY_WAIT: Duration = Duration::from_secs(30);
 
 /// One relayed message: whose it is.
 struct Item {
@@ -72,6 +86,8 @@ pub struct Relay {
 	pub hub: Arc<OutcomeHub>,
 	pub progress: Arc<Progress>,
 	pub waiting: Arc<Notify>,
+	/// Consecutive rounds in which the pool refused a call whole.
+	pub whole_refusals: AtomicU32,
 }
 
 impl Relay {
@@ -103,7 +119,9 @@ impl Relay {
 		};
 		let Some(client) = self.chain.client() else { return false };
 		let upto = pending.last().map_or(0, |(index, _)| index + 1);
-		let Round { logins, login_items, reports, report_items } = Round::of(pending);
+		let mut round = Round::of(pending);
+		let set_apart = self.set_apart(&mut round).await;
+		let Round { logins, login_items, reports, report_items } = round;
 		let (login_results, report_results) = submit(&client, logins, reports).await;
 		let metadata = client.api().at_current_block().await.ok().map(|at| at.metadata());
 		let name_error = |error: &Value| -> Option<String> {
@@ -124,7 +142,7 @@ impl Relay {
 				item_outcomes::<reports::BatchItemFailed, reports::UpdateReported> as ItemOutcomes,
 			),
 		];
-		let mut outcomes = Vec::new();
+		let mut outcomes = set_apart;
 		for (items, results, outcomes_of) in kinds {
 			match self.settle(items, results, outcomes_of, &name_error).await {
 				Some(settled) => outcomes.extend(settled),
@@ -157,6 +175,21 @@ impl Relay {
 			tokio::time::sleep(PAUSE).await;
 			return None;
 		}
+		let refused_whole = results.iter().any(|(count, result)| *count > 1 && result.is_err());
+		if refused_whole {
+			let retries = self.whole_refusals.fetch_add(1, Ordering::AcqRel);
+			if retries < WHOLE_REFUSAL_RETRIES {
+				tracing::warn!(
+					retries,
+					"a relay call was refused whole; retrying the round after a finalised block"
+				);
+				let mut finalised = self.chain.finalised();
+				finalised.borrow_and_update();
+				let _ = tokio::time::timeout(FINALITY_WAIT, finalised.changed()).await;
+				return None;
+			}
+		}
+		self.whole_refusals.store(0, Ordering::Release);
 		let mut outcomes = Vec::new();
 		let mut items = items.into_iter();
 		for (count, result) in results {
@@ -206,6 +239,67 @@ impl Relay {
 		}
 		true
 	}
+}
+
+impl Relay {
+	/// Takes out of `round` the messages of devices this gateway may no longer relay for, as
+	/// the latest finalised block says: unassigned from it (or moved to another organisation),
+	/// suspended or revoked, or no longer registered. The chain would refuse the whole batch
+	/// call for one of them; each gets its outcome here instead.
+	async fn set_apart(&self, round: &mut Round) -> Vec<Outcome> {
+		let identity = self.chain.identity();
+		let mut reasons: HashMap<DeviceId, Option<&'static str>> = HashMap::new();
+		for item in round.login_items.iter().chain(&round.report_items) {
+			if reasons.contains_key(&item.device) {
+				continue;
+			}
+			let reason = match self.chain.device(&item.device).await {
+				(Lookup::Found, Some(view))
+					if view.gateway != Some(identity.id) || view.org != identity.org =>
+				{
+					Some("not-assigned")
+				},
+				(Lookup::Found, Some(view)) if !view.active => Some("device-not-active"),
+				(Lookup::Found, Some(_)) | (Lookup::Unavailable, _) => None,
+				_ => Some("unknown-device"),
+			};
+			reasons.insert(item.device, reason);
+		}
+		let mut outcomes = take_apart(&mut round.login_items, &mut round.logins, &reasons);
+		outcomes.extend(take_apart(&mut round.report_items, &mut round.reports, &reasons));
+		outcomes
+	}
+}
+
+/// Takes the messages whose device has a reason in `reasons` out of `items` and their
+/// `payloads` (in step), each with its outcome: refused for that reason, never submitted.
+fn take_apart<T>(
+	items: &mut Vec<Item>,
+	payloads: &mut Vec<T>,
+	reasons: &HashMap<DeviceId, Option<&'static str>>,
+) -> Vec<Outcome> {
+	let mut outcomes = Vec::new();
+	let (mut kept_items, mut kept_payloads) = (Vec::new(), Vec::new());
+	for (item, payload) in items.drain(..).zip(payloads.drain(..)) {
+		let Some(reason) = reasons.get(&item.device).copied().flatten() else {
+			kept_items.push(item);
+			kept_payloads.push(payload);
+			continue;
+		};
+		let outcome = json!({
+			"status": "refused",
+			"error": reason,
+			"detail": "the gateway no longer relays for this device, as the latest finalised \
+					   block it saw says",
+			"device": iotchain_client::to_hex(&item.device),
+			"sequence": item.sequence,
+			"kind": item.kind.name(),
+			"block": null,
+		});
+		outcomes.push((item.device, item.sequence, outcome));
+	}
+	(*items, *payloads) = (kept_items, kept_payloads);
+	outcomes
 }
 
 impl Round {

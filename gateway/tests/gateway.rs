@@ -893,3 +893,98 @@ async fn an_oversized_mqtt_publish_is_refused_and_intake_goes_on() {
 	let log = gateway.log_tail();
 	assert!(!log.contains("reconnecting"), "the MQTT connection broke:\n{log}");
 }
+
+/// A device unassigned between acceptance and relay would make the relay's batch call lose its
+/// feeless standing, and the pool refuse it whole: the gateway sets that device's report apart
+/// (`not-assigned`), and the others are relayed and recorded.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_device_unassigned_before_relay_is_set_apart_and_the_others_relayed() {
+	use codec::Encode;
+	use iotchain_client::{UpdateOutcome, UpdateReport};
+	let node = DevNode::start();
+	let broker = Broker::start();
+	let mut setup = setup(&node, "split", 5).await;
+	let dir = tempfile::tempdir().unwrap();
+	let gateway =
+		Gateway::start(GATEWAY_BINARY, &node.ws_url(), broker.port, &dir.path().join("gw"), &[]);
+	let genesis = setup.genesis;
+	let gateway_id = SimDevice::new("gateway", 0).id;
+	let last = setup.devices.len() - 1;
+	for (index, device) in setup.devices.iter().enumerate() {
+		let wait = if index == last { Wait::Finalised } else { Wait::InPool };
+		setup
+			.bob
+			.assign_gateway(device.id, Some(gateway_id), wait)
+			.await
+			.expect("assign");
+	}
+	// Each device reports an install of a release the chain does not know: relayed, and
+	// refused by the chain for that item alone (`ReleaseNotFound`).
+	let report = |device| {
+		UpdateReport {
+			device,
+			release: 999,
+			outcome: UpdateOutcome::Installed,
+			measured_sha256: [0; 32],
+		}
+		.encode()
+	};
+	// Until the gateway has seen every assignment, a forged report is refused `not-assigned`;
+	// after, `bad-signature`.
+	let deadline = Instant::now() + Duration::from_secs(30);
+	for device in setup.devices.iter_mut() {
+		loop {
+			let mut forged = device.sign(&genesis, Kind::UpdateReport, report(device.id));
+			forged.signature[0] ^= 1;
+			if reason(&send_one(&gateway, forged.encode()).await) == "bad-signature" {
+				break;
+			}
+			assert!(Instant::now() < deadline, "the gateway never saw the assignment");
+			tokio::time::sleep(Duration::from_millis(250)).await;
+		}
+	}
+	let reports: Vec<_> = setup
+		.devices
+		.iter_mut()
+		.map(|device| device.sign(&genesis, Kind::UpdateReport, report(device.id)))
+		.collect();
+	let wires = reports.iter().map(|envelope| envelope.encode()).collect();
+	let (acks, _) = simulate::send_http(&gateway.base(), wires, 1, 1).await.unwrap();
+	all_accepted("the reports", &acks);
+	// Frozen before it relays them, the gateway loses the first device meanwhile.
+	gateway.pause();
+	setup
+		.bob
+		.assign_gateway(setup.devices[0].id, None, Wait::Finalised)
+		.await
+		.expect("unassign");
+	gateway.resume();
+
+	let mut outcomes = Vec::new();
+	for envelope in &reports {
+		let target =
+			format!("/v1/outcomes/0x{}/{}", hex::encode(envelope.device), envelope.sequence);
+		let deadline = Instant::now() + Duration::from_secs(60);
+		outcomes.push(loop {
+			let (status, body) = gateway.read(&setup.bob, &target).await;
+			if status == 200 {
+				break body;
+			}
+			assert!(
+				Instant::now() < deadline,
+				"no outcome for {target}: {status} {body}\n{}",
+				gateway.log_tail()
+			);
+			tokio::time::sleep(Duration::from_millis(500)).await;
+		});
+	}
+	assert_eq!(
+		(outcomes[0]["status"].as_str(), outcomes[0]["error"].as_str()),
+		(Some("refused"), Some("not-assigned")),
+		"{}",
+		outcomes[0]
+	);
+	for outcome in &outcomes[1..] {
+		assert_eq!(outcome["error_name"], "FirmwareReleases::ReleaseNotFound", "{outcome}");
+	}
+}
