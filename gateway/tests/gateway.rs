@@ -865,7 +865,19 @@ async fn an_oversized_mqtt_publish_is_refused_and_intake_goes_on() {
 	let gateway =
 		Gateway::start(GATEWAY_BINARY, &node.ws_url(), broker.port, &dir.path().join("gw"), &[]);
 	let genesis = setup.genesis;
-	let within = Duration::from_secs(20);
+	let within = Duration::from_secs(60);
+	// The gateway subscribes to the broker once it runs: until then a publish reaches nobody.
+	// A reading goes through over MQTT before anything else is sent.
+	let deadline = Instant::now() + within;
+	loop {
+		let first = vec![(setup.devices[1].id, setup.devices[1].reading(&genesis))];
+		let sent = simulate::send_mqtt("127.0.0.1", broker.port, PREFIX, first, 1);
+		if let Ok(acks) = tokio::time::timeout(Duration::from_secs(3), sent).await {
+			all_accepted("the first reading", &acks.unwrap());
+			break;
+		}
+		assert!(Instant::now() < deadline, "the gateway never took MQTT messages");
+	}
 	// 20,000 bytes of payload: over the gateway's 16 KiB, under the broker's 64 KiB.
 	let poison = setup.devices[0].sign(&genesis, Kind::Telemetry, vec![7; 20_000]).encode();
 	let poisoned = vec![(setup.devices[0].id, poison)];
