@@ -158,6 +158,14 @@ pub(crate) fn serialize_hex<S: serde::Serializer>(
 	serializer.serialize_str(&to_hex(bytes))
 }
 
+/// Milliseconds since the Unix epoch by this machine's clock (0 for a clock set before 1970): the
+/// "now" of grant windows, read requests and device timestamps.
+pub fn now_ms() -> u64 {
+	std::time::SystemTime::now()
+		.duration_since(std::time::UNIX_EPOCH)
+		.map_or(0, |since| since.as_millis() as u64)
+}
+
 #[cfg(test)]
 mod tests {
 	use super::*;

@@ -53,7 +53,7 @@ pub use grants::{
 	GrantTermsOf, SubjectOf,
 };
 pub use input::{
-	parse_account, parse_firmware_version, parse_hash32, parse_secret32, parse_signature64,
+	now_ms, parse_account, parse_firmware_version, parse_hash32, parse_secret32, parse_signature64,
 	read_secret, read_secret_file, signer_from_key_file, signer_from_suri, to_hex,
 };
 // Envelope verification and the proof's wire form live in the gateway protocol; re-exported

@@ -3,7 +3,6 @@
 
 use crate::{Client, Result, Signer};
 use iotchain_gateway_protocol::{envelope::KeyType, read_request::ReadRequest};
-use std::time::{SystemTime, UNIX_EPOCH};
 
 /// A read request signed by `signer` (an sr25519 account: a device's, a staff member's or a
 /// grantee's) for `method` and `target` (the path and query, exactly as sent) on the chain
@@ -15,9 +14,7 @@ pub fn sign_read_request(
 	method: &str,
 	target: &str,
 ) -> Result<ReadRequest> {
-	let time_ms = SystemTime::now()
-		.duration_since(UNIX_EPOCH)
-		.map_or(0, |since| since.as_millis()) as u64;
+	let time_ms = crate::now_ms();
 	let mut nonce = [0u8; 16];
 	getrandom::fill(&mut nonce)
 		.map_err(|error| crate::Error::invalid("nonce", format!("no randomness: {error}")))?;

@@ -26,14 +26,13 @@ use crate::{
 	config::Reads,
 	metrics::Metrics,
 };
-use iotchain_client::{AccountId, ReadLevel, Subject};
+use iotchain_client::{now_ms, AccountId, ReadLevel, Subject};
 use iotchain_gateway_protocol::{
 	envelope::DeviceId, read_request::ReadRequest, verify::verify_read_request,
 };
 use std::{
 	collections::HashMap,
 	sync::{Arc, Mutex},
-	time::{SystemTime, UNIX_EPOCH},
 };
 use tokio::sync::Semaphore;
 
@@ -237,13 +236,6 @@ pub struct Request<'a> {
 	pub target: &'a str,
 	/// The `Authorization` header, if any (not UTF-8 counts as malformed).
 	pub authorization: Option<Result<&'a str, ()>>,
-}
-
-/// Milliseconds since the Unix epoch, by the gateway's clock.
-pub fn now_ms() -> u64 {
-	SystemTime::now()
-		.duration_since(UNIX_EPOCH)
-		.map_or(0, |since| since.as_millis() as u64)
 }
 
 impl ReadGate {

@@ -351,11 +351,11 @@ impl Store {
 		let mut record = None;
 		{
 			let mut meta = tx.open_table(META)?;
-			let get = |meta: &redb::Table<&str, u64>, key: &str| -> Result<u64> {
-				Ok(meta.get(key)?.map_or(0, |v| v.value()))
-			};
-			let (closed_upto, next_index, sequence) =
-				(get(&meta, CLOSED_UPTO)?, get(&meta, NEXT_INDEX)?, get(&meta, NEXT_BATCH)?);
+			let (closed_upto, next_index, sequence) = (
+				meta_value(&meta, CLOSED_UPTO)?,
+				meta_value(&meta, NEXT_INDEX)?,
+				meta_value(&meta, NEXT_BATCH)?,
+			);
 			if closed_upto == next_index {
 				return Ok(None);
 			}
@@ -411,10 +411,7 @@ impl Store {
 		let mut summary: BTreeMap<DeviceId, SetAside> = BTreeMap::new();
 		{
 			let mut meta = tx.open_table(META)?;
-			let get = |meta: &redb::Table<&str, u64>, key: &str| -> Result<u64> {
-				Ok(meta.get(key)?.map_or(0, |v| v.value()))
-			};
-			if from < get(&meta, FINALISED_BATCHES)? {
+			if from < meta_value(&meta, FINALISED_BATCHES)? {
 				return Err(StoreError(format!("batch {from} is anchored: it cannot change")));
 			}
 			let mut batches = tx.open_table(BATCHES)?;
@@ -422,7 +419,8 @@ impl Store {
 				return Err(StoreError(format!("batch {from} is not closed")));
 			};
 			let first = BatchRecord::decode(from, &record)?.first;
-			let (next_index, next_batch) = (get(&meta, NEXT_INDEX)?, get(&meta, NEXT_BATCH)?);
+			let (next_index, next_batch) =
+				(meta_value(&meta, NEXT_INDEX)?, meta_value(&meta, NEXT_BATCH)?);
 			let log = tx.open_table(LOG)?;
 			let mut aside = tx.open_table(SET_ASIDE)?;
 			let already = set_aside_in(&aside, first, next_index)?;
@@ -456,7 +454,7 @@ impl Store {
 				}
 			}
 			let count: u64 = summary.values().map(|set| set.count).sum();
-			let total = get(&meta, SET_ASIDE_COUNT)? + count;
+			let total = meta_value(&meta, SET_ASIDE_COUNT)? + count;
 			meta.insert(SET_ASIDE_COUNT, total)?;
 			meta.insert(CLOSED_UPTO, first)?;
 			meta.insert(NEXT_BATCH, from)?;
@@ -602,6 +600,11 @@ impl Store {
 		let tx = self.db.begin_read()?;
 		Ok(tx.open_table(LOG)?.len()?)
 	}
+}
+
+/// A position in `meta`, 0 until first written.
+fn meta_value(meta: &impl ReadableTable<&'static str, u64>, key: &str) -> Result<u64> {
+	Ok(meta.get(key)?.map_or(0, |v| v.value()))
 }
 
 fn device_of(wire: &[u8]) -> Result<DeviceId> {

@@ -75,7 +75,7 @@ pub struct Terms {
 
 impl Terms {
 	fn parse(&self) -> anyhow::Result<iotchain_client::GrantTermsOf> {
-		let now = now_ms()?;
+		let now = iotchain_client::now_ms();
 		Ok(GrantTerms {
 			subject: parse_subject(&self.subject)?,
 			object: parse_object(&self.object)?,
@@ -260,10 +260,4 @@ fn moment_text(ms: u64) -> String {
 			|| format!("{ms} ms"),
 			|time| time.to_rfc3339_opts(chrono::SecondsFormat::Millis, true),
 		)
-}
-
-/// This machine's clock, which `now` in a window means.
-fn now_ms() -> anyhow::Result<u64> {
-	let since_epoch = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH)?;
-	Ok(u64::try_from(since_epoch.as_millis())?)
 }

@@ -11,11 +11,7 @@ use iotchain_client::{
 };
 use iotchain_gateway_protocol::envelope::{Envelope, KeyType, Kind};
 use serde::Deserialize;
-use std::{
-	collections::HashMap,
-	sync::Arc,
-	time::{SystemTime, UNIX_EPOCH},
-};
+use std::{collections::HashMap, sync::Arc};
 
 /// One simulated device: its id, its sr25519 key, and its next sequence number.
 pub struct SimDevice {
@@ -62,9 +58,7 @@ impl SimDevice {
 	}
 }
 
-pub fn now_ms() -> u64 {
-	SystemTime::now().duration_since(UNIX_EPOCH).map_or(0, |d| d.as_millis() as u64)
-}
+pub use iotchain_client::now_ms;
 
 /// `count` devices of the fleet `label`.
 pub fn fleet(label: &str, count: usize) -> Vec<SimDevice> {
