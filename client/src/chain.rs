@@ -222,6 +222,15 @@ impl Client {
 		})
 	}
 
+	/// Whether the node runs a live chain: one its chain spec declares `Live`, or of a custom
+	/// type; only `Development` and `Local` chains are not.
+	pub async fn chain_is_live(&self) -> Result<bool> {
+		use subxt::rpcs::rpc_params;
+		let chain_type: serde_json::Value =
+			self.raw_rpc().request("system_chainType", rpc_params![]).await?;
+		Ok(!matches!(chain_type.as_str(), Some("Development" | "Local")))
+	}
+
 	/// The validator set at the last finalised block, or at the best block.
 	pub async fn validators(&self, read_at: ReadAt) -> Result<Validators> {
 		let at = match read_at {
@@ -263,18 +272,27 @@ impl Client {
 		while let Some(block) = blocks.next().await {
 			let block = block?;
 			let at = block.at().await?;
-			let metadata = at.metadata();
-			let mut events = Vec::new();
-			for event in at.events().fetch().await?.iter() {
-				events.push(ChainEvent::from_subxt(&event?, &metadata));
-			}
-			let block = BlockAt { number: block.number(), hash: block.hash() };
-			if !on_block(BlockEvents { block, events })? {
+			if !on_block(block_events(&at).await?)? {
 				break;
 			}
 		}
 		Ok(())
 	}
+
+	/// The events of finalised block `number`: for a follower that missed blocks.
+	pub async fn finalised_block_events(&self, number: u64) -> Result<BlockEvents> {
+		block_events(&self.api().at_block(number).await?).await
+	}
+}
+
+/// The events of the block `at` is at, decoded with that block's metadata.
+async fn block_events(at: &subxt::OnlineClientAtBlock<crate::ChainConfig>) -> Result<BlockEvents> {
+	let metadata = at.metadata();
+	let mut events = Vec::new();
+	for event in at.events().fetch().await?.iter() {
+		events.push(ChainEvent::from_subxt(&event?, &metadata));
+	}
+	Ok(BlockEvents { block: BlockAt { number: at.block_number(), hash: at.block_hash() }, events })
 }
 
 #[cfg(test)]

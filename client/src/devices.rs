@@ -2,8 +2,9 @@
 
 use crate::{
 	runtime::{self, runtime_types::bounded_collections::bounded_vec::BoundedVec},
-	AccountConsent, AccountId, Client, Device, DeviceId, DeviceKind, Error, KeyProof, OrgId,
-	OrgRoles, Organisation, ProvenKey, ProvenRegistration, Receipt, Result, Signer, Wait,
+	AccountConsent, AccountId, BlockAt, ChainConfig, Client, Device, DeviceId, DeviceKind, Error,
+	KeyProof, OrgId, OrgRoles, Organisation, ProvenKey, ProvenRegistration, Receipt, Result,
+	Signer, Wait,
 };
 use iotchain_possession_proofs::{KeyKind, OrgRole};
 
@@ -81,12 +82,7 @@ pub type OrganisationOf = Organisation<AccountId, u32>;
 impl Client {
 	/// The organisation with this id.
 	pub async fn organisation(&self, org: OrgId) -> Result<Option<OrganisationOf>> {
-		let at = self.api().at_current_block().await?;
-		let address = runtime::storage().device_registry().organisations();
-		match at.storage().try_fetch(address, (org,)).await? {
-			Some(value) => Ok(Some(value.decode()?)),
-			None => Ok(None),
-		}
+		self.registry().await?.organisation(org).await
 	}
 
 	/// Every organisation, by id.
@@ -299,9 +295,7 @@ impl Client {
 
 	/// A device or gateway by id.
 	pub async fn device(&self, device: DeviceId) -> Result<Option<DeviceOf>> {
-		let at = self.api().at_current_block().await?;
-		let call = runtime::runtime_apis().device_registry_api().device(device);
-		Ok(at.runtime_apis().call(call).await?)
+		self.registry().await?.device(device).await
 	}
 
 	/// The device that signs with `account`.
@@ -309,21 +303,77 @@ impl Client {
 		&self,
 		account: AccountId,
 	) -> Result<Option<(DeviceId, DeviceOf)>> {
-		let at = self.api().at_current_block().await?;
-		let call = runtime::runtime_apis().device_registry_api().device_by_account(account);
-		Ok(at.runtime_apis().call(call).await?)
+		self.registry().await?.device_by_account(account).await
 	}
 
-	/// Up to `limit` devices of an organisation, in id order, after `after`.
+	/// Up to `limit` devices of an organisation, in storage order, after `after`.
 	pub async fn devices_of_org(
 		&self,
 		org: OrgId,
 		after: Option<DeviceId>,
 		limit: u32,
 	) -> Result<Vec<(DeviceId, DeviceOf)>> {
-		let at = self.api().at_current_block().await?;
+		self.registry().await?.devices_of_org(org, after, limit).await
+	}
+
+	/// The registry as the latest finalised block left it.
+	pub async fn registry(&self) -> Result<RegistryAt> {
+		Ok(RegistryAt { at: self.api().at_current_block().await? })
+	}
+
+	/// The registry as `block` left it (the node must still hold its state).
+	pub async fn registry_at(&self, block: BlockAt) -> Result<RegistryAt> {
+		Ok(RegistryAt { at: self.api().at_block_hash_and_number(block.hash, block.number).await? })
+	}
+}
+
+/// The registry as one block left it. Every read through it is of that block, so a reader
+/// that pages through an organisation's devices sees one state whatever the chain does
+/// meanwhile (the gateway's snapshot).
+pub struct RegistryAt {
+	at: subxt::OnlineClientAtBlock<ChainConfig>,
+}
+
+impl RegistryAt {
+	/// The block read.
+	pub fn block(&self) -> BlockAt {
+		BlockAt { number: self.at.block_number(), hash: self.at.block_hash() }
+	}
+
+	/// The organisation with this id.
+	pub async fn organisation(&self, org: OrgId) -> Result<Option<OrganisationOf>> {
+		let address = runtime::storage().device_registry().organisations();
+		match self.at.storage().try_fetch(address, (org,)).await? {
+			Some(value) => Ok(Some(value.decode()?)),
+			None => Ok(None),
+		}
+	}
+
+	/// A device or gateway by id.
+	pub async fn device(&self, device: DeviceId) -> Result<Option<DeviceOf>> {
+		let call = runtime::runtime_apis().device_registry_api().device(device);
+		Ok(self.at.runtime_apis().call(call).await?)
+	}
+
+	/// The device that signs with `account`.
+	pub async fn device_by_account(
+		&self,
+		account: AccountId,
+	) -> Result<Option<(DeviceId, DeviceOf)>> {
+		let call = runtime::runtime_apis().device_registry_api().device_by_account(account);
+		Ok(self.at.runtime_apis().call(call).await?)
+	}
+
+	/// Up to `limit` devices of an organisation (the runtime gives 1,000 at most), in storage
+	/// order, after `after` (the last id of the previous page).
+	pub async fn devices_of_org(
+		&self,
+		org: OrgId,
+		after: Option<DeviceId>,
+		limit: u32,
+	) -> Result<Vec<(DeviceId, DeviceOf)>> {
 		let call = runtime::runtime_apis().device_registry_api().devices_of_org(org, after, limit);
-		Ok(at.runtime_apis().call(call).await?)
+		Ok(self.at.runtime_apis().call(call).await?)
 	}
 }
 

@@ -65,6 +65,12 @@ pub fn parse_secret32(what: &'static str, given: &str) -> Result<[u8; 32]> {
 /// `secretPhrase` or `secretSeed` is used, or a file holding a secret URI on its first line.
 /// Refused when group or others may read the file.
 pub fn signer_from_key_file(path: &Path) -> Result<Signer> {
+	signer_from_suri(&secret_from_key_file(path)?)
+}
+
+/// The secret URI a key file holds: a node key file's JSON (`secretPhrase` or `secretSeed`) or
+/// a secret URI on its first line. The file must be its owner's alone ([`read_secret_file`]).
+pub fn secret_from_key_file(path: &Path) -> Result<String> {
 	let text = String::from_utf8(read_secret_file(path)?)
 		.map_err(|_| Error::BadKey(format!("{} is not text", path.display())))?;
 	let trimmed = text.trim();
@@ -78,13 +84,64 @@ pub fn signer_from_key_file(path: &Path) -> Result<Signer> {
 			.ok_or_else(|| {
 				Error::BadKey(format!("{} has no secretPhrase or secretSeed", path.display()))
 			})?;
-		return signer_from_suri(secret);
+		return Ok(secret.to_owned());
 	}
 	let first_line = trimmed.lines().next().unwrap_or_default();
 	if first_line.is_empty() {
 		return Err(Error::BadKey(format!("{} is empty", path.display())));
 	}
-	signer_from_suri(first_line)
+	Ok(first_line.to_owned())
+}
+
+/// The development accounts every Substrate tool knows, derived from the public development
+/// phrase.
+const DEVELOPMENT_ACCOUNTS: [&str; 12] = [
+	"//Alice",
+	"//Bob",
+	"//Charlie",
+	"//Dave",
+	"//Eve",
+	"//Ferdie",
+	"//Alice//stash",
+	"//Bob//stash",
+	"//Charlie//stash",
+	"//Dave//stash",
+	"//Eve//stash",
+	"//Ferdie//stash",
+];
+
+/// The hex seeds of the development accounts Alice to Ferdie, which tools print and
+/// tutorials copy: a key derived from one, with any path, is anybody's too.
+const DEVELOPMENT_SEEDS: [&str; 6] = [
+	"e5be9a5092b81bca64be81d212e7f2f9eba183bb7a90954f7b76361f6edb5c0a",
+	"398f0c28f98885e046333d4a41c19cee4c37368a9832c6502f6cfd182e2aef89",
+	"bc1ede780f784bb6991a585e4f6e61522c14e1cae6ad0895fb57b9a205a8f938",
+	"868020ae0687dda7d57565093a69090211449845a7e11453612800b663307246",
+	"786ad0e2df456fe43dd1f91ebca22e235bc162e0bb8d53c633e8c85b2af68b7a",
+	"42438b7883391c05512a938e36c2df0131e088b3756d6aa7a755fbff19d2f842",
+];
+
+/// Whether anybody may hold the key `suri` names: one derived from the public development
+/// phrase, whatever the path (`//Alice`, `//my-gateway`, the phrase itself), or from a
+/// development account's seed, whatever the path, or one of the development accounts given
+/// any other way. Such a key is fine on a development chain and a hazard on a live one.
+pub fn is_development_key(suri: &str) -> bool {
+	use subxt_signer::{ExposeSecret, DEV_PHRASE};
+	let Ok(uri) = SecretUri::from_str(suri.trim()) else { return false };
+	let phrase = uri.phrase.expose_secret();
+	let words: Vec<&str> = phrase.split_whitespace().collect();
+	if words == DEV_PHRASE.split_whitespace().collect::<Vec<_>>() {
+		return true;
+	}
+	let seed = phrase.trim().trim_start_matches("0x").to_ascii_lowercase();
+	if DEVELOPMENT_SEEDS.contains(&seed.as_str()) {
+		return true;
+	}
+	let Ok(signer) = Signer::from_uri(&uri) else { return false };
+	let public = signer.public_key().0;
+	DEVELOPMENT_ACCOUNTS
+		.iter()
+		.any(|account| signer_from_suri(account).is_ok_and(|known| known.public_key().0 == public))
 }
 
 /// An account: SS58 (any network prefix) or `0x` and 64 hex digits.
@@ -169,6 +226,31 @@ pub fn now_ms() -> u64 {
 #[cfg(test)]
 mod tests {
 	use super::*;
+
+	#[test]
+	fn keys_anybody_may_hold_are_told_from_private_ones() {
+		let alice_seed = "0xe5be9a5092b81bca64be81d212e7f2f9eba183bb7a90954f7b76361f6edb5c0a";
+		let phrase = subxt_signer::DEV_PHRASE;
+		for public in
+			["//Alice", "//my-gateway", "//Bob//stash", alice_seed, phrase, &format!("{phrase}//x")]
+		{
+			assert!(is_development_key(public), "{public}");
+		}
+		// Each seed is its account's: a path from it is anybody's key.
+		for (seed, name) in DEVELOPMENT_SEEDS
+			.iter()
+			.zip(["Alice", "Bob", "Charlie", "Dave", "Eve", "Ferdie"])
+		{
+			let from_seed = signer_from_suri(&format!("0x{seed}")).unwrap();
+			let named = signer_from_suri(&format!("//{name}")).unwrap();
+			assert_eq!(from_seed.public_key().0, named.public_key().0, "{name}'s seed");
+			assert!(is_development_key(&format!("0x{seed}//gateway")), "{name}'s seed with a path");
+		}
+		let private = "0x0101010101010101010101010101010101010101010101010101010101010101";
+		for other in [private, &format!("{private}//gateway"), "not a key"] {
+			assert!(!is_development_key(other), "{other}");
+		}
+	}
 
 	#[test]
 	fn accounts_parse_from_ss58_and_hex() {

@@ -42,7 +42,7 @@ pub use chain::{
 pub use client::Client;
 pub use devices::{
 	device_key_proof, org_account_consent, parse_account_consent, parse_key_proof,
-	AccountConsentOf, DeviceOf, OrganisationOf, ProvenKeyOf, ProvenRegistrationOf,
+	AccountConsentOf, DeviceOf, OrganisationOf, ProvenKeyOf, ProvenRegistrationOf, RegistryAt,
 };
 pub use error::{DispatchName, Error, Result};
 pub use events::ChainEvent;
@@ -53,8 +53,9 @@ pub use grants::{
 	GrantTermsOf, SubjectOf,
 };
 pub use input::{
-	now_ms, parse_account, parse_firmware_version, parse_hash32, parse_secret32, parse_signature64,
-	read_secret, read_secret_file, signer_from_key_file, signer_from_suri, to_hex,
+	is_development_key, now_ms, parse_account, parse_firmware_version, parse_hash32,
+	parse_secret32, parse_signature64, read_secret, read_secret_file, secret_from_key_file,
+	signer_from_key_file, signer_from_suri, to_hex,
 };
 // Envelope verification and the proof's wire form live in the gateway protocol; re-exported
 // so that the client's callers keep their paths.

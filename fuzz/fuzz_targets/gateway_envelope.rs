@@ -35,6 +35,7 @@ fuzz_target!(|data: &[u8]| {
 		let mut rest = data;
 		while let Ok((envelope, used)) = Envelope::decode_prefix(rest, max_payload) {
 			assert!(used > 0 && used <= rest.len());
+			assert_eq!(Envelope::wire_length(rest), Ok(used), "the header tells the length");
 			assert_eq!(envelope.encode(), rest[..used], "each envelope of a stream re-encodes");
 			rest = &rest[used..];
 		}

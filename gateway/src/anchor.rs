@@ -87,6 +87,9 @@ impl Anchor {
 		}
 		progress.finalised.store(finalised_end(&store, chain_next)?, Ordering::Release);
 		metrics.queue_depth.set(progress.unanchored() as i64);
+		// The latest finalised block the gateway knows of at start: a batch submitted before the
+		// next one arrives counts its wait from here, not from genesis.
+		let finalised_block = *chain.finalised().borrow();
 		let mut anchor = Anchor {
 			chain,
 			store,
@@ -95,7 +98,7 @@ impl Anchor {
 			progress,
 			chain_next: position.finalised_batches.min(chain_next),
 			in_flight: BTreeMap::new(),
-			finalised_block: 0,
+			finalised_block,
 			closed_at: HashMap::new(),
 		};
 		anchor.learn_finalised(chain_next, 0).await;
@@ -162,7 +165,10 @@ impl Anchor {
 		self.finalised_block = block;
 		let Some(client) = self.chain.client() else { return };
 		match client.next_anchor_batch(self.chain.identity().id).await {
-			Ok(next) => self.learn_finalised(next, block).await,
+			Ok(next) => {
+				tracing::debug!(block, next, "finalised");
+				self.learn_finalised(next, block).await
+			},
 			Err(error) => {
 				tracing::warn!(%error, "reading the anchored batches failed");
 				self.chain.lost();

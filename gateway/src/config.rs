@@ -59,6 +59,21 @@ pub struct Limits {
 	pub device_burst: f64,
 	/// Most WebSocket connections at once.
 	pub max_websocket_connections: usize,
+	/// Most WebSocket connections at once from one peer address.
+	pub max_websocket_connections_per_peer: usize,
+	/// How long a WebSocket may go without a frame from its peer (a ping will do) before it
+	/// is closed.
+	pub websocket_idle_timeout_ms: u64,
+	/// Most HTTP connections open at once (WebSocket streams, once upgraded, count against
+	/// `max_websocket_connections` instead).
+	pub max_connections: usize,
+	/// Most HTTP connections open at once from one peer address.
+	pub max_connections_per_peer: usize,
+	/// How long a request's head may take to arrive; also how long a kept-alive connection
+	/// may sit idle between requests.
+	pub header_timeout_ms: u64,
+	/// How long a request's body may take to arrive, from the end of its head.
+	pub body_timeout_ms: u64,
 	/// Most messages the gateway holds that are not yet in a finalised anchor; beyond it,
 	/// devices are told to retry later.
 	pub max_unanchored: u64,
@@ -142,6 +157,12 @@ impl Default for Limits {
 			device_rate_per_second: 50.0,
 			device_burst: 200.0,
 			max_websocket_connections: 4096,
+			max_websocket_connections_per_peer: 64,
+			websocket_idle_timeout_ms: 300_000,
+			max_connections: 8192,
+			max_connections_per_peer: 256,
+			header_timeout_ms: 10_000,
+			body_timeout_ms: 30_000,
 			max_unanchored: 1_000_000,
 		}
 	}
@@ -159,11 +180,28 @@ impl Default for Anchoring {
 }
 
 impl Config {
-	/// Reads a TOML file; fields it leaves out keep their defaults.
+	/// Reads a TOML file; fields it leaves out keep their defaults. A file that holds a key of
+	/// its own (`suri` other than `@FILE`, `-` or a development key, which is no secret) must be
+	/// its owner's alone.
 	pub fn from_file(path: &std::path::Path) -> Result<Self, Error> {
 		let text = std::fs::read_to_string(path)
 			.map_err(|error| Error::ReadConfig { path: path.to_owned(), error })?;
-		toml::from_str(&text).map_err(|error| Error::Config { path: path.to_owned(), error })
+		let config: Config = toml::from_str(&text)
+			.map_err(|error| Error::Config { path: path.to_owned(), error })?;
+		let holds_key = config.suri.as_deref().is_some_and(|suri| {
+			!suri.starts_with('@') && suri != "-" && !iotchain_client::is_development_key(suri)
+		});
+		#[cfg(unix)]
+		if holds_key {
+			use std::os::unix::fs::PermissionsExt;
+			let metadata = std::fs::metadata(path)
+				.map_err(|error| Error::ReadConfig { path: path.to_owned(), error })?;
+			let mode = metadata.permissions().mode() & 0o777;
+			if mode & 0o077 != 0 {
+				return Err(Error::ExposedKeyInConfig { path: path.to_owned(), mode });
+			}
+		}
+		Ok(config)
 	}
 
 	/// The largest envelope on the wire, from the payload limit.

@@ -18,6 +18,20 @@ pub enum Error {
 	/// Neither `--suri` nor `--key-file` was given (nor their configuration fields).
 	#[error("the gateway needs its key: --suri or --key-file")]
 	NoKey,
+	/// The gateway's key is one anybody may hold (derived from the public development phrase,
+	/// or a development account) and the chain is a live one.
+	#[error(
+		"the gateway's key is derived from the public development phrase (or is a development \
+		 account), so anybody can sign as this gateway; a live chain needs a key of its own \
+		 (--key-file, mode 600)"
+	)]
+	DevelopmentKeyOnLiveChain,
+	/// The configuration file holds the key itself and others may read it.
+	#[error(
+		"{path} holds the gateway's key (suri) and is readable by others (mode {mode:o}): \
+		 chmod 600 it, or point suri at a file of its own (\"@FILE\") or use key_file"
+	)]
+	ExposedKeyInConfig { path: PathBuf, mode: u32 },
 	/// The gateway's key is no device's or gateway's on chain.
 	#[error("the signing account {account} is not a registered device or gateway")]
 	NotRegistered { account: AccountId },

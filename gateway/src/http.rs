@@ -14,10 +14,10 @@ use crate::{
 	store::{Store, StoreError},
 };
 use axum::{
-	body::Bytes,
+	body::Body,
 	extract::{
 		ws::{Message, WebSocket, WebSocketUpgrade},
-		DefaultBodyLimit, Path, Query, State,
+		ConnectInfo, Path, Query, State,
 	},
 	http::{header, HeaderMap, Method, StatusCode, Uri},
 	response::{IntoResponse, Response},
@@ -26,12 +26,12 @@ use axum::{
 };
 use futures::{SinkExt, StreamExt};
 use iotchain_gateway_protocol::{
-	envelope::{Envelope, Kind},
+	envelope::{DecodeError, Envelope, Kind},
 	merkle,
 	proof::ReadingProof,
 };
 use serde::{Deserialize, Serialize};
-use std::sync::Arc;
+use std::{net::SocketAddr, sync::Arc, time::Duration};
 use tokio::sync::Semaphore;
 
 /// Acknowledgements a WebSocket connection may have outstanding before it stops reading.
@@ -49,12 +49,12 @@ pub struct HttpState {
 	pub limits: Limits,
 	pub max_envelope_bytes: usize,
 	pub websocket_slots: Arc<Semaphore>,
+	pub websocket_peers: crate::listener::PeerSlots,
 	pub outcomes: Arc<OutcomeHub>,
 	pub readers: Arc<ReadGate>,
 }
 
 pub fn router(state: HttpState) -> Router {
-	let body_limit = state.max_envelope_bytes * state.limits.max_messages_per_request;
 	Router::new()
 		.route("/v1/messages", post(post_messages))
 		.route("/v1/stream", get(stream))
@@ -62,13 +62,16 @@ pub fn router(state: HttpState) -> Router {
 		.route("/v1/outcomes/{device}/{sequence}", get(outcome))
 		.route("/healthz", get(healthz))
 		.route("/metrics", get(metrics))
-		.layer(DefaultBodyLimit::max(body_limit))
 		.with_state(state)
 }
 
 #[derive(Serialize)]
 struct Results {
 	results: Vec<Ack>,
+	/// Why the body was not read to its end (`too-large`, `body-timeout`): the results are
+	/// those of the messages read.
+	#[serde(skip_serializing_if = "Option::is_none")]
+	error: Option<&'static str>,
 }
 
 #[derive(Serialize)]
@@ -81,7 +84,8 @@ struct ErrorBody {
 /// `{"error": code, "detail": …}` for all but [`HttpError::TooManyConnections`]
 /// (docs/gateway-protocol.md).
 enum HttpError {
-	/// More messages in one request than `max_messages_per_request`: `413`, `too-large`.
+	/// A body declared longer than `max_messages_per_request` of the largest envelopes:
+	/// `413`, `too-large`, before any of it is read.
 	TooManyMessages { max: usize },
 	/// A path's device id that is not 32 bytes of hex: `400`, `malformed`.
 	MalformedDevice,
@@ -132,7 +136,7 @@ impl IntoResponse for HttpError {
 			HttpError::TooManyMessages { max } => (
 				StatusCode::PAYLOAD_TOO_LARGE,
 				Refusal::TooLarge.as_str(),
-				format!("at most {max} messages per request"),
+				format!("at most {max} messages per request, each within the payload limit"),
 			),
 			HttpError::MalformedDevice => (
 				StatusCode::BAD_REQUEST,
@@ -186,57 +190,196 @@ impl IntoResponse for HttpError {
 	}
 }
 
-/// One or many envelopes, concatenated, as `application/octet-stream`. The answer lists, in
-/// order, each message's outcome; it is a 503 with Retry-After when any was refused for a
-/// reason that passes (the device retries those; the others were stored or are final).
-async fn post_messages(State(state): State<HttpState>, body: Bytes) -> Result<Response, HttpError> {
-	let mut frames = Vec::new();
-	let mut rest: &[u8] = &body;
-	let mut malformed_tail = false;
-	while !rest.is_empty() {
-		if frames.len() == state.limits.max_messages_per_request {
-			return Err(HttpError::TooManyMessages { max: state.limits.max_messages_per_request });
-		}
-		// Frames are cut without the payload limit, so an oversized message is refused on its
-		// own (`too-large`) and the ones after it are still read.
-		match Envelope::decode_prefix(rest, u32::MAX) {
-			Ok((_, used)) => {
-				frames.push(rest[..used].to_vec());
-				rest = &rest[used..];
-			},
-			Err(_) => {
-				malformed_tail = true;
-				break;
-			},
-		}
+/// Cuts a body's envelopes out as its bytes arrive, holding at most one chunk and one
+/// envelope's worth. An envelope longer than `max_envelope` is skipped as it streams by and
+/// answered `too-large` on its own, so the ones after it are still read.
+struct FrameCutter {
+	buffer: Vec<u8>,
+	/// Bytes of an oversized envelope still to skip.
+	skip: usize,
+	max_envelope: usize,
+}
+
+/// What the cutter took out of a body.
+#[derive(Debug, PartialEq, Eq)]
+enum Cut {
+	Frame(Vec<u8>),
+	TooLarge,
+}
+
+/// The body's bytes stopped being envelopes: the rest of it cannot be cut.
+#[derive(Debug, PartialEq, Eq)]
+struct NotEnvelopes;
+
+impl FrameCutter {
+	fn new(max_envelope: usize) -> Self {
+		FrameCutter { buffer: Vec::new(), skip: 0, max_envelope }
 	}
-	// Enqueued one after another, so a device's messages are checked in the order sent.
-	let mut answers = Vec::with_capacity(frames.len());
-	for frame in frames {
-		answers.push(state.ingest.enqueue(frame, Transport::Http, None).await);
+
+	/// Takes the next `chunk` of the body and appends what it completes to `cut`. The bytes
+	/// cut are dropped from the buffer once, at the end, so a chunk of many small envelopes
+	/// costs one pass over it.
+	fn push(&mut self, chunk: &[u8], cut: &mut Vec<Cut>) -> Result<(), NotEnvelopes> {
+		let skipped = self.skip.min(chunk.len());
+		self.skip -= skipped;
+		self.buffer.extend_from_slice(&chunk[skipped..]);
+		let mut at = 0;
+		let cutting = loop {
+			let rest = &self.buffer[at..];
+			let length = match Envelope::wire_length(rest) {
+				Ok(length) => length,
+				Err(DecodeError::Truncated) => break Ok(()),
+				Err(_) => break Err(NotEnvelopes),
+			};
+			if length > self.max_envelope {
+				cut.push(Cut::TooLarge);
+				let held = rest.len().min(length);
+				at += held;
+				self.skip = length - held;
+				continue;
+			}
+			if rest.len() < length {
+				break Ok(());
+			}
+			cut.push(Cut::Frame(rest[..length].to_vec()));
+			at += length;
+		};
+		self.buffer.drain(..at);
+		cutting
 	}
-	let outcomes =
-		futures::future::join_all(answers.into_iter().map(|answer| answer.outcome())).await;
+
+	/// Whether the body ended between envelopes.
+	fn at_boundary(&self) -> bool {
+		self.buffer.is_empty() && self.skip == 0
+	}
+}
+
+/// How reading a body ended.
+enum BodyEnd {
+	/// Every byte read, each envelope cut.
+	Whole,
+	/// Bytes that are not an envelope, or a body that stops inside one: the last result is
+	/// `malformed`.
+	NotEnvelopes,
+	/// More than `max_messages_per_request` envelopes: `413`.
+	TooManyMessages,
+	/// Not all there within `body_timeout_ms`: `408`, and the connection is closed.
+	TimedOut,
+	/// The peer went away.
+	Broken,
+}
+
+/// A message's answer: still to come from the ingest task, or known already.
+enum Pending {
+	Ingest(crate::ingest::Answer),
+	Known(Ack),
+}
+
+/// One or many envelopes, concatenated, as `application/octet-stream`. The body is read as it
+/// arrives, each envelope handed to the ingest task as soon as it is whole, so the gateway
+/// holds one envelope of it at a time. The answer lists, in order, each message's outcome; it is
+/// a 503 with Retry-After when any was refused for a reason that passes (the device retries
+/// those; the others were stored or are final). A body that ends early for a reason of its
+/// own (too many messages, too slow) still lists the outcome of every message read.
+async fn post_messages(
+	State(state): State<HttpState>,
+	headers: HeaderMap,
+	body: Body,
+) -> Result<Response, HttpError> {
+	let max_messages = state.limits.max_messages_per_request;
+	let max_body = state.max_envelope_bytes * max_messages;
+	let declared = headers
+		.get(header::CONTENT_LENGTH)
+		.and_then(|value| value.to_str().ok()?.parse::<usize>().ok());
+	if declared.is_some_and(|length| length > max_body) {
+		return Err(HttpError::TooManyMessages { max: max_messages });
+	}
+	let mut deadline =
+		tokio::time::Instant::now() + Duration::from_millis(state.limits.body_timeout_ms);
+	let mut cutter = FrameCutter::new(state.max_envelope_bytes);
+	let mut pending = Vec::new();
+	let mut chunks = body.into_data_stream();
+	let mut cut = Vec::new();
+	let end = 'read: loop {
+		let chunk = match tokio::time::timeout_at(deadline, chunks.next()).await {
+			Err(_) => break BodyEnd::TimedOut,
+			Ok(None) if cutter.at_boundary() => break BodyEnd::Whole,
+			Ok(None) => break BodyEnd::NotEnvelopes,
+			Ok(Some(Err(_))) => break BodyEnd::Broken,
+			Ok(Some(Ok(chunk))) => chunk,
+		};
+		let cutting = cutter.push(&chunk, &mut cut);
+		for frame in cut.drain(..) {
+			if pending.len() == max_messages {
+				break 'read BodyEnd::TooManyMessages;
+			}
+			pending.push(match frame {
+				// Enqueued one after another, so a device's messages are checked in the order
+				// sent. Time spent waiting for room in the ingest queue is the gateway's, not the
+				// peer's: it does not count against the body's deadline.
+				Cut::Frame(wire) => {
+					let waiting = tokio::time::Instant::now();
+					let answer = state.ingest.enqueue(wire, Transport::Http, None).await;
+					deadline += waiting.elapsed();
+					Pending::Ingest(answer)
+				},
+				Cut::TooLarge => {
+					state
+						.metrics
+						.refused
+						.with_label_values(&["http", Refusal::TooLarge.as_str()])
+						.inc();
+					Pending::Known(Outcome::Refused(Refusal::TooLarge).ack(None))
+				},
+			});
+		}
+		if cutting.is_err() {
+			break BodyEnd::NotEnvelopes;
+		}
+	};
 	let mut results: Vec<Ack> =
-		outcomes.into_iter().map(|(identity, outcome)| outcome.ack(identity)).collect();
-	if malformed_tail {
-		results.push(Outcome::Refused(Refusal::Malformed).ack(None));
-		state
-			.metrics
-			.refused
-			.with_label_values(&["http", Refusal::Malformed.as_str()])
-			.inc();
-	}
+		futures::future::join_all(pending.into_iter().map(|pending| async move {
+			match pending {
+				Pending::Ingest(answer) => {
+					let (identity, outcome) = answer.outcome().await;
+					outcome.ack(identity)
+				},
+				Pending::Known(ack) => ack,
+			}
+		}))
+		.await;
 	let transient = results.iter().any(|ack| ack.reason.is_some_and(Refusal::is_transient));
-	Ok(if transient {
-		(
-			StatusCode::SERVICE_UNAVAILABLE,
-			[(header::RETRY_AFTER, RETRY_AFTER_SECONDS)],
-			Json(Results { results }),
-		)
-			.into_response()
-	} else {
-		Json(Results { results }).into_response()
+	let (status, error) = match end {
+		BodyEnd::Whole | BodyEnd::Broken => (StatusCode::OK, None),
+		BodyEnd::NotEnvelopes => {
+			results.push(Outcome::Refused(Refusal::Malformed).ack(None));
+			state
+				.metrics
+				.refused
+				.with_label_values(&["http", Refusal::Malformed.as_str()])
+				.inc();
+			(StatusCode::OK, None)
+		},
+		BodyEnd::TooManyMessages => {
+			(StatusCode::PAYLOAD_TOO_LARGE, Some(Refusal::TooLarge.as_str()))
+		},
+		BodyEnd::TimedOut => {
+			state.metrics.connections_cut.with_label_values(&["body-timeout"]).inc();
+			(StatusCode::REQUEST_TIMEOUT, Some("body-timeout"))
+		},
+	};
+	let body = Json(Results { results, error });
+	Ok(match (status, error) {
+		// The rest of the body is still on its way: the connection cannot carry another request.
+		(StatusCode::REQUEST_TIMEOUT, _) => {
+			(status, [(header::CONNECTION, "close")], body).into_response()
+		},
+		(_, Some(_)) => (status, body).into_response(),
+		_ if transient => {
+			(StatusCode::SERVICE_UNAVAILABLE, [(header::RETRY_AFTER, RETRY_AFTER_SECONDS)], body)
+				.into_response()
+		},
+		_ => body.into_response(),
 	})
 }
 
@@ -245,9 +388,12 @@ async fn post_messages(State(state): State<HttpState>, body: Bytes) -> Result<Re
 /// login or update report accepted gets a second text frame later: its outcome on chain.
 async fn stream(
 	State(state): State<HttpState>,
+	ConnectInfo(peer): ConnectInfo<SocketAddr>,
 	upgrade: WebSocketUpgrade,
 ) -> Result<Response, HttpError> {
-	let Ok(slot) = state.websocket_slots.clone().try_acquire_owned() else {
+	let slots = state.websocket_slots.clone().try_acquire_owned().ok();
+	let peer_slot = state.websocket_peers.take(peer.ip());
+	let (Some(slot), Some(peer_slot)) = (slots, peer_slot) else {
 		state
 			.metrics
 			.refused
@@ -259,7 +405,7 @@ async fn stream(
 		.max_message_size(state.max_envelope_bytes)
 		.on_upgrade(move |socket| async move {
 			serve_stream(state, socket).await;
-			drop(slot);
+			drop((slot, peer_slot));
 		}))
 }
 
@@ -275,17 +421,31 @@ async fn serve_stream(state: HttpState, socket: WebSocket) {
 	});
 	let text = |ack: Ack| serde_json::to_string(&ack).expect("acks serialise");
 	let in_flight = Arc::new(Semaphore::new(WEBSOCKET_IN_FLIGHT));
-	while let Some(Ok(message)) = source.next().await {
+	let idle = Duration::from_millis(state.limits.websocket_idle_timeout_ms);
+	loop {
+		let message = match tokio::time::timeout(idle, source.next()).await {
+			Ok(Some(Ok(message))) => message,
+			Ok(_) => break,
+			Err(_) => {
+				state.metrics.connections_cut.with_label_values(&["websocket-idle"]).inc();
+				break;
+			},
+		};
 		let frame = match message {
 			Message::Binary(bytes) => bytes.to_vec(),
 			Message::Text(_) => {
-				let _ = acks.send(text(Outcome::Refused(Refusal::Malformed).ack(None))).await;
+				let _ = acks.try_send(text(Outcome::Refused(Refusal::Malformed).ack(None)));
 				continue;
 			},
 			Message::Close(_) => break,
 			_ => continue,
 		};
-		let Ok(permit) = in_flight.clone().acquire_owned().await else { break };
+		// A peer that stops reading its acknowledgements stops being read: once its writes
+		// stall (the listener's write deadline) the writer ends, and so does this stream.
+		let permit = match tokio::time::timeout(idle, in_flight.clone().acquire_owned()).await {
+			Ok(Ok(permit)) if !acks.is_closed() => permit,
+			_ => break,
+		};
 		let (acks, hub) = (acks.clone(), state.outcomes.clone());
 		let relayed = frame.get(1).is_some_and(|kind| *kind != Kind::Telemetry as u8);
 		// Enqueued here, in the order the frames came, and answered in a task of its own.
@@ -481,6 +641,7 @@ async fn outcome(
 async fn healthz(State(state): State<HttpState>) -> Response {
 	let identity = state.chain.identity();
 	let connected = state.chain.client().is_some();
+	let (registry_devices, registry_block) = state.chain.registry_size();
 	Json(serde_json::json!({
 		"status": "ok",
 		"gateway": iotchain_client::to_hex(&identity.id),
@@ -489,10 +650,78 @@ async fn healthz(State(state): State<HttpState>) -> Response {
 		"unanchored": state.progress.unanchored(),
 		"unanchorable": state.progress.set_aside.load(std::sync::atomic::Ordering::Acquire),
 		"unrelayed": state.progress.unrelayed(),
+		"registry": {"devices": registry_devices, "block": registry_block},
 	}))
 	.into_response()
 }
 
 async fn metrics(State(state): State<HttpState>) -> Response {
 	([(header::CONTENT_TYPE, "text/plain; version=0.0.4")], state.metrics.render()).into_response()
+}
+
+#[cfg(test)]
+mod tests {
+	use super::*;
+	use iotchain_gateway_protocol::envelope::{HEADER_LEN, TRAILER_LEN};
+
+	/// An envelope's bytes with a payload of `payload` bytes (its signature is not checked
+	/// here).
+	fn envelope(payload: usize, sequence: u64) -> Vec<u8> {
+		let mut wire = vec![1, Kind::Telemetry as u8];
+		wire.extend([7; 32]);
+		wire.extend(sequence.to_le_bytes());
+		wire.extend(0u64.to_le_bytes());
+		wire.extend((payload as u32).to_le_bytes());
+		wire.extend(vec![b'x'; payload]);
+		wire.push(0);
+		wire.extend([0; 64]);
+		wire
+	}
+
+	fn cut_in_chunks(
+		body: &[u8],
+		chunk: usize,
+		max: usize,
+	) -> (Vec<Cut>, Result<(), NotEnvelopes>, bool) {
+		let mut cutter = FrameCutter::new(max);
+		let mut cut = Vec::new();
+		for piece in body.chunks(chunk) {
+			if let Err(error) = cutter.push(piece, &mut cut) {
+				return (cut, Err(error), false);
+			}
+			assert!(cutter.buffer.len() <= max + chunk, "holds one envelope's worth at most");
+		}
+		let boundary = cutter.at_boundary();
+		(cut, Ok(()), boundary)
+	}
+
+	#[test]
+	fn envelopes_are_cut_whatever_the_chunks_and_an_oversized_one_is_skipped() {
+		let max = HEADER_LEN + 100 + TRAILER_LEN;
+		let (first, oversized, last) = (envelope(10, 1), envelope(5_000, 2), envelope(100, 3));
+		let body = [first.clone(), oversized, last.clone()].concat();
+		for chunk in [1, 7, 64, 1000, body.len()] {
+			let (cut, result, boundary) = cut_in_chunks(&body, chunk, max);
+			assert_eq!(result, Ok(()));
+			assert!(boundary, "chunks of {chunk}");
+			assert_eq!(
+				cut,
+				vec![Cut::Frame(first.clone()), Cut::TooLarge, Cut::Frame(last.clone())],
+				"chunks of {chunk}"
+			);
+		}
+	}
+
+	#[test]
+	fn bytes_that_are_not_envelopes_stop_the_cutting_and_a_cut_short_body_is_seen() {
+		let max = HEADER_LEN + 100 + TRAILER_LEN;
+		let good = envelope(10, 1);
+		let body =
+			[good.clone(), b"not an envelope, and long enough to be read as one".to_vec()].concat();
+		let (cut, result, _) = cut_in_chunks(&body, 16, max);
+		assert_eq!(cut, vec![Cut::Frame(good.clone())]);
+		assert_eq!(result, Err(NotEnvelopes));
+		let (cut, result, boundary) = cut_in_chunks(&good[..good.len() - 1], 16, max);
+		assert!(cut.is_empty() && result.is_ok() && !boundary, "a body cut short is not whole");
+	}
 }

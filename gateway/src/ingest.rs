@@ -9,7 +9,8 @@
 //! fails is the reason): it decodes within the size limit; on MQTT, it names the device of its
 //! topic; a login's or update report's payload is the chain's record of it, about this device;
 //! the gateway is active; the device is registered, a device (not a gateway), of the gateway's
-//! organisation and active (with its organisation); a login's or update report's device is
+//! organisation and active (with its organisation), as the gateway's registry view says
+//! (`chain`: no node round trip); a login's or update report's device is
 //! assigned to this gateway (the chain takes them from its gateway only); the signature
 //! verifies with the device's current key; the sequence number is above the last accepted from
 //! the device; the device is within its rate; the gateway holds fewer unanchored readings and
@@ -18,9 +19,14 @@
 //! A retried message (same device, sequence and bytes as one stored) is answered "accepted"
 //! again, marked as a duplicate, and stored once. The rate limit is applied after the
 //! signature check, so nobody can use up an honest device's rate with forged messages.
+//!
+//! An id outside the gateway's organisation is refused whatever it is; the first time, which
+//! refusal (`other-organisation`, `not-a-device` or `unknown-device`) is looked up by the
+//! [`Resolver`], off the ingest task, so a stream of made-up ids never holds up the
+//! organisation's devices.
 
 use crate::{
-	chain::{Chain, Lookup},
+	chain::{Chain, DeviceView, Known, Lookup},
 	config::Limits,
 	metrics::Metrics,
 	payload::payload_is_about,
@@ -37,12 +43,17 @@ use std::{
 	sync::{atomic::Ordering, Arc},
 	time::Instant,
 };
-use tokio::sync::{mpsc, oneshot};
+use tokio::sync::{mpsc, oneshot, Semaphore};
 
 /// Most messages checked and stored together.
 const MAX_GROUP: usize = 4096;
 /// Messages waiting for the ingest task before transports wait for room.
 const QUEUE: usize = 16 * 1024;
+/// Node lookups of ids outside the organisation at once.
+const RESOLVER_LOOKUPS: usize = 4;
+/// Messages of unresolved ids waiting for a lookup; beyond, they are answered `overloaded`
+/// at once.
+const RESOLVER_WAITING: usize = 256;
 
 /// Which transport a message came by, for metrics and logs.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -139,6 +150,83 @@ pub struct Ingestor {
 	buckets: HashMap<DeviceId, Bucket>,
 	/// Wakes the relay when logins or update reports were stored.
 	relay_waiting: Arc<tokio::sync::Notify>,
+	resolver: Resolver,
+}
+
+/// Why a message stops before its signature is checked.
+enum Stop {
+	Refused(Identity, Refusal),
+	/// Its id is outside the organisation and was never looked up: the [`Resolver`] names the
+	/// refusal.
+	Unresolved(Identity, DeviceId),
+}
+
+/// Names the refusal of messages whose ids are outside the gateway's organisation and not
+/// looked up yet, each in a task of its own: at most [`RESOLVER_LOOKUPS`] node lookups at
+/// once (each bounded in time, `Chain::device`) and [`RESOLVER_WAITING`] messages waiting;
+/// beyond, `overloaded` at once, so a device of the organisation that the view does not hold
+/// yet retries rather than gives up. What a lookup finds is remembered (`Chain::device`), so
+/// later messages of the id are refused on the ingest task.
+#[derive(Clone)]
+struct Resolver {
+	chain: Arc<Chain>,
+	metrics: Arc<Metrics>,
+	waiting: Arc<Semaphore>,
+	lookups: Arc<Semaphore>,
+}
+
+impl Resolver {
+	fn new(chain: Arc<Chain>, metrics: Arc<Metrics>) -> Self {
+		Resolver {
+			chain,
+			metrics,
+			waiting: Arc::new(Semaphore::new(RESOLVER_WAITING)),
+			lookups: Arc::new(Semaphore::new(RESOLVER_LOOKUPS)),
+		}
+	}
+
+	/// Answers `submission` with the refusal its device's lookup names.
+	fn answer(&self, submission: Submission, identity: Identity, device: DeviceId) {
+		let Ok(waiting) = self.waiting.clone().try_acquire_owned() else {
+			// The id may be one of the organisation's, registered in a block the view has not
+			// taken in yet: the device is told to retry, and a made-up id costs nothing again.
+			return self.reply(submission, identity, Refusal::Overloaded);
+		};
+		let resolver = self.clone();
+		tokio::spawn(async move {
+			let refusal = match resolver.lookups.acquire().await {
+				Ok(_lookup) => {
+					let (lookup, view) = resolver.chain.device(&device).await;
+					outside_refusal(lookup, view.as_ref(), resolver.chain.identity().org)
+				},
+				Err(_) => Refusal::Overloaded,
+			};
+			drop(waiting);
+			resolver.reply(submission, identity, refusal);
+		});
+	}
+
+	fn reply(&self, submission: Submission, identity: Identity, refusal: Refusal) {
+		self.metrics
+			.refused
+			.with_label_values(&[submission.transport.as_str(), refusal.as_str()])
+			.inc();
+		let _ = submission.reply.send((identity, Outcome::Refused(refusal)));
+	}
+}
+
+/// The refusal of an id outside the gateway's organisation `org`, from what a lookup found.
+/// One of the organisation's own that the gateway's view does not hold yet (registered or
+/// moved in after the view's block) is told to retry: the block's events bring it in.
+fn outside_refusal(lookup: Lookup, view: Option<&DeviceView>, org: u32) -> Refusal {
+	match (lookup, view) {
+		(Lookup::Found, Some(view)) if view.is_gateway => Refusal::NotADevice,
+		(Lookup::Found, Some(view)) if view.org != org => Refusal::OtherOrganisation,
+		(Lookup::Found, Some(_)) | (Lookup::Unavailable, _) => Refusal::ChainUnavailable,
+		(Lookup::Found | Lookup::Unknown, None) | (Lookup::Unknown, Some(_)) => {
+			Refusal::UnknownDevice
+		},
+	}
 }
 
 /// A message that passed the checks before its signature.
@@ -161,6 +249,7 @@ impl Ingestor {
 	) -> Ingest {
 		let (queue, receiver) = mpsc::channel(QUEUE);
 		let ingestor = Ingestor {
+			resolver: Resolver::new(chain.clone(), metrics.clone()),
 			chain,
 			store,
 			limits,
@@ -195,14 +284,21 @@ impl Ingestor {
 			.map(|s| s.wire.get(1).and_then(|k| Kind::from_byte(*k)).unwrap_or(Kind::Telemetry))
 			.collect();
 		let mut candidates = Vec::new();
+		let mut unresolved = HashMap::new();
 		let identity = self.chain.identity();
 		for (slot, submission) in group.iter().enumerate() {
-			match self.precheck(submission, identity).await {
+			match self.precheck(submission, identity) {
 				Ok((envelope, key)) => {
 					outcomes[slot].0 = Some((envelope.device, envelope.sequence));
 					candidates.push(Candidate { slot, envelope, key });
 				},
-				Err((id, refusal)) => outcomes[slot] = (id, Some(Outcome::Refused(refusal))),
+				Err(Stop::Refused(id, refusal)) => {
+					outcomes[slot] = (id, Some(Outcome::Refused(refusal)))
+				},
+				Err(Stop::Unresolved(id, device)) => {
+					outcomes[slot].0 = id;
+					unresolved.insert(slot, device);
+				},
 			}
 		}
 
@@ -217,7 +313,7 @@ impl Ingestor {
 			Ok(checked) => checked,
 			Err(_) => {
 				tracing::error!("signature verification panicked");
-				return self.answer(group, &kinds, outcomes);
+				return self.answer(group, &kinds, outcomes, unresolved);
 			},
 		};
 
@@ -293,19 +389,24 @@ impl Ingestor {
 				Err(_) => tracing::error!("storing accepted messages panicked"),
 			}
 		}
-		self.answer(group, &kinds, outcomes);
+		self.answer(group, &kinds, outcomes, unresolved);
 	}
 
-	/// Answers every submission; anything left without an outcome (a store failure) is told
-	/// to retry.
+	/// Answers every submission: those of `unresolved` ids through the [`Resolver`]; anything
+	/// else left without an outcome (a store failure) is told to retry.
 	fn answer(
 		&self,
 		group: Vec<Submission>,
 		kinds: &[Kind],
 		outcomes: Vec<(Identity, Option<Outcome>)>,
+		unresolved: HashMap<usize, DeviceId>,
 	) {
-		for ((submission, kind), (identity, outcome)) in group.into_iter().zip(kinds).zip(outcomes)
-		{
+		let answers = group.into_iter().zip(kinds).zip(outcomes).enumerate();
+		for (slot, ((submission, kind), (identity, outcome))) in answers {
+			if let Some(device) = unresolved.get(&slot) {
+				self.resolver.answer(submission, identity, *device);
+				continue;
+			}
 			let outcome = outcome.unwrap_or(Outcome::Refused(Refusal::Overloaded));
 			let transport = submission.transport.as_str();
 			match outcome {
@@ -321,45 +422,46 @@ impl Ingestor {
 	}
 
 	/// The checks before the signature: size, encoding, topic, kind, the gateway's and the
-	/// device's standing.
-	async fn precheck(
+	/// device's standing, from what the gateway knows (no node round trip).
+	fn precheck(
 		&self,
 		submission: &Submission,
 		gateway: crate::chain::Identity,
-	) -> Result<(Envelope, [u8; 32]), (Identity, Refusal)> {
+	) -> Result<(Envelope, [u8; 32]), Stop> {
 		let envelope =
 			Envelope::decode(&submission.wire, self.limits.max_payload_bytes).map_err(|error| {
 				match error {
-					DecodeError::PayloadTooLarge { .. } => (None, Refusal::TooLarge),
-					_ => (None, Refusal::Malformed),
+					DecodeError::PayloadTooLarge { .. } => Stop::Refused(None, Refusal::TooLarge),
+					_ => Stop::Refused(None, Refusal::Malformed),
 				}
 			})?;
 		let id = Some((envelope.device, envelope.sequence));
+		let refused = |refusal| Err(Stop::Refused(id, refusal));
 		if submission.topic_device.is_some_and(|topic| topic != envelope.device) {
-			return Err((id, Refusal::WrongTopic));
+			return refused(Refusal::WrongTopic);
 		}
 		if !payload_is_about(&envelope) {
-			return Err((id, Refusal::BadPayload));
+			return refused(Refusal::BadPayload);
 		}
 		if !gateway.active {
-			return Err((id, Refusal::GatewayNotActive));
+			return refused(Refusal::GatewayNotActive);
 		}
-		let device = match self.chain.device(&envelope.device).await {
-			(Lookup::Found, Some(device)) => device,
-			(Lookup::Unavailable, _) => return Err((id, Refusal::ChainUnavailable)),
-			_ => return Err((id, Refusal::UnknownDevice)),
+		let device = match self.chain.known(&envelope.device) {
+			Known::Own(device) => device,
+			Known::Outside(view) => {
+				let lookup = if view.is_some() { Lookup::Found } else { Lookup::Unknown };
+				return refused(outside_refusal(lookup, view.as_ref(), gateway.org));
+			},
+			Known::Unresolved => return Err(Stop::Unresolved(id, envelope.device)),
 		};
 		if device.is_gateway {
-			return Err((id, Refusal::NotADevice));
-		}
-		if device.org != gateway.org {
-			return Err((id, Refusal::OtherOrganisation));
+			return refused(Refusal::NotADevice);
 		}
 		if !device.active {
-			return Err((id, Refusal::DeviceNotActive));
+			return refused(Refusal::DeviceNotActive);
 		}
 		if envelope.kind != Kind::Telemetry && device.gateway != Some(gateway.id) {
-			return Err((id, Refusal::NotAssigned));
+			return refused(Refusal::NotAssigned);
 		}
 		Ok((envelope, device.key))
 	}
@@ -391,5 +493,30 @@ impl Ingestor {
 		} else {
 			false
 		}
+	}
+}
+
+#[cfg(test)]
+mod tests {
+	use super::*;
+
+	#[test]
+	fn an_id_outside_the_organisation_is_refused_with_what_its_lookup_found() {
+		let device = |org, is_gateway| DeviceView {
+			key: [1; 32],
+			org,
+			is_gateway,
+			active: true,
+			gateway: None,
+			model: Vec::new(),
+		};
+		let refused = |lookup, view: Option<DeviceView>| outside_refusal(lookup, view.as_ref(), 1);
+		assert_eq!(refused(Lookup::Found, Some(device(2, false))), Refusal::OtherOrganisation);
+		assert_eq!(refused(Lookup::Found, Some(device(2, true))), Refusal::NotADevice);
+		assert_eq!(refused(Lookup::Unknown, None), Refusal::UnknownDevice);
+		// The node cannot be asked: the device may retry.
+		assert_eq!(refused(Lookup::Unavailable, None), Refusal::ChainUnavailable);
+		// The organisation's own, registered after the view's block: retry once it is in.
+		assert_eq!(refused(Lookup::Found, Some(device(1, false))), Refusal::ChainUnavailable);
 	}
 }

@@ -19,6 +19,7 @@ pub mod config;
 pub mod error;
 pub mod http;
 pub mod ingest;
+pub mod listener;
 pub mod metrics;
 pub mod mqtt;
 pub mod outcomes;
@@ -57,7 +58,8 @@ pub fn bind(address: SocketAddr) -> std::io::Result<TcpSocket> {
 /// waiting on a gateway that may itself wait on its node for a long time.
 ///
 /// When `shutdown` completes the gateway stops accepting connections, lets the HTTP requests in
-/// flight be answered, and returns; while it is still starting, it returns at once. Its tasks
+/// flight be answered (for `listener::SHUTDOWN_GRACE` at most), and returns; while it is still
+/// starting, it returns at once. Its tasks
 /// (WebSocket streams, MQTT, ingest, the anchor, the relay) end with the runtime, where they
 /// stand. Stopping at any point is safe, because durability is the store's: a message is
 /// acknowledged only once the store's commit (fsynced) holds it, so whatever was not
@@ -69,7 +71,7 @@ pub async fn serve(
 	shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> Result<(), Error> {
 	let shutdown = shutdown.shared();
-	let routes = tokio::select! {
+	let (routes, metrics) = tokio::select! {
 		started = start(&config) => started?,
 		() = shutdown.clone() => return Ok(()),
 	};
@@ -77,21 +79,25 @@ pub async fn serve(
 	if let Ok(address) = listener.local_addr() {
 		tracing::info!(listen = %address, "serving HTTP and WebSocket");
 	}
-	axum::serve(listener, routes).with_graceful_shutdown(shutdown).await?;
+	listener::serve(listener, routes, &config.limits, metrics, shutdown).await;
 	Ok(())
 }
 
 /// Starts a gateway's tasks (the chain, the anchor, ingest, the relay, MQTT) and returns the
-/// HTTP and WebSocket routes over them: the composition root.
-async fn start(config: &Config) -> Result<axum::Router, Error> {
-	let signer = match (&config.suri, &config.key_file) {
-		(Some(suri), _) => iotchain_client::signer_from_suri(&iotchain_client::read_secret(suri)?)?,
-		(None, Some(path)) => iotchain_client::signer_from_key_file(path)?,
+/// HTTP and WebSocket routes over them, and the metrics: the composition root.
+async fn start(config: &Config) -> Result<(axum::Router, Arc<metrics::Metrics>), Error> {
+	let secret = match (&config.suri, &config.key_file) {
+		(Some(suri), _) => iotchain_client::read_secret(suri)?,
+		(None, Some(path)) => iotchain_client::secret_from_key_file(path)?,
 		(None, None) => return Err(Error::NoKey),
 	};
+	let signer = iotchain_client::signer_from_suri(&secret)?;
+	let key =
+		chain::GatewayKey { development: iotchain_client::is_development_key(&secret), signer };
+	drop(secret);
 	let metrics = Arc::new(metrics::Metrics::new());
 	let store = Arc::new(store::Store::open(&config.data_dir)?);
-	let chain = Arc::new(chain::Chain::connect(&config.node_url, signer, metrics.clone()).await?);
+	let chain = Arc::new(chain::Chain::connect(&config.node_url, key, metrics.clone()).await?);
 	// Every counter the tasks share, restored from the store once, here.
 	let progress = Arc::new(progress::Progress::restore(&store)?);
 	anchor::Anchor::start(
@@ -138,17 +144,18 @@ async fn start(config: &Config) -> Result<axum::Router, Error> {
 		ingest,
 		store,
 		chain,
-		metrics,
+		metrics: metrics.clone(),
 		progress,
 		limits: config.limits.clone(),
 		max_envelope_bytes: config.max_envelope_bytes(),
 		websocket_slots: Arc::new(tokio::sync::Semaphore::new(
 			config.limits.max_websocket_connections,
 		)),
+		websocket_peers: listener::PeerSlots::new(config.limits.max_websocket_connections_per_peer),
 		outcomes,
 		readers,
 	};
-	Ok(http::router(state))
+	Ok((http::router(state), metrics))
 }
 
 #[cfg(test)]

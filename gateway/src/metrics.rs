@@ -8,6 +8,9 @@ use prometheus::{
 /// Everything the gateway counts.
 pub struct Metrics {
 	registry: Registry,
+	/// Every metric family's name, histograms' included (their series add `_bucket`, `_sum`
+	/// and `_count`).
+	names: Vec<String>,
 	/// Accepted messages, by transport and kind.
 	pub accepted: IntCounterVec,
 	/// Refused messages, by transport and reason code.
@@ -30,6 +33,19 @@ pub struct Metrics {
 	pub reads: IntCounterVec,
 	/// Reads refused, by reason.
 	pub reads_refused: IntCounterVec,
+	/// Devices and gateways of the gateway's organisation it knows, from its registry snapshot.
+	pub registry_devices: IntGauge,
+	/// The finalised block the gateway's registry view is of.
+	pub registry_block: IntGauge,
+	/// Seconds the last registry snapshot took.
+	pub registry_snapshot_seconds: prometheus::Gauge,
+	/// Ids outside the organisation looked up at the node to name their refusal.
+	pub outside_lookups: IntCounter,
+	/// Connections refused at once, by reason (`too-many-connections`, `too-many-from-peer`).
+	pub connections_refused: IntCounterVec,
+	/// Connections and streams cut off, by reason (`header-timeout`, `body-timeout`,
+	/// `write-timeout`, `websocket-idle`).
+	pub connections_cut: IntCounterVec,
 }
 
 impl Metrics {
@@ -94,6 +110,41 @@ impl Metrics {
 			&["reason"],
 		)
 		.expect("valid metric");
+		let registry_devices = IntGauge::new(
+			"gateway_registry_devices",
+			"Devices and gateways of the gateway's organisation it knows",
+		)
+		.expect("valid metric");
+		let registry_block =
+			IntGauge::new("gateway_registry_block", "The finalised block the registry view is of")
+				.expect("valid metric");
+		let registry_snapshot_seconds = prometheus::Gauge::new(
+			"gateway_registry_snapshot_seconds",
+			"Seconds the last registry snapshot took",
+		)
+		.expect("valid metric");
+		let outside_lookups = IntCounter::new(
+			"gateway_outside_lookups_total",
+			"Ids outside the organisation looked up at the node to name their refusal",
+		)
+		.expect("valid metric");
+		let connections_refused = IntCounterVec::new(
+			Opts::new(
+				"gateway_connections_refused_total",
+				"HTTP and WebSocket connections refused at once, by reason",
+			),
+			&["reason"],
+		)
+		.expect("valid metric");
+		let connections_cut = IntCounterVec::new(
+			Opts::new(
+				"gateway_connections_cut_total",
+				"HTTP connections and WebSocket streams cut off, by reason",
+			),
+			&["reason"],
+		)
+		.expect("valid metric");
+		let mut names = Vec::new();
 		for collector in [
 			Box::new(accepted.clone()) as Box<dyn prometheus::core::Collector>,
 			Box::new(refused.clone()),
@@ -106,11 +157,19 @@ impl Metrics {
 			Box::new(unanchorable.clone()),
 			Box::new(reads.clone()),
 			Box::new(reads_refused.clone()),
+			Box::new(registry_devices.clone()),
+			Box::new(registry_block.clone()),
+			Box::new(registry_snapshot_seconds.clone()),
+			Box::new(outside_lookups.clone()),
+			Box::new(connections_refused.clone()),
+			Box::new(connections_cut.clone()),
 		] {
+			names.extend(collector.desc().iter().map(|desc| desc.fq_name.clone()));
 			registry.register(collector).expect("each metric registered once");
 		}
 		Metrics {
 			registry,
+			names,
 			accepted,
 			refused,
 			queue_depth,
@@ -122,7 +181,19 @@ impl Metrics {
 			unanchorable,
 			reads,
 			reads_refused,
+			registry_devices,
+			registry_block,
+			registry_snapshot_seconds,
+			outside_lookups,
+			connections_refused,
+			connections_cut,
 		}
+	}
+
+	/// The name of every metric family the gateway exports, whether or not it has a sample
+	/// yet: what alert rules and dashboards may name.
+	pub fn names(&self) -> &[String] {
+		&self.names
 	}
 
 	/// The text exposition format.

@@ -29,8 +29,10 @@ impl OutcomeHub {
 	pub(crate) async fn deliver(&self, device: DeviceId, sequence: u64, outcome: &Value) {
 		let text = outcome.to_string();
 		let socket = self.websockets.lock().expect("not poisoned").remove(&(device, sequence));
+		// Never waited on: a stream whose peer stopped reading must not hold up the relay. Its
+		// device can still fetch the outcome over HTTP.
 		if let Some(socket) = socket {
-			let _ = socket.send(text.clone()).await;
+			let _ = socket.try_send(text.clone());
 		}
 		let mqtt = self.mqtt.lock().expect("not poisoned").clone();
 		if let Some((client, prefix)) = mqtt {

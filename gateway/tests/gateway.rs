@@ -1000,3 +1000,272 @@ async fn a_device_unassigned_before_relay_is_set_apart_and_the_others_relayed() 
 		assert_eq!(outcome["error_name"], "FirmwareReleases::ReleaseNotFound", "{outcome}");
 	}
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_flood_of_made_up_ids_does_not_hold_up_the_organisations_devices() {
+	let node = DevNode::start();
+	let broker = Broker::start();
+	let mut setup = setup(&node, "flooded", 5).await;
+	let dir = tempfile::tempdir().unwrap();
+	let gateway = start_configured(
+		&node,
+		&broker,
+		dir.path(),
+		"[limits]\ndevice_rate_per_second = 1000.0\ndevice_burst = 1000.0\n",
+	);
+	let genesis = setup.genesis;
+	// The registry snapshot holds the organisation's devices (and the gateway) from the start.
+	assert_eq!(gateway.health().await["registry"]["devices"], 6);
+
+	// 4,096 messages, each of an id nobody registered, signed by its own key.
+	const MADE_UP: usize = 4_096;
+	let flood: Vec<Vec<u8>> =
+		(0..MADE_UP).map(|i| SimDevice::new("made-up", i).reading(&genesis)).collect();
+	let base = gateway.base();
+	let flooding =
+		tokio::spawn(async move { simulate::send_http(&base, flood, 256, 4).await.unwrap().0 });
+	// Meanwhile the organisation's devices send one reading at a time, each answered within
+	// a bound far below what a node lookup per made-up id would cost them.
+	let mut slowest = Duration::ZERO;
+	while !flooding.is_finished() {
+		for device in &mut setup.devices {
+			let started = Instant::now();
+			let ack = send_one(&gateway, device.reading(&genesis)).await;
+			slowest = slowest.max(started.elapsed());
+			assert!(ack.accepted(), "{ack:?}");
+		}
+		tokio::time::sleep(Duration::from_millis(20)).await;
+	}
+	let acks = flooding.await.unwrap();
+	// Each refused: named after a lookup, or told to retry while lookups are full.
+	let tally = simulate::tally(&acks);
+	let refused = tally.get("unknown-device").unwrap_or(&0) + tally.get("overloaded").unwrap_or(&0);
+	assert_eq!(refused, MADE_UP, "{tally:?}");
+	assert!(slowest < Duration::from_secs(2), "an honest device waited {slowest:?}");
+
+	// The node was asked about a bounded share of them, off the ingest task.
+	let metrics = gateway.metrics().await;
+	let lookups: usize = metrics
+		.lines()
+		.find_map(|line| line.strip_prefix("gateway_outside_lookups_total "))
+		.and_then(|value| value.parse().ok())
+		.expect("the lookups are counted");
+	assert!(lookups < MADE_UP / 2, "{lookups} lookups for {MADE_UP} made-up ids");
+
+	// A device registered after the gateway started is in its view once the block is final.
+	let mut late = SimDevice::new("flooded-late", 0);
+	simulate::register(&setup.bob, std::slice::from_ref(&late), DeviceKind::Device)
+		.await
+		.unwrap();
+	let deadline = Instant::now() + Duration::from_secs(30);
+	loop {
+		let ack = send_one(&gateway, late.reading(&genesis)).await;
+		if ack.accepted() {
+			break;
+		}
+		assert!(Instant::now() < deadline, "the late device is never served: {ack:?}");
+		tokio::time::sleep(Duration::from_millis(300)).await;
+	}
+	assert_eq!(gateway.health().await["registry"]["devices"], 7);
+}
+
+/// Reads what the gateway sends on `stream` until it closes it, for `within` at most.
+async fn read_until_closed(stream: &mut tokio::net::TcpStream, within: Duration) -> String {
+	use tokio::io::AsyncReadExt;
+	let mut received = Vec::new();
+	tokio::time::timeout(within, async {
+		let mut buffer = [0u8; 4096];
+		while let Ok(read @ 1..) = stream.read(&mut buffer).await {
+			received.extend_from_slice(&buffer[..read]);
+		}
+	})
+	.await
+	.expect("the gateway closes the connection in time");
+	String::from_utf8_lossy(&received).into_owned()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn slow_and_greedy_peers_are_cut_off_and_other_peers_are_served() {
+	use futures::StreamExt;
+	use tokio::{io::AsyncWriteExt, net::TcpStream};
+	let node = DevNode::start();
+	let broker = Broker::start();
+	let mut setup = setup(&node, "greedy", 2).await;
+	let dir = tempfile::tempdir().unwrap();
+	let gateway = start_configured(
+		&node,
+		&broker,
+		dir.path(),
+		"[limits]\nmax_connections_per_peer = 20\nmax_websocket_connections_per_peer = 3\n\
+		 header_timeout_ms = 2000\nbody_timeout_ms = 3000\nwebsocket_idle_timeout_ms = 3000\n",
+	);
+	let genesis = setup.genesis;
+	let address = format!("127.0.0.1:{}", gateway.http_port);
+	let other_peer: std::net::IpAddr = "127.0.0.2".parse().unwrap();
+	let other = reqwest::Client::builder().local_address(other_peer).build().unwrap();
+
+	// Slow-loris: 30 connections from one address each send part of a request head, then
+	// nothing. The first 20 are held; the rest are told 503 and closed at once.
+	let mut slow = Vec::new();
+	for _ in 0..30 {
+		let mut stream = TcpStream::connect(&address).await.unwrap();
+		stream
+			.write_all(
+				b"POST /v1/messages HTTP/1.1\r\nHost: gateway\r\nContent-Length: 16000000\r\n",
+			)
+			.await
+			.unwrap();
+		slow.push(stream);
+	}
+	for stream in &mut slow[20..] {
+		let answer = read_until_closed(stream, Duration::from_secs(5)).await;
+		assert!(
+			answer.starts_with("HTTP/1.1 503") && answer.contains("too-many-connections"),
+			"{answer}"
+		);
+	}
+	// Another address is served meanwhile.
+	let response = other
+		.post(format!("{}/v1/messages", gateway.base()))
+		.body(setup.devices[0].reading(&genesis))
+		.send()
+		.await
+		.unwrap();
+	assert_eq!(response.status(), 200);
+	let body: Value = response.json().await.unwrap();
+	assert_eq!(body["results"][0]["status"], "accepted", "{body}");
+	// The header timeout closes every slow connection, and the address is served again.
+	for stream in &mut slow[..20] {
+		read_until_closed(stream, Duration::from_secs(10)).await;
+	}
+	drop(slow);
+	assert!(send_one(&gateway, setup.devices[0].reading(&genesis)).await.accepted());
+
+	// A body that stalls after one whole message: 408 once the body timeout passes, with the
+	// outcome of the message read, and the connection closed.
+	let reading = setup.devices[1].reading(&genesis);
+	let mut stalled = TcpStream::connect(&address).await.unwrap();
+	let head = format!(
+		"POST /v1/messages HTTP/1.1\r\nHost: gateway\r\nContent-Length: {}\r\n\r\n",
+		reading.len() + 10_000
+	);
+	stalled.write_all(head.as_bytes()).await.unwrap();
+	stalled.write_all(&reading).await.unwrap();
+	let answer = read_until_closed(&mut stalled, Duration::from_secs(10)).await;
+	assert!(answer.starts_with("HTTP/1.1 408"), "{answer}");
+	assert!(answer.contains("\"error\":\"body-timeout\""), "{answer}");
+	assert!(answer.contains("\"status\":\"accepted\""), "the message read is answered: {answer}");
+	// A body declared longer than any request may be: 413 before a byte of it is read.
+	let mut oversized = TcpStream::connect(&address).await.unwrap();
+	oversized
+		.write_all(
+			b"POST /v1/messages HTTP/1.1\r\nHost: gateway\r\nContent-Length: 999999999\r\n\r\n",
+		)
+		.await
+		.unwrap();
+	let answer = read_until_closed(&mut oversized, Duration::from_secs(10)).await;
+	assert!(answer.starts_with("HTTP/1.1 413") && answer.contains("too-large"), "{answer}");
+
+	// WebSocket: one address holds 3 streams at most; another address still gets one.
+	let ws = format!("ws://{address}/v1/stream");
+	let mut held = Vec::new();
+	for _ in 0..3 {
+		held.push(tokio_tungstenite::connect_async(&ws).await.expect("a stream").0);
+	}
+	let fourth = tokio_tungstenite::connect_async(&ws).await.expect_err("no fourth stream");
+	assert!(fourth.to_string().contains("503"), "{fourth}");
+	let socket = tokio::net::TcpSocket::new_v4().unwrap();
+	socket.bind((other_peer, 0).into()).unwrap();
+	let stream = socket.connect(address.parse().unwrap()).await.unwrap();
+	let (elsewhere, _) = tokio_tungstenite::client_async(&ws, stream)
+		.await
+		.expect("another peer's stream");
+	// Streams that send nothing are closed after the idle timeout, and their slots come back.
+	let closed = |mut stream: Box<dyn futures::Stream<Item = _> + Unpin + Send>| async move {
+		let ended = async {
+			while let Some(Ok::<_, tokio_tungstenite::tungstenite::Error>(_)) = stream.next().await
+			{
+			}
+		};
+		tokio::time::timeout(Duration::from_secs(10), ended)
+			.await
+			.expect("an idle stream is closed");
+	};
+	for stream in held {
+		closed(Box::new(stream)).await;
+	}
+	closed(Box::new(elsewhere)).await;
+	let (_again, _) = tokio_tungstenite::connect_async(&ws).await.expect("a slot came back");
+
+	let metrics = gateway.metrics().await;
+	let count = |series: &str| -> u64 {
+		metrics
+			.lines()
+			.find_map(|line| line.strip_prefix(series)?.trim().parse().ok())
+			.unwrap_or(0)
+	};
+	for (series, at_least) in [
+		("gateway_connections_refused_total{reason=\"too-many-from-peer\"}", 10),
+		("gateway_connections_cut_total{reason=\"header-timeout\"}", 20),
+		("gateway_connections_cut_total{reason=\"body-timeout\"}", 1),
+		("gateway_connections_cut_total{reason=\"websocket-idle\"}", 4),
+	] {
+		assert!(count(series) >= at_least, "{series} {} < {at_least}\n{metrics}", count(series));
+	}
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_gateway_refuses_a_key_anybody_may_hold_on_a_live_chain_and_a_key_others_may_read() {
+	use std::os::unix::fs::PermissionsExt;
+	let dir = tempfile::tempdir().unwrap();
+	let live = DevNode::start_live(dir.path());
+	let url = live.ws_url();
+	let data = dir.path().join("gw");
+	let refused = |args: &[&str]| {
+		let output = std::process::Command::new(GATEWAY_BINARY)
+			.args(["serve", "--node-url", &url, "--no-mqtt", "--http-listen", "127.0.0.1:0"])
+			.args(["--data-dir", data.to_str().unwrap()])
+			.args(args)
+			.output()
+			.expect("the gateway runs");
+		assert!(!output.status.success(), "{args:?} started");
+		String::from_utf8_lossy(&output.stderr).into_owned()
+	};
+	let file = |name: &str, text: &str, mode: u32| {
+		let path = dir.path().join(name);
+		std::fs::write(&path, text).unwrap();
+		std::fs::set_permissions(&path, std::fs::Permissions::from_mode(mode)).unwrap();
+		path.to_str().unwrap().to_owned()
+	};
+	// Keys anybody may hold: a development account, a path of the development phrase (as the
+	// examples use), a development account's seed in a key file.
+	let alice_seed = "0xe5be9a5092b81bca64be81d212e7f2f9eba183bb7a90954f7b76361f6edb5c0a";
+	let seed_file = file("alice.json", &format!("{{\"secretSeed\": \"{alice_seed}\"}}"), 0o600);
+	for args in [
+		vec!["--suri", "//Alice"],
+		vec!["--suri", GATEWAY_SURI],
+		vec!["--key-file", seed_file.as_str()],
+	] {
+		let stderr = refused(&args);
+		assert!(stderr.contains("public development phrase"), "{args:?}: {stderr}");
+	}
+	// A key of its own gets past that check, to the next: it is no gateway on this chain.
+	let own = "0x0101010101010101010101010101010101010101010101010101010101010101";
+	let stderr = refused(&["--suri", own]);
+	assert!(stderr.contains("is not a registered device or gateway"), "{stderr}");
+	// A key file others may read, and a configuration file holding the key that others may
+	// read, are refused before the node is asked anything.
+	let exposed = file("exposed.key", own, 0o644);
+	let stderr = refused(&["--key-file", &exposed]);
+	assert!(stderr.contains("readable by group or others"), "{stderr}");
+	let config = file("gateway.toml", &format!("suri = \"{own}\"\n"), 0o644);
+	let stderr = refused(&["--config", &config]);
+	assert!(
+		stderr.contains("holds the gateway's key (suri) and is readable by others"),
+		"{stderr}"
+	);
+	// The same file, its owner's alone, is taken.
+	std::fs::set_permissions(&config, std::fs::Permissions::from_mode(0o600)).unwrap();
+	let stderr = refused(&["--config", &config]);
+	assert!(stderr.contains("is not a registered device or gateway"), "{stderr}");
+}

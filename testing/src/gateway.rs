@@ -62,7 +62,8 @@ fn mosquitto_binary() -> PathBuf {
 }
 
 fn wait_for_port(port: u16, what: &str) {
-	let deadline = Instant::now() + Duration::from_secs(30);
+	// A gateway listens once its registry snapshot is in: seconds for a fleet of 100,000.
+	let deadline = Instant::now() + Duration::from_secs(120);
 	while TcpStream::connect(("127.0.0.1", port)).is_err() {
 		assert!(Instant::now() < deadline, "{what} never listened on {port}");
 		std::thread::sleep(Duration::from_millis(100));

@@ -483,6 +483,8 @@ pub struct DevNode {
 	process: Child,
 	pub rpc_port: u16,
 	pub p2p_port: u16,
+	/// Where the node serves Prometheus metrics, when it was asked to ([`DevNode::start_with_metrics`]).
+	pub prometheus_port: Option<u16>,
 }
 
 impl DevNode {
@@ -493,6 +495,16 @@ impl DevNode {
 
 	pub fn start() -> Self {
 		Self::launch(None, free_port(), free_port())
+	}
+
+	/// A dev node that serves its Prometheus metrics on a free loopback port.
+	pub fn start_with_metrics() -> Self {
+		let port = free_port();
+		let mut command = Command::new(node_binary());
+		command.arg("--dev").args(["--prometheus-port", &port.to_string()]);
+		let mut node = Self::run(command, None, free_port(), free_port());
+		node.prometheus_port = Some(port);
+		node
 	}
 
 	/// A dev node keeping its chain in `base_path`, so it can be stopped and started again
@@ -510,9 +522,33 @@ impl DevNode {
 		Self::launch(Some(base_path), rpc_port, p2p_port)
 	}
 
+	/// A node of the dev chain's genesis declared a `Live` chain, as a consortium's is: what
+	/// the node says its chain is (`system_chainType`) is all that differs. The chain spec is
+	/// written into `dir`.
+	pub fn start_live(dir: &Path) -> Self {
+		let (spec, _) = node_command(&["build-spec", "--chain", "dev"]);
+		let mut spec: Value = serde_json::from_str(&spec).expect("the dev chain spec is JSON");
+		spec["chainType"] = json!("Live");
+		let path = dir.join("live-chain.json");
+		fs::write(&path, spec.to_string()).expect("write the chain spec");
+		let mut command = Command::new(node_binary());
+		command
+			.arg("--chain")
+			.arg(&path)
+			.args(["--alice", "--validator", "--force-authoring"]);
+		// A live chain's validator needs a network key of its own; any will do on loopback.
+		command.args(["--node-key", &format!("{:064x}", 1), "--no-prometheus"]);
+		Self::run(command, None, free_port(), free_port())
+	}
+
 	fn launch(base_path: Option<&Path>, rpc_port: u16, p2p_port: u16) -> Self {
 		let mut command = Command::new(node_binary());
-		command.args(["--dev", "--no-mdns", "--no-telemetry", "--no-prometheus"]);
+		command.args(["--dev", "--no-prometheus"]);
+		Self::run(command, base_path, rpc_port, p2p_port)
+	}
+
+	fn run(mut command: Command, base_path: Option<&Path>, rpc_port: u16, p2p_port: u16) -> Self {
+		command.args(["--no-mdns", "--no-telemetry"]);
 		match base_path {
 			Some(path) => command.arg("--base-path").arg(path),
 			None => command.arg("--tmp"),
@@ -524,7 +560,7 @@ impl DevNode {
 			.stderr(Stdio::null())
 			.spawn()
 			.expect("iotchain-node starts");
-		let node = DevNode { process, rpc_port, p2p_port };
+		let node = DevNode { process, rpc_port, p2p_port, prometheus_port: None };
 		wait_until(Duration::from_secs(60), "the dev node's RPC answers", || {
 			rpc(node.rpc_port, "system_health", json!([]))
 		});

@@ -202,6 +202,24 @@ impl Envelope {
 		Ok(envelope)
 	}
 
+	/// How many bytes the envelope `bytes` starts with takes on the wire, from its header
+	/// alone (the first [`HEADER_LEN`] bytes; the rest are not looked at): for cutting
+	/// envelopes out of a stream as it arrives, before they are whole, an oversized one
+	/// included. Fails when fewer than [`HEADER_LEN`] bytes are given (`Truncated`) or the
+	/// header starts no envelope.
+	pub fn wire_length(bytes: &[u8]) -> Result<usize, DecodeError> {
+		let mut reader = Reader { bytes, at: 0 };
+		let version = reader.byte()?;
+		if version != VERSION {
+			return Err(DecodeError::UnknownVersion(version));
+		}
+		let kind_byte = reader.byte()?;
+		Kind::from_byte(kind_byte).ok_or(DecodeError::UnknownKind(kind_byte))?;
+		reader.take(32 + 8 + 8)?;
+		let length = u32::from_le_bytes(reader.array()?);
+		Ok((length as usize).saturating_add(HEADER_LEN + TRAILER_LEN))
+	}
+
 	/// Reads the envelope at the start of `bytes` and says how many bytes it took, so a
 	/// stream of concatenated envelopes is read one after another.
 	pub fn decode_prefix(bytes: &[u8], max_payload: u32) -> Result<(Self, usize), DecodeError> {

@@ -1,5 +1,5 @@
 use crate::{
-	envelope::{DecodeError, Envelope, KeyType, Kind, HEADER_LEN, TRAILER_LEN},
+	envelope::{DecodeError, Envelope, KeyType, Kind, HEADER_LEN, TRAILER_LEN, VERSION},
 	merkle::{inclusion_proof, leaf_hash, root, verify_inclusion},
 	Hash,
 };
@@ -124,6 +124,29 @@ fn concatenated_envelopes_read_one_after_another() {
 	assert_eq!(used, HEADER_LEN + 7 + TRAILER_LEN);
 	assert_eq!(Envelope::decode(&stream[used..], 1024), Ok(second));
 	assert_eq!(Envelope::decode(&stream, 1024), Err(DecodeError::TrailingBytes));
+}
+
+#[test]
+fn an_envelopes_length_is_known_from_its_header_alone() {
+	let mut envelope = sample();
+	envelope.payload = vec![5; 70_000];
+	let wire = envelope.encode();
+	assert_eq!(Envelope::wire_length(&wire[..HEADER_LEN]), Ok(wire.len()));
+	assert_eq!(Envelope::wire_length(&wire), Ok(wire.len()));
+	assert_eq!(Envelope::wire_length(&wire[..HEADER_LEN - 1]), Err(DecodeError::Truncated));
+	let mut bad = wire[..HEADER_LEN].to_vec();
+	bad[0] = 9;
+	assert_eq!(Envelope::wire_length(&bad), Err(DecodeError::UnknownVersion(9)));
+	bad[0] = VERSION;
+	bad[1] = 200;
+	assert_eq!(Envelope::wire_length(&bad), Err(DecodeError::UnknownKind(200)));
+	// The largest length a header can declare does not overflow.
+	let mut huge = wire[..HEADER_LEN].to_vec();
+	huge[HEADER_LEN - 4..].copy_from_slice(&u32::MAX.to_le_bytes());
+	assert_eq!(
+		Envelope::wire_length(&huge),
+		Ok((u32::MAX as usize).saturating_add(HEADER_LEN + TRAILER_LEN))
+	);
 }
 
 #[test]
