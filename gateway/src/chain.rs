@@ -276,12 +276,20 @@ impl Chain {
 
 	/// Reports the connection as broken; [`Chain::follow`] dials again.
 	pub fn lost(&self) {
-		if self.client.write().expect("not poisoned").take().is_some() {
-			tracing::warn!(url = %self.url, "lost the node");
-			self.metrics.node_connected.set(0);
+		if self.drop_client() {
 			// The follower may still hold a subscription on the old connection.
 			self.reconnect.notify_one();
 		}
+	}
+
+	/// Forgets the connection; whether there was one.
+	fn drop_client(&self) -> bool {
+		let dropped = self.client.write().expect("not poisoned").take().is_some();
+		if dropped {
+			tracing::warn!(url = %self.url, "lost the node");
+			self.metrics.node_connected.set(0);
+		}
+		dropped
 	}
 
 	/// What the gateway knows of `id`, without asking the node: for the ingest path.
@@ -455,7 +463,7 @@ impl Chain {
 				}
 			}
 			watcher.abort();
-			self.lost();
+			self.drop_client();
 			tokio::time::sleep(RECONNECT_DELAY).await;
 		}
 	}
@@ -508,6 +516,8 @@ impl Chain {
 				"the node is behind the gateway's registry view"
 			);
 		}
+		// A loss reported on the old connection is no reason to drop this one.
+		let _ = futures::FutureExt::now_or_never(self.reconnect.notified());
 		*self.client.write().expect("not poisoned") = Some(client.clone());
 		self.metrics.node_connected.set(1);
 		tracing::info!(url = %self.url, "reconnected to the node");
