@@ -77,6 +77,12 @@ impl ChainEvent {
 		.map_err(|error| self.undecodable(error))
 	}
 
+	/// The SCALE encoding of the event's fields, exactly as its block holds them: what a
+	/// gateway's signed outcome commits to, so a device decodes the chain's own record.
+	pub fn field_bytes(&self) -> &[u8] {
+		&self.fields
+	}
+
 	/// The event as JSON, decoded with the types of its block's metadata: accounts as SS58,
 	/// byte strings as hex.
 	pub fn record(&self) -> Result<EventRecord> {

@@ -64,6 +64,7 @@ async fn main() {
 	let node = DevNode::start();
 	let broker = Broker::start();
 	let mut setup = setup(&node, "bench", devices).await;
+	broker.admit(&setup.devices);
 	let dir = tempfile::tempdir().expect("a temporary directory");
 	let config = dir.path().join("gateway.toml");
 	// The benchmark measures the gateway, not the per-device rate limit.
@@ -117,9 +118,7 @@ async fn main() {
 		mqtt.extend(setup.devices.iter_mut().map(|d| (d.id, d.reading(&genesis))));
 	}
 	let started = Instant::now();
-	let acks = simulate::send_mqtt("127.0.0.1", broker.port, PREFIX, mqtt, 8)
-		.await
-		.expect("MQTT");
+	let acks = simulate::send_mqtt("127.0.0.1", broker.port, PREFIX, mqtt).await.expect("MQTT");
 	let elapsed = started.elapsed().as_secs_f64();
 	assert_eq!(
 		simulate::tally(&acks).get("accepted"),

@@ -34,7 +34,16 @@ pub struct MqttConfig {
 	pub host: String,
 	pub port: u16,
 	/// The gateway's MQTT client id; the broker keeps its subscription across reconnects.
+	/// Empty (the default): a random id drawn once and kept in the data directory
+	/// (`mqtt-client-id`), so nobody can guess it and take over the gateway's session on a
+	/// broker that lets any client name its own id (`gateway/mosquitto.conf` ties ids to
+	/// accounts as well).
 	pub client_id: String,
+	/// The gateway's account on the broker (`gateway/mosquitto.acl` lets the account
+	/// `iotchain-gateway` read every device's messages and answer them).
+	pub username: Option<String>,
+	/// A file (mode 600) whose first line is the broker account's password.
+	pub password_file: Option<PathBuf>,
 	/// Devices publish to `{prefix}/{device hex}/messages` and read acknowledgements on
 	/// `{prefix}/{device hex}/acks`.
 	pub topic_prefix: String,
@@ -142,7 +151,9 @@ impl Default for MqttConfig {
 			enabled: true,
 			host: "127.0.0.1".into(),
 			port: 1883,
-			client_id: "iotchain-gateway".into(),
+			client_id: String::new(),
+			username: None,
+			password_file: None,
 			topic_prefix: "iotchain/v1/devices".into(),
 			broker_message_size_limit: 64 * 1024,
 		}
@@ -209,5 +220,23 @@ impl Config {
 		iotchain_gateway_protocol::envelope::HEADER_LEN
 			+ self.limits.max_payload_bytes as usize
 			+ iotchain_gateway_protocol::envelope::TRAILER_LEN
+	}
+}
+
+#[cfg(test)]
+mod tests {
+	use super::*;
+
+	/// `gateway/gateway.example.toml` is a configuration the gateway takes, as the file itself
+	/// says, and the broker account it suggests is the one the shipped ACL names.
+	#[test]
+	fn the_example_configuration_is_one_the_gateway_takes() {
+		let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("gateway.example.toml");
+		let config = Config::from_file(&path).expect("the example parses");
+		assert_eq!(config.mqtt.client_id, "", "the client id is drawn, not a public name");
+		let example = std::fs::read_to_string(&path).unwrap();
+		assert!(example.contains("# username = \"iotchain-gateway\""));
+		let acl = include_str!("../mosquitto.acl");
+		assert!(acl.contains("user iotchain-gateway"), "the ACL names the gateway's account");
 	}
 }

@@ -51,6 +51,12 @@ pub enum Error {
 	/// A batch the store's positions name is not in it.
 	#[error("batch {sequence} is not in the store")]
 	MissingBatch { sequence: u64 },
+	/// A broker password was given without the account it belongs to.
+	#[error("mqtt.password_file is set but mqtt.username is not (--mqtt-username)")]
+	MqttPasswordWithoutUsername,
+	/// The gateway's drawn MQTT client id could not be read or kept.
+	#[error("the MQTT client id file {path}: {error}")]
+	ClientIdFile { path: PathBuf, error: std::io::Error },
 	/// The chain, the key, or the secret the key is read from.
 	#[error(transparent)]
 	Client(#[from] iotchain_client::Error),

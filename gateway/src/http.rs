@@ -3,9 +3,10 @@
 //! only to signed read requests of the device's readers (src/readers.rs).
 
 use crate::{
+	answers::{AnswerKey, Signature},
 	chain::Chain,
 	config::Limits,
-	ingest::{Ingest, Transport},
+	ingest::{Identity, Ingest, Transport},
 	metrics::Metrics,
 	outcomes::OutcomeHub,
 	progress::Progress,
@@ -52,6 +53,7 @@ pub struct HttpState {
 	pub websocket_peers: crate::listener::PeerSlots,
 	pub outcomes: Arc<OutcomeHub>,
 	pub readers: Arc<ReadGate>,
+	pub answers: Arc<AnswerKey>,
 }
 
 pub fn router(state: HttpState) -> Router {
@@ -72,6 +74,9 @@ struct Results {
 	/// those of the messages read.
 	#[serde(skip_serializing_if = "Option::is_none")]
 	error: Option<&'static str>,
+	/// The gateway's one signature over every result, in order.
+	#[serde(flatten)]
+	signature: Signature,
 }
 
 #[derive(Serialize)]
@@ -181,7 +186,7 @@ impl IntoResponse for HttpError {
 				return (
 					StatusCode::SERVICE_UNAVAILABLE,
 					[(header::RETRY_AFTER, RETRY_AFTER_SECONDS)],
-					Json(Outcome::Refused(Refusal::TooManyConnections).ack(None)),
+					Json(Outcome::Refused(Refusal::TooManyConnections).unnamed_ack()),
 				)
 					.into_response()
 			},
@@ -197,6 +202,9 @@ struct FrameCutter {
 	buffer: Vec<u8>,
 	/// Bytes of an oversized envelope still to skip.
 	skip: usize,
+	/// The oversized envelope being skipped: whose its header says it is, and its leaf hash so
+	/// far, so its answer names exactly those bytes.
+	skipping: Option<(Identity, merkle::LeafHasher)>,
 	max_envelope: usize,
 }
 
@@ -204,7 +212,9 @@ struct FrameCutter {
 #[derive(Debug, PartialEq, Eq)]
 enum Cut {
 	Frame(Vec<u8>),
-	TooLarge,
+	/// An envelope over the limit, skipped: whose its header says it is, and the leaf hash of
+	/// its bytes.
+	TooLarge(Identity, iotchain_gateway_protocol::Hash),
 }
 
 /// The body's bytes stopped being envelopes: the rest of it cannot be cut.
@@ -213,7 +223,7 @@ struct NotEnvelopes;
 
 impl FrameCutter {
 	fn new(max_envelope: usize) -> Self {
-		FrameCutter { buffer: Vec::new(), skip: 0, max_envelope }
+		FrameCutter { buffer: Vec::new(), skip: 0, skipping: None, max_envelope }
 	}
 
 	/// Takes the next `chunk` of the body and appends what it completes to `cut`. The bytes
@@ -222,6 +232,14 @@ impl FrameCutter {
 	fn push(&mut self, chunk: &[u8], cut: &mut Vec<Cut>) -> Result<(), NotEnvelopes> {
 		let skipped = self.skip.min(chunk.len());
 		self.skip -= skipped;
+		if let Some((_, hasher)) = &mut self.skipping {
+			hasher.update(&chunk[..skipped]);
+		}
+		if self.skip == 0 {
+			if let Some((identity, hasher)) = self.skipping.take() {
+				cut.push(Cut::TooLarge(identity, hasher.finish()));
+			}
+		}
 		self.buffer.extend_from_slice(&chunk[skipped..]);
 		let mut at = 0;
 		let cutting = loop {
@@ -232,10 +250,17 @@ impl FrameCutter {
 				Err(_) => break Err(NotEnvelopes),
 			};
 			if length > self.max_envelope {
-				cut.push(Cut::TooLarge);
 				let held = rest.len().min(length);
+				let identity = Envelope::header_identity(rest);
+				let mut hasher = merkle::LeafHasher::default();
+				hasher.update(&rest[..held]);
 				at += held;
 				self.skip = length - held;
+				if self.skip == 0 {
+					cut.push(Cut::TooLarge(identity, hasher.finish()));
+				} else {
+					self.skipping = Some((identity, hasher));
+				}
 				continue;
 			}
 			if rest.len() < length {
@@ -271,7 +296,8 @@ enum BodyEnd {
 
 /// A message's answer: still to come from the ingest task, or known already.
 enum Pending {
-	Ingest(crate::ingest::Answer),
+	/// With the leaf hash of the message's bytes.
+	Ingest(crate::ingest::Answer, iotchain_gateway_protocol::Hash),
 	Known(Ack),
 }
 
@@ -319,17 +345,18 @@ async fn post_messages(
 				// peer's: it does not count against the body's deadline.
 				Cut::Frame(wire) => {
 					let waiting = tokio::time::Instant::now();
+					let message = merkle::leaf_hash(&wire);
 					let answer = state.ingest.enqueue(wire, Transport::Http, None).await;
 					deadline += waiting.elapsed();
-					Pending::Ingest(answer)
+					Pending::Ingest(answer, message)
 				},
-				Cut::TooLarge => {
+				Cut::TooLarge(identity, message) => {
 					state
 						.metrics
 						.refused
 						.with_label_values(&["http", Refusal::TooLarge.as_str()])
 						.inc();
-					Pending::Known(Outcome::Refused(Refusal::TooLarge).ack(None))
+					Pending::Known(Outcome::Refused(Refusal::TooLarge).ack(identity, message))
 				},
 			});
 		}
@@ -340,9 +367,9 @@ async fn post_messages(
 	let mut results: Vec<Ack> =
 		futures::future::join_all(pending.into_iter().map(|pending| async move {
 			match pending {
-				Pending::Ingest(answer) => {
+				Pending::Ingest(answer, message) => {
 					let (identity, outcome) = answer.outcome().await;
-					outcome.ack(identity)
+					outcome.ack(identity, message)
 				},
 				Pending::Known(ack) => ack,
 			}
@@ -352,7 +379,7 @@ async fn post_messages(
 	let (status, error) = match end {
 		BodyEnd::Whole | BodyEnd::Broken => (StatusCode::OK, None),
 		BodyEnd::NotEnvelopes => {
-			results.push(Outcome::Refused(Refusal::Malformed).ack(None));
+			results.push(Outcome::Refused(Refusal::Malformed).unnamed_ack());
 			state
 				.metrics
 				.refused
@@ -368,7 +395,8 @@ async fn post_messages(
 			(StatusCode::REQUEST_TIMEOUT, Some("body-timeout"))
 		},
 	};
-	let body = Json(Results { results, error });
+	let signature = state.answers.sign_acks(&results);
+	let body = Json(Results { results, error, signature });
 	Ok(match (status, error) {
 		// The rest of the body is still on its way: the connection cannot carry another request.
 		(StatusCode::REQUEST_TIMEOUT, _) => {
@@ -419,7 +447,8 @@ async fn serve_stream(state: HttpState, socket: WebSocket) {
 			}
 		}
 	});
-	let text = |ack: Ack| serde_json::to_string(&ack).expect("acks serialise");
+	let answers = state.answers.clone();
+	let text = move |ack: &Ack| answers.signed_ack_text(ack);
 	let in_flight = Arc::new(Semaphore::new(WEBSOCKET_IN_FLIGHT));
 	let idle = Duration::from_millis(state.limits.websocket_idle_timeout_ms);
 	loop {
@@ -434,7 +463,7 @@ async fn serve_stream(state: HttpState, socket: WebSocket) {
 		let frame = match message {
 			Message::Binary(bytes) => bytes.to_vec(),
 			Message::Text(_) => {
-				let _ = acks.try_send(text(Outcome::Refused(Refusal::Malformed).ack(None)));
+				let _ = acks.try_send(text(&Outcome::Refused(Refusal::Malformed).unnamed_ack()));
 				continue;
 			},
 			Message::Close(_) => break,
@@ -446,8 +475,9 @@ async fn serve_stream(state: HttpState, socket: WebSocket) {
 			Ok(Ok(permit)) if !acks.is_closed() => permit,
 			_ => break,
 		};
-		let (acks, hub) = (acks.clone(), state.outcomes.clone());
+		let (acks, hub, text) = (acks.clone(), state.outcomes.clone(), text.clone());
 		let relayed = frame.get(1).is_some_and(|kind| *kind != Kind::Telemetry as u8);
+		let message = merkle::leaf_hash(&frame);
 		// Enqueued here, in the order the frames came, and answered in a task of its own.
 		let answer = state.ingest.enqueue(frame, Transport::WebSocket, None).await;
 		tokio::spawn(async move {
@@ -459,7 +489,7 @@ async fn serve_stream(state: HttpState, socket: WebSocket) {
 					hub.wait_on_websocket(device, sequence, acks.clone());
 				}
 			}
-			let _ = acks.send(text(outcome.ack(identity))).await;
+			let _ = acks.send(text(&outcome.ack(identity, message))).await;
 			drop(permit);
 		});
 	}
@@ -664,6 +694,10 @@ mod tests {
 	use super::*;
 	use iotchain_gateway_protocol::envelope::{HEADER_LEN, TRAILER_LEN};
 
+	fn too_large(wire: &[u8]) -> Cut {
+		Cut::TooLarge(Envelope::header_identity(wire), merkle::leaf_hash(wire))
+	}
+
 	/// An envelope's bytes with a payload of `payload` bytes (its signature is not checked
 	/// here).
 	fn envelope(payload: usize, sequence: u64) -> Vec<u8> {
@@ -699,14 +733,14 @@ mod tests {
 	fn envelopes_are_cut_whatever_the_chunks_and_an_oversized_one_is_skipped() {
 		let max = HEADER_LEN + 100 + TRAILER_LEN;
 		let (first, oversized, last) = (envelope(10, 1), envelope(5_000, 2), envelope(100, 3));
-		let body = [first.clone(), oversized, last.clone()].concat();
+		let body = [first.clone(), oversized.clone(), last.clone()].concat();
 		for chunk in [1, 7, 64, 1000, body.len()] {
 			let (cut, result, boundary) = cut_in_chunks(&body, chunk, max);
 			assert_eq!(result, Ok(()));
 			assert!(boundary, "chunks of {chunk}");
 			assert_eq!(
 				cut,
-				vec![Cut::Frame(first.clone()), Cut::TooLarge, Cut::Frame(last.clone())],
+				vec![Cut::Frame(first.clone()), too_large(&oversized), Cut::Frame(last.clone())],
 				"chunks of {chunk}"
 			);
 		}

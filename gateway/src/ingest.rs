@@ -431,7 +431,10 @@ impl Ingestor {
 		let envelope =
 			Envelope::decode(&submission.wire, self.limits.max_payload_bytes).map_err(|error| {
 				match error {
-					DecodeError::PayloadTooLarge { .. } => Stop::Refused(None, Refusal::TooLarge),
+					DecodeError::PayloadTooLarge { .. } => Stop::Refused(
+						Envelope::header_identity(&submission.wire),
+						Refusal::TooLarge,
+					),
 					_ => Stop::Refused(None, Refusal::Malformed),
 				}
 			})?;

@@ -14,6 +14,7 @@
 //! docs/gateway-protocol.md specifies the envelope, the transports and the reason codes.
 
 pub mod anchor;
+pub mod answers;
 pub mod chain;
 pub mod config;
 pub mod error;
@@ -92,12 +93,15 @@ async fn start(config: &Config) -> Result<(axum::Router, Arc<metrics::Metrics>),
 		(None, None) => return Err(Error::NoKey),
 	};
 	let signer = iotchain_client::signer_from_suri(&secret)?;
-	let key =
-		chain::GatewayKey { development: iotchain_client::is_development_key(&secret), signer };
+	let key = chain::GatewayKey {
+		development: iotchain_client::is_development_key(&secret),
+		signer: signer.clone(),
+	};
 	drop(secret);
 	let metrics = Arc::new(metrics::Metrics::new());
 	let store = Arc::new(store::Store::open(&config.data_dir)?);
 	let chain = Arc::new(chain::Chain::connect(&config.node_url, key, metrics.clone()).await?);
+	let answers = Arc::new(answers::AnswerKey::new(chain.genesis(), signer));
 	// Every counter the tasks share, restored from the store once, here.
 	let progress = Arc::new(progress::Progress::restore(&store)?);
 	anchor::Anchor::start(
@@ -125,17 +129,21 @@ async fn start(config: &Config) -> Result<(axum::Router, Arc<metrics::Metrics>),
 		chain: chain.clone(),
 		store: store.clone(),
 		hub: outcomes.clone(),
+		answers: answers.clone(),
 		progress: progress.clone(),
 		waiting: relay_waiting,
 		whole_refusals: Default::default(),
 	}
 	.start();
 	if config.mqtt.enabled {
+		let login = mqtt::Login::of(&config.mqtt, &config.data_dir)?;
 		tokio::spawn(mqtt::run(
 			config.mqtt.clone(),
+			login,
 			ingest.clone(),
 			config.max_envelope_bytes(),
 			outcomes.clone(),
+			answers.clone(),
 		));
 	}
 	let readers =
@@ -154,6 +162,7 @@ async fn start(config: &Config) -> Result<(axum::Router, Arc<metrics::Metrics>),
 		websocket_peers: listener::PeerSlots::new(config.limits.max_websocket_connections_per_peer),
 		outcomes,
 		readers,
+		answers,
 	};
 	Ok((http::router(state), metrics))
 }

@@ -45,6 +45,12 @@ struct ServeArgs {
 	/// The MQTT broker (host:port).
 	#[arg(long)]
 	mqtt: Option<String>,
+	/// The gateway's account on the MQTT broker.
+	#[arg(long)]
+	mqtt_username: Option<String>,
+	/// A file (mode 600) holding the broker account's password.
+	#[arg(long)]
+	mqtt_password_file: Option<PathBuf>,
 	/// Do not connect to an MQTT broker.
 	#[arg(long)]
 	no_mqtt: bool,
@@ -99,6 +105,12 @@ async fn serve(args: ServeArgs) -> anyhow::Result<()> {
 		let (host, port) = split_host_port(&broker)?;
 		config.mqtt.host = host;
 		config.mqtt.port = port;
+	}
+	if args.mqtt_username.is_some() {
+		config.mqtt.username = args.mqtt_username;
+	}
+	if args.mqtt_password_file.is_some() {
+		config.mqtt.password_file = args.mqtt_password_file;
 	}
 	if args.no_mqtt {
 		config.mqtt.enabled = false;

@@ -1,5 +1,10 @@
 //! What the gateway answers for each message, the same on every transport.
 
+use iotchain_gateway_protocol::{
+	answer::{self, AckStatus},
+	envelope::DeviceId,
+	Hash,
+};
 use serde::Serialize;
 
 /// Why a message was refused. The code (`as_str`) is what devices see on every transport and
@@ -98,14 +103,18 @@ impl Refusal {
 	}
 }
 
-/// The answer for one message.
+/// The answer for one message, as every transport sends it (signed: [`crate::answers`]).
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
 pub struct Ack {
 	/// The device, `0x` and hex; absent when the bytes did not decode.
-	#[serde(skip_serializing_if = "Option::is_none")]
-	pub device: Option<String>,
+	#[serde(skip_serializing_if = "Option::is_none", serialize_with = "hex_or_none")]
+	pub device: Option<DeviceId>,
 	#[serde(skip_serializing_if = "Option::is_none")]
 	pub sequence: Option<u64>,
+	/// The leaf hash of the message's bytes, `0x` and hex: the device compares it with its
+	/// own message's before it acts on the answer. Absent when the bytes did not decode.
+	#[serde(skip_serializing_if = "Option::is_none", serialize_with = "hex_or_none")]
+	pub message: Option<Hash>,
 	/// `accepted` or `refused`.
 	pub status: &'static str,
 	/// The refusal's reason code.
@@ -114,6 +123,35 @@ pub struct Ack {
 	/// The message was accepted before (a retry): nothing new was stored.
 	#[serde(skip_serializing_if = "std::ops::Not::not")]
 	pub duplicate: bool,
+}
+
+fn hex_or_none<S: serde::Serializer>(
+	bytes: &Option<[u8; 32]>,
+	serializer: S,
+) -> Result<S::Ok, S::Error> {
+	match bytes {
+		Some(bytes) => serializer.serialize_str(&iotchain_client::to_hex(bytes)),
+		None => serializer.serialize_none(),
+	}
+}
+
+impl Ack {
+	/// The acknowledgement as it is signed: an answer that names no message has its device,
+	/// sequence and message zero.
+	pub fn signed_form(&self) -> answer::Ack<'static> {
+		let status = match (self.reason, self.duplicate) {
+			(Some(_), _) => AckStatus::Refused,
+			(None, true) => AckStatus::Duplicate,
+			(None, false) => AckStatus::Accepted,
+		};
+		answer::Ack {
+			device: self.device.unwrap_or_default(),
+			sequence: self.sequence.unwrap_or_default(),
+			message: self.message.unwrap_or_default(),
+			status,
+			reason: self.reason.map_or("", Refusal::as_str),
+		}
+	}
 }
 
 /// What became of a message.
@@ -127,18 +165,38 @@ pub enum Outcome {
 }
 
 impl Outcome {
-	/// The acknowledgement for the message from `device` numbered `sequence`, where known.
-	pub fn ack(self, identity: Option<([u8; 32], u64)>) -> Ack {
+	/// The acknowledgement for the message from `device` numbered `sequence`, where known,
+	/// whose bytes' leaf hash is `message`.
+	pub fn ack(self, identity: Option<(DeviceId, u64)>, message: Hash) -> Ack {
 		let (status, reason, duplicate) = match self {
 			Outcome::Accepted { duplicate } => ("accepted", None, duplicate),
 			Outcome::Refused(reason) => ("refused", Some(reason), false),
 		};
 		Ack {
-			device: identity.map(|(device, _)| format!("0x{}", hex::encode(device))),
+			device: identity.map(|(device, _)| device),
 			sequence: identity.map(|(_, sequence)| sequence),
+			message: identity.map(|_| message),
 			status,
 			reason,
 			duplicate,
+		}
+	}
+
+	/// The acknowledgement for bytes that named no message.
+	pub fn unnamed_ack(self) -> Ack {
+		self.ack(None, Hash::default())
+	}
+}
+
+#[cfg(test)]
+mod tests {
+	use super::*;
+
+	/// Every reason code fits the one byte of length a signed acknowledgement gives it.
+	#[test]
+	fn every_reason_can_be_signed() {
+		for refusal in Refusal::ALL {
+			assert!(refusal.as_str().len() <= answer::MAX_REASON_LEN, "{refusal:?}");
 		}
 	}
 }

@@ -21,6 +21,7 @@
 //!   outcome recorded is then the refusal.
 
 use crate::{
+	answers::AnswerKey,
 	chain::{Chain, Lookup},
 	outcomes::OutcomeHub,
 	payload::{decode_login, decode_report},
@@ -31,7 +32,10 @@ use iotchain_client::{
 	runtime::{firmware_releases::events as reports, login_records::events as logins},
 	Client, DecodeAsEvent, DispatchName, Error, Receipt, SignedLogin, UpdateReport, Wait,
 };
-use iotchain_gateway_protocol::envelope::{DeviceId, Envelope, Kind};
+use iotchain_gateway_protocol::{
+	envelope::{DeviceId, Envelope, Kind},
+	merkle, Hash,
+};
 use serde_json::{json, Value};
 use std::{
 	collections::HashMap,
@@ -54,11 +58,13 @@ pub const WHOLE_REFUSAL_RETRIES: u32 = 3;
 /// Longest wait for a finalised block before a round is tried again.
 const FINALITY_WAIT: Duration = Duration::from_secs(30);
 
-/// One relayed message: whose it is.
+/// One relayed message: whose it is, and the leaf hash of its bytes (what its signed outcome
+/// names).
 struct Item {
 	device: DeviceId,
 	sequence: u64,
 	kind: Kind,
+	message: Hash,
 }
 
 /// A round's messages, sorted by the batch call that carries them, with whose each is.
@@ -77,13 +83,14 @@ type Settled = Vec<(usize, Result<Receipt, Error>)>;
 type ItemOutcomes = fn(&Receipt, usize) -> iotchain_client::Result<Vec<Value>>;
 
 /// A message's outcome, as JSON, with whose message it is.
-type Outcome = (DeviceId, u64, Value);
+type Outcome = (Item, Value);
 
 /// The relay task.
 pub struct Relay {
 	pub chain: Arc<Chain>,
 	pub store: Arc<Store>,
 	pub hub: Arc<OutcomeHub>,
+	pub answers: Arc<AnswerKey>,
 	pub progress: Arc<Progress>,
 	pub waiting: Arc<Notify>,
 	/// Consecutive rounds in which the pool refused a call whole.
@@ -202,19 +209,24 @@ impl Relay {
 					},
 				},
 				Err(error) => {
-					vec![json!({"status": "refused", "error": error.to_string()}); count]
+					let error = error.to_string();
+					vec![json!({"status": "refused", "error": error, "reason": error}); count]
 				},
 			};
 			let block = result.as_ref().ok().and_then(|receipt| receipt.block.map(|b| b.number));
 			for (item, mut outcome) in items.by_ref().take(count).zip(per_item) {
 				if let Some(name) = outcome.get("error").and_then(name_error) {
 					outcome["error_name"] = json!(name);
+					// What the device is told, and what the outcome's signature covers.
+					outcome["reason"] = json!(name);
+				} else if outcome.get("error").is_some() && outcome.get("reason").is_none() {
+					outcome["reason"] = json!(outcome["error"].to_string());
 				}
 				outcome["device"] = json!(iotchain_client::to_hex(&item.device));
 				outcome["sequence"] = json!(item.sequence);
 				outcome["kind"] = json!(item.kind.name());
 				outcome["block"] = json!(block);
-				outcomes.push((item.device, item.sequence, outcome));
+				outcomes.push((item, outcome));
 			}
 		}
 		Some(outcomes)
@@ -222,20 +234,21 @@ impl Relay {
 
 	/// Records a round's outcomes with the relay queue's new position, then delivers them;
 	/// whether they were recorded.
-	async fn record(&self, upto: u64, outcomes: Vec<Outcome>) -> bool {
+	async fn record(&self, upto: u64, mut outcomes: Vec<Outcome>) -> bool {
+		for (item, outcome) in &mut outcomes {
+			self.answers.sign_outcome(item.device, item.sequence, &item.message, outcome);
+		}
 		let records: Vec<_> = outcomes
 			.iter()
-			.map(|(device, sequence, outcome)| {
-				(*device, *sequence, outcome.to_string().into_bytes())
-			})
+			.map(|(item, outcome)| (item.device, item.sequence, outcome.to_string().into_bytes()))
 			.collect();
 		if let Err(error) = self.store.record_outcomes(upto, &records) {
 			tracing::error!(%error, "recording relay outcomes failed");
 			return false;
 		}
 		self.progress.relay_done.store(upto, Ordering::Release);
-		for (device, sequence, outcome) in &outcomes {
-			self.hub.deliver(*device, *sequence, outcome).await;
+		for (item, outcome) in &outcomes {
+			self.hub.deliver(item.device, item.sequence, outcome).await;
 		}
 		true
 	}
@@ -289,6 +302,7 @@ fn take_apart<T>(
 		let outcome = json!({
 			"status": "refused",
 			"error": reason,
+			"reason": reason,
 			"detail": "the gateway no longer relays for this device, as the latest finalised \
 					   block it saw says",
 			"device": iotchain_client::to_hex(&item.device),
@@ -296,7 +310,7 @@ fn take_apart<T>(
 			"kind": item.kind.name(),
 			"block": null,
 		});
-		outcomes.push((item.device, item.sequence, outcome));
+		outcomes.push((item, outcome));
 	}
 	(*items, *payloads) = (kept_items, kept_payloads);
 	outcomes
@@ -309,8 +323,12 @@ impl Round {
 		let mut round = Round::default();
 		for (_, wire) in pending {
 			let Ok(envelope) = Envelope::decode(&wire, u32::MAX) else { continue };
-			let item =
-				Item { device: envelope.device, sequence: envelope.sequence, kind: envelope.kind };
+			let item = Item {
+				device: envelope.device,
+				sequence: envelope.sequence,
+				kind: envelope.kind,
+				message: merkle::leaf_hash(&wire),
+			};
 			match envelope.kind {
 				Kind::Login => {
 					if let Some(login) = decode_login(&envelope.payload) {
@@ -390,7 +408,8 @@ impl BatchFailure for reports::BatchItemFailed {
 /// Each of a batch call's `count` items' outcome from its receipt: the items the chain refused
 /// have a `Failed` event (the batch's pallet's `BatchItemFailed`) with their index; the
 /// others' `Recorded` events come in order. The JSON is the events' rendering: a refusal's
-/// `error` and a record's fields as the chain's metadata shows them.
+/// `error` and a record's fields as the chain's metadata shows them, with the record's SCALE
+/// bytes (`event_bytes`), which its signed outcome commits to.
 fn item_outcomes<Failed: BatchFailure, Recorded: DecodeAsEvent>(
 	receipt: &Receipt,
 	count: usize,
@@ -402,14 +421,19 @@ fn item_outcomes<Failed: BatchFailure, Recorded: DecodeAsEvent>(
 			let index = failure?.index();
 			failed.insert(index, event.record()?.fields["error"].clone());
 		} else if event.is::<Recorded>() {
-			recorded.push(event.record()?.fields);
+			recorded.push((event.record()?.fields, iotchain_client::to_hex(event.field_bytes())));
 		}
 	}
 	let mut recorded = recorded.into_iter();
 	Ok((0..count as u32)
 		.map(|index| match failed.get(&index) {
 			Some(error) => json!({"status": "refused", "error": error}),
-			None => json!({"status": "recorded", "event": recorded.next()}),
+			None => match recorded.next() {
+				Some((event, bytes)) => {
+					json!({"status": "recorded", "event": event, "event_bytes": bytes})
+				},
+				None => json!({"status": "recorded", "event": null}),
+			},
 		})
 		.collect())
 }

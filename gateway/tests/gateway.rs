@@ -4,7 +4,7 @@
 use iotchain_client::{
 	device_key_proof, signer_from_suri, DeviceKind, KeyProof, ReadingProof, Wait,
 };
-use iotchain_gateway_protocol::envelope::Kind;
+use iotchain_gateway_protocol::envelope::{Envelope, Kind};
 use iotchain_simulator::{self as simulate, ReceivedAck, SimDevice};
 use iotchain_testing::{
 	gateway::{connect, setup, Broker, Gateway, GATEWAY_SURI, PREFIX},
@@ -42,6 +42,28 @@ fn start_configured(
 	Gateway::start(GATEWAY_BINARY, &node.ws_url(), broker.port, &dir.join("gw"), &arguments)
 }
 
+/// The gateway's chain key, as devices know it from the registry.
+fn gateway_key() -> [u8; 32] {
+	signer_from_suri(GATEWAY_SURI).unwrap().public_key().0
+}
+
+/// Every answer in `acks` passes the device's check: signed by the gateway's key for this
+/// chain, over exactly the message of `sent` it names.
+fn all_signed_by_the_gateway(genesis: &[u8; 32], acks: &[ReceivedAck], sent: &[Vec<u8>]) {
+	let sent: std::collections::HashMap<(String, u64), &Vec<u8>> = sent
+		.iter()
+		.map(|wire| {
+			let envelope = Envelope::decode(wire, u32::MAX).unwrap();
+			((iotchain_client::to_hex(&envelope.device), envelope.sequence), wire)
+		})
+		.collect();
+	assert_eq!(acks.len(), sent.len());
+	for ack in acks {
+		let key = (ack.device.clone().expect("names its device"), ack.sequence.unwrap());
+		assert_eq!(ack.check(genesis, &gateway_key(), sent[&key]), Ok(()), "{ack:?}");
+	}
+}
+
 fn reason(ack: &ReceivedAck) -> &str {
 	ack.reason.as_deref().unwrap_or(&ack.status)
 }
@@ -51,22 +73,32 @@ async fn a_thousand_devices_send_over_http_websocket_and_mqtt_and_every_reading_
 	let node = DevNode::start();
 	let broker = Broker::start();
 	let mut setup = setup(&node, "fleet", 1_000).await;
+	broker.admit(&setup.devices);
 	let dir = tempfile::tempdir().unwrap();
 	let gateway =
 		Gateway::start(GATEWAY_BINARY, &node.ws_url(), broker.port, &dir.path().join("gw"), &[]);
 	let genesis = setup.genesis;
 
-	// Sequence 1 over HTTP, 2 over WebSocket, 3 over MQTT, for every device.
+	// Sequence 1 over HTTP, 2 over WebSocket, 3 over MQTT, for every device. Every answer is
+	// checked as a device checks it: signed by its gateway's chain key, over exactly what it sent.
 	let http: Vec<_> = setup.devices.iter_mut().map(|d| d.reading(&genesis)).collect();
-	let (acks, statuses) = simulate::send_http(&gateway.base(), http, 100, 4).await.unwrap();
+	let (acks, statuses) =
+		simulate::send_http(&gateway.base(), http.clone(), 100, 4).await.unwrap();
 	all_accepted("HTTP", &acks);
+	all_signed_by_the_gateway(&genesis, &acks, &http);
 	assert_eq!(statuses.keys().collect::<Vec<_>>(), vec![&200]);
 	let websocket: Vec<_> = setup.devices.iter_mut().map(|d| d.reading(&genesis)).collect();
 	let ws_base = gateway.base().replacen("http", "ws", 1);
-	all_accepted("WebSocket", &simulate::send_websocket(&ws_base, websocket).await.unwrap());
+	let acks = simulate::send_websocket(&ws_base, websocket.clone()).await.unwrap();
+	all_accepted("WebSocket", &acks);
+	all_signed_by_the_gateway(&genesis, &acks, &websocket);
 	let mqtt: Vec<_> = setup.devices.iter_mut().map(|d| (d.id, d.reading(&genesis))).collect();
-	let acks = simulate::send_mqtt("127.0.0.1", broker.port, PREFIX, mqtt, 4).await.unwrap();
+	let acks = simulate::send_mqtt("127.0.0.1", broker.port, PREFIX, mqtt.clone())
+		.await
+		.unwrap();
 	all_accepted("MQTT", &acks);
+	let mqtt: Vec<_> = mqtt.into_iter().map(|(_, wire)| wire).collect();
+	all_signed_by_the_gateway(&genesis, &acks, &mqtt);
 
 	gateway.wait_anchored(Duration::from_secs(120)).await;
 	let metrics = gateway.metrics().await;
@@ -142,6 +174,7 @@ async fn every_bad_message_is_refused_with_its_reason_and_a_key_rotation_takes_e
 	let node = DevNode::start();
 	let broker = Broker::start();
 	let mut setup = setup(&node, "refusals", 3).await;
+	broker.admit(&setup.devices);
 	let dir = tempfile::tempdir().unwrap();
 	let gateway =
 		Gateway::start(GATEWAY_BINARY, &node.ws_url(), broker.port, &dir.path().join("gw"), &[]);
@@ -183,7 +216,7 @@ async fn every_bad_message_is_refused_with_its_reason_and_a_key_rotation_takes_e
 	// Over MQTT, a message on another device's topic.
 	let wire = setup.devices[1].reading(&genesis);
 	let acks =
-		simulate::send_mqtt("127.0.0.1", broker.port, PREFIX, vec![(setup.devices[2].id, wire)], 1)
+		simulate::send_mqtt("127.0.0.1", broker.port, PREFIX, vec![(setup.devices[2].id, wire)])
 			.await
 			.unwrap();
 	assert_eq!(reason(&acks[0]), "wrong-topic");
@@ -521,6 +554,31 @@ async fn logins_and_update_reports_are_relayed_and_each_device_gets_its_outcome(
 	assert_eq!(outcome["kind"], "login");
 	assert_eq!(outcome["status"], "recorded", "{outcome}");
 	assert!(outcome["event"]["outcome"].to_string().contains("Success"), "{outcome}");
+	// The lock acts on the outcome only once it is its gateway's word about its own message,
+	// and reads the chain's event from the bytes the signature covers.
+	let wire = envelope.encode();
+	let detail = simulate::check_outcome(&outcome, &genesis, &gateway_key(), &wire)
+		.expect("the gateway signed the outcome");
+	let recorded =
+		<iotchain_client::runtime::login_records::events::LoginRecorded as codec::Decode>::decode(
+			&mut &detail[..],
+		)
+		.expect("the signed detail is the chain's LoginRecorded");
+	assert_eq!((recorded.device, recorded.user_device), (lock, phone));
+	assert!(format!("{:?}", recorded.outcome).contains("Success"), "{recorded:?}");
+	let mut forged = outcome.clone();
+	forged["status"] = "refused".into();
+	forged["reason"] = "LoginRecords::PairLocked".into();
+	assert_eq!(
+		simulate::check_outcome(&forged, &genesis, &gateway_key(), &wire),
+		Err(simulate::AnswerFault::BadSignature)
+	);
+	let mut unsigned = outcome.clone();
+	unsigned.as_object_mut().unwrap().remove("signature");
+	assert_eq!(
+		simulate::check_outcome(&unsigned, &genesis, &gateway_key(), &wire),
+		Err(simulate::AnswerFault::Unsigned)
+	);
 	let records = setup.bob.recent_logins(lock, 1).await.unwrap();
 	assert_eq!(records.len(), 1, "the login is on chain");
 
@@ -553,6 +611,14 @@ async fn logins_and_update_reports_are_relayed_and_each_device_gets_its_outcome(
 		(Some("update-report"), Some("refused"))
 	);
 	assert_eq!(refused["error_name"], "FirmwareReleases::ReleaseNotFound", "{refused}");
+	let vouched = simulate::check_outcome(&refused, &genesis, &gateway_key(), &envelope.encode())
+		.expect("a refusal is signed too");
+	assert_eq!(vouched, b"FirmwareReleases::ReleaseNotFound");
+	// A genuine outcome offered for another message proves nothing about it.
+	assert_eq!(
+		simulate::check_outcome(&refused, &genesis, &gateway_key(), &wire),
+		Err(simulate::AnswerFault::OtherMessage)
+	);
 
 	// A device not assigned to this gateway cannot have it relay; a payload about another
 	// device is refused before anything else.
@@ -861,6 +927,7 @@ async fn an_oversized_mqtt_publish_is_refused_and_intake_goes_on() {
 	let node = DevNode::start();
 	let broker = Broker::start();
 	let mut setup = setup(&node, "poison", 5).await;
+	broker.admit(&setup.devices);
 	let dir = tempfile::tempdir().unwrap();
 	let gateway =
 		Gateway::start(GATEWAY_BINARY, &node.ws_url(), broker.port, &dir.path().join("gw"), &[]);
@@ -871,7 +938,7 @@ async fn an_oversized_mqtt_publish_is_refused_and_intake_goes_on() {
 	let deadline = Instant::now() + within;
 	loop {
 		let first = vec![(setup.devices[1].id, setup.devices[1].reading(&genesis))];
-		let sent = simulate::send_mqtt("127.0.0.1", broker.port, PREFIX, first, 1);
+		let sent = simulate::send_mqtt("127.0.0.1", broker.port, PREFIX, first);
 		if let Ok(acks) = tokio::time::timeout(Duration::from_secs(3), sent).await {
 			all_accepted("the first reading", &acks.unwrap());
 			break;
@@ -883,7 +950,7 @@ async fn an_oversized_mqtt_publish_is_refused_and_intake_goes_on() {
 	let poisoned = vec![(setup.devices[0].id, poison)];
 	let acks = tokio::time::timeout(
 		within,
-		simulate::send_mqtt("127.0.0.1", broker.port, PREFIX, poisoned, 1),
+		simulate::send_mqtt("127.0.0.1", broker.port, PREFIX, poisoned),
 	)
 	.await
 	.expect("the oversized publish is answered")
@@ -894,13 +961,11 @@ async fn an_oversized_mqtt_publish_is_refused_and_intake_goes_on() {
 		.iter_mut()
 		.map(|device| (device.id, device.reading(&genesis)))
 		.collect();
-	let acks = tokio::time::timeout(
-		within,
-		simulate::send_mqtt("127.0.0.1", broker.port, PREFIX, honest, 2),
-	)
-	.await
-	.expect("honest devices are answered in time")
-	.unwrap();
+	let acks =
+		tokio::time::timeout(within, simulate::send_mqtt("127.0.0.1", broker.port, PREFIX, honest))
+			.await
+			.expect("honest devices are answered in time")
+			.unwrap();
 	all_accepted("after the oversized publish", &acks);
 	let log = gateway.log_tail();
 	assert!(!log.contains("reconnecting"), "the MQTT connection broke:\n{log}");
@@ -1268,4 +1333,219 @@ async fn a_gateway_refuses_a_key_anybody_may_hold_on_a_live_chain_and_a_key_othe
 	std::fs::set_permissions(&config, std::fs::Permissions::from_mode(0o600)).unwrap();
 	let stderr = refused(&["--config", &config]);
 	assert!(stderr.contains("is not a registered device or gateway"), "{stderr}");
+}
+
+/// With the shipped broker configuration (`gateway/mosquitto.conf`, `gateway/mosquitto.acl`):
+/// a client without an account, or with a guessed password, is refused; a client with a
+/// device's account reads nothing of other devices, cannot post for them or answer them, and
+/// cannot take over the gateway's session by naming its client id. And an answer that did not
+/// come from the gateway fails the device's own check: forged, unsigned, or a genuine answer
+/// offered for another message.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn strangers_on_the_broker_cannot_read_post_or_answer_for_devices_and_forged_answers_fail() {
+	use iotchain_testing::gateway::mqtt_connect;
+	use rumqttc::{AsyncClient, Event, MqttOptions, Packet, QoS};
+	use std::sync::{Arc, Mutex};
+	let node = DevNode::start();
+	let broker = Broker::start();
+	let mut setup = setup(&node, "broker", 2).await;
+	broker.admit(&setup.devices);
+	let dir = tempfile::tempdir().unwrap();
+	let gateway =
+		Gateway::start(GATEWAY_BINARY, &node.ws_url(), broker.port, &dir.path().join("gw"), &[]);
+	let genesis = setup.genesis;
+	let (victim, intruder) = (setup.devices[0].id, setup.devices[1].id);
+	let victim_account = hex::encode(victim);
+
+	// No account, or a device's account with a guessed password: refused at CONNECT (4 bad user
+	// name or password, 5 not authorised), before any topic.
+	assert!(matches!(mqtt_connect(broker.port, "anyone", None), 4 | 5));
+	let guessed = mqtt_connect(broker.port, &victim_account, Some((&victim_account, "guessed")));
+	assert!(matches!(guessed, 4 | 5), "a guessed password: CONNACK {guessed}");
+	let as_gateway = mqtt_connect(broker.port, "x", Some(("iotchain-gateway", "guessed")));
+	assert!(matches!(as_gateway, 4 | 5), "the gateway's account, guessed: CONNACK {as_gateway}");
+
+	// The victim's first reading goes through, answered by the gateway.
+	let first = setup.devices[0].reading(&genesis);
+	let deadline = Instant::now() + Duration::from_secs(60);
+	let first_ack = loop {
+		let sent =
+			simulate::send_mqtt("127.0.0.1", broker.port, PREFIX, vec![(victim, first.clone())]);
+		if let Ok(acks) = tokio::time::timeout(Duration::from_secs(3), sent).await {
+			break acks.unwrap().remove(0);
+		}
+		assert!(Instant::now() < deadline, "the gateway never took MQTT messages");
+	};
+	assert!(first_ack.accepted(), "{first_ack:?}");
+	assert_eq!(first_ack.check(&genesis, &gateway_key(), &first), Ok(()));
+
+	// The intruder: a device's own account, connecting under the gateway's client id, and
+	// subscribing to every device's messages and to the victim's answers.
+	let gateway_client_id =
+		std::fs::read_to_string(dir.path().join("gw").join("mqtt-client-id")).unwrap();
+	let mut options = MqttOptions::new(gateway_client_id.trim(), "127.0.0.1", broker.port);
+	options
+		.set_credentials(hex::encode(intruder), simulate::mqtt_password(&intruder))
+		.set_clean_session(false);
+	let (intruder_client, mut intruder_events) = AsyncClient::new(options, 64);
+	let seen: Arc<Mutex<Vec<String>>> = Arc::default();
+	let (connected_tx, connected) = tokio::sync::oneshot::channel();
+	// The broker's PUBACKs to the intruder: it has taken (and routed, or dropped) each publish.
+	let (published_tx, mut published) = tokio::sync::mpsc::unbounded_channel();
+	let intruding = tokio::spawn({
+		let (client, seen) = (intruder_client.clone(), seen.clone());
+		let victim_account = victim_account.clone();
+		async move {
+			let mut connected_tx = Some(connected_tx);
+			while let Ok(event) = intruder_events.poll().await {
+				match event {
+					Event::Incoming(Packet::ConnAck(_)) => {
+						for topic in [
+							format!("{PREFIX}/+/messages"),
+							format!("{PREFIX}/{victim_account}/acks"),
+							format!("{PREFIX}/{victim_account}/outcomes"),
+							"#".to_owned(),
+						] {
+							client.subscribe(topic, QoS::AtLeastOnce).await.unwrap();
+						}
+					},
+					Event::Incoming(Packet::SubAck(_)) => {
+						if let Some(tx) = connected_tx.take() {
+							let _ = tx.send(());
+						}
+					},
+					Event::Incoming(Packet::Publish(publish)) => {
+						seen.lock().unwrap().push(publish.topic.clone())
+					},
+					Event::Incoming(Packet::PubAck(_)) => {
+						let _ = published_tx.send(());
+					},
+					_ => {},
+				}
+			}
+		}
+	});
+	tokio::time::timeout(Duration::from_secs(10), connected)
+		.await
+		.expect("the intruder's own account connects")
+		.unwrap();
+
+	// The victim listens on its own answers while the intruder posts a forged `accepted`
+	// there: the broker drops it.
+	let mut listener_options = simulate::mqtt_options("127.0.0.1", broker.port, &victim);
+	listener_options.set_clean_session(true);
+	let (listener, mut listener_events) = AsyncClient::new(listener_options, 64);
+	let (listening_tx, listening) = tokio::sync::oneshot::channel();
+	let heard: Arc<Mutex<Vec<String>>> = Arc::default();
+	let listening_task = tokio::spawn({
+		let (listener, heard) = (listener.clone(), heard.clone());
+		let victim_account = victim_account.clone();
+		async move {
+			let mut listening_tx = Some(listening_tx);
+			while let Ok(event) = listener_events.poll().await {
+				match event {
+					Event::Incoming(Packet::ConnAck(_)) => {
+						let topic = format!("{PREFIX}/{victim_account}/acks");
+						listener.subscribe(topic, QoS::AtLeastOnce).await.unwrap();
+					},
+					Event::Incoming(Packet::SubAck(_)) => {
+						if let Some(tx) = listening_tx.take() {
+							let _ = tx.send(());
+						}
+					},
+					Event::Incoming(Packet::Publish(publish)) => heard
+						.lock()
+						.unwrap()
+						.push(String::from_utf8_lossy(&publish.payload).into_owned()),
+					_ => {},
+				}
+			}
+		}
+	});
+	tokio::time::timeout(Duration::from_secs(10), listening).await.unwrap().unwrap();
+	let next = setup.devices[0].reading(&genesis);
+	let next_sequence = setup.devices[0].next_sequence - 1;
+	let forged = serde_json::json!({
+		"device": iotchain_client::to_hex(&victim), "sequence": next_sequence,
+		"message": iotchain_client::to_hex(&iotchain_gateway_protocol::merkle::leaf_hash(&next)),
+		"status": "accepted",
+	});
+	let victim_acks = format!("{PREFIX}/{victim_account}/acks");
+	intruder_client
+		.publish(&victim_acks, QoS::AtLeastOnce, false, forged.to_string())
+		.await
+		.unwrap();
+	// And the victim's next reading, posted on the victim's topic under the intruder's account:
+	// the broker drops it, so the gateway never sees it.
+	let victim_messages = format!("{PREFIX}/{victim_account}/messages");
+	intruder_client
+		.publish(&victim_messages, QoS::AtLeastOnce, false, next.clone())
+		.await
+		.unwrap();
+	for _ in 0..2 {
+		tokio::time::timeout(Duration::from_secs(10), published.recv())
+			.await
+			.expect("the broker acknowledges the intruder's publishes")
+			.unwrap();
+	}
+	// Whatever the broker routed it had sent before its PUBACK; a second for the sockets.
+	tokio::time::sleep(Duration::from_secs(1)).await;
+	assert_eq!(heard.lock().unwrap().clone(), Vec::<String>::new(), "the forged answer arrived");
+	listening_task.abort();
+
+	// The gateway never lost its session, and the reading posted under the wrong account never
+	// reached it: the victim's own copy is new to it, not a duplicate.
+	let acks = simulate::send_mqtt("127.0.0.1", broker.port, PREFIX, vec![(victim, next.clone())])
+		.await
+		.unwrap();
+	assert!(acks[0].accepted() && !acks[0].duplicate, "{:?}", acks[0]);
+	assert_eq!(acks[0].check(&genesis, &gateway_key(), &next), Ok(()));
+	assert_eq!(
+		seen.lock().unwrap().clone(),
+		Vec::<String>::new(),
+		"the intruder read others' topics"
+	);
+	intruding.abort();
+	let log = gateway.log();
+	assert!(!log.contains("the MQTT connection failed"), "the gateway lost its session:\n{log}");
+
+	// Had a forged answer arrived, the device's check refuses it: unsigned; signed by another
+	// key; naming the gateway's key with another's signature; a genuine answer offered for
+	// another message.
+	use simulate::{AnswerFault, ReceivedAck};
+	let unsigned: ReceivedAck = serde_json::from_value(forged.clone()).unwrap();
+	assert_eq!(unsigned.check(&genesis, &gateway_key(), &next), Err(AnswerFault::Unsigned));
+	let impostor = signer_from_suri("//impostor").unwrap();
+	let signed_by = |key: [u8; 32], signer: &iotchain_client::Signer| {
+		let ack: ReceivedAck = serde_json::from_value(forged.clone()).unwrap();
+		let form = iotchain_gateway_protocol::answer::Ack {
+			device: victim,
+			sequence: next_sequence,
+			message: iotchain_gateway_protocol::merkle::leaf_hash(&next),
+			status: iotchain_gateway_protocol::answer::AckStatus::Accepted,
+			reason: "",
+		};
+		let digest = iotchain_gateway_protocol::answer::acks_digest(&[form]).unwrap();
+		let payload = iotchain_gateway_protocol::answer::ack_signing_payload(
+			&genesis,
+			iotchain_gateway_protocol::envelope::KeyType::Sr25519,
+			&key,
+			&digest,
+		);
+		ReceivedAck {
+			gateway: Some(format!("sr25519:{}", iotchain_client::to_hex(&key))),
+			signature: Some(iotchain_client::to_hex(&signer.sign(&payload).0)),
+			..ack
+		}
+	};
+	let own_key = impostor.public_key().0;
+	assert_eq!(
+		signed_by(own_key, &impostor).check(&genesis, &gateway_key(), &next),
+		Err(AnswerFault::OtherGateway)
+	);
+	assert_eq!(
+		signed_by(gateway_key(), &impostor).check(&genesis, &gateway_key(), &next),
+		Err(AnswerFault::BadSignature)
+	);
+	assert_eq!(first_ack.check(&genesis, &gateway_key(), &next), Err(AnswerFault::OtherMessage));
 }

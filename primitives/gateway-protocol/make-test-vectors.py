@@ -54,6 +54,31 @@ def read_request(key, public, genesis, time_ms, nonce, method, target):
     return message, signature, header
 
 
+ACK_DOMAIN = b"iotchain/v1/acknowledgement"
+OUTCOME_DOMAIN = b"iotchain/v1/outcome"
+ACK_STATUSES = {"accepted": 0, "duplicate": 1, "refused": 2}
+OUTCOME_STATUSES = {"recorded": 0, "refused": 1}
+
+
+def ack_bytes(ack):
+    reason = ack["reason"].encode()
+    return (bytes.fromhex(ack["device"]) + struct.pack("<Q", ack["sequence"])
+            + bytes.fromhex(ack["message"]) + bytes([ACK_STATUSES[ack["status"]], len(reason)])
+            + reason)
+
+
+def ack_signing_payload(genesis, gateway, acks):
+    digest = sha256(*[ack_bytes(ack) for ack in acks])
+    return digest, ACK_DOMAIN + genesis + bytes([KEY_TYPES["ed25519"]]) + gateway + digest
+
+
+def outcome_signing_payload(genesis, gateway, outcome):
+    return (OUTCOME_DOMAIN + genesis + bytes([KEY_TYPES["ed25519"]]) + gateway
+            + bytes.fromhex(outcome["device"]) + struct.pack("<Q", outcome["sequence"])
+            + bytes.fromhex(outcome["message"]) + bytes([OUTCOME_STATUSES[outcome["status"]]])
+            + struct.pack("<Q", outcome["block"]) + sha256(bytes.fromhex(outcome["detail"])))
+
+
 def leaf_hash(data):
     return sha256(b"\x00", data)
 
@@ -141,6 +166,47 @@ def main():
             "authorization": header,
         })
 
+    # The gateway's answers, signed by a gateway key of its own (ed25519, so this implementation
+    # can sign; gateways sign with sr25519 chain keys, which verify the same way otherwise).
+    gateway_key = Ed25519PrivateKey.from_private_bytes(bytes(range(32, 64)))
+    gateway = gateway_key.public_key().public_bytes(serialization.Encoding.Raw,
+                                                    serialization.PublicFormat.Raw)
+    zero = bytes(32).hex()
+
+    def ack(index, status, reason=""):
+        return {"device": device.hex(), "sequence": messages[index]["sequence"],
+                "message": messages[index]["leaf_hash"], "status": status, "reason": reason}
+
+    ack_lists = [
+        # An HTTP response: four answers under one signature, the last for bytes that were no
+        # envelope (it names no message).
+        [ack(0, "accepted"), ack(1, "duplicate"), ack(2, "refused", "replayed-sequence"),
+         {"device": zero, "sequence": 0, "message": zero, "status": "refused",
+          "reason": "malformed"}],
+        # A WebSocket or MQTT answer: one message, one signature.
+        [ack(4, "accepted")],
+        [ack(5, "refused", "rate-limited")],
+    ]
+    acknowledgements = []
+    for acks in ack_lists:
+        digest, message = ack_signing_payload(genesis, gateway, acks)
+        acknowledgements.append({"acks": acks, "digest": digest.hex(),
+                                 "signing_payload": message.hex(),
+                                 "signature": gateway_key.sign(message).hex()})
+
+    outcomes = []
+    for index, status, block, detail in [
+        (2, "recorded", 1234, bytes(range(64)) + b"\x01"),
+        (6, "refused", 1240, b"LoginRecords::NonceAlreadyUsed"),
+        (10, "refused", 0, b"not-assigned"),
+    ]:
+        outcome = {"device": device.hex(), "sequence": messages[index]["sequence"],
+                   "message": messages[index]["leaf_hash"], "status": status, "block": block,
+                   "detail": detail.hex()}
+        message = outcome_signing_payload(genesis, gateway, outcome)
+        outcomes.append({"outcome": outcome, "signing_payload": message.hex(),
+                         "signature": gateway_key.sign(message).hex()})
+
     vectors = {
         "about": "Written by make-test-vectors.py (Python hashlib + cryptography); see "
                  "docs/gateway-protocol.md.",
@@ -151,6 +217,10 @@ def main():
         "messages": messages,
         "trees": trees,
         "read_requests": read_requests,
+        "gateway_ed25519_seed": bytes(range(32, 64)).hex(),
+        "gateway_ed25519_public": gateway.hex(),
+        "acknowledgements": acknowledgements,
+        "outcomes": outcomes,
     }
     out = os.path.join(os.path.dirname(os.path.abspath(__file__)), "test-vectors.json")
     with open(out, "w") as f:

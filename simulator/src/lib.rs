@@ -9,7 +9,13 @@ use iotchain_client::{
 	device_key_proof, signer_from_suri, Client, DeviceId, DeviceKind, DeviceRegistration,
 	FirmwareVersion, KeyProof, ProvenRegistration, ProvenRegistrationOf, Signer, Wait,
 };
-use iotchain_gateway_protocol::envelope::{Envelope, KeyType, Kind};
+use iotchain_gateway_protocol::{
+	answer::{self, AckStatus},
+	envelope::{Envelope, KeyType, Kind},
+	merkle::leaf_hash,
+	parse_typed_key,
+	verify::{verify_acks, verify_outcome},
+};
 use serde::Deserialize;
 use std::{collections::HashMap, sync::Arc};
 
@@ -106,21 +112,172 @@ pub async fn register(
 pub struct ReceivedAck {
 	pub device: Option<String>,
 	pub sequence: Option<u64>,
+	/// The leaf hash of the message answered, as the gateway names it.
+	pub message: Option<String>,
 	pub status: String,
 	pub reason: Option<String>,
 	#[serde(default)]
 	pub duplicate: bool,
+	/// On WebSocket and MQTT: the gateway's key and its signature over this answer alone.
+	pub gateway: Option<String>,
+	pub signature: Option<String>,
+	/// On HTTP: every answer of the response, which one signature covers (`send_http` sets it).
+	#[serde(skip)]
+	pub answered_with: Option<Arc<HttpResults>>,
+}
+
+/// Why a device does not act on an answer (docs/gateway-protocol.md, "Signed answers").
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum AnswerFault {
+	/// It carries no signature.
+	Unsigned,
+	/// It is signed by another key than the device's gateway's.
+	OtherGateway,
+	/// Its signature does not verify over the answers it came with.
+	BadSignature,
+	/// It answers other bytes than the message the device sent.
+	OtherMessage,
+	/// A field is not of its form.
+	Malformed,
 }
 
 impl ReceivedAck {
 	pub fn accepted(&self) -> bool {
 		self.status == "accepted"
 	}
+
+	/// Checks the answer as a device must before acting on it: signed by its gateway's key
+	/// `gateway` (sr25519) for the chain `genesis`, together with the answers it came with, and
+	/// about exactly the bytes `sent`.
+	pub fn check(
+		&self,
+		genesis: &[u8; 32],
+		gateway: &[u8; 32],
+		sent: &[u8],
+	) -> Result<(), AnswerFault> {
+		let (group, key, signature) = match &self.answered_with {
+			Some(results) => (&results.results[..], &results.gateway, &results.signature),
+			None => (std::slice::from_ref(self), &self.gateway, &self.signature),
+		};
+		let (Some(key), Some(signature)) = (key, signature) else {
+			return Err(AnswerFault::Unsigned);
+		};
+		let (key_type, key) = parse_typed_key(key).ok_or(AnswerFault::Malformed)?;
+		if &key != gateway {
+			return Err(AnswerFault::OtherGateway);
+		}
+		let signature: [u8; 64] = unhex(signature).ok_or(AnswerFault::Malformed)?;
+		let reasons: Vec<String> =
+			group.iter().map(|ack| ack.reason.clone().unwrap_or_default()).collect();
+		let forms = group
+			.iter()
+			.zip(&reasons)
+			.map(|(ack, reason)| ack.signed_form(reason))
+			.collect::<Result<Vec<_>, _>>()?;
+		if !verify_acks(genesis, key_type, gateway, &forms, &signature) {
+			return Err(AnswerFault::BadSignature);
+		}
+		// This answer must be one of those signed, not merely beside them.
+		let reason = self.reason.clone().unwrap_or_default();
+		let own = self.signed_form(&reason)?;
+		if !forms.contains(&own) {
+			return Err(AnswerFault::BadSignature);
+		}
+		let envelope = Envelope::decode(sent, u32::MAX).map_err(|_| AnswerFault::OtherMessage)?;
+		if own.message != leaf_hash(sent)
+			|| own.device != envelope.device
+			|| own.sequence != envelope.sequence
+		{
+			return Err(AnswerFault::OtherMessage);
+		}
+		Ok(())
+	}
+
+	/// The answer as the gateway signed it, with its reason `reason`.
+	fn signed_form<'a>(&self, reason: &'a str) -> Result<answer::Ack<'a>, AnswerFault> {
+		let bytes = |field: &Option<String>| match field {
+			Some(text) => unhex::<32>(text).ok_or(AnswerFault::Malformed),
+			None => Ok([0; 32]),
+		};
+		let status = match (self.status.as_str(), self.duplicate) {
+			("accepted", false) => AckStatus::Accepted,
+			("accepted", true) => AckStatus::Duplicate,
+			("refused", _) => AckStatus::Refused,
+			_ => return Err(AnswerFault::Malformed),
+		};
+		Ok(answer::Ack {
+			device: bytes(&self.device)?,
+			sequence: self.sequence.unwrap_or(0),
+			message: bytes(&self.message)?,
+			status,
+			reason,
+		})
+	}
 }
 
-#[derive(Deserialize)]
-struct HttpResults {
-	results: Vec<ReceivedAck>,
+/// Checks the chain's outcome of a relayed message, as the gateway sent it (JSON, on MQTT, a
+/// WebSocket or over HTTP), as a device must before acting on it (a lock before it opens):
+/// signed by its gateway's key `gateway` for the chain `genesis`, about exactly the bytes
+/// `sent`. Returns what the signature vouches for: a recorded outcome's event, as the SCALE
+/// bytes of its fields in the block (a device decodes these, not the JSON rendering beside
+/// them), or a refused one's reason.
+pub fn check_outcome(
+	outcome: &serde_json::Value,
+	genesis: &[u8; 32],
+	gateway: &[u8; 32],
+	sent: &[u8],
+) -> Result<Vec<u8>, AnswerFault> {
+	let text = |field: &str| outcome[field].as_str();
+	let (Some(key), Some(signature)) = (text("gateway"), text("signature")) else {
+		return Err(AnswerFault::Unsigned);
+	};
+	let (key_type, key) = parse_typed_key(key).ok_or(AnswerFault::Malformed)?;
+	if &key != gateway {
+		return Err(AnswerFault::OtherGateway);
+	}
+	let signature: [u8; 64] = unhex(signature).ok_or(AnswerFault::Malformed)?;
+	let envelope = Envelope::decode(sent, u32::MAX).map_err(|_| AnswerFault::OtherMessage)?;
+	let message = leaf_hash(sent);
+	if text("message").and_then(unhex::<32>) != Some(message) {
+		return Err(AnswerFault::OtherMessage);
+	}
+	let (status, detail) = match text("status") {
+		Some("recorded") => {
+			let bytes = text("event_bytes").and_then(|hex| hex.strip_prefix("0x"));
+			let bytes = bytes.and_then(|hex| hex::decode(hex).ok());
+			(answer::OutcomeStatus::Recorded, bytes.ok_or(AnswerFault::Malformed)?)
+		},
+		Some("refused") => {
+			let reason = text("reason").ok_or(AnswerFault::Malformed)?;
+			(answer::OutcomeStatus::Refused, reason.as_bytes().to_vec())
+		},
+		_ => return Err(AnswerFault::Malformed),
+	};
+	let signed = answer::Outcome {
+		device: envelope.device,
+		sequence: envelope.sequence,
+		message,
+		status,
+		block: outcome["block"].as_u64().unwrap_or(0),
+		detail: &detail,
+	};
+	if !verify_outcome(genesis, key_type, gateway, &signed, &signature) {
+		return Err(AnswerFault::BadSignature);
+	}
+	Ok(detail)
+}
+
+/// `0x` and hex, as `N` bytes.
+fn unhex<const N: usize>(text: &str) -> Option<[u8; N]> {
+	hex::decode(text.strip_prefix("0x")?).ok()?.try_into().ok()
+}
+
+/// An HTTP response's answers, with the gateway's one signature over all of them.
+#[derive(Clone, Debug, Deserialize, PartialEq, Eq)]
+pub struct HttpResults {
+	pub results: Vec<ReceivedAck>,
+	pub gateway: Option<String>,
+	pub signature: Option<String>,
 }
 
 /// Posts `messages` to `POST {base}/v1/messages`, `per_request` to a request, over
@@ -154,8 +311,12 @@ pub async fn send_http(
 					.send()
 					.await?;
 				let status = response.status().as_u16();
-				let results: HttpResults = response.json().await?;
-				answers.push((status, results.results));
+				let results: Arc<HttpResults> = Arc::new(response.json().await?);
+				let mut acks = results.results.clone();
+				for ack in &mut acks {
+					ack.answered_with = Some(results.clone());
+				}
+				answers.push((status, acks));
 			}
 			anyhow::Ok(answers)
 		}
@@ -204,44 +365,52 @@ pub async fn send_websocket(
 	Ok(acks)
 }
 
-/// Publishes `messages` (each with its device) to the broker over `connections` connections,
-/// with QoS 1, and collects one acknowledgement per message from the devices' ack topics.
+/// The broker password of a simulated device's MQTT account (named by its id in hex, as
+/// `gateway/mosquitto.acl` expects). Derived from the id, so anybody who knows the id knows it:
+/// for simulated fleets only; a real device's password is drawn at random when it is installed.
+pub fn mqtt_password(device: &DeviceId) -> String {
+	hex::encode(leaf_hash(&[&b"iotchain-sim/mqtt-password/"[..], device].concat()))
+}
+
+/// The MQTT connection of one simulated device, under its own account (client id = account).
+pub fn mqtt_options(host: &str, port: u16, device: &DeviceId) -> rumqttc::MqttOptions {
+	let account = hex::encode(device);
+	let mut options = rumqttc::MqttOptions::new(account.clone(), host.to_owned(), port);
+	options
+		.set_credentials(account, mqtt_password(device))
+		.set_keep_alive(std::time::Duration::from_secs(30))
+		.set_max_packet_size(1 << 20, 1 << 20)
+		.set_inflight(1024)
+		.set_request_channel_capacity(4096);
+	options
+}
+
+/// Publishes `messages` (each with its device) to the broker with QoS 1, each device over a
+/// connection of its own under its own account (`mqtt_options`), as devices do, and collects
+/// one acknowledgement per message from the devices' ack topics.
 pub async fn send_mqtt(
 	host: &str,
 	port: u16,
 	prefix: &str,
 	messages: Vec<(DeviceId, Vec<u8>)>,
-	connections: usize,
 ) -> anyhow::Result<Vec<ReceivedAck>> {
-	use rumqttc::{AsyncClient, Event, MqttOptions, Packet, QoS};
+	use rumqttc::{AsyncClient, Event, Packet, QoS};
 	let expected = messages.len();
 	let (acks_tx, mut acks_rx) = tokio::sync::mpsc::unbounded_channel::<ReceivedAck>();
-	let connections = connections.max(1);
-	let mut shares: Vec<Vec<(DeviceId, Vec<u8>)>> = (0..connections).map(|_| Vec::new()).collect();
-	// A device's messages all go over one connection, so they arrive in order.
+	// Each device's messages, in the order given, so they arrive in order.
+	let mut shares: Vec<(DeviceId, Vec<Vec<u8>>)> = Vec::new();
+	let mut index_of: HashMap<DeviceId, usize> = HashMap::new();
 	for (device, wire) in messages {
-		shares[device[0] as usize % connections].push((device, wire));
+		let index = *index_of.entry(device).or_insert_with(|| {
+			shares.push((device, Vec::new()));
+			shares.len() - 1
+		});
+		shares[index].1.push(wire);
 	}
-	let run = format!("{:x}", now_ms());
 	let prefix: Arc<str> = prefix.into();
 	let mut tasks = Vec::new();
-	for (index, share) in shares.into_iter().enumerate() {
-		if share.is_empty() {
-			continue;
-		}
-		let mut options =
-			MqttOptions::new(format!("iotchain-sim-{run}-{index}"), host.to_owned(), port);
-		options
-			.set_keep_alive(std::time::Duration::from_secs(30))
-			.set_max_packet_size(1 << 20, 1 << 20)
-			.set_inflight(1024)
-			.set_request_channel_capacity(4096);
-		let (client, mut events) = AsyncClient::new(options, 4096);
-		let devices: Vec<DeviceId> = {
-			let mut devices: Vec<_> = share.iter().map(|(device, _)| *device).collect();
-			devices.dedup();
-			devices
-		};
+	for (device, share) in shares {
+		let (client, mut events) = AsyncClient::new(mqtt_options(host, port, &device), 4096);
 		let acks_tx = acks_tx.clone();
 		let prefix = prefix.clone();
 		let (subscribed_tx, subscribed_rx) = tokio::sync::oneshot::channel::<()>();
@@ -251,22 +420,15 @@ pub async fn send_mqtt(
 			let prefix = prefix.clone();
 			async move {
 				let mut subscribed_tx = Some(subscribed_tx);
-				let mut pending_subscriptions = 0usize;
 				loop {
 					match events.poll().await {
 						Ok(Event::Incoming(Packet::ConnAck(_))) => {
-							for device in &devices {
-								let topic = format!("{prefix}/{}/acks", hex::encode(device));
-								client.subscribe(topic, QoS::AtLeastOnce).await?;
-								pending_subscriptions += 1;
-							}
+							let topic = format!("{prefix}/{}/acks", hex::encode(device));
+							client.subscribe(topic, QoS::AtLeastOnce).await?;
 						},
 						Ok(Event::Incoming(Packet::SubAck(_))) => {
-							pending_subscriptions = pending_subscriptions.saturating_sub(1);
-							if pending_subscriptions == 0 {
-								if let Some(tx) = subscribed_tx.take() {
-									let _ = tx.send(());
-								}
+							if let Some(tx) = subscribed_tx.take() {
+								let _ = tx.send(());
 							}
 						},
 						Ok(Event::Incoming(Packet::Publish(publish))) => {
@@ -284,7 +446,7 @@ pub async fn send_mqtt(
 		}));
 		tasks.push(tokio::spawn(async move {
 			subscribed_rx.await?;
-			for (device, wire) in share {
+			for wire in share {
 				let topic = format!("{prefix}/{}/messages", hex::encode(device));
 				client.publish(topic, QoS::AtLeastOnce, false, wire).await?;
 			}

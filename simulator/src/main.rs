@@ -40,6 +40,10 @@ struct Cli {
 	/// Write the fleet's device ids, one per line, to this file.
 	#[arg(long)]
 	ids_file: Option<PathBuf>,
+	/// Write the fleet's MQTT accounts (`id:password`, one per line, mode 600) to this file, for
+	/// the broker's password file (`mosquitto_passwd -U` hashes it in place).
+	#[arg(long)]
+	mqtt_accounts_file: Option<PathBuf>,
 }
 
 #[derive(Clone, Copy, ValueEnum)]
@@ -81,6 +85,20 @@ async fn run(args: Cli) -> anyhow::Result<()> {
 		let ids: Vec<String> = devices.iter().map(|d| iotchain_client::to_hex(&d.id)).collect();
 		std::fs::write(path, ids.join("\n") + "\n")?;
 	}
+	if let Some(path) = &args.mqtt_accounts_file {
+		use std::{io::Write, os::unix::fs::OpenOptionsExt};
+		let accounts: String = devices
+			.iter()
+			.map(|d| format!("{}:{}\n", hex::encode(d.id), iotchain_simulator::mqtt_password(&d.id)))
+			.collect();
+		std::fs::OpenOptions::new()
+			.write(true)
+			.create(true)
+			.truncate(true)
+			.mode(0o600)
+			.open(path)?
+			.write_all(accounts.as_bytes())?;
+	}
 	let mut messages = Vec::with_capacity(args.devices * args.messages);
 	for _ in 0..args.messages {
 		for device in &mut devices {
@@ -107,7 +125,7 @@ async fn run(args: Cli) -> anyhow::Result<()> {
 		},
 		Transport::Mqtt => {
 			let (host, port) = split_host_port(&args.mqtt)?;
-			iotchain_simulator::send_mqtt(&host, port, "iotchain/v1/devices", messages, 8).await?
+			iotchain_simulator::send_mqtt(&host, port, "iotchain/v1/devices", messages).await?
 		},
 	};
 	let elapsed = started.elapsed().as_secs_f64();

@@ -14,19 +14,32 @@ use std::{
 
 pub const PREFIX: &str = "iotchain/v1/devices";
 
-/// A mosquitto broker on a loopback port of its own; dropping it stops the process.
+/// The gateway's account on the tests' brokers, as `gateway/mosquitto.acl` names it.
+pub const GATEWAY_MQTT_ACCOUNT: &str = "iotchain-gateway";
+/// Its password (tests only).
+const GATEWAY_MQTT_PASSWORD: &str = "the-tests-gateway-password";
+
+/// A mosquitto broker on a loopback port of its own, run with the shipped configuration
+/// (`gateway/mosquitto.conf` and `gateway/mosquitto.acl`: accounts required, each device on its
+/// own topics); dropping it stops the process. It knows the gateway's account from the start and
+/// devices' once [`Broker::admit`]ted.
 pub struct Broker {
 	process: Child,
 	pub port: u16,
-	_dir: tempfile::TempDir,
+	dir: tempfile::TempDir,
+	/// Every account and its password, as the password file was last written.
+	accounts: std::sync::Mutex<Vec<(String, String)>>,
 }
 
 impl Broker {
 	pub fn start() -> Self {
 		let dir = tempfile::tempdir().expect("a temporary directory");
 		let port = free_port();
+		let accounts = vec![(GATEWAY_MQTT_ACCOUNT.to_owned(), GATEWAY_MQTT_PASSWORD.to_owned())];
+		write_password_file(&dir.path().join("passwd"), &accounts);
 		let config = dir.path().join("mosquitto.conf");
-		std::fs::write(&config, mosquitto_config(port)).expect("write the broker's config");
+		std::fs::write(&config, shipped_config(port, &dir.path().join("passwd")))
+			.expect("write the broker's config");
 		let process = Command::new(mosquitto_binary())
 			.arg("-c")
 			.arg(&config)
@@ -35,7 +48,33 @@ impl Broker {
 			.spawn()
 			.expect("mosquitto starts (scripts/setup.sh installs it)");
 		wait_for_port(port, "mosquitto");
-		Broker { process, port, _dir: dir }
+		Broker { process, port, dir, accounts: std::sync::Mutex::new(accounts) }
+	}
+
+	/// Gives each of `devices` its account (named by its id, with the simulator's password),
+	/// and returns once the broker takes them.
+	pub fn admit(&self, devices: &[SimDevice]) {
+		let Some(last) = devices.last() else { return };
+		let mut accounts = self.accounts.lock().expect("not poisoned");
+		accounts.extend(
+			devices
+				.iter()
+				.map(|device| (hex::encode(device.id), simulate::mqtt_password(&device.id))),
+		);
+		write_password_file(&self.dir.path().join("passwd"), &accounts);
+		// mosquitto reads its password and ACL files again on SIGHUP.
+		let status = Command::new("kill")
+			.args(["-HUP", &self.process.id().to_string()])
+			.status()
+			.expect("kill runs");
+		assert!(status.success(), "mosquitto took the signal");
+		let account = hex::encode(last.id);
+		let password = simulate::mqtt_password(&last.id);
+		let deadline = Instant::now() + Duration::from_secs(20);
+		while mqtt_connect(self.port, &account, Some((&account, &password))) != 0 {
+			assert!(Instant::now() < deadline, "mosquitto never took the new accounts");
+			std::thread::sleep(Duration::from_millis(100));
+		}
 	}
 }
 
@@ -46,13 +85,96 @@ impl Drop for Broker {
 	}
 }
 
-/// The broker settings the gateway expects (docs/gateway-protocol.md): no cap on QoS 1
-/// messages in flight to the gateway, a deep queue while it is away.
-fn mosquitto_config(port: u16) -> String {
-	format!(
-		"listener {port} 127.0.0.1\nallow_anonymous true\nmax_inflight_messages 0\n\
-		 message_size_limit 65536\nmax_queued_messages 1000000\npersistence false\n"
-	)
+/// The shipped `gateway/mosquitto.conf`, listening on `port` and with its password file at
+/// `password_file`; the ACL is the shipped one, as it is.
+fn shipped_config(port: u16, password_file: &Path) -> String {
+	let shipped = Path::new(env!("CARGO_MANIFEST_DIR")).join("../gateway");
+	let config =
+		std::fs::read_to_string(shipped.join("mosquitto.conf")).expect("the shipped config");
+	let mut replaced = 0;
+	let lines: Vec<String> = config
+		.lines()
+		.map(|line| {
+			let line = match line {
+				"listener 1883 127.0.0.1" => format!("listener {port} 127.0.0.1"),
+				"password_file gateway/mosquitto.passwd" => {
+					format!("password_file {}", password_file.display())
+				},
+				"acl_file gateway/mosquitto.acl" => {
+					format!("acl_file {}", shipped.join("mosquitto.acl").display())
+				},
+				other => return other.to_owned(),
+			};
+			replaced += 1;
+			line
+		})
+		.collect();
+	assert_eq!(replaced, 3, "gateway/mosquitto.conf names its listener, password and ACL files");
+	// Started as root, mosquitto turns into the user `mosquitto` before it reads its password
+	// file, which this test's temporary directory keeps from it; `user` keeps it as it was
+	// started (and is ignored when it was not started as root).
+	lines.join("\n") + "\nuser root\n"
+}
+
+/// Writes `accounts` as mosquitto's password file: in plain text, then hashed in place by
+/// `mosquitto_passwd -U`; readable by its owner only.
+fn write_password_file(path: &Path, accounts: &[(String, String)]) {
+	use std::os::unix::fs::PermissionsExt;
+	let plain: String = accounts
+		.iter()
+		.map(|(account, password)| format!("{account}:{password}\n"))
+		.collect();
+	std::fs::write(path, plain).expect("write the password file");
+	std::fs::set_permissions(path, std::fs::Permissions::from_mode(0o600))
+		.expect("make the password file private");
+	let status = Command::new("mosquitto_passwd")
+		.arg("-U")
+		.arg(path)
+		.status()
+		.expect("mosquitto_passwd runs (the mosquitto package has it)");
+	assert!(status.success(), "mosquitto_passwd hashed the password file");
+}
+
+/// The return code of the broker's CONNACK to an MQTT 3.1.1 CONNECT under `client_id`, with
+/// the account `login` if any: 0 accepted, 4 bad user name or password, 5 not authorised.
+/// Written by hand, a dozen bytes, so a test sees exactly what a client without a library
+/// would be told.
+pub fn mqtt_connect(port: u16, client_id: &str, login: Option<(&str, &str)>) -> u8 {
+	use std::io::{Read, Write};
+	let field = |text: &str| {
+		let mut bytes = (text.len() as u16).to_be_bytes().to_vec();
+		bytes.extend_from_slice(text.as_bytes());
+		bytes
+	};
+	// Protocol name, level 4 (3.1.1), flags (clean session; an account and a password), a
+	// keep-alive of 60 s.
+	let flags = 0x02 | if login.is_some() { 0xc0 } else { 0 };
+	let mut rest = [field("MQTT"), vec![4, flags, 0, 60], field(client_id)].concat();
+	if let Some((account, password)) = login {
+		rest.extend(field(account));
+		rest.extend(field(password));
+	}
+	let mut packet = vec![0x10];
+	let mut length = rest.len();
+	loop {
+		let byte = (length % 128) as u8;
+		length /= 128;
+		packet.push(if length > 0 { byte | 0x80 } else { byte });
+		if length == 0 {
+			break;
+		}
+	}
+	packet.extend(rest);
+	let mut stream = TcpStream::connect(("127.0.0.1", port)).expect("the broker listens");
+	stream.set_read_timeout(Some(Duration::from_secs(10))).expect("a read timeout");
+	stream.write_all(&packet).expect("the CONNECT is sent");
+	let mut connack = [0u8; 4];
+	match stream.read_exact(&mut connack) {
+		// A CONNACK: type 2, remaining length 2, session present, return code.
+		Ok(()) if connack[..2] == [0x20, 0x02] => connack[3],
+		// Closed without a CONNACK: refused as surely.
+		_ => u8::MAX,
+	}
 }
 
 fn mosquitto_binary() -> PathBuf {
@@ -90,6 +212,11 @@ impl Gateway {
 		extra: &[&str],
 	) -> Self {
 		let http_port = free_port();
+		// The gateway's broker password, in a file only its owner may read.
+		let password_file = data_dir.with_extension("mqtt-password");
+		std::fs::write(&password_file, GATEWAY_MQTT_PASSWORD).expect("write the password file");
+		let private = <std::fs::Permissions as std::os::unix::fs::PermissionsExt>::from_mode(0o600);
+		std::fs::set_permissions(&password_file, private).expect("make the password file private");
 		let mut args: Vec<String> = vec![
 			"serve".into(),
 			"--node-url".into(),
@@ -102,6 +229,10 @@ impl Gateway {
 			format!("127.0.0.1:{http_port}"),
 			"--mqtt".into(),
 			format!("127.0.0.1:{broker_port}"),
+			"--mqtt-username".into(),
+			GATEWAY_MQTT_ACCOUNT.into(),
+			"--mqtt-password-file".into(),
+			password_file.display().to_string(),
 			"--batch-interval-ms".into(),
 			"1000".into(),
 		];
@@ -125,6 +256,11 @@ impl Gateway {
 			.stderr(log)
 			.spawn()
 			.expect("iotchain-gateway starts")
+	}
+
+	/// Everything the gateway logged.
+	pub fn log(&self) -> String {
+		std::fs::read_to_string(&self.log).unwrap_or_default()
 	}
 
 	/// The last lines the gateway logged.

@@ -18,7 +18,7 @@
 //! on another, and every field but the key type (a wrong key type only makes the signature
 //! fail). The payload enters through its SHA-256, so a device hashes a large reading once.
 
-use crate::{sha256, Hash};
+use crate::{sha256, write_parts, Hash};
 use alloc::vec::Vec;
 
 /// The envelope format this crate reads and writes.
@@ -76,6 +76,23 @@ pub enum KeyType {
 }
 
 impl KeyType {
+	/// The name in text forms: `ed25519`, `sr25519`.
+	pub fn name(self) -> &'static str {
+		match self {
+			Self::Ed25519 => "ed25519",
+			Self::Sr25519 => "sr25519",
+		}
+	}
+
+	/// The key type named `name`, if it is one.
+	pub fn from_name(name: &str) -> Option<Self> {
+		match name {
+			"ed25519" => Some(Self::Ed25519),
+			"sr25519" => Some(Self::Sr25519),
+			_ => None,
+		}
+	}
+
 	/// The key type of wire byte `byte`, if it names one.
 	pub fn from_byte(byte: u8) -> Option<Self> {
 		match byte {
@@ -143,19 +160,18 @@ pub fn signing_payload(
 	payload_hash: &Hash,
 ) -> [u8; SIGNING_PAYLOAD_LEN] {
 	let mut bytes = [0u8; SIGNING_PAYLOAD_LEN];
-	let mut at = 0;
-	for part in [
-		DOMAIN,
-		genesis.as_slice(),
-		device.as_slice(),
-		&sequence.to_le_bytes(),
-		&timestamp_ms.to_le_bytes(),
-		&[kind as u8],
-		payload_hash.as_slice(),
-	] {
-		bytes[at..at + part.len()].copy_from_slice(part);
-		at += part.len();
-	}
+	write_parts(
+		&mut bytes,
+		&[
+			DOMAIN,
+			genesis.as_slice(),
+			device.as_slice(),
+			&sequence.to_le_bytes(),
+			&timestamp_ms.to_le_bytes(),
+			&[kind as u8],
+			payload_hash.as_slice(),
+		],
+	);
 	bytes
 }
 
@@ -218,6 +234,16 @@ impl Envelope {
 		reader.take(32 + 8 + 8)?;
 		let length = u32::from_le_bytes(reader.array()?);
 		Ok((length as usize).saturating_add(HEADER_LEN + TRAILER_LEN))
+	}
+
+	/// The device and sequence number the header at the start of `bytes` names, once its
+	/// version and kind are known: what an answer to an envelope refused whole (too large to
+	/// read) names. The header says so, unsigned; the answer is about these bytes only.
+	pub fn header_identity(bytes: &[u8]) -> Option<(DeviceId, u64)> {
+		Self::wire_length(bytes).ok()?;
+		let device: DeviceId = bytes.get(2..34)?.try_into().ok()?;
+		let sequence = u64::from_le_bytes(bytes.get(34..42)?.try_into().ok()?);
+		Some((device, sequence))
 	}
 
 	/// Reads the envelope at the start of `bytes` and says how many bytes it took, so a

@@ -23,6 +23,33 @@ pub fn leaf_hash(data: &[u8]) -> Hash {
 	sha256(&[&[LEAF_PREFIX], data])
 }
 
+/// A leaf's hash taken as its bytes stream by, for a leaf too large to hold (an oversized
+/// envelope a gateway skips): the same hash as [`leaf_hash`] of the bytes given, in order.
+#[derive(Clone)]
+pub struct LeafHasher(sha2::Sha256);
+
+impl Default for LeafHasher {
+	fn default() -> Self {
+		use sha2::Digest;
+		let mut hasher = sha2::Sha256::new();
+		hasher.update([LEAF_PREFIX]);
+		LeafHasher(hasher)
+	}
+}
+
+impl LeafHasher {
+	/// The leaf's next bytes.
+	pub fn update(&mut self, bytes: &[u8]) {
+		use sha2::Digest;
+		self.0.update(bytes);
+	}
+
+	pub fn finish(self) -> Hash {
+		use sha2::Digest;
+		self.0.finalize().into()
+	}
+}
+
 /// The hash of the inner node over `left` and `right`.
 pub fn node_hash(left: &Hash, right: &Hash) -> Hash {
 	sha256(&[&[NODE_PREFIX], left, right])

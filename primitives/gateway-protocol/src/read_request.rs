@@ -15,7 +15,7 @@
 //! firmware and other languages build it without a library; `test-vectors.json` holds
 //! requests an independent implementation signed.
 
-use crate::{envelope::KeyType, sha256, Hash};
+use crate::{envelope::KeyType, parse_typed_key, sha256, typed_key, unhex, write_parts, Hash, Hex};
 use alloc::{format, string::String};
 
 /// The domain every read request's signing payload begins with.
@@ -51,13 +51,10 @@ pub fn signing_payload(
 ) -> [u8; SIGNING_PAYLOAD_LEN] {
 	let request = sha256(&[method.as_bytes(), b" ", target.as_bytes()]);
 	let mut payload = [0u8; SIGNING_PAYLOAD_LEN];
-	let mut at = 0;
-	for part in
-		[&DOMAIN[..], genesis, &[key_type as u8], key, &time_ms.to_le_bytes(), nonce, &request]
-	{
-		payload[at..at + part.len()].copy_from_slice(part);
-		at += part.len();
-	}
+	write_parts(
+		&mut payload,
+		&[&DOMAIN[..], genesis, &[key_type as u8], key, &time_ms.to_le_bytes(), nonce, &request],
+	);
 	payload
 }
 
@@ -100,13 +97,9 @@ impl ReadRequest {
 
 	/// The `Authorization` header's value.
 	pub fn header(&self) -> String {
-		let key_type = match self.key_type {
-			KeyType::Ed25519 => "ed25519",
-			KeyType::Sr25519 => "sr25519",
-		};
 		format!(
-			"{SCHEME} key={key_type}:0x{},time={},nonce=0x{},signature=0x{}",
-			Hex(&self.key),
+			"{SCHEME} key={},time={},nonce=0x{},signature=0x{}",
+			typed_key(self.key_type, &self.key),
 			self.time_ms,
 			Hex(&self.nonce),
 			Hex(&self.signature)
@@ -125,15 +118,8 @@ impl ReadRequest {
 			let (name, value) = field.trim().split_once('=').ok_or(ParseError::BadField("key"))?;
 			let (slot, parsed) = match name {
 				"key" => {
-					let (key_type, hex) =
-						value.split_once(':').ok_or(ParseError::BadField("key"))?;
-					let key_type = match key_type {
-						"ed25519" => KeyType::Ed25519,
-						"sr25519" => KeyType::Sr25519,
-						_ => return Err(ParseError::BadField("key")),
-					};
-					let bytes = unhex::<32>(hex).ok_or(ParseError::BadField("key"))?;
-					(key.replace((key_type, bytes)).is_some(), "key")
+					let typed = parse_typed_key(value).ok_or(ParseError::BadField("key"))?;
+					(key.replace(typed).is_some(), "key")
 				},
 				"time" => {
 					let value = value.parse::<u64>().map_err(|_| ParseError::BadField("time"))?;
@@ -162,27 +148,4 @@ impl ReadRequest {
 			signature: signature.ok_or(ParseError::BadField("signature"))?,
 		})
 	}
-}
-
-/// Lower-case hex, for the header.
-struct Hex<'a>(&'a [u8]);
-
-impl core::fmt::Display for Hex<'_> {
-	fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
-		self.0.iter().try_for_each(|byte| write!(f, "{byte:02x}"))
-	}
-}
-
-/// `N` bytes from `0x` and exactly `2 N` hex digits.
-fn unhex<const N: usize>(text: &str) -> Option<[u8; N]> {
-	let digits = text.strip_prefix("0x")?.as_bytes();
-	if digits.len() != 2 * N {
-		return None;
-	}
-	let mut bytes = [0u8; N];
-	for (byte, pair) in bytes.iter_mut().zip(digits.chunks_exact(2)) {
-		let digit = |c: u8| (c as char).to_digit(16);
-		*byte = (digit(pair[0])? * 16 + digit(pair[1])?) as u8;
-	}
-	Some(bytes)
 }

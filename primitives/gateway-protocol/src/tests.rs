@@ -343,3 +343,206 @@ fn malformed_read_request_headers_name_their_fault() {
 	let not_a_number = header.replace("time=7", "time=seven");
 	assert_eq!(ReadRequest::parse(&not_a_number), Err(ParseError::BadField("time")));
 }
+
+/// An acknowledgement as a vector gives it.
+fn vector_ack(value: &Value) -> crate::answer::Ack<'_> {
+	use crate::answer::{Ack, AckStatus};
+	Ack {
+		device: hash(&value["device"]),
+		sequence: value["sequence"].as_u64().unwrap(),
+		message: hash(&value["message"]),
+		status: match value["status"].as_str().unwrap() {
+			"accepted" => AckStatus::Accepted,
+			"duplicate" => AckStatus::Duplicate,
+			_ => AckStatus::Refused,
+		},
+		reason: value["reason"].as_str().unwrap(),
+	}
+}
+
+/// The gateway's acknowledgements: the independent implementation's digests and signing
+/// payloads are the same bytes, its signatures verify, and an answer changed in any way (a
+/// refusal turned into `accepted`, another message, one answer left out) no longer does.
+#[cfg(feature = "std")]
+#[test]
+fn acknowledgements_match_the_independent_implementation() {
+	use crate::{
+		answer::{ack_signing_payload, acks_digest, AckStatus},
+		verify::verify_acks,
+	};
+	let vectors = vectors();
+	let genesis = hash(&vectors["genesis"]);
+	let gateway = hash(&vectors["gateway_ed25519_public"]);
+	let lists = vectors["acknowledgements"].as_array().unwrap();
+	assert_eq!(lists.len(), 3);
+	for vector in lists {
+		let acks: Vec<_> = vector["acks"].as_array().unwrap().iter().map(vector_ack).collect();
+		let digest = acks_digest(&acks).unwrap();
+		assert_eq!(digest, hash(&vector["digest"]));
+		assert_eq!(
+			ack_signing_payload(&genesis, KeyType::Ed25519, &gateway, &digest).to_vec(),
+			bytes(&vector["signing_payload"])
+		);
+		let signature: [u8; 64] = bytes(&vector["signature"]).try_into().unwrap();
+		assert!(verify_acks(&genesis, KeyType::Ed25519, &gateway, &acks, &signature));
+		assert!(!verify_acks(&[0; 32], KeyType::Ed25519, &gateway, &acks, &signature));
+		assert!(!verify_acks(&genesis, KeyType::Sr25519, &gateway, &acks, &signature));
+		let mut forged = acks.clone();
+		forged[0].status = match forged[0].status {
+			AckStatus::Refused => AckStatus::Accepted,
+			_ => AckStatus::Refused,
+		};
+		assert!(!verify_acks(&genesis, KeyType::Ed25519, &gateway, &forged, &signature));
+		let mut other_message = acks.clone();
+		other_message[0].message[0] ^= 1;
+		assert!(!verify_acks(&genesis, KeyType::Ed25519, &gateway, &other_message, &signature));
+		if acks.len() > 1 {
+			let fewer = &acks[..acks.len() - 1];
+			assert!(!verify_acks(&genesis, KeyType::Ed25519, &gateway, fewer, &signature));
+		}
+	}
+}
+
+/// The gateway's outcomes of relayed messages: the independent implementation's signing
+/// payloads are the same bytes and its signatures verify; a refusal turned into a record, or
+/// another event's bytes, does not.
+#[cfg(feature = "std")]
+#[test]
+fn outcomes_match_the_independent_implementation() {
+	use crate::{
+		answer::{outcome_signing_payload, Outcome, OutcomeStatus},
+		verify::verify_outcome,
+	};
+	let vectors = vectors();
+	let genesis = hash(&vectors["genesis"]);
+	let gateway = hash(&vectors["gateway_ed25519_public"]);
+	let outcomes = vectors["outcomes"].as_array().unwrap();
+	assert_eq!(outcomes.len(), 3);
+	for vector in outcomes {
+		let fields = &vector["outcome"];
+		let detail = bytes(&fields["detail"]);
+		let outcome = Outcome {
+			device: hash(&fields["device"]),
+			sequence: fields["sequence"].as_u64().unwrap(),
+			message: hash(&fields["message"]),
+			status: match fields["status"].as_str().unwrap() {
+				"recorded" => OutcomeStatus::Recorded,
+				_ => OutcomeStatus::Refused,
+			},
+			block: fields["block"].as_u64().unwrap(),
+			detail: &detail,
+		};
+		assert_eq!(
+			outcome_signing_payload(&genesis, KeyType::Ed25519, &gateway, &outcome).to_vec(),
+			bytes(&vector["signing_payload"])
+		);
+		let signature: [u8; 64] = bytes(&vector["signature"]).try_into().unwrap();
+		assert!(verify_outcome(&genesis, KeyType::Ed25519, &gateway, &outcome, &signature));
+		let flipped = Outcome {
+			status: match outcome.status {
+				OutcomeStatus::Recorded => OutcomeStatus::Refused,
+				OutcomeStatus::Refused => OutcomeStatus::Recorded,
+			},
+			..outcome
+		};
+		assert!(!verify_outcome(&genesis, KeyType::Ed25519, &gateway, &flipped, &signature));
+		let other_detail = [&detail[..], b"x"].concat();
+		let altered = Outcome { detail: &other_detail, ..outcome };
+		assert!(!verify_outcome(&genesis, KeyType::Ed25519, &gateway, &altered, &signature));
+		let other_block = Outcome { block: outcome.block + 1, ..outcome };
+		assert!(!verify_outcome(&genesis, KeyType::Ed25519, &gateway, &other_block, &signature));
+	}
+}
+
+/// Every field of an acknowledgement changes its digest, and a reason moved between two
+/// answers changes it too: each answer's length is in its bytes. A reason over 255 bytes is
+/// refused, not cut.
+#[test]
+fn every_acknowledgement_field_changes_the_digest() {
+	use crate::answer::{acks_digest, Ack, AckStatus, AnswerError};
+	let base = Ack {
+		device: [1; 32],
+		sequence: 2,
+		message: [3; 32],
+		status: AckStatus::Refused,
+		reason: "rate-limited",
+	};
+	let reference = acks_digest(&[base]).unwrap();
+	for changed in [
+		Ack { device: [9; 32], ..base },
+		Ack { sequence: 3, ..base },
+		Ack { message: [9; 32], ..base },
+		Ack { status: AckStatus::Accepted, ..base },
+		Ack { reason: "overloaded", ..base },
+	] {
+		assert_ne!(acks_digest(&[changed]).unwrap(), reference);
+	}
+	let split = |first: &'static str, second: &'static str| {
+		acks_digest(&[Ack { reason: first, ..base }, Ack { reason: second, ..base }]).unwrap()
+	};
+	assert_ne!(split("ab", "c"), split("a", "bc"));
+	let long = "x".repeat(256);
+	assert_eq!(acks_digest(&[Ack { reason: &long, ..base }]), Err(AnswerError::ReasonTooLong));
+}
+
+/// Gateways sign with their sr25519 chain keys: such answers verify under the `substrate`
+/// context, and not under another gateway's key.
+#[cfg(feature = "std")]
+#[test]
+fn sr25519_gateway_answers_verify() {
+	use crate::{
+		answer::{ack_signing_payload, acks_digest, Ack, AckStatus},
+		verify::verify_acks,
+	};
+	let pair = |seed: u8| {
+		schnorrkel::MiniSecretKey::from_bytes(&[seed; 32])
+			.unwrap()
+			.expand_to_keypair(schnorrkel::ExpansionMode::Ed25519)
+	};
+	let (gateway, other) = (pair(1), pair(2));
+	let genesis = [5; 32];
+	let acks = [Ack {
+		device: [1; 32],
+		sequence: 7,
+		message: [2; 32],
+		status: AckStatus::Accepted,
+		reason: "",
+	}];
+	let public = gateway.public.to_bytes();
+	let payload =
+		ack_signing_payload(&genesis, KeyType::Sr25519, &public, &acks_digest(&acks).unwrap());
+	let signature = gateway.sign_simple(b"substrate", &payload).to_bytes();
+	assert!(verify_acks(&genesis, KeyType::Sr25519, &public, &acks, &signature));
+	let other_public = other.public.to_bytes();
+	assert!(!verify_acks(&genesis, KeyType::Sr25519, &other_public, &acks, &signature));
+}
+
+/// Keys in text form read back as written; other key types and lengths do not read.
+#[test]
+fn typed_keys_read_back_as_written() {
+	use crate::{parse_typed_key, typed_key};
+	for key_type in [KeyType::Ed25519, KeyType::Sr25519] {
+		let text = typed_key(key_type, &[0xab; 32]);
+		assert_eq!(parse_typed_key(&text), Some((key_type, [0xab; 32])));
+	}
+	assert_eq!(parse_typed_key(&format!("ecdsa:0x{}", "ab".repeat(32))), None);
+	assert_eq!(parse_typed_key(&format!("sr25519:0x{}", "ab".repeat(31))), None);
+	assert_eq!(parse_typed_key(&format!("sr25519:{}", "ab".repeat(32))), None);
+}
+
+/// A leaf hashed as it streams by is the leaf's hash, however it is split; an oversized
+/// envelope's header still names its device and sequence.
+#[test]
+fn a_leaf_hashed_in_pieces_and_the_header_of_an_oversized_envelope() {
+	use crate::merkle::LeafHasher;
+	let wire = sample().encode();
+	for split in [0, 1, 40, wire.len()] {
+		let mut hasher = LeafHasher::default();
+		hasher.update(&wire[..split]);
+		hasher.update(&wire[split..]);
+		assert_eq!(hasher.finish(), leaf_hash(&wire));
+	}
+	assert_eq!(Envelope::header_identity(&wire[..HEADER_LEN]), Some(([7; 32], 42)));
+	assert_eq!(Envelope::header_identity(&wire[..HEADER_LEN - 1]), None);
+	assert_eq!(Envelope::header_identity(b"not an envelope at all, but long enough here"), None);
+}

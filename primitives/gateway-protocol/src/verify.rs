@@ -1,10 +1,12 @@
 //! Checking envelopes' signatures, one at a time or in batches, as the gateway checks what
-//! devices send and `iotctl telemetry verify` checks a proven reading; and signed read requests.
+//! devices send and `iotctl telemetry verify` checks a proven reading; signed read requests; and
+//! the gateway's signed answers, as devices check them.
 //!
 //! Only with the `std` feature: it needs the ed25519 and sr25519 libraries, which firmware that
 //! only builds and signs envelopes does not.
 
 use crate::{
+	answer::{ack_signing_payload, acks_digest, outcome_signing_payload, Ack, Outcome},
 	envelope::{Envelope, KeyType, SIGNING_PAYLOAD_LEN},
 	read_request::ReadRequest,
 	Hash,
@@ -34,6 +36,34 @@ pub fn verify_read_request(
 ) -> bool {
 	let message = request.signing_payload(genesis, method, target);
 	verify_signature(request.key_type, &request.key, &message, &request.signature)
+}
+
+/// Whether `signature` is the gateway key `gateway`'s (of `key_type`) over `acks`, answered
+/// together in this order, on the chain whose genesis hash is `genesis`. A reason too long to
+/// be signed never verifies.
+pub fn verify_acks(
+	genesis: &Hash,
+	key_type: KeyType,
+	gateway: &[u8; 32],
+	acks: &[Ack<'_>],
+	signature: &[u8; 64],
+) -> bool {
+	let Ok(digest) = acks_digest(acks) else { return false };
+	let message = ack_signing_payload(genesis, key_type, gateway, &digest);
+	verify_signature(key_type, gateway, &message, signature)
+}
+
+/// Whether `signature` is the gateway key `gateway`'s (of `key_type`) over `outcome`, on the
+/// chain whose genesis hash is `genesis`.
+pub fn verify_outcome(
+	genesis: &Hash,
+	key_type: KeyType,
+	gateway: &[u8; 32],
+	outcome: &Outcome<'_>,
+	signature: &[u8; 64],
+) -> bool {
+	let message = outcome_signing_payload(genesis, key_type, gateway, outcome);
+	verify_signature(key_type, gateway, &message, signature)
 }
 
 /// Whether `signature` is `key`'s over `message`.
