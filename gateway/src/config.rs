@@ -24,6 +24,19 @@ pub struct Config {
 	pub limits: Limits,
 	pub anchoring: Anchoring,
 	pub reads: Reads,
+	pub tls: Tls,
+}
+
+/// TLS on the HTTP and WebSocket listener (rustls): with both files, devices reach the gateway
+/// over `https://` and `wss://` only; without, over plain `http://` and `ws://` (behind a proxy
+/// that terminates TLS, or on a closed network).
+#[derive(Clone, Debug, Default, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct Tls {
+	/// The certificate chain, PEM, the gateway's own certificate first.
+	pub cert_file: Option<PathBuf>,
+	/// Its private key, PEM (PKCS#8, PKCS#1 or SEC1); mode 600, as a key file.
+	pub key_file: Option<PathBuf>,
 }
 
 #[derive(Clone, Debug, Deserialize)]
@@ -141,6 +154,7 @@ impl Default for Config {
 			limits: Limits::default(),
 			anchoring: Anchoring::default(),
 			reads: Reads::default(),
+			tls: Tls::default(),
 		}
 	}
 }

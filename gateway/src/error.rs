@@ -51,6 +51,12 @@ pub enum Error {
 	/// A batch the store's positions name is not in it.
 	#[error("batch {sequence} is not in the store")]
 	MissingBatch { sequence: u64 },
+	/// Only one of the TLS certificate and key was given.
+	#[error("TLS needs both tls.cert_file and tls.key_file (--tls-cert, --tls-key)")]
+	TlsIncomplete,
+	/// The TLS certificate or key cannot be used: unreadable, not PEM, or not a pair.
+	#[error("TLS: {path}: {reason}")]
+	Tls { path: PathBuf, reason: String },
 	/// A broker password was given without the account it belongs to.
 	#[error("mqtt.password_file is set but mqtt.username is not (--mqtt-username)")]
 	MqttPasswordWithoutUsername,

@@ -30,6 +30,7 @@ pub mod readers;
 pub mod refusal;
 pub mod relay;
 pub mod store;
+pub mod tls;
 
 pub use error::Error;
 
@@ -72,15 +73,18 @@ pub async fn serve(
 	shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> Result<(), Error> {
 	let shutdown = shutdown.shared();
+	// Before anything else: a certificate or key that cannot be used stops the gateway at once.
+	let tls = tls::acceptor(&config.tls)?;
 	let (routes, metrics) = tokio::select! {
 		started = start(&config) => started?,
 		() = shutdown.clone() => return Ok(()),
 	};
 	let listener = socket.listen(BACKLOG)?;
 	if let Ok(address) = listener.local_addr() {
-		tracing::info!(listen = %address, "serving HTTP and WebSocket");
+		let scheme = if tls.is_some() { "https and wss" } else { "plain http and ws" };
+		tracing::info!(listen = %address, scheme, "serving HTTP and WebSocket");
 	}
-	listener::serve(listener, routes, &config.limits, metrics, shutdown).await;
+	listener::serve(listener, routes, &config.limits, tls, metrics, shutdown).await;
 	Ok(())
 }
 

@@ -12,6 +12,9 @@
 //! - The body's deadline (`body_timeout_ms`), and the WebSocket caps and idle timeout, are the
 //!   handlers' (`http.rs`), which know the peer from the request's `ConnectInfo`.
 //!
+//! - With TLS configured (`tls.rs`), every connection is TLS: the handshake must complete
+//!   within `header_timeout_ms`, or the connection is closed (`tls-handshake`).
+//!
 //! On shutdown the listener stops accepting, lets each connection finish the request it is
 //! answering, and waits for them for [`SHUTDOWN_GRACE`] at most.
 
@@ -34,6 +37,7 @@ use tokio::{
 	sync::Semaphore,
 	task::JoinSet,
 };
+use tokio_rustls::TlsAcceptor;
 use tower::ServiceExt;
 
 /// How long shutdown waits for open connections before the gateway returns anyway.
@@ -184,11 +188,18 @@ impl Drop for PeerSlot {
 	}
 }
 
-/// Serves `routes` on `listener` under `limits` until `shutdown` completes.
+/// A connection as hyper serves it: plain TCP, or TLS over it.
+trait Connection: AsyncRead + AsyncWrite + Unpin + Send {}
+impl<T: AsyncRead + AsyncWrite + Unpin + Send> Connection for T {}
+
+/// Serves `routes` on `listener` under `limits` until `shutdown` completes; over TLS when `tls`
+/// is given (its handshake bounded by the head's deadline, so a stalled handshake holds a slot
+/// no longer than a stalled head).
 pub async fn serve(
 	listener: TcpListener,
 	routes: Router,
 	limits: &Limits,
+	tls: Option<TlsAcceptor>,
 	metrics: Arc<Metrics>,
 	shutdown: impl Future<Output = ()>,
 ) {
@@ -229,11 +240,24 @@ pub async fn serve(
 			request.extensions_mut().insert(ConnectInfo(peer));
 			routes.clone().oneshot(request)
 		});
-		let (metrics, mut closed) = (metrics.clone(), closed.clone());
+		let (metrics, mut closed, tls) = (metrics.clone(), closed.clone(), tls.clone());
 		open.spawn(async move {
 			let mut builder = hyper::server::conn::http1::Builder::new();
 			builder.timer(TokioTimer::new()).header_read_timeout(header_timeout);
 			let stream = WriteDeadline::new(stream, WRITE_TIMEOUT);
+			let stream: Box<dyn Connection> = match tls {
+				None => Box::new(stream),
+				Some(tls) => match tokio::time::timeout(header_timeout, tls.accept(stream)).await {
+					Ok(Ok(stream)) => Box::new(stream),
+					// Not TLS (plain HTTP on a TLS port, a scanner), a failed handshake, or
+					// one that stalled: closed, nothing answered.
+					_ => {
+						metrics.connections_cut.with_label_values(&["tls-handshake"]).inc();
+						drop((connection, peer_slot));
+						return;
+					},
+				},
+			};
 			let served = builder.serve_connection(TokioIo::new(stream), service).with_upgrades();
 			tokio::pin!(served);
 			let result = tokio::select! {

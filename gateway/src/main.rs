@@ -42,6 +42,12 @@ struct ServeArgs {
 	/// Where HTTP and WebSocket listen (host:port).
 	#[arg(long)]
 	http_listen: Option<std::net::SocketAddr>,
+	/// TLS on HTTP and WebSocket: the certificate chain (PEM).
+	#[arg(long, requires = "tls_key")]
+	tls_cert: Option<PathBuf>,
+	/// TLS on HTTP and WebSocket: the certificate's private key (PEM, mode 600).
+	#[arg(long, requires = "tls_cert")]
+	tls_key: Option<PathBuf>,
 	/// The MQTT broker (host:port).
 	#[arg(long)]
 	mqtt: Option<String>,
@@ -100,6 +106,10 @@ async fn serve(args: ServeArgs) -> anyhow::Result<()> {
 	}
 	if let Some(listen) = args.http_listen {
 		config.http_listen = listen;
+	}
+	if args.tls_cert.is_some() {
+		config.tls.cert_file = args.tls_cert;
+		config.tls.key_file = args.tls_key;
 	}
 	if let Some(broker) = args.mqtt {
 		let (host, port) = split_host_port(&broker)?;

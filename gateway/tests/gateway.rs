@@ -1549,3 +1549,143 @@ async fn strangers_on_the_broker_cannot_read_post_or_answer_for_devices_and_forg
 	);
 	assert_eq!(first_ack.check(&genesis, &gateway_key(), &next), Err(AnswerFault::OtherMessage));
 }
+
+/// A TLS client of the gateway at `port` that trusts `certificate` (DER) for `localhost`.
+async fn tls_connect(
+	certificate: &[u8],
+	port: u16,
+) -> tokio_rustls::client::TlsStream<tokio::net::TcpStream> {
+	use std::sync::Arc;
+	let mut roots = rustls::RootCertStore::empty();
+	roots
+		.add(rustls::pki_types::CertificateDer::from(certificate.to_vec()))
+		.unwrap();
+	let provider = Arc::new(rustls::crypto::ring::default_provider());
+	let config = rustls::ClientConfig::builder_with_provider(provider)
+		.with_safe_default_protocol_versions()
+		.unwrap()
+		.with_root_certificates(roots)
+		.with_no_client_auth();
+	let tcp = tokio::net::TcpStream::connect(("127.0.0.1", port)).await.unwrap();
+	let name = rustls::pki_types::ServerName::try_from("localhost").unwrap();
+	tokio_rustls::TlsConnector::from(Arc::new(config))
+		.connect(name, tcp)
+		.await
+		.unwrap()
+}
+
+/// One HTTP/1.1 request over `stream`, closed after it: the status code and the body.
+async fn request_over<S>(mut stream: S, head: &str, body: &[u8]) -> (u16, String)
+where
+	S: tokio::io::AsyncRead + tokio::io::AsyncWrite + Unpin,
+{
+	use tokio::io::{AsyncReadExt, AsyncWriteExt};
+	let head = format!(
+		"{head}\r\nHost: localhost\r\nContent-Length: {}\r\nConnection: close\r\n\r\n",
+		body.len()
+	);
+	stream.write_all(head.as_bytes()).await.unwrap();
+	stream.write_all(body).await.unwrap();
+	let mut response = Vec::new();
+	// The gateway closes after answering; a close without TLS's close_notify still ends it.
+	let _ = stream.read_to_end(&mut response).await;
+	let text = String::from_utf8_lossy(&response).into_owned();
+	let status = text.get(9..12).and_then(|code| code.parse().ok()).unwrap_or(0);
+	let body = text.split_once("\r\n\r\n").map(|(_, body)| body.to_owned()).unwrap_or_default();
+	(status, body)
+}
+
+/// With a certificate and key the gateway speaks HTTPS and WSS only: a device's messages are
+/// answered (and signed) over both; plain HTTP on the port gets no answer and is counted as a
+/// failed handshake; a key file others may read stops the gateway before it starts.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn with_a_certificate_the_gateway_serves_https_and_wss_only() {
+	use futures::{SinkExt, StreamExt};
+	use std::os::unix::fs::PermissionsExt;
+	use tokio::io::AsyncWriteExt;
+	let node = DevNode::start();
+	let broker = Broker::start();
+	let mut setup = setup(&node, "tls", 1).await;
+	let genesis = setup.genesis;
+	let dir = tempfile::tempdir().unwrap();
+	let certificate = rcgen::generate_simple_self_signed(vec!["localhost".into()]).unwrap();
+	let (cert, key) = (dir.path().join("cert.pem"), dir.path().join("key.pem"));
+	std::fs::write(&cert, certificate.serialize_pem().unwrap()).unwrap();
+	std::fs::write(&key, certificate.serialize_private_key_pem()).unwrap();
+	let der = certificate.serialize_der().unwrap();
+	let tls_args = ["--tls-cert", cert.to_str().unwrap(), "--tls-key", key.to_str().unwrap()];
+
+	// A key file others may read: refused before the gateway does anything else.
+	std::fs::set_permissions(&key, std::fs::Permissions::from_mode(0o644)).unwrap();
+	let refused = std::process::Command::new(GATEWAY_BINARY)
+		.args(["serve", "--node-url", &node.ws_url(), "--suri", GATEWAY_SURI, "--no-mqtt"])
+		.args(["--http-listen", "127.0.0.1:0", "--data-dir"])
+		.arg(dir.path().join("refused"))
+		.args(tls_args)
+		.output()
+		.unwrap();
+	let stderr = String::from_utf8_lossy(&refused.stderr);
+	assert!(!refused.status.success() && stderr.contains("chmod 600"), "{stderr}");
+	std::fs::set_permissions(&key, std::fs::Permissions::from_mode(0o600)).unwrap();
+
+	let gateway = Gateway::start(
+		GATEWAY_BINARY,
+		&node.ws_url(),
+		broker.port,
+		&dir.path().join("gw"),
+		&tls_args,
+	);
+	let port = gateway.http_port;
+
+	// HTTPS: a reading accepted, the answer signed by the gateway.
+	let reading = setup.devices[0].reading(&genesis);
+	let head = "POST /v1/messages HTTP/1.1\r\nContent-Type: application/octet-stream";
+	let (status, body) = request_over(tls_connect(&der, port).await, head, &reading).await;
+	assert_eq!(status, 200, "{body}");
+	let results: simulate::HttpResults = serde_json::from_str(&body).unwrap();
+	let mut ack = results.results[0].clone();
+	ack.answered_with = Some(std::sync::Arc::new(results.clone()));
+	assert!(ack.accepted(), "{ack:?}");
+	assert_eq!(ack.check(&genesis, &gateway_key(), &reading), Ok(()));
+
+	// WSS: the same over a WebSocket on a TLS connection.
+	let (mut socket, _) =
+		tokio_tungstenite::client_async("wss://localhost/v1/stream", tls_connect(&der, port).await)
+			.await
+			.unwrap();
+	let second = setup.devices[0].reading(&genesis);
+	socket
+		.send(tokio_tungstenite::tungstenite::Message::Binary(second.clone().into()))
+		.await
+		.unwrap();
+	let frame = tokio::time::timeout(Duration::from_secs(30), socket.next())
+		.await
+		.expect("an answer over WSS")
+		.unwrap()
+		.unwrap();
+	let ack: ReceivedAck = serde_json::from_str(frame.to_text().unwrap()).unwrap();
+	assert!(ack.accepted(), "{ack:?}");
+	assert_eq!(ack.check(&genesis, &gateway_key(), &second), Ok(()));
+
+	// Plain HTTP on the TLS port: closed, no HTTP answer, counted (as was the probe that
+	// waited for the port to open).
+	let handshakes_cut = || async {
+		let (status, metrics) =
+			request_over(tls_connect(&der, port).await, "GET /metrics HTTP/1.1", b"").await;
+		assert_eq!(status, 200);
+		let line = "gateway_connections_cut_total{reason=\"tls-handshake\"} ";
+		metrics
+			.lines()
+			.find_map(|l| l.strip_prefix(line))
+			.map_or(0, |count| count.trim().parse::<u64>().unwrap())
+	};
+	let before = handshakes_cut().await;
+	let mut plain = tokio::net::TcpStream::connect(("127.0.0.1", port)).await.unwrap();
+	plain
+		.write_all(b"GET /healthz HTTP/1.1\r\nHost: localhost\r\n\r\n")
+		.await
+		.unwrap();
+	let answer = read_until_closed(&mut plain, Duration::from_secs(15)).await;
+	assert!(!answer.contains("HTTP/1.1"), "plain HTTP was answered: {answer}");
+	assert_eq!(handshakes_cut().await, before + 1);
+}

@@ -385,89 +385,123 @@ pub fn mqtt_options(host: &str, port: u16, device: &DeviceId) -> rumqttc::MqttOp
 	options
 }
 
+/// Devices connected to a broker, each over a connection of its own under its own account
+/// (`mqtt_options`), as devices are, and subscribed to its acknowledgements.
+pub struct MqttDevices {
+	clients: HashMap<DeviceId, rumqttc::AsyncClient>,
+	acks: tokio::sync::mpsc::UnboundedReceiver<ReceivedAck>,
+	tasks: Vec<tokio::task::JoinHandle<anyhow::Result<()>>>,
+	prefix: Arc<str>,
+}
+
+impl MqttDevices {
+	/// Connects each of `devices` to the broker at `host:port` and subscribes it to its
+	/// acknowledgements under `prefix`; returns once every subscription is in place.
+	pub async fn connect(
+		host: &str,
+		port: u16,
+		prefix: &str,
+		devices: &[DeviceId],
+	) -> anyhow::Result<Self> {
+		use rumqttc::{AsyncClient, Event, Packet, QoS};
+		let (acks_tx, acks) = tokio::sync::mpsc::unbounded_channel::<ReceivedAck>();
+		let prefix: Arc<str> = prefix.into();
+		let mut clients = HashMap::new();
+		let mut tasks = Vec::new();
+		let mut subscribed = Vec::new();
+		for &device in devices {
+			let (client, mut events) = AsyncClient::new(mqtt_options(host, port, &device), 4096);
+			let (subscribed_tx, subscribed_rx) = tokio::sync::oneshot::channel::<()>();
+			subscribed.push(subscribed_rx);
+			let (acks_tx, prefix, subscriber) = (acks_tx.clone(), prefix.clone(), client.clone());
+			// The event loop: subscribes once connected, forwards acknowledgements.
+			tasks.push(tokio::spawn(async move {
+				let mut subscribed_tx = Some(subscribed_tx);
+				loop {
+					match events.poll().await? {
+						Event::Incoming(Packet::ConnAck(_)) => {
+							let topic = format!("{prefix}/{}/acks", hex::encode(device));
+							subscriber.subscribe(topic, QoS::AtLeastOnce).await?;
+						},
+						Event::Incoming(Packet::SubAck(_)) => {
+							if let Some(tx) = subscribed_tx.take() {
+								let _ = tx.send(());
+							}
+						},
+						Event::Incoming(Packet::Publish(publish)) => {
+							if let Ok(ack) = serde_json::from_slice(&publish.payload) {
+								if acks_tx.send(ack).is_err() {
+									return Ok(());
+								}
+							}
+						},
+						_ => {},
+					}
+				}
+			}));
+			clients.insert(device, client);
+		}
+		let mut connected = MqttDevices { clients, acks, tasks, prefix };
+		for (index, subscription) in subscribed.into_iter().enumerate() {
+			if subscription.await.is_err() {
+				// The event loop ended before the subscription: its error says why.
+				let task = connected.tasks.swap_remove(index);
+				let error = match task.await {
+					Ok(Err(error)) => error,
+					_ => anyhow::anyhow!("the connection ended before it subscribed"),
+				};
+				return Err(error.context("a device's MQTT connection"));
+			}
+		}
+		Ok(connected)
+	}
+
+	/// Publishes `messages` (each with its device, connected already), with QoS 1, each
+	/// device's in the order given, and collects one acknowledgement per message.
+	pub async fn send(
+		&mut self,
+		messages: Vec<(DeviceId, Vec<u8>)>,
+	) -> anyhow::Result<Vec<ReceivedAck>> {
+		let expected = messages.len();
+		for (device, wire) in messages {
+			let client = self.clients.get(&device).ok_or_else(|| {
+				anyhow::anyhow!("device {} is not connected", hex::encode(device))
+			})?;
+			let topic = format!("{}/{}/messages", self.prefix, hex::encode(device));
+			client.publish(topic, rumqttc::QoS::AtLeastOnce, false, wire).await?;
+		}
+		let mut acks = Vec::with_capacity(expected);
+		while acks.len() < expected {
+			match self.acks.recv().await {
+				Some(ack) => acks.push(ack),
+				None => anyhow::bail!("{} of {expected} messages were acknowledged", acks.len()),
+			}
+		}
+		Ok(acks)
+	}
+}
+
+impl Drop for MqttDevices {
+	fn drop(&mut self) {
+		for task in &self.tasks {
+			task.abort();
+		}
+	}
+}
+
 /// Publishes `messages` (each with its device) to the broker with QoS 1, each device over a
-/// connection of its own under its own account (`mqtt_options`), as devices do, and collects
-/// one acknowledgement per message from the devices' ack topics.
+/// connection of its own under its own account ([`MqttDevices`]), and collects one
+/// acknowledgement per message from the devices' ack topics.
 pub async fn send_mqtt(
 	host: &str,
 	port: u16,
 	prefix: &str,
 	messages: Vec<(DeviceId, Vec<u8>)>,
 ) -> anyhow::Result<Vec<ReceivedAck>> {
-	use rumqttc::{AsyncClient, Event, Packet, QoS};
-	let expected = messages.len();
-	let (acks_tx, mut acks_rx) = tokio::sync::mpsc::unbounded_channel::<ReceivedAck>();
-	// Each device's messages, in the order given, so they arrive in order.
-	let mut shares: Vec<(DeviceId, Vec<Vec<u8>>)> = Vec::new();
-	let mut index_of: HashMap<DeviceId, usize> = HashMap::new();
-	for (device, wire) in messages {
-		let index = *index_of.entry(device).or_insert_with(|| {
-			shares.push((device, Vec::new()));
-			shares.len() - 1
-		});
-		shares[index].1.push(wire);
-	}
-	let prefix: Arc<str> = prefix.into();
-	let mut tasks = Vec::new();
-	for (device, share) in shares {
-		let (client, mut events) = AsyncClient::new(mqtt_options(host, port, &device), 4096);
-		let acks_tx = acks_tx.clone();
-		let prefix = prefix.clone();
-		let (subscribed_tx, subscribed_rx) = tokio::sync::oneshot::channel::<()>();
-		// The event loop: subscribes once connected, forwards acknowledgements.
-		tasks.push(tokio::spawn({
-			let client = client.clone();
-			let prefix = prefix.clone();
-			async move {
-				let mut subscribed_tx = Some(subscribed_tx);
-				loop {
-					match events.poll().await {
-						Ok(Event::Incoming(Packet::ConnAck(_))) => {
-							let topic = format!("{prefix}/{}/acks", hex::encode(device));
-							client.subscribe(topic, QoS::AtLeastOnce).await?;
-						},
-						Ok(Event::Incoming(Packet::SubAck(_))) => {
-							if let Some(tx) = subscribed_tx.take() {
-								let _ = tx.send(());
-							}
-						},
-						Ok(Event::Incoming(Packet::Publish(publish))) => {
-							if let Ok(ack) = serde_json::from_slice(&publish.payload) {
-								if acks_tx.send(ack).is_err() {
-									return anyhow::Ok(());
-								}
-							}
-						},
-						Ok(_) => {},
-						Err(error) => return Err(error.into()),
-					}
-				}
-			}
-		}));
-		tasks.push(tokio::spawn(async move {
-			subscribed_rx.await?;
-			for wire in share {
-				let topic = format!("{prefix}/{}/messages", hex::encode(device));
-				client.publish(topic, QoS::AtLeastOnce, false, wire).await?;
-			}
-			anyhow::Ok(())
-		}));
-	}
-	drop(acks_tx);
-	let mut acks = Vec::with_capacity(expected);
-	while acks.len() < expected {
-		match acks_rx.recv().await {
-			Some(ack) => acks.push(ack),
-			None => break,
-		}
-	}
-	for task in tasks {
-		task.abort();
-	}
-	if acks.len() < expected {
-		anyhow::bail!("{} of {expected} messages were acknowledged", acks.len());
-	}
-	Ok(acks)
+	let mut devices: Vec<DeviceId> = messages.iter().map(|(device, _)| *device).collect();
+	devices.sort_unstable();
+	devices.dedup();
+	MqttDevices::connect(host, port, prefix, &devices).await?.send(messages).await
 }
 
 /// Counts acknowledgements by outcome: "accepted" or the refusal's reason.

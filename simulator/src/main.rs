@@ -89,7 +89,9 @@ async fn run(args: Cli) -> anyhow::Result<()> {
 		use std::{io::Write, os::unix::fs::OpenOptionsExt};
 		let accounts: String = devices
 			.iter()
-			.map(|d| format!("{}:{}\n", hex::encode(d.id), iotchain_simulator::mqtt_password(&d.id)))
+			.map(|d| {
+				format!("{}:{}\n", hex::encode(d.id), iotchain_simulator::mqtt_password(&d.id))
+			})
 			.collect();
 		std::fs::OpenOptions::new()
 			.write(true)
