@@ -99,6 +99,9 @@ pub struct Limits {
 	/// Most messages the gateway holds that are not yet in a finalised anchor; beyond it,
 	/// devices are told to retry later.
 	pub max_unanchored: u64,
+	/// The free space (bytes, on the data directory's file system) below which the gateway
+	/// refuses new messages (`disk-full`, to be retried) rather than let the disk fill.
+	pub min_free_disk_bytes: u64,
 }
 
 #[derive(Clone, Debug, Deserialize)]
@@ -189,6 +192,7 @@ impl Default for Limits {
 			header_timeout_ms: 10_000,
 			body_timeout_ms: 30_000,
 			max_unanchored: 1_000_000,
+			min_free_disk_bytes: 1 << 30,
 		}
 	}
 }

@@ -681,6 +681,7 @@ async fn healthz(State(state): State<HttpState>) -> Response {
 		"unanchorable": state.progress.set_aside.load(std::sync::atomic::Ordering::Acquire),
 		"unrelayed": state.progress.unrelayed(),
 		"registry": {"devices": registry_devices, "block": registry_block},
+		"disk_free_bytes": state.progress.disk_free.load(std::sync::atomic::Ordering::Acquire),
 	}))
 	.into_response()
 }

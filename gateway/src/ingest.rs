@@ -13,8 +13,9 @@
 //! (`chain`: no node round trip); a login's or update report's device is
 //! assigned to this gateway (the chain takes them from its gateway only); the signature
 //! verifies with the device's current key; the sequence number is above the last accepted from
-//! the device; the device is within its rate; the gateway holds fewer unanchored readings and
-//! unrelayed messages than its bound.
+//! the device; the device is within its rate; the gateway's disk is above its free-space mark
+//! (`disk-full`); the gateway holds fewer unanchored readings and unrelayed messages than its
+//! bound.
 //!
 //! A retried message (same device, sequence and bytes as one stored) is answered "accepted"
 //! again, marked as a duplicate, and stored once. The rate limit is applied after the
@@ -323,6 +324,8 @@ impl Ingestor {
 		let now = Instant::now();
 		let held = self.progress.unanchored() + self.progress.unrelayed();
 		let mut room = self.limits.max_unanchored.saturating_sub(held);
+		let disk_full =
+			self.progress.disk_free.load(Ordering::Acquire) < self.limits.min_free_disk_bytes;
 		for (candidate, valid) in candidates.into_iter().zip(valid) {
 			let slot = candidate.slot;
 			let envelope = candidate.envelope;
@@ -346,6 +349,10 @@ impl Ingestor {
 			}
 			if !self.take_token(&envelope.device, now) {
 				outcomes[slot].1 = Some(Outcome::Refused(Refusal::RateLimited));
+				continue;
+			}
+			if disk_full {
+				outcomes[slot].1 = Some(Outcome::Refused(Refusal::DiskFull));
 				continue;
 			}
 			if room == 0 {

@@ -17,6 +17,7 @@ pub mod anchor;
 pub mod answers;
 pub mod chain;
 pub mod config;
+pub mod disk;
 pub mod error;
 pub mod http;
 pub mod ingest;
@@ -108,6 +109,12 @@ async fn start(config: &Config) -> Result<(axum::Router, Arc<metrics::Metrics>),
 	let answers = Arc::new(answers::AnswerKey::new(chain.genesis(), signer));
 	// Every counter the tasks share, restored from the store once, here.
 	let progress = Arc::new(progress::Progress::restore(&store)?);
+	disk::watch(
+		config.data_dir.clone(),
+		config.limits.min_free_disk_bytes,
+		progress.clone(),
+		metrics.clone(),
+	);
 	anchor::Anchor::start(
 		chain.clone(),
 		store.clone(),

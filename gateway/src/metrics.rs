@@ -46,6 +46,10 @@ pub struct Metrics {
 	/// Connections and streams cut off, by reason (`header-timeout`, `body-timeout`,
 	/// `write-timeout`, `websocket-idle`).
 	pub connections_cut: IntCounterVec,
+	/// Bytes free for the store on its file system, and the mark below which readings are
+	/// refused (`disk-full`).
+	pub disk_free: IntGauge,
+	pub disk_min_free: IntGauge,
 }
 
 impl Metrics {
@@ -144,6 +148,16 @@ impl Metrics {
 			&["reason"],
 		)
 		.expect("valid metric");
+		let disk_free = IntGauge::new(
+			"gateway_disk_free_bytes",
+			"Bytes free (to the gateway's user) on the file system of the data directory",
+		)
+		.expect("valid metric");
+		let disk_min_free = IntGauge::new(
+			"gateway_disk_min_free_bytes",
+			"The free space below which new messages are refused disk-full (limits.min_free_disk_bytes)",
+		)
+		.expect("valid metric");
 		let mut names = Vec::new();
 		for collector in [
 			Box::new(accepted.clone()) as Box<dyn prometheus::core::Collector>,
@@ -163,6 +177,8 @@ impl Metrics {
 			Box::new(outside_lookups.clone()),
 			Box::new(connections_refused.clone()),
 			Box::new(connections_cut.clone()),
+			Box::new(disk_free.clone()),
+			Box::new(disk_min_free.clone()),
 		] {
 			names.extend(collector.desc().iter().map(|desc| desc.fq_name.clone()));
 			registry.register(collector).expect("each metric registered once");
@@ -187,6 +203,8 @@ impl Metrics {
 			outside_lookups,
 			connections_refused,
 			connections_cut,
+			disk_free,
+			disk_min_free,
 		}
 	}
 

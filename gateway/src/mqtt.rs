@@ -13,9 +13,9 @@
 //!   a topic's worth more), above its own envelope limit, so a message over the gateway's limit
 //!   is read, answered `too-large` and acknowledged, not left to break the connection and come
 //!   back from the broker on every reconnection.
-//! - Back-pressure: while the gateway is overloaded or cannot reach the chain it withholds the
-//!   acknowledgement and retries the message itself; with every in-flight slot taken it stops
-//!   reading from the broker, which queues for it.
+//! - Back-pressure: while the gateway is overloaded, short of disk or cannot reach the chain it
+//!   withholds the acknowledgement and retries the message itself; with every in-flight slot
+//!   taken it stops reading from the broker, which queues for it.
 
 use crate::{
 	answers::AnswerKey,
@@ -186,7 +186,10 @@ async fn handle(
 	};
 	let mut answer = answer.outcome().await;
 	// Withheld while the gateway cannot take it; tried again until it can.
-	while matches!(answer.1, Outcome::Refused(Refusal::Overloaded | Refusal::ChainUnavailable)) {
+	while matches!(
+		answer.1,
+		Outcome::Refused(Refusal::Overloaded | Refusal::ChainUnavailable | Refusal::DiskFull)
+	) {
 		tokio::time::sleep(RETRY_DELAY).await;
 		answer = ingest.submit(publish.payload.to_vec(), Transport::Mqtt, Some(device)).await;
 	}

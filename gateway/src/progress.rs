@@ -35,6 +35,9 @@ pub struct Progress {
 	pub relay_done: AtomicU64,
 	/// Readings set aside because the chain would refuse to anchor them.
 	pub set_aside: AtomicU64,
+	/// Bytes free on the store's file system, as last measured (`crate::disk`); `u64::MAX`
+	/// until then.
+	pub disk_free: AtomicU64,
 }
 
 impl Progress {
@@ -50,6 +53,7 @@ impl Progress {
 			relay_accepted: AtomicU64::new(position.relay_next),
 			relay_done: AtomicU64::new(position.relay_done),
 			set_aside: AtomicU64::new(position.set_aside),
+			disk_free: AtomicU64::new(u64::MAX),
 		})
 	}
 

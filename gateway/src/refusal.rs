@@ -45,11 +45,13 @@ pub enum Refusal {
 	BadPayload,
 	/// The gateway itself, or its organisation, is suspended or revoked: it accepts nothing.
 	GatewayNotActive,
+	/// The gateway's disk is below its free-space mark; retry later.
+	DiskFull,
 }
 
 impl Refusal {
 	/// Every refusal, for metrics and documents.
-	pub const ALL: [Refusal; 16] = [
+	pub const ALL: [Refusal; 17] = [
 		Refusal::Malformed,
 		Refusal::TooLarge,
 		Refusal::UnknownDevice,
@@ -66,6 +68,7 @@ impl Refusal {
 		Refusal::TooManyConnections,
 		Refusal::BadPayload,
 		Refusal::GatewayNotActive,
+		Refusal::DiskFull,
 	];
 
 	/// The reason code devices see.
@@ -87,6 +90,7 @@ impl Refusal {
 			Refusal::TooManyConnections => "too-many-connections",
 			Refusal::BadPayload => "bad-payload",
 			Refusal::GatewayNotActive => "gateway-not-active",
+			Refusal::DiskFull => "disk-full",
 		}
 	}
 
@@ -99,6 +103,7 @@ impl Refusal {
 				| Refusal::ChainUnavailable
 				| Refusal::TooManyConnections
 				| Refusal::RateLimited
+				| Refusal::DiskFull
 		)
 	}
 }

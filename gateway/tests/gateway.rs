@@ -1689,3 +1689,43 @@ async fn with_a_certificate_the_gateway_serves_https_and_wss_only() {
 	assert!(!answer.contains("HTTP/1.1"), "plain HTTP was answered: {answer}");
 	assert_eq!(handshakes_cut().await, before + 1);
 }
+
+/// A gateway whose disk is below its free-space mark refuses new messages by name
+/// (`disk-full`, a 503 with Retry-After, signed as every answer), shows its free space and mark
+/// in its metrics and health, and takes the same message once there is room (here: restarted
+/// with a mark the disk is above).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_gateway_short_of_disk_refuses_by_name_and_takes_the_message_once_there_is_room() {
+	let node = DevNode::start();
+	let broker = Broker::start();
+	let mut setup = setup(&node, "disk", 1).await;
+	let genesis = setup.genesis;
+	let dir = tempfile::tempdir().unwrap();
+	// A mark above any disk's free space.
+	let short = "[limits]\nmin_free_disk_bytes = 9223372036854775807\n";
+	let gateway = start_configured(&node, &broker, dir.path(), short);
+	let reading = setup.devices[0].reading(&genesis);
+	let (acks, statuses) =
+		simulate::send_http(&gateway.base(), vec![reading.clone()], 1, 1).await.unwrap();
+	assert_eq!(reason(&acks[0]), "disk-full");
+	assert_eq!(statuses.keys().collect::<Vec<_>>(), vec![&503]);
+	assert_eq!(acks[0].check(&genesis, &gateway_key(), &reading), Ok(()));
+	let health = gateway.health().await;
+	assert!(health["disk_free_bytes"].as_u64().is_some_and(|free| free > 0), "{health}");
+	let metrics = gateway.metrics().await;
+	// (Prometheus renders values as floats: 2^63 - 1 is 9223372036854776000.)
+	for line in [
+		"gateway_messages_refused_total{reason=\"disk-full\",transport=\"http\"} 1",
+		"gateway_disk_min_free_bytes 9223372036854776000",
+	] {
+		assert!(metrics.contains(line), "{line} in\n{metrics}");
+	}
+	drop(gateway);
+
+	// The default mark (1 GiB), which this disk is above: the same message is taken.
+	let gateway = start_configured(&node, &broker, dir.path(), "");
+	let ack = send_one(&gateway, reading.clone()).await;
+	assert!(ack.accepted() && !ack.duplicate, "{ack:?}");
+	let metrics = gateway.metrics().await;
+	assert!(metrics.contains("gateway_disk_min_free_bytes 1073741824"), "{metrics}");
+}

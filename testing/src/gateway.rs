@@ -184,7 +184,6 @@ fn mosquitto_binary() -> PathBuf {
 }
 
 fn wait_for_port(port: u16, what: &str) {
-	// A gateway listens once its registry snapshot is in: seconds for a fleet of 100,000.
 	let deadline = Instant::now() + Duration::from_secs(120);
 	while TcpStream::connect(("127.0.0.1", port)).is_err() {
 		assert!(Instant::now() < deadline, "{what} never listened on {port}");
@@ -240,8 +239,9 @@ impl Gateway {
 		let log = data_dir.with_extension("log");
 		let binary = binary.as_ref().to_owned();
 		let process = Self::spawn(&binary, &args, &log);
-		wait_for_port(http_port, "the gateway");
-		Gateway { process, http_port, binary, args, log }
+		let mut gateway = Gateway { process, http_port, binary, args, log };
+		gateway.wait_listening();
+		gateway
 	}
 
 	fn spawn(binary: &Path, args: &[String], log: &Path) -> Child {
@@ -279,7 +279,25 @@ impl Gateway {
 		self.process.kill().expect("SIGKILL the gateway");
 		self.process.wait().expect("reap the gateway");
 		self.process = Self::spawn(&self.binary, &self.args, &self.log);
-		wait_for_port(self.http_port, "the restarted gateway");
+		self.wait_listening();
+	}
+
+	/// Returns once the gateway listens; fails with its log if it exits first or never does.
+	fn wait_listening(&mut self) {
+		// It listens once its registry snapshot is in: seconds for a fleet of 100,000.
+		let deadline = Instant::now() + Duration::from_secs(120);
+		while TcpStream::connect(("127.0.0.1", self.http_port)).is_err() {
+			if let Ok(Some(status)) = self.process.try_wait() {
+				panic!("the gateway exited ({status}) before it listened:\n{}", self.log_tail());
+			}
+			assert!(
+				Instant::now() < deadline,
+				"the gateway never listened on {}:\n{}",
+				self.http_port,
+				self.log_tail()
+			);
+			std::thread::sleep(Duration::from_millis(100));
+		}
 	}
 
 	/// Freezes the gateway (SIGSTOP): it holds what it stored and does nothing until
