@@ -375,6 +375,21 @@ impl Chain {
 			.await
 			.into_iter()
 			.collect::<Result<_, _>>()?;
+		// The gateway itself moved to another organisation (keeping its key): it follows, with
+		// that organisation's registry, as a restart would.
+		let moved_to = read.iter().find_map(|(id, view)| {
+			view.as_ref().filter(|view| *id == identity.id && view.org != identity.org)
+		});
+		if let Some(view) = moved_to {
+			tracing::warn!(
+				from = identity.org,
+				to = view.org,
+				"the gateway moved to another organisation"
+			);
+			let identity = Identity { org: view.org, ..identity };
+			self.replace(snapshot(&at, identity, self.gateway_key, &self.metrics).await?);
+			return Ok(true);
+		}
 		let org_active = if changes.orgs.contains(&identity.org) {
 			Some(org_is_active(&at, identity.org).await?)
 		} else {

@@ -25,7 +25,7 @@ pub fn free_bytes(path: &Path) -> std::io::Result<u64> {
 pub fn watch(data_dir: PathBuf, min_free: u64, progress: Arc<Progress>, metrics: Arc<Metrics>) {
 	metrics.disk_min_free.set(i64::try_from(min_free).unwrap_or(i64::MAX));
 	let mut low = false;
-	let mut measure = move || match free_bytes(&data_dir) {
+	let mut measure = move |measured: std::io::Result<u64>| match measured {
 		Ok(free) => {
 			progress.disk_free.store(free, Ordering::Release);
 			metrics.disk_free.set(i64::try_from(free).unwrap_or(i64::MAX));
@@ -49,11 +49,16 @@ pub fn watch(data_dir: PathBuf, min_free: u64, progress: Arc<Progress>, metrics:
 		// The last measure stands: a passing failure should not stop or open intake.
 		Err(error) => tracing::warn!(%error, "measuring the data directory's free space failed"),
 	};
-	measure();
+	measure(free_bytes(&data_dir));
 	tokio::spawn(async move {
 		loop {
 			tokio::time::sleep(CHECK_INTERVAL).await;
-			measure();
+			// Off the async workers: statvfs on a hung network file system would block one.
+			let dir = data_dir.clone();
+			match tokio::task::spawn_blocking(move || free_bytes(&dir)).await {
+				Ok(measured) => measure(measured),
+				Err(error) => tracing::warn!(%error, "measuring the free space did not finish"),
+			}
 		}
 	});
 }

@@ -13,9 +13,9 @@
 //! (`chain`: no node round trip); a login's or update report's device is
 //! assigned to this gateway (the chain takes them from its gateway only); the signature
 //! verifies with the device's current key; the sequence number is above the last accepted from
-//! the device; the device is within its rate; the gateway's disk is above its free-space mark
-//! (`disk-full`); the gateway holds fewer unanchored readings and unrelayed messages than its
-//! bound.
+//! the device; the gateway's disk is above its free-space mark (`disk-full`); the gateway holds
+//! fewer unanchored readings and unrelayed messages than its bound; the device is within its
+//! rate (checked last, so a message the gateway cannot take now costs the device none of it).
 //!
 //! A retried message (same device, sequence and bytes as one stored) is answered "accepted"
 //! again, marked as a duplicate, and stored once. The rate limit is applied after the
@@ -347,16 +347,19 @@ impl Ingestor {
 				outcomes[slot].1 = Some(outcome);
 				continue;
 			}
-			if !self.take_token(&envelope.device, now) {
-				outcomes[slot].1 = Some(Outcome::Refused(Refusal::RateLimited));
-				continue;
-			}
+			// The gateway's own limits first: a message it cannot take now costs the device
+			// none of its rate, so the retries (MQTT's are the gateway's own) are not turned
+			// into `rate-limited` refusals.
 			if disk_full {
 				outcomes[slot].1 = Some(Outcome::Refused(Refusal::DiskFull));
 				continue;
 			}
 			if room == 0 {
 				outcomes[slot].1 = Some(Outcome::Refused(Refusal::Overloaded));
+				continue;
+			}
+			if !self.take_token(&envelope.device, now) {
+				outcomes[slot].1 = Some(Outcome::Refused(Refusal::RateLimited));
 				continue;
 			}
 			room -= 1;

@@ -250,7 +250,8 @@ pub async fn serve(
 				Some(tls) => match tokio::time::timeout(header_timeout, tls.accept(stream)).await {
 					Ok(Ok(stream)) => Box::new(stream),
 					// Not TLS (plain HTTP on a TLS port, a scanner), a failed handshake, or
-					// one that stalled: closed, nothing answered.
+					// one that stalled: closed (by the handshake, before this count), nothing
+					// answered but TLS's own alert.
 					_ => {
 						metrics.connections_cut.with_label_values(&["tls-handshake"]).inc();
 						drop((connection, peer_slot));

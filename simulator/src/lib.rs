@@ -385,6 +385,9 @@ pub fn mqtt_options(host: &str, port: u16, device: &DeviceId) -> rumqttc::MqttOp
 	options
 }
 
+/// How long [`MqttDevices::send`] waits for its answers.
+pub const MQTT_ANSWER_WAIT: std::time::Duration = std::time::Duration::from_secs(120);
+
 /// Devices connected to a broker, each over a connection of its own under its own account
 /// (`mqtt_options`), as devices are, and subscribed to its acknowledgements.
 pub struct MqttDevices {
@@ -423,7 +426,12 @@ impl MqttDevices {
 							let topic = format!("{prefix}/{}/acks", hex::encode(device));
 							subscriber.subscribe(topic, QoS::AtLeastOnce).await?;
 						},
-						Event::Incoming(Packet::SubAck(_)) => {
+						Event::Incoming(Packet::SubAck(granted)) => {
+							let refused = granted
+								.return_codes
+								.iter()
+								.any(|code| matches!(code, rumqttc::SubscribeReasonCode::Failure));
+							anyhow::ensure!(!refused, "the broker refused the subscription");
 							if let Some(tx) = subscribed_tx.take() {
 								let _ = tx.send(());
 							}
@@ -457,7 +465,8 @@ impl MqttDevices {
 	}
 
 	/// Publishes `messages` (each with its device, connected already), with QoS 1, each
-	/// device's in the order given, and collects one acknowledgement per message.
+	/// device's in the order given, and collects one acknowledgement per message; fails if
+	/// they are not all in within [`MQTT_ANSWER_WAIT`] (a withheld answer, a lost connection).
 	pub async fn send(
 		&mut self,
 		messages: Vec<(DeviceId, Vec<u8>)>,
@@ -471,10 +480,13 @@ impl MqttDevices {
 			client.publish(topic, rumqttc::QoS::AtLeastOnce, false, wire).await?;
 		}
 		let mut acks = Vec::with_capacity(expected);
+		let deadline = tokio::time::Instant::now() + MQTT_ANSWER_WAIT;
 		while acks.len() < expected {
-			match self.acks.recv().await {
-				Some(ack) => acks.push(ack),
-				None => anyhow::bail!("{} of {expected} messages were acknowledged", acks.len()),
+			match tokio::time::timeout_at(deadline, self.acks.recv()).await {
+				Ok(Some(ack)) => acks.push(ack),
+				Ok(None) | Err(_) => {
+					anyhow::bail!("{} of {expected} messages were acknowledged", acks.len())
+				},
 			}
 		}
 		Ok(acks)
