@@ -13,7 +13,7 @@ use iotchain_gateway_protocol::{
 	answer::{self, AckStatus},
 	envelope::{Envelope, KeyType, Kind},
 	merkle::leaf_hash,
-	parse_typed_key,
+	parse_typed_key, unhex,
 	verify::{verify_acks, verify_outcome},
 };
 use serde::Deserialize;
@@ -265,11 +265,6 @@ pub fn check_outcome(
 		return Err(AnswerFault::BadSignature);
 	}
 	Ok(detail)
-}
-
-/// `0x` and hex, as `N` bytes.
-fn unhex<const N: usize>(text: &str) -> Option<[u8; N]> {
-	hex::decode(text.strip_prefix("0x")?).ok()?.try_into().ok()
 }
 
 /// An HTTP response's answers, with the gateway's one signature over all of them.

@@ -85,8 +85,9 @@ impl core::fmt::Display for Hex<'_> {
 	}
 }
 
-/// `N` bytes from `0x` and exactly `2 N` hex digits.
-pub(crate) fn unhex<const N: usize>(text: &str) -> Option<[u8; N]> {
+/// `N` bytes from `0x` and exactly `2 N` hex digits: how the protocol's text forms (read
+/// requests, answers' fields) write bytes.
+pub fn unhex<const N: usize>(text: &str) -> Option<[u8; N]> {
 	let digits = text.strip_prefix("0x")?.as_bytes();
 	if digits.len() != 2 * N {
 		return None;
